@@ -1,0 +1,1 @@
+"""Parley: partner Rules of Engagement as durable, audited processes."""

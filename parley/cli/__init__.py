@@ -1,0 +1,19 @@
+"""The ``parley`` command: one click group; each area adds its commands from its own module."""
+
+from __future__ import annotations
+
+import click
+
+from parley.cli import services
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Parley: partner Rules of Engagement as durable, audited processes."""
+
+
+services.register(cli)
+
+
+def main() -> None:
+    cli()

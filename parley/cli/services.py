@@ -1,0 +1,80 @@
+"""Commands that run Parley's services: server, worker, web, up, doctor."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import click
+
+from parley.cli.console import friendly_errors
+from parley.settings import get_settings
+
+
+@click.command()
+@click.option("--headless", is_flag=True, help="Run without the Temporal Web UI.")
+@friendly_errors
+def server(headless: bool) -> None:
+    """Run the embedded Temporal dev server (persistent, search attributes registered)."""
+    from parley.temporal_server import require_free_port, start_dev_command
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    host, port = settings.temporal_host_port
+    require_free_port("PARLEY_TEMPORAL_ADDRESS", host, port)
+    if not headless:
+        require_free_port("PARLEY_TEMPORAL_UI_PORT", host, settings.temporal_ui_port)
+    command = start_dev_command(settings, ui=not headless)
+    os.execv(command[0], command)
+
+
+@click.command()
+@friendly_errors
+def worker() -> None:
+    """Run a worker with every workflow and activity registered."""
+    from parley.worker import run_worker
+
+    asyncio.run(run_worker())
+
+
+@click.command()
+@friendly_errors
+def web() -> None:
+    """Run the web app (inbox, API) with Flask's threaded server."""
+    from parley.temporal_server import require_free_port
+    from web import create_app
+
+    settings = get_settings()
+    require_free_port("PARLEY_WEB_PORT", settings.web_host, settings.web_port)
+    app = create_app()
+    click.echo(f"web ready on http://{settings.web_host}:{settings.web_port}/")
+    app.run(host=settings.web_host, port=settings.web_port, threaded=True, use_reloader=False)
+
+
+@click.command()
+@friendly_errors
+def up() -> None:
+    """Start Temporal, a worker and the web app together, with demo data on first start."""
+    from parley.supervisor import run_all
+
+    raise SystemExit(run_all(get_settings()))
+
+
+@click.command()
+@friendly_errors
+def doctor() -> None:
+    """Check the whole chain: client -> Temporal -> worker -> database."""
+    from parley.diagnostics import round_trip
+
+    result = asyncio.run(round_trip(get_settings()))
+    click.echo(
+        f"ok: worker {result.worker_host} reached the {result.database_dialect} database"
+        if result.database_ok
+        else f"worker {result.worker_host} could NOT reach the {result.database_dialect} database"
+    )
+    raise SystemExit(0 if result.database_ok else 1)
+
+
+def register(group: click.Group) -> None:
+    for command in (server, worker, web, up, doctor):
+        group.add_command(command)

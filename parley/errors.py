@@ -1,0 +1,49 @@
+"""Parley's exceptions, all under one root so callers can catch ``ParleyError``.
+
+ParleyError
+├── ConfigurationError      a setting is missing or wrong (names the setting and the value)
+├── ServiceUnavailable      Temporal or the database cannot be reached
+├── ValidationFailed        input refused; carries every (field, message) problem at once
+└── NotFound                a named thing does not exist
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ParleyError(Exception):
+    """Root of every error Parley raises on purpose."""
+
+
+class ConfigurationError(ParleyError):
+    def __init__(self, setting: str, value: object, reason: str) -> None:
+        self.setting, self.value, self.reason = setting, value, reason
+        super().__init__(f"{setting}={value!r}: {reason}")
+
+
+class ServiceUnavailable(ParleyError):
+    def __init__(self, service: str, detail: str) -> None:
+        self.service, self.detail = service, detail
+        super().__init__(f"{service} is not available: {detail}")
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ValidationFailed(ParleyError):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class NotFound(ParleyError):
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind, self.key = kind, key
+        super().__init__(f"{kind} {key!r} not found")

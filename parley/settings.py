@@ -1,0 +1,60 @@
+"""One settings object, read from the environment (prefix ``PARLEY_``).
+
+The defaults run everything on one machine: a SQLite file and an embedded Temporal dev server
+under ``var/``. Production sets the database URL, Temporal address and a real secret key.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "parley-development-only-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default=Path("var"), description="Where local state lives.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    task_queue: str = "parley"
+    web_host: str = "127.0.0.1"
+    web_port: int = 5050
+    secret_key: str = DEFAULT_SECRET_KEY
+    rulebook_dir: Path = Field(default=Path("rulebooks"), description="Rulebook YAML files.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "PARLEY_SECRET_KEY: must be set to a real secret when PARLEY_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'parley.db').resolve()}"
+
+    @property
+    def temporal_db_file(self) -> Path:
+        return self.data_dir / "temporal.db"
+
+    @property
+    def temporal_host_port(self) -> tuple[str, int]:
+        host, _, port = self.temporal_address.rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

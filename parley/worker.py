@@ -1,0 +1,47 @@
+"""A Temporal worker with every Parley workflow and activity registered."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import signal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import all_activities
+from parley.settings import Settings, get_settings
+from parley.temporal_client import connect
+from workflows import ALL_WORKFLOWS
+
+log = logging.getLogger(__name__)
+
+
+def build_worker(
+    client: Client, settings: Settings, executor: concurrent.futures.Executor
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=all_activities(),
+        activity_executor=executor,
+        max_concurrent_activities=32,
+    )
+
+
+async def run_worker(client: Client | None = None, settings: Settings | None = None) -> None:
+    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop."""
+    settings = settings or get_settings()
+    client = client or await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
+        worker = build_worker(client, settings, executor)
+        async with worker:
+            log.warning("parley worker polling task queue %r", settings.task_queue)
+            print(f"worker ready on task queue {settings.task_queue!r}", flush=True)
+            await stop.wait()

@@ -1,0 +1,1 @@
+"""The data layer: SQLModel tables, migrations and the one module all writes go through."""

@@ -1,0 +1,7 @@
+"""Temporal workflows. ``ALL_WORKFLOWS`` is what a Parley worker registers."""
+
+from __future__ import annotations
+
+from workflows.diagnostics import RoundTripWorkflow
+
+ALL_WORKFLOWS: list[type] = [RoundTripWorkflow]
