@@ -10,8 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from parley.errors import ConfigurationError
 
 DEFAULT_SECRET_KEY = "parley-development-only-secret"
 
@@ -57,4 +59,14 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The process-wide settings; a bad value becomes a ConfigurationError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "secret_key"
+        value = first.get("input") if first["loc"] else "(default)"
+        message = first["msg"].removeprefix("Value error, ")
+        if message.startswith("PARLEY_"):
+            message = message.split(": ", 1)[1]
+        raise ConfigurationError(f"PARLEY_{field.upper()}", value, message) from exc

@@ -17,7 +17,7 @@ async def connect(settings: Settings | None = None, *, timeout: float = 5.0) -> 
             Client.connect(settings.temporal_address, namespace=settings.temporal_namespace),
             timeout=timeout,
         )
-    except (asyncio.TimeoutError, RuntimeError, OSError) as exc:
+    except (TimeoutError, RuntimeError, OSError) as exc:
         raise ServiceUnavailable(
             "Temporal",
             f"PARLEY_TEMPORAL_ADDRESS={settings.temporal_address!r} did not answer ({exc or 'timed out'})",

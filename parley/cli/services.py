@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+from pathlib import Path
 
 import click
 
@@ -38,16 +40,30 @@ def worker() -> None:
 
 
 @click.command()
+@click.option(
+    "--server",
+    "server_kind",
+    type=click.Choice(["flask", "gunicorn"]),
+    default="flask",
+    show_default=True,
+    help="flask: one threaded process (development); gunicorn: several processes (production).",
+)
+@click.option("--workers", default=4, show_default=True, help="gunicorn worker processes.")
 @friendly_errors
-def web() -> None:
-    """Run the web app (inbox, API) with Flask's threaded server."""
+def web(server_kind: str, workers: int) -> None:
+    """Run the web app (inbox, API)."""
     from parley.temporal_server import require_free_port
-    from web import create_app
 
     settings = get_settings()
     require_free_port("PARLEY_WEB_PORT", settings.web_host, settings.web_port)
+    bind = f"{settings.web_host}:{settings.web_port}"
+    if server_kind == "gunicorn":
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        os.execv(gunicorn, [gunicorn, "--workers", str(workers), "--bind", bind, "web.wsgi:app"])
+    from web import create_app
+
     app = create_app()
-    click.echo(f"web ready on http://{settings.web_host}:{settings.web_port}/")
+    click.echo(f"web ready on http://{bind}/")
     app.run(host=settings.web_host, port=settings.web_port, threaded=True, use_reloader=False)
 
 
