@@ -85,6 +85,7 @@ def test(extra: list[str]) -> None:
 
 def up(extra: list[str]) -> None:
     ensure_venv()
+    os.chdir(ROOT)  # var/ and rulebooks/ are found relative to the checkout
     os.execv(str(BIN / "parley"), [str(BIN / "parley"), "up", *extra])
 
 
