@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -25,8 +25,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
+def _masked(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def create_engine_for(url: str) -> Engine:
+    """A new engine for ``url`` (the caller disposes it); most code wants ``engine_for``."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -34,8 +41,16 @@ def engine_for(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise ConfigurationError("PARLEY_DATABASE_URL", url, f"not a usable database URL ({exc})") from exc
+        raise ConfigurationError(
+            "PARLEY_DATABASE_URL", _masked(url), f"not a usable database URL ({exc})"
+        ) from exc
     return engine
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """The process-wide engine for ``url``, created on first use."""
+    return create_engine_for(url)
 
 
 def get_engine() -> Engine:

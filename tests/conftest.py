@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures_temporal"]
+pytest_plugins = ["tests.fixtures_temporal", "tests.fixtures_db"]

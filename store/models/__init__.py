@@ -1,0 +1,92 @@
+"""Every table of the data layer, importable from one place (``from store.models import Task``).
+
+Importing this package registers all tables on ``SQLModel.metadata``, which Alembic compares
+against when a migration is generated.
+"""
+
+from store.models.enums import (
+    APPROVER_ROLES,
+    NotificationKind,
+    PartnerStatus,
+    ProcessType,
+    RegistrationState,
+    Role,
+    SimulationStatus,
+    TaskOutcome,
+    TaskState,
+)
+from store.models.partners import (
+    Account,
+    AccountCreate,
+    AccountPublic,
+    DirectEngagement,
+    DirectEngagementCreate,
+    Partner,
+    PartnerContact,
+    PartnerContactCreate,
+    PartnerCreate,
+    PartnerPublic,
+)
+from store.models.records import AuditEvent, AuditEventCreate, Notification, NotificationCreate
+from store.models.registrations import (
+    AccountClaim,
+    Registration,
+    RegistrationCreate,
+    RegistrationPublic,
+)
+from store.models.rulebooks import (
+    RulebookVersion,
+    RulebookVersionCreate,
+    SimulationRun,
+    SimulationRunCreate,
+)
+from store.models.tasks import Task, TaskPublic, TaskUpsert
+from store.models.types import JSONDocument, UTCDateTime, as_utc, utcnow
+from store.models.users import ApiToken, Delegation, DelegationCreate, User, UserCreate, UserPublic
+
+__all__ = [
+    "APPROVER_ROLES",
+    "Account",
+    "AccountClaim",
+    "AccountCreate",
+    "AccountPublic",
+    "ApiToken",
+    "AuditEvent",
+    "AuditEventCreate",
+    "Delegation",
+    "DelegationCreate",
+    "DirectEngagement",
+    "DirectEngagementCreate",
+    "JSONDocument",
+    "Notification",
+    "NotificationCreate",
+    "NotificationKind",
+    "Partner",
+    "PartnerContact",
+    "PartnerContactCreate",
+    "PartnerCreate",
+    "PartnerPublic",
+    "PartnerStatus",
+    "ProcessType",
+    "Registration",
+    "RegistrationCreate",
+    "RegistrationPublic",
+    "RegistrationState",
+    "Role",
+    "RulebookVersion",
+    "RulebookVersionCreate",
+    "SimulationRun",
+    "SimulationRunCreate",
+    "SimulationStatus",
+    "Task",
+    "TaskOutcome",
+    "TaskPublic",
+    "TaskState",
+    "TaskUpsert",
+    "UTCDateTime",
+    "User",
+    "UserCreate",
+    "UserPublic",
+    "as_utc",
+    "utcnow",
+]

@@ -1,0 +1,62 @@
+"""Rulebook versions as loaded, and what-if simulation runs against them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+from store.models.enums import SimulationStatus
+from store.models.types import JSONDocument, UTCDateTime, utcnow
+
+
+class RulebookVersionCreate(SQLModel):
+    version: str = Field(min_length=1, max_length=40)
+    effective_from: datetime
+    source: str = Field(min_length=1, max_length=500)
+    sha256: str = Field(min_length=64, max_length=64, regex=r"^[0-9a-f]{64}$")
+    document: dict[str, Any]
+
+
+class RulebookVersion(SQLModel, table=True):
+    """A rulebook version as it was loaded; processes pin ``version`` (grandfathering)."""
+
+    __tablename__ = "rulebook_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=40, unique=True)
+    effective_from: datetime = Field(sa_type=UTCDateTime, index=True)
+    source: str = Field(max_length=500)
+    sha256: str = Field(max_length=64)
+    document: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    loaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SimulationRunCreate(SQLModel):
+    baseline_version: str = Field(min_length=1, max_length=40)
+    proposed_label: str = Field(min_length=1, max_length=120)
+    scenario: dict[str, Any] = Field(default_factory=dict)
+    replications: int = Field(ge=1, le=10000)
+    seed: int = Field(ge=0)
+    created_by: str = Field(min_length=1, max_length=64)
+
+
+class SimulationRun(SQLModel, table=True):
+    __tablename__ = "simulation_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=SimulationStatus.QUEUED, max_length=20, index=True)
+    baseline_version: str = Field(max_length=40)
+    proposed_label: str = Field(max_length=120)
+    scenario: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    replications: int
+    seed: int = Field(sa_type=BigInteger)
+    progress: float = 0.0
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    results: dict[str, Any] | None = Field(default=None, sa_type=JSONDocument)
+    error: str | None = Field(default=None, max_length=4000)
+    report_path: str | None = Field(default=None, max_length=500)

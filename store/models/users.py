@@ -1,0 +1,77 @@
+"""People who sign in: users with roles, their API tokens and out-of-office delegations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from store.models.enums import Role
+from store.models.types import JSONDocument, UTCDateTime, utcnow
+
+
+class UserBase(SQLModel):
+    username: str = Field(min_length=2, max_length=64, regex=r"^[a-z0-9][a-z0-9_.-]*$")
+    display_name: str = Field(min_length=1, max_length=120)
+    email: str | None = Field(default=None, max_length=320)
+    partner_id: int | None = None
+    active: bool = True
+
+
+class UserCreate(UserBase):
+    """A new user. ``password`` is hashed by the data layer and never stored as given."""
+
+    password: str = Field(min_length=8, max_length=200)
+    roles: list[Role] = Field(min_length=1)
+
+
+class UserPublic(UserBase):
+    id: int
+    roles: list[str]
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    roles: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    partner_id: int | None = Field(default=None, foreign_key="partners.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the plain token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DelegationCreate(SQLModel):
+    user_id: int
+    delegate_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class Delegation(SQLModel, table=True):
+    """While ``starts_at <= now < ends_at``, ``delegate`` may act on ``user``'s tasks."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index(None, "delegate_id", "starts_at", "ends_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    delegate_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
