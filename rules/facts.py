@@ -1,0 +1,95 @@
+"""Inputs of the registration decision: the request and the snapshot of facts it needs.
+
+Frozen dataclasses of plain types (str, float, tz-aware UTC datetimes, StrEnums, tuples) so they
+pass through Temporal's default JSON converter unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rules.enums import PartnerStatus, RegistrationState
+
+if TYPE_CHECKING:
+    from rules.matching import RegistrationIndex
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """A partner's deal registration as submitted.
+
+    ``request_key`` is the caller's idempotency key; it also breaks ties between submissions
+    made at the very same instant (the smaller key was first).
+    """
+
+    request_key: str
+    partner_id: str
+    account_name: str
+    account_domain: str
+    territory: str
+    vertical: str
+    product_line: str
+    deal_value: float
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class PartnerFacts:
+    partner_id: str
+    status: PartnerStatus
+    tier: str
+    territories: tuple[str, ...] = ()
+    verticals: tuple[str, ...] = ()
+    certifications: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExistingRegistration:
+    """A registration already on file, in whatever state it is now.
+
+    ``request_key`` (when known) is the key it was submitted with, used for same-instant
+    tie-breaks; otherwise ``registration_id`` is used.
+    """
+
+    registration_id: str
+    partner_id: str
+    account_name: str
+    account_domain: str
+    product_line: str
+    state: RegistrationState
+    submitted_at: datetime
+    expires_at: datetime | None = None
+    request_key: str | None = None
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        return (self.submitted_at, self.request_key or self.registration_id)
+
+
+@dataclass(frozen=True)
+class DirectEngagement:
+    """Direct sales is working this account (``product_line`` None = the whole account)."""
+
+    account_name: str
+    account_domain: str
+    product_line: str | None
+    since: datetime
+
+
+@dataclass(frozen=True)
+class RegistrationFacts:
+    """What the registration decision may look at besides the request and the rulebook.
+
+    ``existing`` may be a ``RegistrationIndex`` (fast candidate lookup) or any sequence of
+    ``ExistingRegistration`` (scanned in full; fine for small snapshots and tests).
+    ``prior_submissions`` counts this partner's earlier submissions for the same account and
+    product line.
+    """
+
+    partner: PartnerFacts
+    existing: RegistrationIndex | Sequence[ExistingRegistration] = ()
+    direct_engagements: Sequence[DirectEngagement] = field(default_factory=tuple)
+    prior_submissions: int = 0

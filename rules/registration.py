@@ -1,0 +1,270 @@
+"""The deal-registration decision: eligibility, conflicts, duplicates, and who must approve.
+
+``decide_registration`` is a pure function of (rulebook, request, facts snapshot, now): the live
+workflow and the sandbox call it alike, and it returns the outcome with every reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rules.durations import format_duration
+from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
+from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
+from rules.matching import AccountKey, RegistrationIndex, similarity
+from rules.reasons import Reason, ReasonCode, reason
+from rules.registration_conflicts import judge
+from rules.registration_eligibility import eligibility_reasons, when
+from rules.schema import Rulebook
+
+
+@dataclass(frozen=True)
+class ApprovalLevel:
+    """One level of an approval route: ``role`` decides within ``sla_seconds`` or it escalates."""
+
+    role: str
+    sla_seconds: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """An existing registration that looks like the same account, and how it was judged."""
+
+    registration_id: str
+    partner_id: str
+    account_name: str
+    account_domain: str
+    product_line: str
+    state: RegistrationState
+    submitted_at: datetime
+    similarity: float
+    basis: str
+    reason_code: str
+
+
+@dataclass(frozen=True)
+class RegistrationDecision:
+    request_key: str
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    route: tuple[ApprovalLevel, ...]
+    default_action: DefaultAction
+    matches: tuple[Match, ...]
+    rulebook_version: str
+    decided_at: datetime
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+
+# Conflict codes that send a registration to people rather than settle it.
+_ROUTING = {ReasonCode.FUZZY_MATCH, ReasonCode.FIRST_TO_REGISTER_WON, ReasonCode.APPROVAL_REQUIRED}
+
+
+def decide_registration(
+    rulebook: Rulebook,
+    request: RegistrationRequest,
+    facts: RegistrationFacts,
+    now: datetime,
+) -> RegistrationDecision:
+    """Decide a deal registration under ``rulebook`` at time ``now``.
+
+    Refused at once: ineligible partner (when ``auto_reject.ineligible``), an account + product
+    line already held by an earlier registration (when ``auto_reject.conflict``), direct sales
+    engaged first (``preclude``), resubmission limit, deal below the minimum. Sent to people:
+    similar-but-not-identical accounts, direct engagement under ``route``, a later registration
+    already on file for the same account, and anything outside the auto-approve conditions.
+    Otherwise approved at once. Two overlapping registrations are never both auto-approved.
+    """
+    if request.partner_id != facts.partner.partner_id:
+        raise ValueError(
+            f"facts are for partner {facts.partner.partner_id!r}, the request is from {request.partner_id!r}"
+        )
+    reg = rulebook.registration
+    refusals: list[Reason] = []
+    routing: list[Reason] = []
+    notes: list[Reason] = []
+
+    ineligible = eligibility_reasons(rulebook, request, facts.partner)
+    (refusals if reg.auto_reject.ineligible else routing).extend(ineligible)
+    if facts.prior_submissions > reg.resubmission_limit:
+        refusals.append(
+            reason(
+                ReasonCode.RESUBMISSION_LIMIT,
+                f"{facts.prior_submissions} earlier submissions for this account and product "
+                f"line; the limit is {reg.resubmission_limit} resubmission(s)",
+                prior_submissions=facts.prior_submissions,
+                limit=reg.resubmission_limit,
+            )
+        )
+    if request.deal_value < reg.auto_reject.below_deal_value:
+        refusals.append(
+            reason(
+                ReasonCode.AUTO_REJECTED,
+                f"deal value {request.deal_value:,.0f} {rulebook.program.currency} is below the "
+                f"registrable minimum of {reg.auto_reject.below_deal_value:,.0f}",
+                deal_value=request.deal_value,
+                minimum=reg.auto_reject.below_deal_value,
+            )
+        )
+
+    key = AccountKey.of(request.account_name, request.account_domain)
+    direct = _direct_engagement(rulebook, request, facts, key)
+    if direct is not None:
+        precluded = reg.conflict.direct_engagement is DirectEngagementPolicy.PRECLUDE
+        (refusals if precluded else routing).append(direct)
+
+    matches, conflict_reasons = _conflicts(rulebook, request, facts, key, now)
+    for item in conflict_reasons:
+        code = ReasonCode(item.code)
+        if code in (ReasonCode.FIRST_TO_REGISTER, ReasonCode.ALREADY_REGISTERED):
+            (refusals if reg.auto_reject.conflict else routing).append(item)
+        elif code in _ROUTING:  # a person must look
+            routing.append(item)
+        else:
+            notes.append(item)
+
+    if refusals:
+        outcome = Outcome.AUTO_REJECTED
+        reasons = [*refusals, *routing, *notes]
+    else:
+        gaps = _auto_approve_gaps(rulebook, request, facts)
+        if routing or gaps:
+            outcome = Outcome.NEEDS_APPROVAL
+            reasons = [*routing, _approval_required(rulebook, request, facts, gaps), *notes]
+        else:
+            outcome = Outcome.AUTO_APPROVED
+            reasons = [
+                reason(
+                    ReasonCode.AUTO_APPROVED,
+                    f"eligible, no conflicting registration or direct engagement for "
+                    f"{request.account_name} / {request.product_line}, and within the "
+                    "auto-approve conditions",
+                    deal_value=request.deal_value,
+                    tier=facts.partner.tier,
+                ),
+                *notes,
+            ]
+    route = (
+        tuple(ApprovalLevel(lvl.role, lvl.sla.total_seconds()) for lvl in reg.approval_route)
+        if outcome is Outcome.NEEDS_APPROVAL
+        else ()
+    )
+    return RegistrationDecision(
+        request_key=request.request_key,
+        outcome=outcome,
+        reasons=tuple(reasons),
+        route=route,
+        default_action=reg.default_action,
+        matches=tuple(matches),
+        rulebook_version=rulebook.version,
+        decided_at=now,
+    )
+
+
+def _direct_engagement(
+    rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts, key: AccountKey
+) -> Reason | None:
+    conflict = rulebook.registration.conflict
+    for engagement in sorted(facts.direct_engagements, key=lambda e: e.since):
+        if engagement.product_line not in (None, request.product_line):
+            continue
+        if engagement.since > request.submitted_at:
+            continue  # the partner registered first; direct sales arrived later
+        other = AccountKey.of(engagement.account_name, engagement.account_domain)
+        match = similarity(key, other, match_domains=conflict.match_domains)
+        if match.score >= conflict.name_match_threshold:
+            scope = engagement.product_line or "every product line"
+            return reason(
+                ReasonCode.DIRECT_ENGAGED,
+                f"direct sales has been engaged with {engagement.account_name} ({scope}) since "
+                f"{when(engagement.since)}; similarity {match.score:.2f} by {match.basis}; "
+                f"policy: {conflict.direct_engagement.value}",
+                account=engagement.account_name,
+                since=engagement.since,
+                product_line=scope,
+                similarity=match.score,
+                policy=conflict.direct_engagement.value,
+            )
+    return None
+
+
+def _candidates(
+    existing: RegistrationIndex | Sequence[ExistingRegistration], key: AccountKey
+) -> list[tuple[ExistingRegistration, AccountKey]]:
+    if isinstance(existing, RegistrationIndex):
+        return existing.keyed_candidates(key)
+    ordered = sorted(existing, key=lambda e: e.order_key)
+    return [(e, AccountKey.of(e.account_name, e.account_domain)) for e in ordered]
+
+
+def _conflicts(
+    rulebook: Rulebook,
+    request: RegistrationRequest,
+    facts: RegistrationFacts,
+    key: AccountKey,
+    now: datetime,
+) -> tuple[list[Match], list[Reason]]:
+    conflict = rulebook.registration.conflict
+    matches: list[Match] = []
+    reasons: list[Reason] = []
+    for existing, other in _candidates(facts.existing, key):
+        found = similarity(key, other, match_domains=conflict.match_domains)
+        if found.score < conflict.name_review_threshold:
+            continue
+        judged = judge(rulebook, request, existing, found, now)
+        if judged is None:
+            continue
+        reasons.append(judged)
+        matches.append(
+            Match(
+                registration_id=existing.registration_id,
+                partner_id=existing.partner_id,
+                account_name=existing.account_name,
+                account_domain=existing.account_domain,
+                product_line=existing.product_line,
+                state=existing.state,
+                submitted_at=existing.submitted_at,
+                similarity=found.score,
+                basis=found.basis,
+                reason_code=judged.code,
+            )
+        )
+    return matches, reasons
+
+
+def _approval_required(
+    rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts, gaps: list[str]
+) -> Reason:
+    reg = rulebook.registration
+    route = " → ".join(f"{lvl.role} ({format_duration(lvl.sla)})" for lvl in reg.approval_route)
+    why = "; ".join(gaps) if gaps else "the rules above need a person to decide"
+    return reason(
+        ReasonCode.APPROVAL_REQUIRED,
+        f"{why}. Route: {route}; if nobody decides, the registration is {reg.default_action.value}d",
+        deal_value=request.deal_value,
+        tier=facts.partner.tier,
+        route=" → ".join(lvl.role for lvl in reg.approval_route),
+        default_action=reg.default_action.value,
+    )
+
+
+def _auto_approve_gaps(
+    rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts
+) -> list[str]:
+    rule = rulebook.registration.auto_approve
+    gaps: list[str] = []
+    if not rule.enabled:
+        gaps.append("automatic approval is switched off")
+    if request.deal_value > rule.max_deal_value:
+        gaps.append(
+            f"deal value {request.deal_value:,.0f} is above the auto-approve limit {rule.max_deal_value:,.0f}"
+        )
+    rank = rulebook.program.tier_rank(facts.partner.tier)
+    minimum = rulebook.program.tier_rank(rule.min_tier)
+    if rank is None or minimum is None or rank < minimum:
+        gaps.append(f"tier {facts.partner.tier!r} is below {rule.min_tier!r}")
+    return gaps

@@ -1,0 +1,113 @@
+"""How one existing registration bears on a new request for a similar account.
+
+First to register an account + product line wins; ties at the same instant go to the smaller
+request key. A registration that lapsed, was lost or withdrawn no longer holds the account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rules.enums import RegistrationState
+from rules.facts import ExistingRegistration, RegistrationRequest
+from rules.matching import Similarity
+from rules.reasons import Reason, ReasonCode, reason
+from rules.registration_eligibility import when
+from rules.schema import Rulebook
+
+_RELEASED = {RegistrationState.CLOSED_LOST, RegistrationState.WITHDRAWN}
+
+
+def judge(
+    rulebook: Rulebook,
+    request: RegistrationRequest,
+    existing: ExistingRegistration,
+    found: Similarity,
+    now: datetime,
+) -> Reason | None:
+    """The reason ``existing`` gives (or None when it does not matter) for this request.
+
+    ``found.score`` is at least the review threshold; at or above the match threshold the two
+    are the same account.
+    """
+    conflict = rulebook.registration.conflict
+    same_account = found.score >= conflict.name_match_threshold
+    holder = f"partner {existing.partner_id}"
+    facts: dict[str, object] = {
+        "registration_id": existing.registration_id,
+        "holder": existing.partner_id,
+        "account": existing.account_name,
+        "since": existing.submitted_at,
+        "state": existing.state.value,
+        "similarity": found.score,
+        "basis": found.basis,
+    }
+    score = f"similarity {found.score:.2f} by {found.basis}"
+    live = existing.state in conflict.holding_states and (
+        existing.expires_at is None or existing.expires_at > now
+    )
+    if existing.product_line != request.product_line:
+        if same_account and live and existing.partner_id != request.partner_id:
+            return reason(
+                ReasonCode.OTHER_PRODUCT_LINE,
+                f"{holder} holds {existing.account_name} for {existing.product_line}, not "
+                f"{request.product_line}; registrations are per account and product line "
+                f"({score})",
+                product_line=existing.product_line,
+                **facts,
+            )
+        return None
+    if not live:
+        if not same_account:
+            return None
+        if existing.state in _RELEASED:
+            return reason(
+                ReasonCode.PRIOR_RELEASED,
+                f"{holder}'s registration of {existing.account_name} ended "
+                f"{existing.state.value.replace('_', ' ')}; the account is open again ({score})",
+                **facts,
+            )
+        if existing.state in conflict.holding_states or existing.state is RegistrationState.EXPIRED:
+            lapsed = existing.expires_at or existing.submitted_at
+            return reason(
+                ReasonCode.PRIOR_EXPIRED,
+                f"{holder}'s protection of {existing.account_name} lapsed at {when(lapsed)}; "
+                f"the account is open again ({score})",
+                expired_at=lapsed,
+                **facts,
+            )
+        return None
+    if existing.partner_id == request.partner_id:
+        if not same_account:
+            return None  # the partner's own similar accounts are not a conflict
+        return reason(
+            ReasonCode.ALREADY_REGISTERED,
+            f"this partner already holds {existing.account_name} / {existing.product_line} "
+            f"(registration {existing.registration_id}, {existing.state.value}, submitted "
+            f"{when(existing.submitted_at)})",
+            **facts,
+        )
+    if not same_account:
+        return reason(
+            ReasonCode.FUZZY_MATCH,
+            f"{existing.account_name} ({existing.account_domain or 'no domain'}), held by "
+            f"{holder} since {when(existing.submitted_at)}, may be the same account "
+            f"({score}); a person must decide",
+            **facts,
+        )
+    if existing.order_key < (request.submitted_at, request.request_key):
+        expiry = f", protected until {when(existing.expires_at)}" if existing.expires_at else ""
+        return reason(
+            ReasonCode.FIRST_TO_REGISTER,
+            f"{existing.account_name} / {existing.product_line} is held by {holder} since "
+            f"{when(existing.submitted_at)} ({existing.state.value}{expiry}); the first to "
+            f"register wins ({score})",
+            **facts,
+        )
+    return reason(
+        ReasonCode.FIRST_TO_REGISTER_WON,
+        f"this request came first, but {holder} registered {existing.account_name} at "
+        f"{when(existing.submitted_at)} and that registration is {existing.state.value}; a "
+        f"person must resolve the overlap ({score})",
+        **facts,
+    )
