@@ -1,0 +1,157 @@
+"""The approver inbox query: which open tasks a user may act on, filtered, sorted and paged.
+
+A user sees (1) tasks assigned to or claimed by them, (2) unassigned, unclaimed tasks for each of
+their roles (a partner user only their own partner's), and (3) the same two sets for every user
+who has delegated to them for a range containing the given time. Each item says through which
+queue it is visible and, for delegated work, on whose behalf the user would act.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, col, select
+
+from store.crud._common import Page, paginate, refuse, require_member
+from store.crud.users import active_delegators
+from store.models import ProcessType, Role, Task, TaskState, User, as_utc
+
+SortKey = Literal["due_at", "priority", "value"]
+DUE_SOON = timedelta(hours=24)
+MINE = "mine"
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """Narrowing of the inbox. ``queue`` is ``mine``, ``role:<role>`` or ``delegated:<username>``."""
+
+    process_type: str | None = None
+    partner_id: int | None = None
+    territory: str | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    task: Task
+    queue: str
+    on_behalf_of: str | None
+
+
+def _mine(username: str) -> ColumnElement[bool]:
+    return or_(col(Task.assignee) == username, col(Task.claimed_by) == username)
+
+
+def _role_queue(role: str, partner_id: int | None) -> ColumnElement[bool]:
+    condition = and_(col(Task.role) == role, col(Task.assignee).is_(None), col(Task.claimed_by).is_(None))
+    if role == Role.PARTNER:  # a partner user never sees another partner's tasks
+        condition = and_(condition, col(Task.partner_id) == partner_id)
+    return condition
+
+
+def _queues(user: User, delegators: list[User]) -> dict[str, ColumnElement[bool]]:
+    """Every queue the user can see, by name, with the condition that selects it."""
+    queues: dict[str, ColumnElement[bool]] = {MINE: _mine(user.username)}
+    for role in user.roles:
+        queues[f"role:{role}"] = _role_queue(role, user.partner_id)
+    for delegator in delegators:
+        own = [_mine(delegator.username)]
+        own += [_role_queue(role, delegator.partner_id) for role in delegator.roles]
+        queues[f"delegated:{delegator.username}"] = or_(*own)
+    return queues
+
+
+def _classify(task: Task, user: User, delegators: list[User]) -> tuple[str, str | None]:
+    if user.username in (task.assignee, task.claimed_by):
+        return MINE, None
+    unclaimed = task.assignee is None and task.claimed_by is None
+    if unclaimed and task.role in user.roles:
+        return f"role:{task.role}", None
+    for delegator in delegators:
+        if delegator.username in (task.assignee, task.claimed_by) or (
+            unclaimed and task.role in delegator.roles
+        ):
+            return f"delegated:{delegator.username}", delegator.username
+    return MINE, None  # not reached for rows the query returned
+
+
+def _order(sort: SortKey, descending: bool | None) -> list[ColumnElement[Any]]:
+    column: dict[str, Any] = {
+        "due_at": col(Task.due_at),
+        "priority": col(Task.priority),
+        "value": col(Task.value),
+    }
+    if sort not in column:
+        raise refuse("sort", f"must be one of {', '.join(column)} (got {sort!r})")
+    # Natural orders: soonest due first, highest priority and value first; empty values last.
+    descending = sort != "due_at" if descending is None else descending
+    key = column[sort].desc() if descending else column[sort].asc()
+    return [column[sort].is_(None), key, col(Task.id).asc()]
+
+
+def list_inbox(
+    *,
+    session: Session,
+    user: User,
+    at: datetime,
+    filters: InboxFilters | None = None,
+    sort: SortKey = "due_at",
+    descending: bool | None = None,
+    page: int = 1,
+    per_page: int = 25,
+    due_soon_window: timedelta = DUE_SOON,
+) -> Page[InboxItem]:
+    """The user's open tasks as of ``at`` (the time delegations and due dates are judged at)."""
+    filters = filters or InboxFilters()
+    at = as_utc(at)
+    delegators = active_delegators(session=session, delegate_id=_id(user), at=at)
+    queues = _queues(user, delegators)
+    if filters.queue is not None:
+        if filters.queue not in queues:
+            raise refuse("queue", f"not one of your queues: {filters.queue!r}")
+        visible = queues[filters.queue]
+    else:
+        visible = or_(*queues.values())
+    query = select(Task).where(col(Task.state) == TaskState.OPEN.value, visible)
+    if filters.process_type is not None:
+        process_type = require_member("process_type", filters.process_type, ProcessType)
+        query = query.where(col(Task.process_type) == process_type)
+    if filters.partner_id is not None:
+        query = query.where(col(Task.partner_id) == filters.partner_id)
+    if filters.territory is not None:
+        query = query.where(col(Task.territory) == filters.territory)
+    if filters.overdue:
+        query = query.where(col(Task.due_at) < at)
+    if filters.due_soon:
+        query = query.where(col(Task.due_at) >= at, col(Task.due_at) < at + due_soon_window)
+    query = query.order_by(*_order(sort, descending))
+    tasks, total = paginate(session, query, page, per_page)
+    items = [InboxItem(task, *_classify(task, user, delegators)) for task in tasks]
+    return Page(items, total, page, per_page)
+
+
+def inbox_counts(*, session: Session, user: User, at: datetime) -> dict[str, int]:
+    """Open tasks per queue, plus ``all`` (each task once) and ``overdue`` (of all)."""
+    at = as_utc(at)
+    delegators = active_delegators(session=session, delegate_id=_id(user), at=at)
+    queues = _queues(user, delegators)
+    open_tasks = col(Task.state) == TaskState.OPEN.value
+
+    def count(*conditions: ColumnElement[bool]) -> int:
+        return int(session.exec(select(func.count()).where(open_tasks, *conditions)).one())
+
+    counts = {name: count(condition) for name, condition in queues.items()}
+    counts["all"] = count(or_(*queues.values()))
+    counts["overdue"] = count(or_(*queues.values()), col(Task.due_at) < at)
+    return counts
+
+
+def _id(user: User) -> int:
+    if user.id is None:
+        raise refuse("user", "must be a saved user")
+    return user.id

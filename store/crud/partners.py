@@ -1,0 +1,213 @@
+"""Partners, partner contacts, end-customer accounts and direct-sales engagements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import Session, col, select
+
+from parley.errors import NotFound
+from store.crud._common import Page, check_paging, paginate, parse, refuse, require_exists, require_member
+from store.keys import normalised_domain, normalised_name
+from store.models import (
+    Account,
+    AccountCreate,
+    DirectEngagement,
+    DirectEngagementCreate,
+    Partner,
+    PartnerContact,
+    PartnerContactCreate,
+    PartnerCreate,
+    PartnerStatus,
+    as_utc,
+)
+
+
+def _codes(path: str, values: Sequence[str]) -> list[str]:
+    cleaned = [value.strip() for value in values]
+    if any(not value for value in cleaned):
+        raise refuse(path, "must not contain empty codes")
+    return list(dict.fromkeys(cleaned))  # de-duplicated, order kept
+
+
+def create_partner(*, session: Session, data: PartnerCreate | Mapping[str, Any]) -> Partner:
+    partner_in = parse(PartnerCreate, data)
+    partner = Partner(
+        name=partner_in.name.strip(),
+        tier=partner_in.tier,
+        status=partner_in.status.value,
+        territories=_codes("territories", partner_in.territories),
+        verticals=_codes("verticals", partner_in.verticals),
+        certifications=_codes("certifications", partner_in.certifications),
+    )
+    session.add(partner)
+    session.flush()
+    return partner
+
+
+def get_partner(*, session: Session, partner_id: int) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("partner", partner_id)
+    return partner
+
+
+def list_partners(
+    *,
+    session: Session,
+    status: str | None = None,
+    territory: str | None = None,
+    text: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[Partner]:
+    """Partners by name; ``territory`` keeps those authorised for it."""
+    query = select(Partner).order_by(col(Partner.name), col(Partner.id))
+    if status is not None:
+        query = query.where(Partner.status == require_member("status", status, PartnerStatus))
+    if text:
+        query = query.where(col(Partner.name).ilike(f"%{text.strip()}%"))
+    if territory is None:
+        items, total = paginate(session, query, page, per_page)
+        return Page(items, total, page, per_page)
+    # JSON-array membership differs per database; filter in Python (partners are few).
+    matching = [p for p in session.exec(query).all() if territory in p.territories]
+    check_paging(page, per_page)
+    start = (page - 1) * per_page
+    return Page(matching[start : start + per_page], len(matching), page, per_page)
+
+
+def update_partner(
+    *,
+    session: Session,
+    partner_id: int,
+    status: str | None = None,
+    tier: str | None = None,
+    territories: Sequence[str] | None = None,
+    verticals: Sequence[str] | None = None,
+    certifications: Sequence[str] | None = None,
+) -> Partner:
+    """Change a partner's status, tier or authorisations (only the arguments given)."""
+    partner = get_partner(session=session, partner_id=partner_id)
+    if status is not None:
+        partner.status = require_member("status", status, PartnerStatus)
+    if tier is not None:
+        if not tier.strip():
+            raise refuse("tier", "must not be empty")
+        partner.tier = tier.strip()
+    if territories is not None:
+        partner.territories = _codes("territories", territories)
+    if verticals is not None:
+        partner.verticals = _codes("verticals", verticals)
+    if certifications is not None:
+        partner.certifications = _codes("certifications", certifications)
+    session.add(partner)
+    session.flush()
+    return partner
+
+
+def add_partner_contact(
+    *, session: Session, data: PartnerContactCreate | Mapping[str, Any]
+) -> PartnerContact:
+    contact_in = parse(PartnerContactCreate, data)
+    require_exists(session, Partner, contact_in.partner_id, "partner_id")
+    contact = PartnerContact.model_validate(contact_in.model_dump())
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def list_partner_contacts(*, session: Session, partner_id: int) -> list[PartnerContact]:
+    query = select(PartnerContact).where(PartnerContact.partner_id == partner_id)
+    return list(session.exec(query.order_by(col(PartnerContact.id))).all())
+
+
+def create_account(*, session: Session, data: AccountCreate | Mapping[str, Any]) -> Account:
+    """Create an end-customer account; its normalised name and domain are derived here."""
+    account_in = parse(AccountCreate, data)
+    domain = account_in.web_domain.strip() if account_in.web_domain else None
+    if domain and normalised_domain(domain) is None:
+        raise refuse("web_domain", f"{domain!r} is not a web domain")
+    account = Account(
+        name=account_in.name.strip(),
+        web_domain=domain,
+        territory=account_in.territory,
+        vertical=account_in.vertical,
+        normalised_name=normalised_name(account_in.name),
+        normalised_domain=normalised_domain(domain),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account(*, session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account", account_id)
+    return account
+
+
+def find_accounts(
+    *,
+    session: Session,
+    name: str | None = None,
+    domain: str | None = None,
+    limit: int = 20,
+) -> list[Account]:
+    """Accounts whose normalised domain equals, or normalised name contains, the given ones."""
+    conditions: list[ColumnElement[bool]] = []
+    if domain and (wanted := normalised_domain(domain)):
+        conditions.append(col(Account.normalised_domain) == wanted)
+    if name and (wanted := normalised_name(name)):
+        conditions.append(col(Account.normalised_name).contains(wanted))
+    if not conditions:
+        return []
+    query = select(Account).where(or_(*conditions)).order_by(col(Account.name)).limit(limit)
+    return list(session.exec(query).all())
+
+
+def list_accounts(
+    *, session: Session, territory: str | None = None, page: int = 1, per_page: int = 50
+) -> Page[Account]:
+    query = select(Account).order_by(col(Account.name), col(Account.id))
+    if territory is not None:
+        query = query.where(Account.territory == territory)
+    items, total = paginate(session, query, page, per_page)
+    return Page(items, total, page, per_page)
+
+
+def add_direct_engagement(
+    *, session: Session, data: DirectEngagementCreate | Mapping[str, Any]
+) -> DirectEngagement:
+    engagement_in = parse(DirectEngagementCreate, data)
+    require_exists(session, Account, engagement_in.account_id, "account_id")
+    if engagement_in.until is not None and as_utc(engagement_in.until) <= as_utc(engagement_in.since):
+        raise refuse("until", "must be after since")
+    engagement = DirectEngagement.model_validate(engagement_in.model_dump())
+    session.add(engagement)
+    session.flush()
+    return engagement
+
+
+def active_direct_engagements(
+    *, session: Session, account_id: int, product_line: str | None, at: datetime
+) -> list[DirectEngagement]:
+    """Engagements on the account in force at ``at`` that cover ``product_line`` (or all lines)."""
+    at = as_utc(at)
+    query = select(DirectEngagement).where(
+        DirectEngagement.account_id == account_id,
+        col(DirectEngagement.since) <= at,
+        or_(col(DirectEngagement.until).is_(None), col(DirectEngagement.until) > at),
+    )
+    if product_line is not None:
+        query = query.where(
+            or_(
+                col(DirectEngagement.product_line).is_(None),
+                col(DirectEngagement.product_line) == product_line,
+            )
+        )
+    return list(session.exec(query.order_by(col(DirectEngagement.since))).all())

@@ -1,0 +1,88 @@
+"""Append-only records: audit events and notifications, each written once per idempotency key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from store.crud._common import Page, insert_if_absent, paginate, parse, refuse, table_of
+from store.models import (
+    AuditEvent,
+    AuditEventCreate,
+    Notification,
+    NotificationCreate,
+    as_utc,
+    utcnow,
+)
+
+
+def append_audit_event(*, session: Session, data: AuditEventCreate | Mapping[str, Any]) -> AuditEvent:
+    """Record who (user or ``rule:<code>``) did what, when, under which rulebook, and why.
+
+    A second call with the same ``idempotency_key`` returns the first event unchanged.
+    """
+    event_in = parse(AuditEventCreate, data)
+    values = event_in.model_dump()
+    values["process_type"] = event_in.process_type.value
+    values["at"] = as_utc(event_in.at) if event_in.at else utcnow()
+    values["reason_codes"] = [str(code) for code in event_in.reason_codes]
+    insert_if_absent(session, table_of(AuditEvent), values, ("idempotency_key",))
+    query = select(AuditEvent).where(AuditEvent.idempotency_key == event_in.idempotency_key)
+    return session.exec(query).one()
+
+
+def list_audit_events(
+    *,
+    session: Session,
+    process_id: str | None = None,
+    actor: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> Page[AuditEvent]:
+    """Audit events in the order they happened (a process's timeline when ``process_id`` is set)."""
+    query = select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))
+    if process_id is not None:
+        query = query.where(AuditEvent.process_id == process_id)
+    if actor is not None:
+        query = query.where(AuditEvent.actor == actor)
+    items, total = paginate(session, query, page, per_page)
+    return Page(items, total, page, per_page)
+
+
+def append_notification(*, session: Session, data: NotificationCreate | Mapping[str, Any]) -> Notification:
+    """Record a notification for a role or a user; written once per ``idempotency_key``."""
+    notification_in = parse(NotificationCreate, data)
+    if not notification_in.recipient_role and not notification_in.recipient_user:
+        raise refuse("recipient_role", "a notification needs a recipient role or user")
+    values = notification_in.model_dump()
+    values["kind"] = notification_in.kind.value
+    values["created_at"] = utcnow()
+    insert_if_absent(session, table_of(Notification), values, ("idempotency_key",))
+    query = select(Notification).where(Notification.idempotency_key == notification_in.idempotency_key)
+    return session.exec(query).one()
+
+
+def list_notifications(
+    *,
+    session: Session,
+    recipient_user: str | None = None,
+    recipient_role: str | None = None,
+    process_id: str | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[Notification]:
+    """Notifications, newest first, narrowed by any of the arguments given."""
+    query = select(Notification).order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+    if recipient_user is not None:
+        query = query.where(Notification.recipient_user == recipient_user)
+    if recipient_role is not None:
+        query = query.where(Notification.recipient_role == recipient_role)
+    if process_id is not None:
+        query = query.where(Notification.process_id == process_id)
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    items, total = paginate(session, query, page, per_page)
+    return Page(items, total, page, per_page)

@@ -1,0 +1,142 @@
+"""Rulebook versions as loaded, and what-if simulation runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from parley.errors import NotFound
+from store.crud._common import Page, paginate, parse, refuse, require_member
+from store.models import (
+    RulebookVersion,
+    RulebookVersionCreate,
+    SimulationRun,
+    SimulationRunCreate,
+    SimulationStatus,
+    as_utc,
+    utcnow,
+)
+
+FINISHED = (SimulationStatus.COMPLETED, SimulationStatus.FAILED, SimulationStatus.CANCELLED)
+
+
+def record_rulebook_version(
+    *, session: Session, data: RulebookVersionCreate | Mapping[str, Any]
+) -> RulebookVersion:
+    """Record a loaded rulebook version. Loading the same content again is a no-op; a version
+    whose content changed is refused (a published version is immutable)."""
+    version_in = parse(RulebookVersionCreate, data)
+    existing = get_rulebook_version(session=session, version=version_in.version)
+    if existing is not None:
+        if existing.sha256 != version_in.sha256:
+            raise refuse(
+                "version",
+                f"{version_in.version!r} is already recorded with different content; "
+                "publish a new version instead",
+            )
+        return existing
+    row = RulebookVersion(
+        version=version_in.version,
+        effective_from=as_utc(version_in.effective_from),
+        source=version_in.source,
+        sha256=version_in.sha256,
+        document=version_in.document,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_rulebook_version(*, session: Session, version: str) -> RulebookVersion | None:
+    query = select(RulebookVersion).where(RulebookVersion.version == version)
+    return session.exec(query).first()
+
+
+def list_rulebook_versions(*, session: Session) -> list[RulebookVersion]:
+    """Every recorded version, in order of the date each takes effect."""
+    query = select(RulebookVersion).order_by(col(RulebookVersion.effective_from), col(RulebookVersion.id))
+    return list(session.exec(query).all())
+
+
+def rulebook_version_in_force(*, session: Session, at: datetime) -> RulebookVersion | None:
+    """The version with the latest ``effective_from`` not after ``at``."""
+    query = (
+        select(RulebookVersion)
+        .where(col(RulebookVersion.effective_from) <= as_utc(at))
+        .order_by(col(RulebookVersion.effective_from).desc(), col(RulebookVersion.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def create_simulation_run(
+    *, session: Session, data: SimulationRunCreate | Mapping[str, Any]
+) -> SimulationRun:
+    run_in = parse(SimulationRunCreate, data)
+    run = SimulationRun.model_validate(run_in.model_dump())
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_simulation_run(*, session: Session, run_id: int) -> SimulationRun:
+    run = session.get(SimulationRun, run_id)
+    if run is None:
+        raise NotFound("simulation run", run_id)
+    return run
+
+
+def update_simulation_run(
+    *,
+    session: Session,
+    run_id: int,
+    status: str | None = None,
+    progress: float | None = None,
+    results: dict[str, Any] | None = None,
+    error: str | None = None,
+    report_path: str | None = None,
+    at: datetime | None = None,
+) -> SimulationRun:
+    """Report progress or an outcome; a finishing status stamps ``finished_at``."""
+    run = get_simulation_run(session=session, run_id=run_id)
+    if run.status in FINISHED:
+        raise refuse("status", f"run {run_id} already finished ({run.status})")
+    if progress is not None:
+        if not 0.0 <= progress <= 1.0:
+            raise refuse("progress", "must be between 0 and 1")
+        run.progress = progress
+    if results is not None:
+        run.results = results
+    if error is not None:
+        run.error = error[:4000]
+    if report_path is not None:
+        run.report_path = report_path
+    if status is not None:
+        run.status = require_member("status", status, SimulationStatus)
+        if run.status in FINISHED:
+            run.finished_at = as_utc(at) if at else utcnow()
+            if run.status == SimulationStatus.COMPLETED:
+                run.progress = 1.0
+    session.add(run)
+    session.flush()
+    return run
+
+
+def list_simulation_runs(
+    *,
+    session: Session,
+    created_by: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[SimulationRun]:
+    """Runs, newest first."""
+    query = select(SimulationRun).order_by(col(SimulationRun.created_at).desc(), col(SimulationRun.id).desc())
+    if created_by is not None:
+        query = query.where(SimulationRun.created_by == created_by)
+    if status is not None:
+        query = query.where(SimulationRun.status == require_member("status", status, SimulationStatus))
+    items, total = paginate(session, query, page, per_page)
+    return Page(items, total, page, per_page)
