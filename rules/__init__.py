@@ -4,6 +4,14 @@ No I/O here except ``load_rulebook`` / ``load_library``; no clock, no globals. E
 function of (rulebook, request, facts snapshot, now) and carries its reasons and the version.
 """
 
+from rules.discount import (
+    ApprovalStep,
+    DiscountDecision,
+    DiscountRequest,
+    decide_discount,
+    quote_valid_until,
+    standard_discount,
+)
 from rules.durations import format_duration, parse_duration
 from rules.enums import (
     AccessRevocation,
@@ -16,6 +24,8 @@ from rules.enums import (
     PartnerStatus,
     RegistrationState,
 )
+from rules.escalation import EscalationLevel, dispute_deadlines, dispute_path
+from rules.exit import ExitPlan, RegistrationDisposition, exit_plan
 from rules.facts import (
     DirectEngagement,
     ExistingRegistration,
@@ -27,6 +37,12 @@ from rules.library import RulebookLibrary
 from rules.loader import RulebookInvalid, load_library, load_rulebook, parse_rulebook
 from rules.matching import RegistrationIndex, similarity
 from rules.normalise import normalise_company_name, normalise_domain
+from rules.protection import (
+    ExtensionDecision,
+    ProtectionWindow,
+    decide_extension,
+    protection_window,
+)
 from rules.reasons import Reason, ReasonCode
 from rules.registration import ApprovalLevel, Match, RegistrationDecision, decide_registration
 from rules.schema import Rulebook
@@ -34,20 +50,28 @@ from rules.schema import Rulebook
 __all__ = [
     "AccessRevocation",
     "ApprovalLevel",
+    "ApprovalStep",
     "Channel",
     "DefaultAction",
     "DirectEngagement",
     "DirectEngagementPolicy",
+    "DiscountDecision",
+    "DiscountRequest",
     "Disposition",
+    "EscalationLevel",
     "ExistingRegistration",
+    "ExitPlan",
     "ExitType",
+    "ExtensionDecision",
     "Match",
     "Outcome",
     "PartnerFacts",
     "PartnerStatus",
+    "ProtectionWindow",
     "Reason",
     "ReasonCode",
     "RegistrationDecision",
+    "RegistrationDisposition",
     "RegistrationFacts",
     "RegistrationIndex",
     "RegistrationRequest",
@@ -55,7 +79,12 @@ __all__ = [
     "Rulebook",
     "RulebookInvalid",
     "RulebookLibrary",
+    "decide_discount",
+    "decide_extension",
     "decide_registration",
+    "dispute_deadlines",
+    "dispute_path",
+    "exit_plan",
     "format_duration",
     "load_library",
     "load_rulebook",
@@ -63,5 +92,8 @@ __all__ = [
     "normalise_domain",
     "parse_duration",
     "parse_rulebook",
+    "protection_window",
+    "quote_valid_until",
     "similarity",
+    "standard_discount",
 ]

@@ -1,0 +1,181 @@
+"""Discount exceptions: which approvers a requested discount needs, in what order, for how long.
+
+``requested_discount`` is the exception on top of the partner's standard pricing (tier discount
+plus the volume band for the deal size), which is always automatic. The matrix band of the
+exception gives the chain of steps; a large deal moves it up ``levels`` bands. Both only ever
+add approvers, so a larger discount or a larger deal never needs fewer approvals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rules.enums import DefaultAction
+from rules.reasons import Reason, ReasonCode, reason
+from rules.schema import DiscountBand, Rulebook
+
+
+@dataclass(frozen=True)
+class DiscountRequest:
+    partner_tier: str
+    deal_value: float
+    requested_discount: float  # 0..1, on top of standard pricing
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalStep:
+    """One step of the chain: every role in ``roles`` approves, in parallel, within the SLA."""
+
+    roles: tuple[str, ...]
+    sla_seconds: float
+
+
+@dataclass(frozen=True)
+class DiscountDecision:
+    automatic: bool
+    refused: bool
+    steps: tuple[ApprovalStep, ...]
+    valid_until: datetime | None  # set when automatic; approvals use quote_valid_until
+    reasons: tuple[Reason, ...]
+    standard_discount: float
+    total_discount: float
+    escalate_to: str
+    default_action: DefaultAction
+    rulebook_version: str
+
+    @property
+    def approvals(self) -> int:
+        """How many approvals the chain needs in all."""
+        return sum(len(step.roles) for step in self.steps)
+
+
+def standard_discount(rulebook: Rulebook, tier: str, deal_value: float) -> float:
+    """Tier discount plus the volume band reached by ``deal_value``."""
+    program = rulebook.program
+    found = next((t for t in program.tiers if t.name == tier), None)
+    if found is None:
+        raise ValueError(f"unknown partner tier {tier!r}")
+    volume = max(
+        (b.discount for b in program.volume_discounts if deal_value >= b.min_deal_value),
+        default=0.0,
+    )
+    return found.standard_discount + volume
+
+
+def quote_valid_until(rulebook: Rulebook, approved_at: datetime) -> datetime:
+    """Approved pricing may be quoted until this time."""
+    return approved_at + rulebook.discount.quote_validity
+
+
+def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime) -> DiscountDecision:
+    """Who must approve a discount exception, in order, before the partner may quote it."""
+    if not 0.0 <= request.requested_discount <= 1.0:
+        raise ValueError(f"requested_discount must be between 0 and 1, not {request.requested_discount}")
+    rules = rulebook.discount
+    standard = standard_discount(rulebook, request.partner_tier, request.deal_value)
+    requested = request.requested_discount
+    pct = f"{requested:.1%}"
+    facts = {"requested": requested, "standard": standard, "deal_value": request.deal_value}
+    reasons: list[Reason] = []
+    refused = False
+    index = next((i for i, b in enumerate(rules.matrix) if requested <= b.max_discount), None)
+    if index is None:
+        ceiling = rules.matrix[-1].max_discount
+        reasons.append(
+            reason(
+                ReasonCode.DISCOUNT_ABOVE_MAXIMUM,
+                f"{pct} is above the largest exception any approver may grant ({ceiling:.0%})",
+                maximum=ceiling,
+                **facts,
+            )
+        )
+        return _decision(rulebook, (), True, reasons, standard, requested, None)
+    band = rules.matrix[index]
+    if band.steps:
+        bump = max(
+            (b for b in rules.deal_size_bumps if request.deal_value >= b.min_deal_value),
+            key=lambda b: b.min_deal_value,
+            default=None,
+        )
+        if bump is not None:
+            bumped = min(index + bump.levels, len(rules.matrix) - 1)
+            if bumped != index:
+                reasons.append(
+                    reason(
+                        ReasonCode.DISCOUNT_DEAL_SIZE,
+                        f"deals of {bump.min_deal_value:,.0f} or more go {bump.levels} band(s) "
+                        f"higher: treated as up to {rules.matrix[bumped].max_discount:.0%}",
+                        bump_levels=bump.levels,
+                        **facts,
+                    )
+                )
+                index, band = bumped, rules.matrix[bumped]
+    steps = _steps(band)
+    missing_justification: list[Reason] = []
+    if requested > rules.justification_required_above and not request.justification.strip():
+        refused = True
+        missing_justification.append(
+            reason(
+                ReasonCode.DISCOUNT_JUSTIFICATION_MISSING,
+                f"{pct} is above {rules.justification_required_above:.0%}: a justification "
+                "(e.g. meet-competitor) is required",
+                threshold=rules.justification_required_above,
+                **facts,
+            )
+        )
+    if not steps:
+        reasons.insert(
+            0,
+            reason(
+                ReasonCode.DISCOUNT_STANDARD if requested == 0 else ReasonCode.DISCOUNT_AUTOMATIC,
+                f"standard pricing ({standard:.0%}) plus {pct} is within the automatic band "
+                f"(up to {band.max_discount:.0%} on top of standard)",
+                band=band.max_discount,
+                **facts,
+            ),
+        )
+    else:
+        chain = " then ".join(" + ".join(step.roles) for step in steps)
+        reasons.insert(
+            0,
+            reason(
+                ReasonCode.DISCOUNT_APPROVAL,
+                f"{pct} on top of standard pricing ({standard:.0%}) needs {chain} "
+                f"(band up to {band.max_discount:.0%})",
+                band=band.max_discount,
+                chain=chain,
+                **facts,
+            ),
+        )
+    reasons = missing_justification + reasons
+    valid_until = now + rules.quote_validity if not steps and not refused else None
+    return _decision(rulebook, steps, refused, reasons, standard, requested, valid_until)
+
+
+def _steps(band: DiscountBand) -> tuple[ApprovalStep, ...]:
+    return tuple(ApprovalStep(tuple(s.roles), s.sla.total_seconds()) for s in band.steps)
+
+
+def _decision(
+    rulebook: Rulebook,
+    steps: tuple[ApprovalStep, ...],
+    refused: bool,
+    reasons: list[Reason],
+    standard: float,
+    requested: float,
+    valid_until: datetime | None,
+) -> DiscountDecision:
+    return DiscountDecision(
+        automatic=not steps and not refused,
+        refused=refused,
+        steps=steps,
+        valid_until=valid_until,
+        reasons=tuple(reasons),
+        standard_discount=standard,
+        total_discount=min(1.0, standard + requested),
+        escalate_to=rulebook.discount.escalation.escalate_to,
+        default_action=rulebook.discount.escalation.default_action,
+        rulebook_version=rulebook.version,
+    )

@@ -1,0 +1,123 @@
+"""Partner exit: the notice timeline and what happens to each open registration.
+
+New registrations freeze when notice is given (the partner's status becomes ``exiting``); the
+plan below says when notice ends, when access goes, when commission and MDF stop, and for each
+open registration whether it is honoured until expiry, transferred, or returned to direct sales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rules.durations import format_duration
+from rules.enums import AccessRevocation, Disposition, ExitType, RegistrationState
+from rules.facts import ExistingRegistration
+from rules.reasons import Reason, ReasonCode, reason
+from rules.registration_eligibility import when
+from rules.schema import ExitPolicy, Rulebook
+
+_OPEN = (RegistrationState.PENDING, RegistrationState.APPROVED)
+_CODES = {
+    Disposition.HONOUR_UNTIL_EXPIRY: ReasonCode.EXIT_HONOUR,
+    Disposition.TRANSFER: ReasonCode.EXIT_TRANSFER,
+    Disposition.RETURN_TO_DIRECT: ReasonCode.EXIT_RETURN_TO_DIRECT,
+}
+
+
+@dataclass(frozen=True)
+class RegistrationDisposition:
+    registration_id: str
+    disposition: Disposition
+    effective_at: datetime
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class ExitPlan:
+    exit_type: ExitType
+    notice_given_at: datetime
+    notice_ends_at: datetime
+    access_revoked_at: datetime
+    commission_ends_at: datetime
+    mdf_ends_at: datetime
+    dispositions: tuple[RegistrationDisposition, ...]
+    rulebook_version: str
+
+
+def exit_plan(
+    rulebook: Rulebook,
+    exit_type: ExitType,
+    open_registrations: Sequence[ExistingRegistration],
+    now: datetime,
+) -> ExitPlan:
+    """The exit timeline from notice given at ``now``; registrations that are not pending or
+    approved (closed, expired ...) need no disposition and are left out."""
+    exit_type = ExitType(exit_type)
+    policy = rulebook.exit.policy(exit_type)
+    notice_ends = now + policy.notice
+    revoked = now if policy.access_revoked is AccessRevocation.IMMEDIATELY else notice_ends
+    ordered = sorted((r for r in open_registrations if r.state in _OPEN), key=lambda r: r.order_key)
+    return ExitPlan(
+        exit_type=exit_type,
+        notice_given_at=now,
+        notice_ends_at=notice_ends,
+        access_revoked_at=revoked,
+        commission_ends_at=notice_ends + policy.commission_wind_down,
+        mdf_ends_at=notice_ends + policy.mdf_wind_down,
+        dispositions=tuple(_dispose(policy, exit_type, r, notice_ends) for r in ordered),
+        rulebook_version=rulebook.version,
+    )
+
+
+def _dispose(
+    policy: ExitPolicy, exit_type: ExitType, reg: ExistingRegistration, notice_ends: datetime
+) -> RegistrationDisposition:
+    label = exit_type.value.replace("_", " ")
+    facts: dict[str, object] = {"registration_id": reg.registration_id, "exit_type": label}
+    if reg.state is RegistrationState.PENDING:
+        chosen = policy.pending
+        text = f"pending registrations are {_words(chosen)} on a {label} exit"
+        return _made(reg, chosen, notice_ends, reason(_CODES[chosen], text, **facts))
+    if policy.approved is not Disposition.HONOUR_UNTIL_EXPIRY:
+        chosen = policy.approved
+        text = f"approved registrations are {_words(chosen)} on a {label} exit"
+        return _made(reg, chosen, notice_ends, reason(_CODES[chosen], text, **facts))
+    limit = None if policy.honour_limit is None else notice_ends + policy.honour_limit
+    if reg.expires_at is not None and (limit is None or reg.expires_at <= limit):
+        text = f"approved registration honoured until it expires at {when(reg.expires_at)}"
+        return _made(
+            reg,
+            Disposition.HONOUR_UNTIL_EXPIRY,
+            reg.expires_at,
+            reason(ReasonCode.EXIT_HONOUR, text, expires_at=reg.expires_at, **facts),
+        )
+    chosen = policy.beyond_honour_limit
+    expiry = when(reg.expires_at) if reg.expires_at else "no expiry"
+    span = format_duration(policy.honour_limit) if policy.honour_limit else "the notice period"
+    text = (
+        f"protection runs to {expiry}, beyond {span} after notice ends "
+        f"({when(limit or notice_ends)}); the registration is {_words(chosen)} at notice end"
+    )
+    return _made(
+        reg,
+        chosen,
+        notice_ends,
+        reason(ReasonCode.EXIT_HONOUR_LIMIT, text, **facts),
+        reason(_CODES[chosen], f"{_words(chosen)} at {when(notice_ends)}", **facts),
+    )
+
+
+def _words(disposition: Disposition) -> str:
+    return {
+        Disposition.HONOUR_UNTIL_EXPIRY: "honoured until expiry",
+        Disposition.TRANSFER: "transferred to another partner",
+        Disposition.RETURN_TO_DIRECT: "returned to direct sales",
+    }[disposition]
+
+
+def _made(
+    reg: ExistingRegistration, chosen: Disposition, effective_at: datetime, *reasons: Reason
+) -> RegistrationDisposition:
+    return RegistrationDisposition(reg.registration_id, chosen, effective_at, tuple(reasons))

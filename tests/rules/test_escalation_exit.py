@@ -1,0 +1,89 @@
+from datetime import timedelta
+
+import pytest
+
+from rules import (
+    Channel,
+    Disposition,
+    ExitType,
+    RegistrationState,
+    dispute_deadlines,
+    dispute_path,
+    exit_plan,
+    load_rulebook,
+)
+from tests.rules.helpers import DEFAULT, FAST, T0, existing
+
+
+@pytest.fixture(scope="module")
+def rulebook():
+    return load_rulebook(DEFAULT)
+
+
+def test_dispute_path_is_the_written_one(rulebook):
+    path = dispute_path(rulebook)
+    assert [(lvl.role, lvl.response_sla_seconds, lvl.channel) for lvl in path] == [
+        ("channel_account_manager", 2 * 86400.0, Channel.EMAIL),
+        ("regional_channel_director", 3 * 86400.0, Channel.MEETING),
+        ("vp_channel", 5 * 86400.0, Channel.MEETING),
+    ]
+    assert dispute_deadlines(rulebook, T0) == (
+        T0 + timedelta(days=2),
+        T0 + timedelta(days=5),
+        T0 + timedelta(days=10),
+    )
+    assert [lvl.response_sla_seconds for lvl in dispute_path(load_rulebook(FAST))] == [2.0] * 3
+
+
+def _open():
+    return [
+        existing("r-soon", "p", state=RegistrationState.APPROVED, expires=T0 + timedelta(days=150)),
+        existing(
+            "r-late",
+            "p",
+            state=RegistrationState.APPROVED,
+            expires=T0 + timedelta(days=200),
+            at=T0 - timedelta(days=1),
+        ),
+        existing("r-pend", "p", state=RegistrationState.PENDING, expires=None, at=T0 - timedelta(hours=1)),
+        existing("r-won", "p", state=RegistrationState.CLOSED_WON),
+    ]
+
+
+def _dispositions(plan):
+    return {
+        d.registration_id: (d.disposition, d.effective_at, [r.code for r in d.reasons])
+        for d in plan.dispositions
+    }
+
+
+def test_voluntary_exit_honours_what_expires_soon_enough(rulebook):
+    plan = exit_plan(rulebook, ExitType.VOLUNTARY, _open(), T0)
+    notice_end = T0 + timedelta(days=90)
+    assert plan.notice_ends_at == notice_end
+    assert plan.access_revoked_at == notice_end
+    assert plan.commission_ends_at == notice_end + timedelta(days=180)
+    assert plan.mdf_ends_at == notice_end + timedelta(days=30)
+    assert _dispositions(plan) == {
+        "r-soon": (Disposition.HONOUR_UNTIL_EXPIRY, T0 + timedelta(days=150), ["exit.honour_until_expiry"]),
+        "r-late": (Disposition.TRANSFER, notice_end, ["exit.beyond_honour_limit", "exit.transfer"]),
+        "r-pend": (Disposition.RETURN_TO_DIRECT, notice_end, ["exit.return_to_direct"]),
+    }
+    assert [d.registration_id for d in plan.dispositions] == ["r-soon", "r-late", "r-pend"]
+
+
+def test_for_cause_exit_revokes_at_once_and_returns_everything(rulebook):
+    plan = exit_plan(rulebook, ExitType.FOR_CAUSE, _open(), T0)
+    assert plan.access_revoked_at == T0
+    assert {d.disposition for d in plan.dispositions} == {Disposition.RETURN_TO_DIRECT}
+    assert plan.rulebook_version == "2026.1"
+
+
+def test_program_change_transfers_pending_and_honours_approved(rulebook):
+    plan = exit_plan(rulebook, ExitType.PROGRAM_CHANGE, _open(), T0)
+    got = {k: v[0] for k, v in _dispositions(plan).items()}
+    assert got == {
+        "r-soon": Disposition.HONOUR_UNTIL_EXPIRY,
+        "r-late": Disposition.HONOUR_UNTIL_EXPIRY,
+        "r-pend": Disposition.TRANSFER,
+    }
