@@ -1,0 +1,167 @@
+"""Attribution: which registrations were decided differently, and which rule caused it.
+
+Both rulebooks replay the same leads, so lead ``i`` of the baseline run and lead ``i`` of the
+proposed run are the same registration. Comparing them row by row gives the changed decisions;
+the reason codes that appear on one side only name the rule responsible. Changes with no new
+reason code are knock-on effects (a queue that moved, a registration that expired earlier and
+freed an account) and are labelled as such.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from simulation.ledger import DecidedBy, DiscountFate, Fate, Final, First, Ledger
+
+GENERIC_CODES = frozenset({"approval.required", "auto.approved", "auto.rejected"})
+KNOCK_ON = "knock_on"  # no reason code differs: the change came from timing, queues or freed accounts
+LIFECYCLE = "lifecycle"  # same decision, different protection/extension outcome
+TIMING = "approval_path"  # same reasons, but the human approval went differently (SLA, queue)
+
+
+def decision_label(first: int, final: int, by: int) -> str:
+    if first == First.AUTO_APPROVED:
+        return "auto-approved"
+    if first == First.AUTO_REJECTED:
+        return "auto-rejected"
+    if final == Final.PENDING:
+        return "still waiting for a person"
+    verb = "approved" if final == Final.APPROVED else "rejected"
+    return f"{verb} by default action" if by == DecidedBy.DEFAULT else f"{verb} by a person"
+
+
+FATE_LABELS = {
+    Fate.NOT_PROTECTED: "not protected",
+    Fate.OPEN: "still open",
+    Fate.WON: "won",
+    Fate.LOST: "lost",
+    Fate.EXPIRED: "expired",
+}
+DISCOUNT_LABELS = {
+    DiscountFate.NONE: "no exception",
+    DiscountFate.AUTOMATIC: "automatic",
+    DiscountFate.APPROVED: "exception approved",
+    DiscountFate.REFUSED: "exception refused",
+    DiscountFate.PENDING: "exception pending",
+}
+
+
+@dataclass(frozen=True)
+class ChangeKey:
+    kind: str  # "decision", "escalation", "deal", "discount"
+    before: str
+    after: str
+    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING
+
+
+def _cause(before: tuple[str, ...], after: tuple[str, ...]) -> str:
+    added = sorted(set(after) - set(before) - GENERIC_CODES)
+    removed = sorted(set(before) - set(after) - GENERIC_CODES)
+    if added:
+        return added[0]
+    if removed:
+        return removed[0]
+    return KNOCK_ON
+
+
+def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
+    """Count every way a registration in the window was treated differently by the proposal."""
+    lo, hi = baseline.window
+    changes: Counter[ChangeKey] = Counter()
+    b, p = baseline, proposed
+    for i, arrival in enumerate(b.arrival):
+        if not lo <= arrival < hi:
+            continue
+        was = decision_label(b.first[i], b.final[i], b.decided_by[i])
+        now = decision_label(p.first[i], p.final[i], p.decided_by[i])
+        cause = _cause(b.codes[i], p.codes[i])
+        if was != now:
+            if cause == KNOCK_ON and b.first[i] == p.first[i] == First.NEEDS_APPROVAL:
+                cause = TIMING
+            changes[ChangeKey("decision", was, now, cause)] += 1
+        if b.breaches[i] != p.breaches[i]:
+            changes[
+                ChangeKey(
+                    "escalation",
+                    _levels(b.breaches[i]),
+                    _levels(p.breaches[i]),
+                    TIMING if cause == KNOCK_ON else cause,
+                )
+            ] += 1
+        if b.fate[i] != p.fate[i]:
+            deal_cause = cause if was != now else LIFECYCLE
+            if b.extensions[i] != p.extensions[i] and was == now:
+                deal_cause = "extension"
+            changes[
+                ChangeKey("deal", FATE_LABELS[Fate(b.fate[i])], FATE_LABELS[Fate(p.fate[i])], deal_cause)
+            ] += 1
+        if b.discount_fate[i] != p.discount_fate[i]:
+            changes[
+                ChangeKey(
+                    "discount",
+                    DISCOUNT_LABELS[DiscountFate(b.discount_fate[i])],
+                    DISCOUNT_LABELS[DiscountFate(p.discount_fate[i])],
+                    "discount" if was == now else cause,
+                )
+            ] += 1
+    return changes
+
+
+def _levels(breaches: int) -> str:
+    if breaches == 0:
+        return "answered within SLA"
+    return f"escalated past {breaches} level{'s' if breaches != 1 else ''}"
+
+
+# Which kinds of change move which KPI (prefix match on the KPI key).
+KPI_KINDS: dict[str, tuple[str, ...]] = {
+    "registrations": (),
+    "conflict_rate": ("decision",),
+    "duplicate_rate": ("decision",),
+    "auto_decision_rate": ("decision",),
+    "approved_rate": ("decision",),
+    "fairness_gini": ("decision",),
+    "time_to_decision": ("decision", "escalation"),
+    "approval_latency": ("escalation", "decision"),
+    "sla_breach_rate": ("escalation",),
+    "default_action_rate": ("escalation", "decision"),
+    "escalations.": ("escalation",),
+    "utilisation.": ("decision", "escalation", "discount"),
+    "expired": ("deal",),
+    "extensions": ("deal",),
+    "win_rate": ("deal", "discount"),
+    "revenue": ("deal", "discount", "decision"),
+    "average_discount": ("discount", "deal"),
+    "margin": ("discount", "deal"),
+}
+
+
+def kinds_for(kpi_key: str) -> tuple[str, ...]:
+    for prefix, kinds in KPI_KINDS.items():
+        if kpi_key.startswith(prefix):
+            return kinds
+    return ()
+
+
+def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str]) -> str:
+    """A cause in words: the reason code with an example text, or what a pseudo-cause means."""
+    if cause == KNOCK_ON:
+        return "no rule cited differently: a knock-on effect (queues, timing, accounts freed earlier)"
+    if cause == TIMING:
+        return "same reasons, different approval path (route, SLA, queue or default action)"
+    if cause in (LIFECYCLE, "extension"):
+        relevant = [c for c in rule_changes if "protection" in c or "extension" in c]
+        what = "; ".join(relevant) or "protection timing"
+        return f"protection and extension rules ({what})"
+    if cause == "discount":
+        relevant = [c for c in rule_changes if c.startswith("discount")]
+        return "discount rules" + (f" ({'; '.join(relevant)})" if relevant else "")
+    example = texts.get(cause)
+    return f"{cause}" + (f" — e.g. “{example}”" if example else "")
+
+
+def sentence(kind: str, before: str, after: str, count: float, cause_words: str) -> str:
+    noun = {"decision": "registrations", "escalation": "approvals", "deal": "deals",
+            "discount": "discount requests"}[kind]  # fmt: skip
+    return f"{count:,.1f} {noun} per run went from {before} to {after}: {cause_words}."

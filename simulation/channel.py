@@ -1,0 +1,280 @@
+"""The synthetic channel of one replication: partners, accounts and every lead, drawn up front.
+
+Everything random about a lead (who finds it, when, which account and under which spelling, its
+value, whether it is won, how long each approver takes over it) is drawn here, from the named
+streams, before the model runs. Both rulebooks then replay the very same leads, so a difference
+between them comes from the rules and not from the dice (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from faker import Faker
+from faker.providers.person.en_US import Provider as PersonProvider
+
+from simulation.scenario import Range, Scenario
+from simulation.streams import replication_streams
+
+YEAR = 365.0 * 86_400.0
+# Each lead carries its own pre-drawn handling times and approver choices: slots
+# [0, REGISTRATION_SLOTS) for the registration route's levels, the rest for discount approvals.
+REGISTRATION_SLOTS = 4
+DISCOUNT_SLOT = REGISTRATION_SLOTS
+MAX_LEVELS = 12
+
+_LEGAL = ("Inc.", "Inc", "Incorporated", "Corp.", "Corporation", "LLC", "Ltd", "Co.", "")
+_NOUNS = (
+    "Systems", "Health", "Capital", "Labs", "Logistics", "Foods", "Energy", "Networks",
+    "Analytics", "Bank", "Medical", "Software", "Retail", "Insurance", "Pharma", "Motors",
+    "Media", "Foundry", "Outfitters", "Clinics", "Credit", "Freight", "Robotics", "Biotech",
+)  # fmt: skip
+_SURNAMES: tuple[str, ...] = tuple(PersonProvider.last_names)
+
+
+@dataclass(frozen=True)
+class Partner:
+    key: str
+    name: str
+    tier: str
+    territories: tuple[str, ...]
+    verticals: tuple[str, ...]
+    certifications: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class Account:
+    stem: str
+    domain: str
+    territory: str
+    vertical: str
+    direct_from: float  # simulated second direct sales engages; +inf if never
+
+
+@dataclass
+class Channel:
+    """Partners, accounts and leads (column lists, indexed by lead number, in arrival order)."""
+
+    partners: list[Partner]
+    accounts: list[Account]
+    arrival: list[float]
+    partner: list[int]
+    account: list[int]
+    company_name: list[str]
+    domain: list[str]
+    product_line: list[str]
+    value: list[float]
+    win_u: list[float]
+    cycle: list[float]
+    extension_u: list[float]
+    discount: list[float]  # depth asked beyond standard; 0.0 when none
+    justify_u: list[float]
+    handling_z: np.ndarray  # (leads, MAX_LEVELS) standard normals
+    approve_u: np.ndarray  # (leads, MAX_LEVELS) uniforms
+
+    @property
+    def leads(self) -> int:
+        return len(self.arrival)
+
+
+def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> list[str]:
+    names = list(weights)
+    p = np.array([weights[n] for n in names], dtype=float)
+    return [names[i] for i in rng.choice(len(names), size=size, p=p / p.sum())]
+
+
+def _subset(rng: np.random.Generator, weights: dict[str, float], low: int, high: int) -> tuple[str, ...]:
+    names = list(weights)
+    k = min(len(names), int(rng.integers(low, high + 1)))
+    p = np.array([weights[n] for n in names], dtype=float)
+    picked = rng.choice(len(names), size=k, replace=False, p=p / p.sum())
+    return tuple(sorted(names[i] for i in picked))
+
+
+def _partners(scenario: Scenario, rng: np.random.Generator, fake: Faker) -> list[Partner]:
+    ch = scenario.channel
+    tiers = _pick(rng, ch.tiers, ch.partners)
+    lines = list(ch.product_lines)
+    out = []
+    for i in range(ch.partners):
+        certified = tuple(line for line in lines if rng.random() < ch.certification_rate)
+        out.append(
+            Partner(
+                key=f"P{i:05d}",
+                name=fake.company(),
+                tier=tiers[i],
+                territories=_subset(rng, ch.territories, *_range(ch.territories_per_partner)),
+                verticals=_subset(rng, ch.verticals, *_range(ch.verticals_per_partner)),
+                certifications=certified,
+                active=bool(rng.random() >= ch.inactive_share),
+            )
+        )
+    return out
+
+
+def _range(r: Range) -> tuple[int, int]:
+    return r.min, r.max
+
+
+def _accounts(scenario: Scenario, rng: np.random.Generator) -> list[Account]:
+    ch = scenario.channel
+    n = ch.accounts
+    territories, verticals = _pick(rng, ch.territories, n), _pick(rng, ch.verticals, n)
+    first = rng.integers(0, len(_SURNAMES), n)
+    second = rng.integers(0, len(_SURNAMES), n)
+    noun = rng.integers(0, len(_NOUNS), n)
+    form = rng.integers(0, 3, n)
+    direct = rng.random(n) < ch.direct_engaged_share
+    direct_at = rng.uniform(-0.5, 1.0, n) * scenario.horizon
+    seen: set[str] = set()
+    out = []
+    for i in range(n):
+        a, b = _SURNAMES[first[i]], _SURNAMES[second[i]]
+        stem = (f"{a} {_NOUNS[noun[i]]}", f"{a}-{b}", f"{a} {b} {_NOUNS[noun[i]]}")[form[i]]
+        if stem in seen:  # two accounts may not share a name; make this one distinct
+            stem = f"{stem} {_NOUNS[(noun[i] + i) % len(_NOUNS)]} {i}"
+        seen.add(stem)
+        slug = "".join(c for c in stem.lower() if c.isalnum())
+        tld = ".ca" if territories[i] == "canada" else (".com", ".com", ".io", ".net")[i % 4]
+        out.append(
+            Account(
+                stem=stem,
+                domain=slug + tld,
+                territory=territories[i],
+                vertical=verticals[i],
+                direct_from=float(direct_at[i]) if direct[i] else math.inf,
+            )
+        )
+    return out
+
+
+def _rate_shape(scenario: Scenario, times: np.ndarray) -> np.ndarray:
+    """Relative lead intensity at each simulated second: seasonality times quarter-end spikes."""
+    days = times / 86_400.0
+    start = scenario.start
+    season = 1.0 + scenario.leads.seasonality.amplitude * np.cos(
+        2 * np.pi * (days + start.timetuple().tm_yday - scenario.leads.seasonality.peak_day) / 365.0
+    )
+    qe = scenario.leads.quarter_end
+    ends = []
+    year = start.year
+    while True:
+        for month in (4, 7, 10, 13):
+            end = datetime(year + month // 13, (month - 1) % 12 + 1, 1, tzinfo=start.tzinfo)
+            ends.append((end - start).total_seconds())
+        if ends[-1] > float(times.max(initial=0.0)):
+            break
+        year += 1
+    ends_arr = np.array(ends)
+    next_end = ends_arr[np.minimum(np.searchsorted(ends_arr, times, side="right"), len(ends) - 1)]
+    spike = np.where(next_end - times <= qe.last_days * 86_400.0, qe.multiplier, 1.0)
+    return np.asarray(season * spike)
+
+
+def _arrivals(scenario: Scenario, rng: np.random.Generator, total_per_year: float) -> np.ndarray:
+    """Non-homogeneous Poisson arrivals by thinning a process at the peak rate."""
+    peak = (1.0 + scenario.leads.seasonality.amplitude) * scenario.leads.quarter_end.multiplier
+    expected = total_per_year * peak * scenario.horizon / YEAR
+    times = np.sort(rng.uniform(0.0, scenario.horizon, rng.poisson(expected)))
+    keep = rng.random(times.size) * peak < _rate_shape(scenario, times)
+    return np.asarray(times[keep])
+
+
+def _variant(stem: str, domain: str, choice: int, legal: int) -> tuple[str, str]:
+    """One way a partner may write an account's name and domain ("ACME Corp." / "acme.com")."""
+    suffix = _LEGAL[legal]
+    name = f"{stem} {suffix}".strip()
+    name = (name, name.upper(), name.lower(), f"{stem}, {suffix}".rstrip(", "), domain)[choice]
+    host = (domain, f"www.{domain}", f"sales.{domain}", domain.upper(), domain)[choice]
+    return name, host
+
+
+def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel:
+    """Draw replication ``replication`` of ``scenario`` from ``seed`` (deterministic)."""
+    rng = replication_streams(seed, replication)
+    fake = Faker("en_US")
+    fake.seed_instance(int(rng["faker"].integers(0, 2**31)))
+    partners = _partners(scenario, rng["partners"], fake)
+    accounts = _accounts(scenario, rng["accounts"])
+    lp = scenario.leads.per_partner_per_year
+    rates = lp.median * np.exp(lp.sigma * rng["partners"].standard_normal(len(partners)))
+    arrival = _arrivals(scenario, rng["arrivals"], float(rates.sum()))
+    n = arrival.size
+
+    pick = rng["lead_choice"]
+    who = pick.choice(len(partners), size=n, p=rates / rates.sum())
+    same = pick.random(n) < scenario.leads.same_account_probability
+    back = pick.integers(1, scenario.leads.same_account_lookback + 1, n)
+    stray = pick.random(n) < scenario.leads.outside_authorisation_rate
+    uncertified = pick.random(n) < scenario.leads.uncertified_product_rate
+    variant = np.where(
+        pick.random(n) < scenario.leads.name_variant_probability, pick.integers(1, 5, n), 0
+    )
+    legal = pick.integers(0, len(_LEGAL), n)
+    cell_u, line_u, any_u = pick.random(n), pick.random(n), pick.integers(0, len(accounts), n)
+    lines = list(scenario.channel.product_lines)
+    line_any = pick.integers(0, len(lines), n)
+
+    cells: dict[tuple[str, str], list[int]] = {}
+    for i, acc in enumerate(accounts):
+        cells.setdefault((acc.territory, acc.vertical), []).append(i)
+
+    account: list[int] = []
+    line: list[str] = []
+    for i in range(n):
+        p = partners[who[i]]
+        if same[i] and i > 0:
+            account.append(account[i - 1 - (int(back[i]) - 1) % i])
+        elif stray[i]:
+            account.append(int(any_u[i]))
+        else:
+            t = p.territories[int(cell_u[i] * len(p.territories))]
+            v = p.verticals[int(line_u[i] * len(p.verticals))]
+            cell = cells.get((t, v))
+            account.append(cell[int(any_u[i]) % len(cell)] if cell else int(any_u[i]))
+        own = p.certifications
+        line.append(
+            own[int(line_u[i] * len(own))] if own and not uncertified[i] else lines[line_any[i]]
+        )
+    names = [
+        _variant(accounts[a].stem, accounts[a].domain, int(c), int(g))
+        for a, c, g in zip(account, variant, legal, strict=True)
+    ]
+
+    d = scenario.deals
+    deal = rng["deals"]
+    value = d.value.median * np.exp(d.value.sigma * deal.standard_normal(n))
+    cycle = d.cycle_time.median * np.exp(d.cycle_time.sigma * deal.standard_normal(n))
+    win_u, ext_u = deal.random(n), deal.random(n)
+    disc = rng["discounts"]
+    asks = disc.random(n) < d.discounts.exception_rate
+    depth = np.minimum(
+        d.discounts.depth.median * np.exp(d.discounts.depth.sigma * disc.standard_normal(n)),
+        d.discounts.max_depth,
+    )
+    return Channel(
+        partners=partners,
+        accounts=accounts,
+        arrival=arrival.tolist(),
+        partner=who.tolist(),
+        account=account,
+        company_name=[nm for nm, _ in names],
+        domain=[dm for _, dm in names],
+        product_line=line,
+        value=np.round(value, 2).tolist(),
+        win_u=win_u.tolist(),
+        cycle=cycle.tolist(),
+        extension_u=ext_u.tolist(),
+        discount=np.where(asks, np.round(depth, 4), 0.0).tolist(),
+        justify_u=disc.random(n).tolist(),
+        handling_z=rng["handling"].standard_normal((n, MAX_LEVELS)),
+        approve_u=rng["approver_choice"].random((n, MAX_LEVELS)),
+    )
+
+
+def epoch_datetime(scenario: Scenario, t: float) -> datetime:
+    return scenario.start + timedelta(seconds=t)

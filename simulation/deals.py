@@ -1,0 +1,186 @@
+"""After approval: protection, reminders, extensions, discount exceptions, and won/lost/expired.
+
+The protection window and every extension come from ``rules.protection_window`` and
+``rules.decide_extension``; the discount chain from ``rules.decide_discount``. A partner asks for
+an extension when reminded and the deal is still open; a discount exception is asked for at quote
+time and walks its chain of approvers (parallel roles within a step, sequential steps, the SLA of
+a step escalating once to the rulebook's escalation role, then its default action).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from rules import (
+    DiscountRequest,
+    RegistrationRequest,
+    RegistrationState,
+    decide_discount,
+    decide_extension,
+    protection_window,
+    standard_discount,
+)
+from simulation.channel import DISCOUNT_SLOT, MAX_LEVELS
+from simulation.ledger import DiscountFate, Fate
+
+if TYPE_CHECKING:
+    from simulation.model import ProcessGen, ProgramModel
+
+
+class DealDesk:
+    """Runs the life of every approved registration inside one :class:`ProgramModel`."""
+
+    def __init__(self, model: ProgramModel) -> None:
+        self.model = model
+        self.rulebook = model.rulebook
+        deals = model.scenario.deals
+        self.win_rate = deals.win_rate
+        self.extension_rate = deals.extension_request_rate
+        self.refused_factor = deals.discounts.refused_win_rate_factor
+        self.justification_rate = deals.discounts.justification_rate
+        self.quote_share = deals.discounts.quote_after_share_of_cycle
+
+    def protect(self, row: int, request: RegistrationRequest) -> None:
+        """Protect an approved registration and schedule how its deal ends."""
+        m, ch = self.model, self.model.channel
+        now = m.env.now
+        window = protection_window(self.rulebook, m.at(now))
+        expires_at = window.expires_at
+        m.hold(request, RegistrationState.APPROVED, expires_at)
+        close = now + ch.cycle[row]
+        expires = m.seconds(expires_at)
+        remind = m.seconds(window.remind_at)
+        used = 0
+        # The partner, reminded before expiry with the deal still open, asks for an extension.
+        # decide_extension is pure, so asking it now "as of" the reminder is the same question.
+        while close > expires and remind < expires and ch.extension_u[row] < self.extension_rate:
+            answer = decide_extension(self.rulebook, used, expires_at, m.at(remind))
+            if not answer.granted or answer.new_expires_at is None:
+                break
+            used = answer.extensions_used
+            expires_at = answer.new_expires_at
+            expires = m.seconds(expires_at)
+            remind = m.seconds(answer.new_remind_at) if answer.new_remind_at else expires
+        ledger = m.ledger
+        ledger.fate[row] = Fate.OPEN
+        ledger.extensions[row] = used
+        end = min(close, expires)
+        quote = now + self.quote_share * ch.cycle[row]
+        if ch.discount[row] > 0 and quote < end:
+            m.env.process(self._deal(row, request, quote, end, close <= expires, expires_at))
+        else:
+            timer = m.env.timeout(end - now)
+            timer.callbacks.append(
+                lambda _e: self._end(row, request, close <= expires, expires_at, None)
+            )
+
+    def _deal(
+        self,
+        row: int,
+        request: RegistrationRequest,
+        quote: float,
+        end: float,
+        closes: bool,
+        expires_at: Any,
+    ) -> ProcessGen:
+        m, ch = self.model, self.model.channel
+        env = m.env
+        yield env.timeout(quote - env.now)
+        partner = m.partner_facts[ch.partner[row]]
+        asked = ch.discount[row]
+        decision = decide_discount(
+            self.rulebook,
+            DiscountRequest(
+                partner_tier=partner.tier,
+                deal_value=ch.value[row],
+                requested_discount=asked,
+                justification="meet-competitor" if ch.justify_u[row] < self.justification_rate else "",
+            ),
+            m.at(env.now),
+        )
+        m.note_reasons(decision.reasons)
+        ledger = m.ledger
+        granted: bool | None
+        if decision.refused:
+            granted = False
+        elif decision.automatic:
+            granted = True
+        else:
+            ledger.discount_fate[row] = DiscountFate.PENDING
+            granted = yield from self._chain(row, decision.steps, decision.escalate_to,
+                                             decision.default_action.value == "approve")  # fmt: skip
+        if asked > 0:
+            ledger.discount_fate[row] = (
+                DiscountFate.AUTOMATIC if decision.automatic
+                else DiscountFate.APPROVED if granted else DiscountFate.REFUSED
+            )  # fmt: skip
+        total = decision.total_discount if granted else decision.standard_discount
+        if env.now < end:
+            yield env.timeout(end - env.now)
+        self._end(row, request, closes, expires_at, (total, bool(granted) or asked == 0))
+
+    def _chain(
+        self, row: int, steps: Any, escalate_to: str, default_approve: bool
+    ) -> ProcessGen:
+        """Walk the approval chain; returns True when every step approved."""
+        m, ch = self.model, self.model.channel
+        env, approvers = m.env, m.approvers
+        z, u = ch.handling_z[row], ch.approve_u[row]
+        slot = DISCOUNT_SLOT
+        for step in steps:
+            tasks = []
+            for role in step.roles:
+                s = min(slot, MAX_LEVELS - 1)
+                tasks.append(env.process(
+                    approvers.task(role, step.sla_seconds, float(z[s]), float(u[s]))
+                ))  # fmt: skip
+                slot += 1
+            answers: list[bool | None] = []
+            if len(tasks) == 1:
+                answers.append((yield tasks[0]))
+            else:
+                done = yield simpy.AllOf(env, tasks)
+                answers.extend(done[t] for t in tasks)
+            if any(a is False for a in answers):
+                return False
+            if any(a is None for a in answers):
+                # The step's SLA passed: escalate once, then the default action decides.
+                s = min(slot, MAX_LEVELS - 1)
+                slot += 1
+                answer = yield from approvers.task(escalate_to, step.sla_seconds, float(z[s]), float(u[s]))
+                if answer is None:
+                    return default_approve
+                if not answer:
+                    return False
+        return True
+
+    def _end(
+        self,
+        row: int,
+        request: RegistrationRequest,
+        closes: bool,
+        expires_at: Any,
+        pricing: tuple[float, bool] | None,
+    ) -> None:
+        """The deal closes won or lost before protection ends, or the registration expires."""
+        m, ch = self.model, self.model.channel
+        ledger = m.ledger
+        if not closes:
+            ledger.fate[row] = Fate.EXPIRED
+            m.hold(request, RegistrationState.EXPIRED, expires_at)
+            return
+        if pricing is None:
+            partner = m.partner_facts[ch.partner[row]]
+            pricing = (standard_discount(self.rulebook, partner.tier, ch.value[row]), True)
+        total, got_price = pricing
+        chance = self.win_rate if got_price else self.win_rate * self.refused_factor
+        if ch.win_u[row] < chance:
+            ledger.fate[row] = Fate.WON
+            ledger.net[row] = ch.value[row] * (1.0 - total)
+            ledger.discount[row] = total
+            m.hold(request, RegistrationState.CLOSED_WON, expires_at)
+        else:
+            ledger.fate[row] = Fate.LOST
+            m.hold(request, RegistrationState.CLOSED_LOST, expires_at)

@@ -1,0 +1,176 @@
+"""The program KPIs, defined once: what each measures, its unit, which way is better, how computed.
+
+Every figure is computed from a :class:`~simulation.ledger.Ledger` over the registrations that
+arrived inside its window (after the warm-up), so the sandbox and a future live dashboard agree.
+Rates are fractions (0..1); latencies are hours; money is in the rulebook's currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from rules import ReasonCode
+from simulation.ledger import DecidedBy, Fate, Final, First, Ledger
+from simulation.stats import gini
+
+Better = Literal["lower", "higher", "neither"]
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    unit: Literal["share", "hours", "count", "money", "index"]
+    better: Better
+    description: str
+
+
+def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float:
+    base = mask if of is None else mask[of]
+    return float(base.mean()) if base.size else float("nan")
+
+
+# Conflicts that decided or routed a registration; the informational notes (another product
+# line, a prior registration that expired or was released) are not conflicts.
+CONFLICT_CODES = frozenset(
+    {
+        ReasonCode.FIRST_TO_REGISTER.value,
+        ReasonCode.FIRST_TO_REGISTER_WON.value,
+        ReasonCode.DIRECT_ENGAGED.value,
+    }
+)
+DUPLICATE_CODES = frozenset({ReasonCode.ALREADY_REGISTERED.value, ReasonCode.FUZZY_MATCH.value})
+
+
+def _cites(codes: list[tuple[str, ...]], wanted: frozenset[str]) -> np.ndarray:
+    return np.array([not wanted.isdisjoint(cs) for cs in codes], dtype=bool)
+
+
+BASE_KPIS: tuple[Kpi, ...] = (
+    Kpi("registrations", "Registrations submitted", "count", "neither",
+        "Registrations submitted after the warm-up."),
+    Kpi("conflict_rate", "Conflict rate", "share", "lower",
+        "Share of registrations refused or routed for a conflict: another registration "
+        "first, or direct sales engaged."),
+    Kpi("duplicate_rate", "Duplicate rate", "share", "lower",
+        "Share of registrations the rules found to duplicate another (exactly or fuzzily)."),
+    Kpi("auto_decision_rate", "Auto-decision rate", "share", "higher",
+        "Share of registrations settled by the rules alone, without a person."),
+    Kpi("approval_latency_p50", "Approval latency p50", "hours", "lower",
+        "Median hours from submission to decision, for registrations that needed a person."),
+    Kpi("approval_latency_p95", "Approval latency p95", "hours", "lower",
+        "95th percentile of the same."),
+    Kpi("sla_breach_rate", "SLA breach rate", "share", "lower",
+        "Share of human approvals where at least one level's SLA passed without an answer."),
+    Kpi("default_action_rate", "Decided by default action", "share", "lower",
+        "Share of human approvals settled by the default action at the end of the path."),
+    Kpi("time_to_decision", "Partner-facing time to decision", "hours", "lower",
+        "Mean hours a partner waits for an answer, automatic answers counting as zero."),
+    Kpi("approved_rate", "Approval rate", "share", "neither",
+        "Share of registrations approved, by rule, person or default."),
+    Kpi("expired", "Registrations expired", "count", "lower",
+        "Approved registrations whose protection lapsed before the deal closed."),
+    Kpi("extensions", "Extensions granted", "count", "neither",
+        "Protection extensions granted."),
+    Kpi("win_rate", "Win rate", "share", "higher",
+        "Deals won among protected deals that closed (won or lost)."),
+    Kpi("revenue", "Revenue", "money", "higher",
+        "Revenue of won deals after every discount."),
+    Kpi("average_discount", "Average discount", "share", "neither",
+        "Mean total discount on won deals (standard, volume and approved exceptions)."),
+    Kpi("margin", "Gross margin", "share", "higher",
+        "(revenue - cost) / revenue over won deals, cost being a fixed share of list value."),
+    Kpi("fairness_gini", "Partner fairness (Gini)", "index", "lower",
+        "Gini coefficient of approved registrations across partners: 0 is perfectly even."),
+)  # fmt: skip
+
+
+def escalation_kpi(level: int) -> Kpi:
+    return Kpi(f"escalations.level_{level}", f"Escalations past level {level}", "count", "lower",
+               f"Registrations whose SLA at approval level {level} passed without an answer.")  # fmt: skip
+
+
+def utilisation_kpi(role: str) -> Kpi:
+    return Kpi(f"utilisation.{role}", f"Utilisation: {role}", "share", "neither",
+               f"Share of {role}'s working hours spent handling tasks.")  # fmt: skip
+
+
+def definitions(levels: int, roles: list[str]) -> list[Kpi]:
+    """Every KPI of a comparison: the base set, escalations per level, utilisation per role."""
+    return [
+        *BASE_KPIS,
+        *(escalation_kpi(k) for k in range(1, levels + 1)),
+        *(utilisation_kpi(r) for r in roles),
+    ]
+
+
+def _percentile(x: np.ndarray, q: float) -> float:
+    return float(np.percentile(x, q)) if x.size else float("nan")
+
+
+def compute(ledger: Ledger, levels: int) -> dict[str, float]:
+    """Every KPI of one run; undefined ones (nothing to measure) are NaN."""
+    a = ledger.arrays()
+    codes = ledger.windowed_codes()
+    first, final, by = a["first"], a["final"], a["decided_by"]
+    human = first == First.NEEDS_APPROVAL
+    decided_human = human & (final != Final.PENDING)
+    latency = (a["decided_at"] - a["arrival"]) / HOUR
+    decided = final != Final.PENDING
+    fate = a["fate"]
+    won, closed = fate == Fate.WON, (fate == Fate.WON) | (fate == Fate.LOST)
+    approved = final == Final.APPROVED
+    revenue = float(a["net"][won].sum())
+    cost = float(a["value"][won].sum()) * ledger.cost_ratio
+    per_partner = np.bincount(
+        a["partner"][approved].astype(int), minlength=max(ledger.partners, 1)
+    )
+    values: dict[str, float] = {
+        "registrations": float(first.size),
+        "conflict_rate": _share(_cites(codes, CONFLICT_CODES)),
+        "duplicate_rate": _share(_cites(codes, DUPLICATE_CODES)),
+        "auto_decision_rate": _share(~human),
+        "approval_latency_p50": _percentile(latency[decided_human], 50),
+        "approval_latency_p95": _percentile(latency[decided_human], 95),
+        "sla_breach_rate": _share(a["breaches"] > 0, decided_human),
+        "default_action_rate": _share(by == DecidedBy.DEFAULT, decided_human),
+        "time_to_decision": float(latency[decided].mean()) if decided.any() else float("nan"),
+        "approved_rate": _share(approved),
+        "expired": float((fate == Fate.EXPIRED).sum()),
+        "extensions": float(a["extensions"].sum()),
+        "win_rate": _share(won, closed),
+        "revenue": revenue,
+        "average_discount": float(a["discount"][won].mean()) if won.any() else float("nan"),
+        "margin": (revenue - cost) / revenue if revenue > 0 else float("nan"),
+        "fairness_gini": gini(per_partner),
+    }
+    for k in range(1, levels + 1):
+        values[f"escalations.level_{k}"] = float((a["breaches"] >= k).sum())
+    for role, busy in ledger.busy.items():
+        available = ledger.available.get(role, 0.0)
+        values[f"utilisation.{role}"] = busy / available if available > 0 else float("nan")
+    return values
+
+
+Formatter = Callable[[float], str]
+
+
+def format_value(kpi: Kpi, value: float | None, signed: bool = False) -> str:
+    """A KPI value for people: shares as percentages, hours with one decimal, money rounded."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    sign = "+" if signed and value > 0 else ""
+    if kpi.unit == "share":
+        return f"{sign}{value * 100:.1f}{' pp' if signed else '%'}"
+    if kpi.unit == "hours":
+        return f"{sign}{value:.1f} h"
+    if kpi.unit == "money":
+        return f"{sign}{value:,.0f}"
+    if kpi.unit == "index":
+        return f"{sign}{value:.3f}"
+    return f"{sign}{value:,.1f}"

@@ -1,0 +1,113 @@
+"""What happened to every registration in one run: the neutral record the KPIs are computed from.
+
+The sandbox fills it from the SimPy model; a live dashboard can fill the same columns from the
+database, which is why the KPI definitions take a :class:`Ledger` and nothing simulation-specific.
+Columns are plain lists while a run appends to them and numpy arrays once frozen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class First(IntEnum):
+    """The rulebook's first answer to a registration."""
+
+    AUTO_APPROVED = 0
+    AUTO_REJECTED = 1
+    NEEDS_APPROVAL = 2
+
+
+class Final(IntEnum):
+    APPROVED = 0
+    REJECTED = 1
+    PENDING = 2  # still waiting for a person when the horizon ended
+
+
+class DecidedBy(IntEnum):
+    RULE = 0
+    PERSON = 1
+    DEFAULT = 2  # the end of the escalation path: the rulebook's default action
+    NOBODY = 3
+
+
+class Fate(IntEnum):
+    """What became of the deal behind an approved registration."""
+
+    NOT_PROTECTED = 0  # never approved
+    OPEN = 1
+    WON = 2
+    LOST = 3
+    EXPIRED = 4
+
+
+class DiscountFate(IntEnum):
+    NONE = 0  # no exception asked (or the deal never got to a quote)
+    AUTOMATIC = 1
+    APPROVED = 2
+    REFUSED = 3
+    PENDING = 4
+
+
+@dataclass
+class Ledger:
+    """Per-registration columns (index = lead number) plus approver time per role."""
+
+    arrival: list[float] = field(default_factory=list)
+    partner: list[int] = field(default_factory=list)
+    first: list[int] = field(default_factory=list)
+    codes: list[tuple[str, ...]] = field(default_factory=list)
+    final: list[int] = field(default_factory=list)
+    decided_by: list[int] = field(default_factory=list)
+    decided_at: list[float] = field(default_factory=list)
+    breaches: list[int] = field(default_factory=list)
+    fate: list[int] = field(default_factory=list)
+    extensions: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    net: list[float] = field(default_factory=list)  # revenue booked when won, after discounts
+    discount: list[float] = field(default_factory=list)  # total discount quoted (won deals)
+    discount_fate: list[int] = field(default_factory=list)
+    partners: int = 0
+    window: tuple[float, float] = (0.0, 0.0)  # KPIs count registrations arriving in [from, to)
+    cost_ratio: float = 0.0
+    busy: dict[str, float] = field(default_factory=dict)  # working seconds spent, in window
+    available: dict[str, float] = field(default_factory=dict)  # staff x working seconds
+    texts: dict[str, str] = field(default_factory=dict)  # first text seen per reason code
+
+    def append_lead(self, arrival: float, partner: int, value: float) -> int:
+        """Open the row of a new registration with neutral values; returns its index."""
+        self.arrival.append(arrival)
+        self.partner.append(partner)
+        self.value.append(value)
+        self.first.append(First.NEEDS_APPROVAL)
+        self.codes.append(())
+        self.final.append(Final.PENDING)
+        self.decided_by.append(DecidedBy.NOBODY)
+        self.decided_at.append(float("nan"))
+        self.breaches.append(0)
+        self.fate.append(Fate.NOT_PROTECTED)
+        self.extensions.append(0)
+        self.net.append(0.0)
+        self.discount.append(float("nan"))
+        self.discount_fate.append(DiscountFate.NONE)
+        return len(self.arrival) - 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The numeric columns as arrays, restricted to registrations inside the window."""
+        arrival = np.asarray(self.arrival, dtype=float)
+        keep = (arrival >= self.window[0]) & (arrival < self.window[1])
+        out = {
+            name: np.asarray(getattr(self, name), dtype=float)[keep]
+            for name in (
+                "arrival", "partner", "first", "final", "decided_by", "decided_at", "breaches",
+                "fate", "extensions", "value", "net", "discount", "discount_fate",
+            )
+        }  # fmt: skip
+        return out
+
+    def windowed_codes(self) -> list[tuple[str, ...]]:
+        lo, hi = self.window
+        return [c for a, c in zip(self.arrival, self.codes, strict=True) if lo <= a < hi]
