@@ -97,8 +97,10 @@ def insert_if_absent(
         module = sqlite if dialect == "sqlite" else postgresql
         statement = module.insert(table).values(**values)
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
-        result = session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        # RETURNING yields a row only when the insert happened (rowcount is not reliable here:
+        # psycopg reports -1 for INSERT ... RETURNING).
+        returned = statement.returning(*(table.c[name] for name in conflict_columns))
+        return session.execute(returned).first() is not None
     try:
         with session.begin_nested():
             session.execute(insert(table).values(**values))

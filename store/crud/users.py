@@ -218,4 +218,7 @@ def active_delegators(*, session: Session, delegate_id: int, at: datetime) -> li
         )
         .order_by(col(User.username))
     )
-    return list(dict.fromkeys(session.exec(query).all()))
+    unique: dict[int | None, User] = {}
+    for user in session.exec(query).all():  # one row per delegation; a user may have several
+        unique.setdefault(user.id, user)
+    return list(unique.values())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
@@ -16,8 +18,15 @@ class RulebookVersionCreate(SQLModel):
     version: str = Field(min_length=1, max_length=40)
     effective_from: datetime
     source: str = Field(min_length=1, max_length=500)
-    sha256: str = Field(min_length=64, max_length=64, regex=r"^[0-9a-f]{64}$")
+    sha256: str = Field(min_length=64, max_length=64)
     document: dict[str, Any]
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise ValueError("must be a lower-case hex SHA-256 digest")
+        return value
 
 
 class RulebookVersion(SQLModel, table=True):

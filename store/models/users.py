@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from store.models.enums import Role
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
+USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
 
 class UserBase(SQLModel):
-    username: str = Field(min_length=2, max_length=64, regex=r"^[a-z0-9][a-z0-9_.-]*$")
+    username: str = Field(min_length=2, max_length=64)
     display_name: str = Field(min_length=1, max_length=120)
     email: str | None = Field(default=None, max_length=320)
     partner_id: int | None = None
@@ -24,6 +28,13 @@ class UserCreate(UserBase):
 
     password: str = Field(min_length=8, max_length=200)
     roles: list[Role] = Field(min_length=1)
+
+    @field_validator("username")
+    @classmethod
+    def _plain_username(cls, value: str) -> str:
+        if not USERNAME.fullmatch(value):
+            raise ValueError("use lower-case letters, digits, '.', '_' or '-', starting alphanumeric")
+        return value
 
 
 class UserPublic(UserBase):
