@@ -1,0 +1,184 @@
+"""``GET /api/v1/openapi.json``: the OpenAPI 3.1 document of this API.
+
+Schemas come from the pydantic models the views use (``web.api.schemas``); paths are listed
+here once. A test compares these paths with the app's URL map and runs a schema-driven tester
+against the live app, so the document and the implementation cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask import Response, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from web.api import bp
+from web.api import schemas as s
+
+REF = "#/components/schemas/{model}"
+MODELS: tuple[type[BaseModel], ...] = (
+    s.ErrorBody, s.Me, s.TaskOut, s.TaskPage, s.DecisionIn, s.DecisionOut, s.RegistrationIn,
+    s.ExtendIn, s.CloseIn, s.WithdrawIn, s.InfoIn, s.RegistrationOut, s.RegistrationPage,
+    s.AuditPage,
+)  # fmt: skip
+ERRORS = {
+    "400": "Bad query parameter or body (names the field)",
+    "401": "Missing, unknown or revoked bearer token",
+    "403": "Not allowed for this user",
+    "404": "Not found, or not visible to this user",
+    "409": "Refused by the process (stale, already decided, four-eyes, limit reached)",
+    "413": "Request body too large",
+    "415": "Body is not application/json",
+    "422": "Body failed validation (names the field)",
+    "503": "The approval service (Temporal) is not available; nothing was recorded",
+}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(model: type[BaseModel]) -> dict[str, Any]:
+    return {"application/json": {"schema": _ref(model)}}
+
+
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template=REF)
+    return [
+        {"name": name, "in": "query", "required": False, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _path(name: str, kind: str = "string") -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "integer":
+        schema["minimum"] = 0
+    else:
+        schema["pattern"] = "^[^/]+$"
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _operation(
+    summary: str,
+    ok: type[BaseModel],
+    errors: tuple[str, ...],
+    *,
+    status: str = "200",
+    body: type[BaseModel] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    public: bool = False,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            status: {"description": "OK", "content": _json(ok)},
+            **{code: {"description": ERRORS[code], "content": _json(s.ErrorBody)} for code in errors},
+        },
+    }
+    if not public:
+        operation["responses"]["401"] = {"description": ERRORS["401"], "content": _json(s.ErrorBody)}
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": _json(body)}
+        operation["responses"].setdefault(
+            "415", {"description": ERRORS["415"], "content": _json(s.ErrorBody)}
+        )
+        operation["responses"].setdefault(
+            "413", {"description": ERRORS["413"], "content": _json(s.ErrorBody)}
+        )
+    return operation
+
+
+def _change(summary: str, body: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "post": _operation(
+            summary, s.RegistrationOut, ("400", "403", "404", "409", "422", "503"),
+            body=body, parameters=[_path("workflow_id")],
+        )
+    }  # fmt: skip
+
+
+def paths() -> dict[str, Any]:
+    workflow = [_path("workflow_id")]
+    task = [_path("task_id", "integer")]
+    return {
+        "/me": {"get": _operation("The token's user, roles and delegations", s.Me, ())},
+        "/tasks": {
+            "get": _operation(
+                "My open tasks (assigned, my roles, delegated to me)", s.TaskPage, ("400",),
+                parameters=_query(s.TaskQuery),
+            )
+        },
+        "/tasks/{task_id}": {
+            "get": _operation("One task visible to me", s.TaskOut, ("404",), parameters=task)
+        },
+        "/tasks/{task_id}/decision": {
+            "post": _operation(
+                "Approve, reject or request information (through the process)", s.DecisionOut,
+                ("400", "403", "404", "409", "422", "503"), body=s.DecisionIn, parameters=task,
+            )
+        },
+        "/registrations": {
+            "get": _operation(
+                "Search registrations (partners: their own)", s.RegistrationPage, ("400", "403"),
+                parameters=_query(s.RegistrationQuery),
+            ),
+            "post": _operation(
+                "Register a deal (idempotent per partner and request_key)", s.RegistrationOut,
+                ("400", "403", "409", "422", "503"), status="201", body=s.RegistrationIn,
+            ),
+        },
+        "/registrations/{workflow_id}": {
+            "get": _operation(
+                "A registration as its process reports it", s.RegistrationOut, ("404", "503"),
+                parameters=workflow,
+            )
+        },
+        "/registrations/{workflow_id}/extend": _change("Ask for an extension of the protection", s.ExtendIn),
+        "/registrations/{workflow_id}/close": _change("Close as won or lost", s.CloseIn),
+        "/registrations/{workflow_id}/withdraw": _change("Withdraw the registration", s.WithdrawIn),
+        "/registrations/{workflow_id}/info": _change("Answer a request for more information", s.InfoIn),
+        "/audit": {
+            "get": _operation(
+                "Audit events (partners: one of their registrations)", s.AuditPage, ("400", "404"),
+                parameters=_query(s.AuditQuery),
+            )
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+            }
+        },
+    }  # fmt: skip
+
+
+@cache
+def document() -> dict[str, Any]:
+    _, definitions = models_json_schema([(m, "validation") for m in MODELS], ref_template=REF)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Parley API",
+            "version": "1",
+            "description": "Deal registrations, approval tasks and the audit trail. "
+            "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths(),
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())

@@ -1,0 +1,208 @@
+"""``/api/v1/registrations``: create, get, list, extend, close, withdraw, answer a question.
+
+Every change goes to the registration workflow through its typed client; the listing reads the
+database projection. Partner users act only for their own partner; integrators with the
+``admin`` or ``partner_ops`` role may act for any partner (CRM and portal integrations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from flask import Response, g
+
+from parley.errors import NotFound, ValidationFailed
+from store.crud import registrations as registrations_crud
+from store.engine import session_scope
+from store.models.enums import Role
+from web import runner
+from web.api import bp, json_body, query_args, reply
+from web.api.errors import ApiError
+from web.api.schemas import (
+    CloseIn,
+    ExtendIn,
+    InfoIn,
+    RegistrationIn,
+    RegistrationOut,
+    RegistrationPage,
+    RegistrationQuery,
+    RegistrationRow,
+    WithdrawIn,
+)
+from web.workflow_clients import registration_client
+
+INTEGRATOR_ROLES = frozenset({Role.ADMIN, Role.PARTNER_OPS})
+
+
+def _is_integrator() -> bool:
+    return bool(INTEGRATOR_ROLES & g.user.roles)
+
+
+def _acting_partner(requested: int | None) -> int:
+    if _is_integrator():
+        if requested is None:
+            raise ApiError.field(422, "partner_id", "required when acting for a partner")
+        return requested
+    if not g.user.is_partner or g.user.partner_id is None:
+        raise ApiError.field(403, "partner_id", "only partner users and integrators register deals")
+    if requested not in (None, g.user.partner_id):
+        raise ApiError.field(403, "partner_id", "you can register only for your own partner")
+    return int(g.user.partner_id)
+
+
+def _own(workflow_id: str) -> None:
+    """404 unless the registration exists and the caller may see it."""
+    with session_scope() as db:
+        try:
+            registration = registrations_crud.get_registration(session=db, workflow_id=workflow_id)
+        except NotFound:
+            raise ApiError.field(404, "workflow_id", "no such registration") from None
+    partner_only = g.user.is_partner and not g.user.is_approver and not _is_integrator()
+    if partner_only and registration.partner_id != g.user.partner_id:
+        raise ApiError.field(404, "workflow_id", "no such registration")
+
+
+def _may_change() -> None:
+    if not (_is_integrator() or g.user.is_partner):
+        raise ApiError.field(
+            403, "workflow_id", "only the registering partner or an integrator can change it"
+        )
+
+
+def _out(view: Any) -> RegistrationOut:
+    submission = view.submission
+    return RegistrationOut(
+        workflow_id=view.workflow_id,
+        state=str(view.state),
+        partner_id=submission.partner_id,
+        request_key=submission.request_key,
+        account_name=submission.account_name,
+        account_domain=submission.account_domain,
+        territory=submission.territory,
+        vertical=submission.vertical,
+        product_line=submission.product_line,
+        deal_value=submission.deal_value,
+        rulebook_version=view.rulebook_version,
+        submitted_at=view.submitted_at,
+        decided_at=view.decided_at,
+        expires_at=view.expires_at,
+        extensions_used=view.extensions_used,
+        reasons=[r.__dict__ for r in view.reasons],
+        open_task=view.open_task.__dict__ if view.open_task else None,
+        history=[t.__dict__ for t in view.history],
+    )
+
+
+def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
+    """Run one client call; a refusal is a 409 naming why, an unreachable service a 503."""
+    from parley.clients.registration import DecisionRefused
+
+    async def go() -> Any:
+        return await action(await registration_client())
+
+    try:
+        return _out(runner.run(go()))
+    except DecisionRefused as refused:
+        raise ApiError.field(409, "workflow_id", str(refused.reason)) from None
+
+
+@bp.post("/registrations")
+def create_registration() -> Response:
+    from workflows.registration_types import RegistrationSubmission
+
+    body = json_body(RegistrationIn)
+    submission = RegistrationSubmission(
+        partner_id=_acting_partner(body.partner_id),
+        request_key=body.request_key,
+        account_name=body.account_name,
+        territory=body.territory,
+        vertical=body.vertical,
+        product_line=body.product_line,
+        deal_value=body.deal_value,
+        submitted_by=g.user.username,
+        account_domain=body.account_domain or None,
+        notes=body.notes,
+    )
+    return reply(_call(lambda client: client.start(submission)), 201)
+
+
+@bp.get("/registrations")
+def list_registrations() -> Response:
+    query = query_args(RegistrationQuery)
+    partner_id = query.partner_id
+    if g.user.is_partner and not g.user.is_approver and not _is_integrator():
+        if partner_id not in (None, g.user.partner_id):
+            raise ApiError.field(403, "partner_id", "you can list only your own partner's registrations")
+        partner_id = g.user.partner_id
+    with session_scope() as db:
+        try:
+            page = registrations_crud.list_registrations(
+                session=db,
+                partner_id=partner_id,
+                account=query.account,
+                state=query.state,
+                page=query.page,
+                per_page=query.per_page,
+            )
+        except ValidationFailed as exc:
+            raise ApiError(400, str(exc), exc.problems) from None
+    return reply(
+        RegistrationPage(
+            items=[RegistrationRow.model_validate(r) for r in page.items],
+            total=page.total,
+            page=page.page,
+            per_page=page.per_page,
+        )
+    )
+
+
+@bp.get("/registrations/<workflow_id>")
+def get_registration(workflow_id: str) -> Response:
+    _own(workflow_id)
+    return reply(_call(lambda client: client.get(workflow_id)))
+
+
+@bp.post("/registrations/<workflow_id>/extend")
+def extend(workflow_id: str) -> Response:
+    from workflows.registration_types import ExtendInput
+
+    body = json_body(ExtendIn)
+    _own(workflow_id)
+    _may_change()
+    return reply(_call(lambda client: client.extend(workflow_id, ExtendInput(g.user.username, body.comment))))
+
+
+@bp.post("/registrations/<workflow_id>/close")
+def close(workflow_id: str) -> Response:
+    from workflows.registration_types import CloseInput, CloseOutcome
+
+    body = json_body(CloseIn)
+    _own(workflow_id)
+    _may_change()
+    closing = CloseInput(g.user.username, CloseOutcome(body.outcome), body.comment)
+    return reply(_call(lambda client: client.close(workflow_id, closing)))
+
+
+@bp.post("/registrations/<workflow_id>/withdraw")
+def withdraw(workflow_id: str) -> Response:
+    from workflows.registration_types import WithdrawInput
+
+    body = json_body(WithdrawIn)
+    _own(workflow_id)
+    _may_change()
+    return reply(
+        _call(lambda client: client.withdraw(workflow_id, WithdrawInput(g.user.username, body.comment)))
+    )
+
+
+@bp.post("/registrations/<workflow_id>/info")
+def provide_info(workflow_id: str) -> Response:
+    """The partner's answer to an approver's request for more information."""
+    from workflows.registration_types import ProvideInfoInput
+
+    body = json_body(InfoIn)
+    _own(workflow_id)
+    _may_change()
+    answer = ProvideInfoInput(g.user.username, body.answer)
+    return reply(_call(lambda client: client.provide_info(workflow_id, answer)))

@@ -1,0 +1,260 @@
+"""Request and response bodies of the JSON API, as pydantic models.
+
+The OpenAPI document's schemas are generated from these same models, and every view validates
+its input and builds its output with them, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = Field(default="", max_length=2000)
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused by name rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Problem(Out):
+    field: str
+    message: str
+
+
+class ErrorDetail(Out):
+    status: int
+    message: str
+    problems: list[Problem]
+
+
+class ErrorBody(Out):
+    error: ErrorDetail
+
+
+class Me(Out):
+    username: str
+    display_name: str
+    roles: list[str]
+    partner_id: int | None
+    acting_for: list[str]
+
+
+class TaskOut(Out):
+    id: int
+    process_type: str
+    process_id: str
+    kind: str
+    title: str
+    role: str
+    assignee: str | None
+    claimed_by: str | None
+    state: str
+    outcome: str | None
+    escalation_level: int
+    priority: int
+    value: float | None
+    partner_id: int | None
+    territory: str | None
+    due_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    on_behalf_of: str | None
+    summary: str
+
+
+class InboxTask(TaskOut):
+    queue: str
+    acting_on_behalf_of: str | None = Field(
+        description="The delegator, when this task is yours by delegation."
+    )
+
+
+class TaskPage(Out):
+    items: list[InboxTask]
+    total: int
+    page: int
+    per_page: int
+
+
+class DecisionIn(Strict):
+    outcome: Literal["approve", "reject", "request_info"]
+    comment: str = Text
+
+
+class DecisionOut(Out):
+    accepted: bool
+    message: str
+    process_state: str | None
+    task: TaskOut
+
+
+class RegistrationIn(Strict):
+    request_key: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    account_name: str = Field(min_length=1, max_length=200)
+    account_domain: str | None = Field(default=None, max_length=253)
+    territory: str = Field(min_length=1, max_length=40)
+    vertical: str = Field(min_length=1, max_length=60)
+    product_line: str = Field(min_length=1, max_length=60)
+    deal_value: float = Field(ge=0, le=1e12)
+    notes: str = Text
+    partner_id: int | None = Field(
+        default=None, ge=1, description="Only for integrators acting for a partner; partner users omit it."
+    )
+
+
+class ExtendIn(Strict):
+    comment: str = Text
+
+
+class CloseIn(Strict):
+    outcome: Literal["won", "lost"]
+    comment: str = Text
+
+
+class WithdrawIn(Strict):
+    comment: str = Text
+
+
+class InfoIn(Strict):
+    answer: str = Field(min_length=1, max_length=2000)
+
+
+class ReasonOut(Out):
+    code: str
+    text: str
+    facts: dict[str, str] = {}
+
+
+class OpenTaskOut(Out):
+    task_id: int
+    kind: str
+    role: str
+    escalation_level: int
+    opened_at: datetime
+    due_at: datetime | None
+    question: str = ""
+
+
+class TransitionOut(Out):
+    at: datetime
+    actor: str
+    action: str
+    before: str
+    after: str
+    reason_codes: list[str] = []
+    on_behalf_of: str | None = None
+    comment: str = ""
+
+
+class RegistrationOut(Out):
+    """A registration as its workflow reports it (the authority, fresher than any listing)."""
+
+    workflow_id: str
+    state: str
+    partner_id: int
+    request_key: str
+    account_name: str
+    account_domain: str | None
+    territory: str
+    vertical: str
+    product_line: str
+    deal_value: float
+    rulebook_version: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    expires_at: datetime | None
+    extensions_used: int
+    reasons: list[ReasonOut]
+    open_task: OpenTaskOut | None
+    history: list[TransitionOut]
+
+
+class RegistrationRow(Out):
+    """A registration as the listing shows it (the database projection)."""
+
+    workflow_id: str
+    state: str
+    partner_id: int
+    request_key: str
+    account_name: str
+    account_domain: str | None
+    territory: str
+    vertical: str
+    product_line: str
+    deal_value: float
+    submitted_at: datetime
+    decided_at: datetime | None
+    expires_at: datetime | None
+    extensions_used: int
+    last_reason_codes: list[str]
+
+
+class RegistrationPage(Out):
+    items: list[RegistrationRow]
+    total: int
+    page: int
+    per_page: int
+
+
+class AuditEventOut(Out):
+    id: int
+    process_type: str
+    process_id: str
+    at: datetime
+    actor: str
+    on_behalf_of: str | None
+    action: str
+    rulebook_version: str | None
+    reason_codes: list[str]
+    before_state: str | None
+    after_state: str | None
+    detail: dict[str, object]
+
+
+class AuditPage(Out):
+    items: list[AuditEventOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class TaskQuery(Strict):
+    queue: str | None = Field(default=None, max_length=200)
+    process_type: Literal["registration", "discount", "dispute", "exit"] | None = None
+    partner_id: int | None = Field(default=None, ge=1)
+    territory: str | None = Field(default=None, max_length=40)
+    overdue: bool = False
+    due_soon: bool = False
+    sort: Literal["due_at", "priority", "value"] = "due_at"
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=25, ge=1, le=200)
+
+
+class RegistrationQuery(Strict):
+    partner_id: int | None = Field(default=None, ge=1)
+    account: str | None = Field(default=None, max_length=200)
+    state: (
+        Literal[
+            "submitted", "pending_approval", "info_requested", "approved", "rejected",
+            "expired", "withdrawn", "won", "lost",
+        ]
+        | None
+    ) = None  # fmt: skip
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+
+class AuditQuery(Strict):
+    process_id: str | None = Field(default=None, max_length=200)
+    actor: str | None = Field(default=None, max_length=120)
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=100, ge=1, le=200)

@@ -1,0 +1,44 @@
+"""Error pages for the HTML side; the API blueprint answers its own errors as JSON."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from web.api.errors import api_error_response
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Too large",
+    503: "Service unavailable",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    if _wants_json():
+        return api_error_response(code, error.description or error.name)
+    title = TITLES.get(code, error.name)
+    return render_template("errors/error.html", title=title, message=error.description), code
+
+
+def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    message = (
+        "This form has expired or did not come from Parley (missing CSRF token). "
+        "Reload the page and try again."
+    )
+    return render_template("errors/error.html", title="Form refused", message=message), 400
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,238 @@
+"""The approver inbox: queues, filters, sort and paging; task detail; decide, claim, bulk approve.
+
+Generic over process types: everything type-specific comes from ``web.kinds``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from parley.errors import ValidationFailed
+from store.crud import inbox as inbox_crud
+from store.crud import partners as partners_crud
+from store.crud import tasks as tasks_crud
+from store.engine import session_scope
+from store.models.enums import ProcessType
+from store.models.tasks import Task
+from store.models.types import utcnow
+from store.models.users import User
+from web import deciding
+from web.audit_view import timeline_for
+from web.auth import approver_required
+from web.filters import Sla, sla
+from web.kinds import OUTCOMES, DecisionResult, kind_for
+from web.paging import int_arg
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+SORTS = (("due_at", "Due time"), ("priority", "Priority"), ("value", "Deal value"))
+PER_PAGE = 25
+BULK_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Row:
+    task: Task
+    sla: Sla
+    on_behalf_of: str | None
+    partner_name: str | None
+
+
+def _queue_label(key: str, names: dict[str, str]) -> str:
+    if key == "all":
+        return "All"
+    if key == inbox_crud.MINE:
+        return "Assigned to me"
+    kind, _, value = key.partition(":")
+    if kind == "role":
+        return value.replace("_", " ").capitalize()
+    return f"Delegated by {names.get(value, value)}"
+
+
+def _filters() -> dict[str, Any]:
+    process_type = request.args.get("process_type") or None
+    sort = request.args.get("sort") or "due_at"
+    filters: dict[str, Any] = {
+        "queue": request.args.get("queue") or "all",
+        "process_type": process_type if process_type in set(ProcessType) else None,
+        "partner_id": int_arg("partner_id"),
+        "territory": (request.args.get("territory") or "").strip()[:40] or None,
+        "overdue": request.args.get("overdue") == "1",
+        "due_soon": request.args.get("due_soon") == "1",
+        "sort": sort if sort in dict(SORTS) else "due_at",
+    }
+    filters["any"] = any(
+        filters[k] for k in ("process_type", "partner_id", "territory", "overdue", "due_soon")
+    )
+    return filters
+
+
+@bp.get("/")
+@approver_required
+def index() -> ResponseReturnValue:
+    filters = _filters()
+    number = int_arg("page", 1) or 1
+    now = utcnow()
+    with session_scope() as db:
+        user = db.get(User, g.user.id)
+        assert user is not None
+        counts = inbox_crud.inbox_counts(session=db, user=user, at=now)
+        if filters["queue"] != "all" and filters["queue"] not in counts:
+            filters["queue"] = "all"
+        narrowing = inbox_crud.InboxFilters(
+            process_type=filters["process_type"],
+            partner_id=filters["partner_id"],
+            territory=filters["territory"],
+            overdue=filters["overdue"],
+            due_soon=filters["due_soon"],
+            queue=None if filters["queue"] == "all" else filters["queue"],
+        )
+        try:
+            page = inbox_crud.list_inbox(
+                session=db,
+                user=user,
+                at=now,
+                filters=narrowing,
+                sort=filters["sort"],
+                page=number,
+                per_page=PER_PAGE,
+            )
+        except ValidationFailed:  # a page past the end, typed by hand
+            abort(404, "No such page of the inbox.")
+        partners = partners_crud.list_partners(session=db, per_page=200).items
+    names = {p.id: p.name for p in partners}
+    rows = [
+        Row(i.task, sla(i.task.due_at, now), i.on_behalf_of, names.get(i.task.partner_id or -1))
+        for i in page.items
+    ]
+    delegate_names = {d.username: d.display_name for d in g.user.acting_for}
+    queue_keys = ["all", *(k for k in counts if k not in ("all", "overdue"))]
+    queues = [(key, _queue_label(key, delegate_names)) for key in queue_keys]
+    args = {k: v for k, v in filters.items() if v and k != "any"}
+
+    def page_url(n: int) -> str:
+        return url_for("inbox.index", **args, page=n)
+
+    return render_template(
+        "inbox/list.html",
+        page=_PageView(rows, page.total, page.page, page.pages),
+        counts=counts,
+        queues=queues,
+        filters=filters,
+        partners=partners,
+        process_types=list(ProcessType),
+        sorts=SORTS,
+        page_url=page_url,
+    )
+
+
+@dataclass(frozen=True)
+class _PageView:
+    items: list[Row]
+    total: int
+    number: int
+    pages: int
+
+
+@bp.get("/tasks/<int:task_id>")
+@approver_required
+def detail(task_id: int) -> ResponseReturnValue:
+    try:
+        task, on_behalf_of = deciding.visible_task(g.user, task_id)
+    except deciding.TaskHidden:
+        abort(404, "There is no task with that number in your queues.")
+    kind = kind_for(task.process_type)
+    with session_scope() as db:
+        context = kind.detail_context(db, task)
+        events = timeline_for(db, task.process_id)
+    process_state = None
+    registration = context.get("registration")
+    if registration is not None:
+        process_state = registration.state
+    return render_template(
+        "inbox/detail.html",
+        task=task,
+        kind=kind,
+        row=Row(task, sla(task.due_at), on_behalf_of, None),
+        access=g.user.access_to(task),
+        events=events,
+        outcome_labels=OUTCOMES,
+        process_state=process_state,
+        **context,
+    )
+
+
+def _flash_result(result: DecisionResult | deciding.Refusal) -> None:
+    if isinstance(result, deciding.Refusal):
+        where = "" if result.field == "task_id" else f"{result.field.capitalize()}: "
+        flash(f"{where}{result.message}", "error")
+    elif result.accepted:
+        flash(result.message, "success")
+    else:
+        flash(result.message, "error")
+
+
+@bp.post("/tasks/<int:task_id>/decide")
+@approver_required
+def decide(task_id: int) -> ResponseReturnValue:
+    outcome = request.form.get("outcome", "")
+    comment = request.form.get("comment", "")
+    try:
+        result = deciding.decide(g.user, task_id, outcome, comment)
+    except deciding.TaskHidden:
+        abort(404, "There is no task with that number in your queues.")
+    _flash_result(result)
+    return redirect(url_for("inbox.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@approver_required
+def claim(task_id: int) -> ResponseReturnValue:
+    try:
+        task, _ = deciding.visible_task(g.user, task_id)
+    except deciding.TaskHidden:
+        abort(404, "There is no task with that number in your queues.")
+    action = request.form.get("action")
+    try:
+        with session_scope() as db:
+            if action == "claim":
+                tasks_crud.claim_task(session=db, task_id=task.id or 0, username=g.user.username)
+                flash("You claimed this task; colleagues see that you are on it.", "success")
+            elif action == "release":
+                tasks_crud.release_task(session=db, task_id=task.id or 0, username=g.user.username)
+                flash("Released: the task is back in its role queue.", "info")
+            else:
+                abort(400, "action: must be claim or release")
+    except ValidationFailed as exc:
+        flash(exc.problems[0].message.capitalize() + ".", "error")
+    return redirect(url_for("inbox.detail", task_id=task_id))
+
+
+@bp.post("/bulk")
+@approver_required
+def bulk() -> ResponseReturnValue:
+    """Approve each selected task through its process, one by one, and report each result."""
+    ids = [int(v) for v in request.form.getlist("task_id") if v.isdigit()][:BULK_LIMIT]
+    if not ids:
+        flash("Select at least one task to approve.", "warning")
+        return redirect(url_for("inbox.index"))
+    comment = request.form.get("comment", "")
+    results: list[tuple[int, str, bool, str]] = []
+    for task_id in ids:
+        try:
+            task, _ = deciding.visible_task(g.user, task_id)
+            result = deciding.decide(g.user, task_id, "approve", comment)
+        except deciding.TaskHidden:
+            results.append((task_id, f"task {task_id}", False, "not in your queues"))
+            continue
+        if isinstance(result, deciding.Refusal):
+            results.append((task_id, task.title, False, result.message))
+        else:
+            results.append((task_id, task.title, result.accepted, result.message))
+    return render_template(
+        "inbox/bulk_result.html", results=results, approved=sum(1 for r in results if r[2])
+    )

@@ -1,0 +1,149 @@
+"""Registration tasks in the inbox: decided through the registration workflow's typed client.
+
+The detail partial shows the deal and the partner, the registrations that might be the same
+account (with similarity and who holds them) and the rulebook's reasons, in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from parley.errors import NotFound, ParleyError, ServiceUnavailable
+from rules.matching import AccountKey, similarity
+from store.crud import partners as partners_crud
+from store.crud import registrations as registrations_crud
+from store.crud.registration_process import conflict_candidates
+from store.models.enums import RegistrationState
+from store.models.tasks import Task
+from web import runner
+from web.kinds import Decision, DecisionResult, ProcessKind
+from web.workflow_clients import registration_client
+
+UNAVAILABLE = "The approval service is not available, try again in a moment. Nothing was recorded."
+SIMILAR_SHOWN = 10
+SIMILAR_THRESHOLD = 0.6
+# States in which another registration may hold (or compete for) the same account.
+COMPETING_STATES = (
+    RegistrationState.SUBMITTED,
+    RegistrationState.PENDING_APPROVAL,
+    RegistrationState.INFO_REQUESTED,
+    RegistrationState.APPROVED,
+    RegistrationState.WON,
+)
+
+
+@dataclass(frozen=True)
+class Similar:
+    workflow_id: str
+    account_name: str
+    account_domain: str | None
+    partner_name: str
+    product_line: str
+    state: str
+    submitted_at: Any
+    score: float
+    basis: str
+    holds: bool
+
+
+async def _decide(decision: Decision) -> DecisionResult:
+    from workflows.registration_types import DecisionInput, DecisionOutcome
+
+    client = await registration_client()
+    view = await client.decide(
+        decision.task.process_id,
+        DecisionInput(
+            task_id=decision.task.id or 0,
+            actor=decision.actor,
+            outcome=DecisionOutcome(decision.outcome),
+            comment=decision.comment,
+            on_behalf_of=decision.on_behalf_of,
+        ),
+    )
+    state = str(view.state)
+    return DecisionResult(
+        True, f"Decision recorded. The registration is now {state.replace('_', ' ')}.", state
+    )
+
+
+def decide(decision: Decision) -> DecisionResult:
+    from parley.clients.registration import DecisionRefused
+
+    try:
+        return runner.run(_decide(decision))
+    except DecisionRefused as refused:
+        return DecisionResult(False, f"Refused: {refused.reason}")
+    except ServiceUnavailable:
+        return DecisionResult(False, UNAVAILABLE, unavailable=True)
+    except ParleyError as exc:
+        return DecisionResult(False, f"Refused: {exc}")
+
+
+def similar_registrations(session: Session, workflow_id: str) -> list[Similar]:
+    registration = registrations_crud.get_registration(session=session, workflow_id=workflow_id)
+    me = AccountKey.of(registration.account_name, registration.account_domain or "")
+    rows = conflict_candidates(
+        session=session,
+        normalised_name=registration.normalised_name,
+        normalised_domain=registration.normalised_domain,
+        exclude_workflow_id=workflow_id,
+        states=[str(s) for s in COMPETING_STATES],
+    )
+    partner_names: dict[int, str] = {}
+    found: list[Similar] = []
+    for other in rows:
+        score = similarity(me, AccountKey.of(other.account_name, other.account_domain or ""))
+        if score.score < SIMILAR_THRESHOLD:
+            continue
+        if other.partner_id not in partner_names:
+            partner_names[other.partner_id] = partners_crud.get_partner(
+                session=session, partner_id=other.partner_id
+            ).name
+        found.append(
+            Similar(
+                workflow_id=other.workflow_id,
+                account_name=other.account_name,
+                account_domain=other.account_domain,
+                partner_name=partner_names[other.partner_id],
+                product_line=other.product_line,
+                state=other.state,
+                submitted_at=other.submitted_at,
+                score=score.score,
+                basis=score.basis,
+                holds=other.product_line == registration.product_line
+                and other.state in (RegistrationState.APPROVED, RegistrationState.WON),
+            )
+        )
+    found.sort(key=lambda s: (-s.score, s.submitted_at))
+    return found[:SIMILAR_SHOWN]
+
+
+def detail_context(session: Session, task: Task) -> dict[str, Any]:
+    try:
+        registration = registrations_crud.get_registration(session=session, workflow_id=task.process_id)
+    except NotFound:
+        return {
+            "registration": None,
+            "partner": None,
+            "similar": [],
+            "reasons": task.payload.get("reasons", []),
+        }
+    partner = partners_crud.get_partner(session=session, partner_id=registration.partner_id)
+    return {
+        "registration": registration,
+        "partner": partner,
+        "similar": similar_registrations(session, task.process_id),
+        "reasons": task.payload.get("reasons", []),
+    }
+
+
+REGISTRATION = ProcessKind(
+    process_type="registration",
+    label="Deal registration",
+    detail_template="inbox/kinds/_registration.html",
+    decide=decide,
+    detail_context=detail_context,
+)
