@@ -65,8 +65,9 @@ class ExistingRegistration:
     request_key: str | None = None
 
     @property
-    def order_key(self) -> tuple[datetime, str]:
-        return (self.submitted_at, self.request_key or self.registration_id)
+    def order_key(self) -> tuple[datetime, str, str]:
+        """Submission order: time, then submission key, then id (a total, stable order)."""
+        return (self.submitted_at, self.request_key or self.registration_id, self.registration_id)
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def judge(
             f"({score}); a person must decide",
             **facts,
         )
-    if existing.order_key < (request.submitted_at, request.request_key):
+    if existing.order_key[:2] < (request.submitted_at, request.request_key):
         expiry = f", protected until {when(existing.expires_at)}" if existing.expires_at else ""
         return reason(
             ReasonCode.FIRST_TO_REGISTER,

@@ -1,0 +1,122 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules import RegistrationIndex, normalise_company_name, normalise_domain
+from rules.matching import AccountKey, similarity
+from tests.rules.helpers import existing
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ACME Corp.", "acme"),
+        ("Acme, Inc", "acme"),
+        ("Acme Corporation", "acme"),
+        ("acme llc", "acme"),
+        ("Société Générale S.A.", "societe generale"),
+        ("Müller GmbH & Co. KG", "muller"),
+        ("The Home Depot, Inc.", "home depot"),
+        ("Johnson & Johnson", "johnson and johnson"),
+        ("  Wayne   Enterprises Ltd ", "wayne enterprises"),
+        ("Group", "group"),  # a suffix alone is still a name
+    ],
+)
+def test_normalise_company_name(name, expected):
+    assert normalise_company_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("acme.com", "acme.com"),
+        ("www.acme.com", "acme.com"),
+        ("https://www.Shop.ACME.com/path?q=1", "acme.com"),
+        ("http://user@eu.acme.com:8443/", "acme.com"),
+        ("store.acme.co.uk", "acme.co.uk"),
+        ("acme.com.", "acme.com"),
+        ("localhost", ""),
+        ("", ""),
+        ("not a domain", ""),
+    ],
+)
+def test_normalise_domain(domain, expected):
+    assert normalise_domain(domain) == expected
+
+
+def test_similarity_prefers_domain_then_name():
+    a = AccountKey.of("Acme", "www.acme.com")
+    assert similarity(a, AccountKey.of("Totally Different", "acme.com")).basis == "domain"
+    assert similarity(a, AccountKey.of("Totally Different", "acme.com"), match_domains=False).score < 0.5
+    assert similarity(AccountKey.of("Dunder Mifflin", ""), AccountKey.of("DunderMifflin", "")).score == 1.0
+    assert similarity(AccountKey.of("", ""), AccountKey.of("", "")).score == 0.0
+
+
+def test_index_finds_by_domain_token_and_typo_and_forgets_on_remove():
+    index = RegistrationIndex(
+        [
+            existing("r-1", "p", "Globex Corporation", "globex.com"),
+            existing("r-2", "p", "Initech", "initech.com"),
+            existing("r-3", "p", "Umbrella Pharmaceuticals", ""),
+        ]
+    )
+    ids = lambda found: [r.registration_id for r in found]  # noqa: E731
+    assert ids(index.candidates("Something Else", "https://globex.com")) == ["r-1"]
+    assert ids(index.candidates("GLOBEX", "")) == ["r-1"]
+    assert ids(index.candidates("Umbrela Pharmaceuticals", "")) == ["r-3"]
+    assert ids(index.candidates("Hooli", "hooli.xyz")) == []
+    index.remove("r-1")
+    index.remove("r-1")  # idempotent
+    assert ids(index.candidates("Globex", "globex.com")) == []
+    assert len(index) == 2 and "r-2" in index
+
+
+def test_add_replaces_a_registration_with_the_same_id():
+    index = RegistrationIndex([existing("r-1", "p", "Globex", "globex.com")])
+    index.add(existing("r-1", "p", "Initech", "initech.com"))
+    assert index.candidates("Globex", "globex.com") == []
+    assert [r.account_name for r in index] == ["Initech"]
+
+
+WORDS = [
+    "acme",
+    "globex",
+    "initech",
+    "umbrella",
+    "stark",
+    "wayne",
+    "tyrell",
+    "cyberdyne",
+    "soylent",
+    "wonka",
+    "hooli",
+    "vandelay",
+    "dunder",
+    "mifflin",
+    "pied",
+    "piper",
+]
+SUFFIXES = ["", " Inc", " Corp.", " LLC", ", Ltd", " GmbH", " S.A."]
+
+
+@st.composite
+def company(draw):
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
+    name = " ".join(words)
+    if draw(st.booleans()) and len(name) > 6:  # one typo somewhere after the first letters
+        at = draw(st.integers(min_value=4, max_value=len(name) - 1))
+        name = name[:at] + name[at + 1 :]
+    return draw(st.sampled_from([str.title, str.upper, str.lower]))(name) + draw(st.sampled_from(SUFFIXES))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(company(), min_size=1, max_size=30), company())
+def test_index_never_misses_what_a_full_scan_would_flag(names, probe):
+    """Blocking must keep every registration a full scan would score at review level or above."""
+    regs = [existing(f"r-{i}", "p", name, "") for i, name in enumerate(names)]
+    index = RegistrationIndex(regs)
+    key = AccountKey.of(probe, "")
+    found = {r.registration_id for r in index.candidates(probe, "")}
+    for reg in regs:
+        if similarity(key, AccountKey.of(reg.account_name, "")).score >= 0.8:
+            assert reg.registration_id in found, (probe, reg.account_name)
