@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from store import crud
 from store.models import Partner, Registration, Task, User
@@ -67,3 +67,10 @@ def make_task(session: Session, process_id: str, **overrides: Any) -> Task:
         "territory": "emea",
     }
     return crud.upsert_task(session=session, data={**data, **overrides})
+
+
+def pk(row: SQLModel) -> int:
+    """The primary key of a saved row (typed ``int``, where the model says ``int | None``)."""
+    value = getattr(row, "id", None)
+    assert isinstance(value, int), f"{row!r} has not been saved"
+    return value

@@ -14,7 +14,7 @@ from parley.errors import ValidationFailed
 from store import crud
 from store.crud import ClaimResult
 from store.engine import session_scope
-from tests.store.factories import NOW, make_partner
+from tests.store.factories import NOW, make_partner, pk
 
 KEY, LINE = "domain:globex.com", "network"
 
@@ -32,18 +32,18 @@ def test_claim_is_exclusive_idempotent_and_releasable(session: Session) -> None:
             submitted_at=NOW + timedelta(seconds=offset),
         )
 
-    assert claim("wf-a", first.id, 0) == ClaimResult(True, "wf-a", first.id, NOW)
-    assert claim("wf-a", first.id, 0).granted  # a retried activity keeps its hold
-    lost = claim("wf-b", second.id, 5)
-    assert lost == ClaimResult(False, "wf-a", first.id, NOW)
-    assert claim("wf-b", second.id, 5).granted is False
+    assert claim("wf-a", pk(first), 0) == ClaimResult(True, "wf-a", pk(first), NOW)
+    assert claim("wf-a", pk(first), 0).granted  # a retried activity keeps its hold
+    lost = claim("wf-b", pk(second), 5)
+    assert lost == ClaimResult(False, "wf-a", pk(first), NOW)
+    assert claim("wf-b", pk(second), 5).granted is False
     # Another product line of the same account is a separate hold.
     assert crud.claim_account(
         session=session,
         account_key=KEY,
         product_line="storage",
         workflow_id="wf-b",
-        partner_id=second.id,
+        partner_id=pk(second),
         submitted_at=NOW,
     ).granted
     session.commit()
@@ -51,7 +51,7 @@ def test_claim_is_exclusive_idempotent_and_releasable(session: Session) -> None:
     assert not crud.release_account(session=session, account_key=KEY, product_line=LINE, workflow_id="wf-b")
     assert crud.release_account(session=session, account_key=KEY, product_line=LINE, workflow_id="wf-a")
     assert crud.get_claim(session=session, account_key=KEY, product_line=LINE) is None
-    assert claim("wf-b", second.id, 5).granted
+    assert claim("wf-b", pk(second), 5).granted
 
 
 @pytest.mark.parametrize("field", ["account_key", "product_line", "workflow_id", "partner_id"])
@@ -61,7 +61,7 @@ def test_bad_claim_names_the_field(session: Session, field: str) -> None:
         "account_key": KEY,
         "product_line": LINE,
         "workflow_id": "wf",
-        "partner_id": partner.id,
+        "partner_id": pk(partner),
         "submitted_at": NOW,
     }
     arguments[field] = 999_999 if field == "partner_id" else " "
@@ -74,7 +74,7 @@ def test_fifty_concurrent_claims_have_exactly_one_winner(engine: Engine) -> None
     """Each claimant uses its own connection and transaction, all released at the same moment."""
     claimants = 50
     with session_scope(engine) as session:
-        partner_ids = [make_partner(session).id for _ in range(claimants)]
+        partner_ids = [pk(make_partner(session)) for _ in range(claimants)]
     start = threading.Barrier(claimants)
 
     def submit(index: int) -> ClaimResult:

@@ -9,14 +9,14 @@ from sqlmodel import Session
 
 from parley.errors import NotFound, ValidationFailed
 from store import crud
-from tests.store.factories import NOW, make_partner
+from tests.store.factories import NOW, make_partner, pk
 
 
 def test_partner_round_trip_keeps_lists_and_defaults(session: Session) -> None:
     partner = make_partner(session, territories=["emea", "emea", " apac "], name="  Acme  ")
     session.commit()
     session.expunge_all()
-    loaded = crud.get_partner(session=session, partner_id=partner.id)
+    loaded = crud.get_partner(session=session, partner_id=pk(partner))
     assert loaded.name == "Acme"
     assert loaded.status == "active"
     assert loaded.territories == ["emea", "apac"]
@@ -25,13 +25,13 @@ def test_partner_round_trip_keeps_lists_and_defaults(session: Session) -> None:
 
 def test_update_partner_changes_only_what_is_given(session: Session) -> None:
     partner = make_partner(session, tier="silver")
-    crud.update_partner(session=session, partner_id=partner.id, status="suspended")
+    crud.update_partner(session=session, partner_id=pk(partner), status="suspended")
     session.commit()
     session.expunge_all()
-    loaded = crud.get_partner(session=session, partner_id=partner.id)
+    loaded = crud.get_partner(session=session, partner_id=pk(partner))
     assert (loaded.status, loaded.tier, loaded.territories) == ("suspended", "silver", ["emea"])
     with pytest.raises(ValidationFailed, match="status"):
-        crud.update_partner(session=session, partner_id=partner.id, status="gone")
+        crud.update_partner(session=session, partner_id=pk(partner), status="gone")
     with pytest.raises(NotFound):
         crud.update_partner(session=session, partner_id=999_999, status="active")
 
@@ -51,8 +51,8 @@ def test_list_partners_filters_and_pages(session: Session) -> None:
 
 def test_contacts_belong_to_an_existing_partner(session: Session) -> None:
     partner = make_partner(session)
-    crud.add_partner_contact(session=session, data={"partner_id": partner.id, "name": "Ann"})
-    assert [c.name for c in crud.list_partner_contacts(session=session, partner_id=partner.id)] == ["Ann"]
+    crud.add_partner_contact(session=session, data={"partner_id": pk(partner), "name": "Ann"})
+    assert [c.name for c in crud.list_partner_contacts(session=session, partner_id=pk(partner))] == ["Ann"]
     with pytest.raises(ValidationFailed, match="partner_id"):
         crud.add_partner_contact(session=session, data={"partner_id": 424242, "name": "Bob"})
 
@@ -77,7 +77,7 @@ def test_accounts_are_normalised_and_found(session: Session) -> None:
     assert crud.find_accounts(session=session, name="GLOBEX Corp.") == [account]
     assert crud.find_accounts(session=session) == []
     assert crud.list_accounts(session=session, territory="emea").total == 2
-    assert crud.get_account(session=session, account_id=account.id) is account
+    assert crud.get_account(session=session, account_id=pk(account)) is account
     with pytest.raises(ValidationFailed, match="web_domain"):
         crud.create_account(
             session=session,
@@ -91,12 +91,12 @@ def test_direct_engagements_in_force(session: Session) -> None:
     )
     crud.add_direct_engagement(
         session=session,
-        data={"account_id": account.id, "owner": "rep", "since": NOW, "product_line": "storage"},
+        data={"account_id": pk(account), "owner": "rep", "since": NOW, "product_line": "storage"},
     )
     crud.add_direct_engagement(
         session=session,
         data={
-            "account_id": account.id,
+            "account_id": pk(account),
             "owner": "rep2",
             "since": NOW - timedelta(days=30),
             "until": NOW - timedelta(days=1),
@@ -106,7 +106,7 @@ def test_direct_engagements_in_force(session: Session) -> None:
 
     def owners(product_line: str | None, at_offset: timedelta) -> list[str]:
         found = crud.active_direct_engagements(
-            session=session, account_id=account.id, product_line=product_line, at=NOW + at_offset
+            session=session, account_id=pk(account), product_line=product_line, at=NOW + at_offset
         )
         return [engagement.owner for engagement in found]
 
@@ -117,5 +117,5 @@ def test_direct_engagements_in_force(session: Session) -> None:
     with pytest.raises(ValidationFailed, match="until"):
         crud.add_direct_engagement(
             session=session,
-            data={"account_id": account.id, "owner": "r", "since": NOW, "until": NOW},
+            data={"account_id": pk(account), "owner": "r", "since": NOW, "until": NOW},
         )

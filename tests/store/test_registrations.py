@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from parley.errors import NotFound, ValidationFailed
 from store import crud
-from tests.store.factories import NOW, make_partner, make_registration
+from tests.store.factories import NOW, make_partner, make_registration, pk
 
 
 def test_registration_derives_normalised_fields(session: Session) -> None:
@@ -30,7 +30,7 @@ def test_retry_with_same_workflow_returns_the_first(session: Session) -> None:
     partner = make_partner(session)
     first = make_registration(session, partner, workflow_id="wf-1", request_key="k1")
     again = make_registration(session, partner, workflow_id="wf-1", request_key="k1")
-    assert again.id == first.id
+    assert pk(again) == pk(first)
     with pytest.raises(ValidationFailed, match="request_key"):
         make_registration(session, partner, workflow_id="wf-2", request_key="k1")
 
@@ -71,7 +71,7 @@ def test_update_projects_a_transition(session: Session) -> None:
     assert loaded.expires_at == NOW + timedelta(days=90)
     assert loaded.last_reason_codes == ["approval.granted"]
     assert loaded.updated_at == NOW + timedelta(hours=1)
-    assert crud.get_registration_by_id(session=session, registration_id=loaded.id) == loaded
+    assert crud.get_registration_by_id(session=session, registration_id=pk(loaded)) == loaded
     with pytest.raises(ValidationFailed, match="state"):
         crud.update_registration(session=session, workflow_id=loaded.workflow_id, state="done")
     with pytest.raises(ValidationFailed, match="extensions_used"):
@@ -92,7 +92,7 @@ def test_list_filters_and_pages(session: Session) -> None:
         )
     make_registration(session, beta, territory="apac", state="pending_approval")
     session.commit()
-    page = crud.list_registrations(session=session, partner_id=alpha.id, per_page=2, page=1)
+    page = crud.list_registrations(session=session, partner_id=pk(alpha), per_page=2, page=1)
     assert page.total == 5 and page.pages == 3
     assert [r.account_name for r in page.items] == ["Initech 4", "Initech 3"]  # newest first
     assert crud.list_registrations(session=session, account="initech").total == 5
@@ -115,12 +115,12 @@ def test_open_registrations_and_prior_submissions(session: Session) -> None:
     other_line = make_registration(session, partner, product_line="storage")
     session.commit()
     candidates = crud.open_registrations(session=session, product_line="network", exclude_workflow_id="none")
-    assert [r.id for r in candidates] == [first.id]
+    assert [pk(r) for r in candidates] == [pk(first)]
     assert len(crud.open_registrations(session=session)) == 2
     assert other_line in crud.open_registrations(session=session, product_line="storage")
     prior = crud.count_prior_submissions(
         session=session,
-        partner_id=partner.id,
+        partner_id=pk(partner),
         account_key=first.account_key,
         product_line="network",
         before=NOW + timedelta(days=2),
