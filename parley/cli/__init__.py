@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from parley.cli import services
+from parley.cli import services, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,6 +13,7 @@ def cli() -> None:
 
 
 services.register(cli)
+users.register(cli)
 
 
 def main() -> None:
