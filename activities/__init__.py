@@ -6,7 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.diagnostics import probe_database
+from activities.projection import project_transition
+from activities.registration import record_registration_transition, record_submission
+from activities.registration_facts import gather_registration_facts
+from activities.registration_rulebook import load_rulebook
 
 
 def all_activities() -> list[Callable[..., Any]]:
-    return [probe_database]
+    return [
+        probe_database,
+        project_transition,
+        load_rulebook,
+        record_submission,
+        gather_registration_facts,
+        record_registration_transition,
+    ]

@@ -4,7 +4,8 @@ ParleyError
 ├── ConfigurationError      a setting is missing or wrong (names the setting and the value)
 ├── ServiceUnavailable      Temporal or the database cannot be reached
 ├── ValidationFailed        input refused; carries every (field, message) problem at once
-└── NotFound                a named thing does not exist
+├── NotFound                a named thing does not exist
+└── DecisionRefused         a process refused an action (stale task, wrong role, four-eyes ...)
 """
 
 from __future__ import annotations
@@ -47,3 +48,11 @@ class NotFound(ParleyError):
     def __init__(self, kind: str, key: object) -> None:
         self.kind, self.key = kind, key
         super().__init__(f"{kind} {key!r} not found")
+
+
+class DecisionRefused(ParleyError):
+    """A running process refused an action; ``reason`` says why in words and nothing changed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from workflows.diagnostics import RoundTripWorkflow
+from workflows.registration import RegistrationWorkflow
 
-ALL_WORKFLOWS: list[type] = [RoundTripWorkflow]
+ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow]

@@ -69,6 +69,7 @@ class TaskOutcome(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     INFO_REQUESTED = "info_requested"
+    ANSWERED = "answered"  # the partner answered a request for more information
     ESCALATED = "escalated"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
