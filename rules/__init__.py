@@ -4,6 +4,7 @@ No I/O here except ``load_rulebook`` / ``load_library``; no clock, no globals. E
 function of (rulebook, request, facts snapshot, now) and carries its reasons and the version.
 """
 
+from rules.diff import RuleChange, diff_rulebooks
 from rules.discount import (
     ApprovalStep,
     DiscountDecision,
@@ -26,6 +27,7 @@ from rules.enums import (
 )
 from rules.escalation import EscalationLevel, dispute_deadlines, dispute_path
 from rules.exit import ExitPlan, RegistrationDisposition, exit_plan
+from rules.explain import explain_rulebook
 from rules.facts import (
     DirectEngagement,
     ExistingRegistration,
@@ -76,15 +78,18 @@ __all__ = [
     "RegistrationIndex",
     "RegistrationRequest",
     "RegistrationState",
+    "RuleChange",
     "Rulebook",
     "RulebookInvalid",
     "RulebookLibrary",
     "decide_discount",
     "decide_extension",
     "decide_registration",
+    "diff_rulebooks",
     "dispute_deadlines",
     "dispute_path",
     "exit_plan",
+    "explain_rulebook",
     "format_duration",
     "load_library",
     "load_rulebook",

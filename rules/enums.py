@@ -37,6 +37,11 @@ class DefaultAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
 
+    @property
+    def past(self) -> str:
+        """``approved`` / ``rejected``, for sentences."""
+        return "approved" if self is DefaultAction.APPROVE else "rejected"
+
 
 class DirectEngagementPolicy(StrEnum):
     """Accounts where direct sales is engaged: refuse the registration, or route it to people."""

@@ -7,6 +7,7 @@ they never change meaning; texts are for people and include the facts used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -48,6 +49,45 @@ class ReasonCode(StrEnum):
     EXIT_HONOUR_LIMIT = "exit.beyond_honour_limit"
 
 
+MEANINGS: dict[ReasonCode, str] = {
+    ReasonCode.PARTNER_INACTIVE: "the partner is not active (suspended, exiting or terminated)",
+    ReasonCode.TERRITORY_NOT_AUTHORISED: "the partner is not authorised for the territory",
+    ReasonCode.VERTICAL_NOT_AUTHORISED: "the partner is not authorised for the vertical",
+    ReasonCode.NOT_CERTIFIED: "the partner lacks a certification the product line requires",
+    ReasonCode.UNKNOWN_TERRITORY: "the territory is not part of the program",
+    ReasonCode.UNKNOWN_VERTICAL: "the vertical is not part of the program",
+    ReasonCode.UNKNOWN_PRODUCT_LINE: "the product line is not part of the program",
+    ReasonCode.FIRST_TO_REGISTER: "another partner registered the account and product line first",
+    ReasonCode.FIRST_TO_REGISTER_WON: "this request was first, but a later overlapping "
+    "registration is on file; a person resolves it",
+    ReasonCode.DIRECT_ENGAGED: "direct sales was engaged with the account first",
+    ReasonCode.PRIOR_EXPIRED: "an earlier registration of the account lapsed (information)",
+    ReasonCode.PRIOR_RELEASED: "an earlier registration closed lost or was withdrawn (information)",
+    ReasonCode.OTHER_PRODUCT_LINE: "another partner holds the account for a different product "
+    "line (information)",
+    ReasonCode.ALREADY_REGISTERED: "the partner already holds this account and product line",
+    ReasonCode.FUZZY_MATCH: "a similar account is registered; a person decides if it is the same",
+    ReasonCode.APPROVAL_REQUIRED: "outside the auto-approve conditions: the approval route decides",
+    ReasonCode.AUTO_APPROVED: "eligible, no conflict, within the auto-approve conditions",
+    ReasonCode.AUTO_REJECTED: "an automatic refusal condition (e.g. deal below the minimum)",
+    ReasonCode.RESUBMISSION_LIMIT: "too many submissions for the same account and product line",
+    ReasonCode.EXTENSION_GRANTED: "protection extended",
+    ReasonCode.EXTENSION_LIMIT: "every allowed extension is used",
+    ReasonCode.EXTENSION_LAPSED: "protection already lapsed; it cannot be extended",
+    ReasonCode.EXTENSION_TOO_EARLY: "extensions open only close to expiry",
+    ReasonCode.DISCOUNT_STANDARD: "standard pricing only: no exception",
+    ReasonCode.DISCOUNT_AUTOMATIC: "the exception is within the automatic band",
+    ReasonCode.DISCOUNT_APPROVAL: "the exception needs the approval chain of its band",
+    ReasonCode.DISCOUNT_DEAL_SIZE: "a large deal moves the exception to a higher band",
+    ReasonCode.DISCOUNT_JUSTIFICATION_MISSING: "a justification is required above the threshold",
+    ReasonCode.DISCOUNT_ABOVE_MAXIMUM: "no approver may grant this much",
+    ReasonCode.EXIT_HONOUR: "the registration is honoured until it expires",
+    ReasonCode.EXIT_TRANSFER: "the registration is transferred to another partner",
+    ReasonCode.EXIT_RETURN_TO_DIRECT: "the registration returns to direct sales",
+    ReasonCode.EXIT_HONOUR_LIMIT: "protection runs too far past the notice period to honour",
+}
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a decision went the way it did: a stable ``code``, readable ``text``, and the facts.
@@ -70,8 +110,6 @@ def reason(code: ReasonCode, text: str, **facts: object) -> Reason:
 
 
 def _fact(value: object) -> str:
-    from datetime import datetime
-
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):

@@ -244,7 +244,7 @@ def _approval_required(
     why = "; ".join(gaps) if gaps else "the rules above need a person to decide"
     return reason(
         ReasonCode.APPROVAL_REQUIRED,
-        f"{why}. Route: {route}; if nobody decides, the registration is {reg.default_action.value}d",
+        f"{why}. Route: {route}; if nobody decides, the registration is {reg.default_action.past}",
         deal_value=request.deal_value,
         tier=facts.partner.tier,
         route=" → ".join(lvl.role for lvl in reg.approval_route),
