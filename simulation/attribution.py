@@ -102,7 +102,7 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
                     "discount",
                     DISCOUNT_LABELS[DiscountFate(b.discount_fate[i])],
                     DISCOUNT_LABELS[DiscountFate(p.discount_fate[i])],
-                    "discount" if was == now else cause,
+                    cause if was != now else (LIFECYCLE if b.fate[i] != p.fate[i] else "discount"),
                 )
             ] += 1
     return changes

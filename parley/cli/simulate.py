@@ -1,0 +1,97 @@
+"""``parley simulate``: a what-if of a proposed rulebook against a baseline; ``parley replay``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from parley.cli.console import friendly_errors
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _summary_table(results: dict[str, Any]) -> str:
+    from simulation.kpis import Kpi, format_value
+
+    rows = [("KPI", "baseline", "proposed", "difference", "95% CI", "verdict")]
+    for e in results["kpis"]:
+        kpi = Kpi(e["key"], e["label"], e["unit"], e["better"], e["description"])
+        low, high = e["ci95"]
+        ci = (
+            f"{format_value(kpi, low, True)} .. {format_value(kpi, high, True)}"
+            if low is not None and high is not None
+            else "n/a"
+        )
+        rows.append((
+            e["label"], format_value(kpi, e["baseline"]), format_value(kpi, e["proposed"]),
+            format_value(kpi, e["difference"], True), ci, e["verdict"],
+        ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:-1], widths[1:-1],
+                 strict=True)), row[-1]]  # fmt: skip
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--baseline", required=True, type=_FILE, help="Rulebook in force (YAML).")
+@click.option("--proposed", required=True, type=_FILE, help="Rulebook to try (YAML).")
+@click.option("--scenario", type=_FILE, default=None, help="Scenario YAML (default: built in).")
+@click.option("--replications", default=30, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes (default: one per core).")  # fmt: skip
+@click.option("--temporal", "use_temporal", is_flag=True,
+              help="Run the replications as Temporal activities on Parley workers.")  # fmt: skip
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@friendly_errors
+def simulate(
+    baseline: Path,
+    proposed: Path,
+    scenario: Path | None,
+    replications: int,
+    seed: int,
+    workers: int | None,
+    use_temporal: bool,
+    out: Path,
+) -> None:
+    """Compare a proposed rulebook with a baseline on a simulated channel (paired replications).
+
+    Writes OUT/results.json and OUT/report.html and prints a summary table.
+    """
+    from simulation.runner import default_workers, prepare, run_local, summarise, write_outputs
+
+    what_if = prepare(baseline, proposed, scenario, replications=replications, seed=seed)
+    started = time.perf_counter()
+    if use_temporal:
+        from workflows.simulation_client import run_on_temporal
+
+        results = asyncio.run(run_on_temporal(what_if, echo=click.echo))
+    else:
+        with click.progressbar(
+            length=replications, label="replications", file=sys.stderr
+        ) as bar:
+            reps = run_local(what_if, workers or default_workers(), lambda _r: bar.update(1))
+        results = summarise(what_if, reps)
+    json_path, html_path = write_outputs(results, out)
+    elapsed = time.perf_counter() - started
+    click.echo(_summary_table(results))
+    if results["headlines"]:
+        click.echo("\nWhy:")
+        for line in results["headlines"][:5]:
+            click.echo(f"  - {line}")
+    click.echo(f"\n{replications} replications in {elapsed:.1f}s")
+    click.echo(f"results: {json_path}\nreport:  {html_path}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(simulate)
