@@ -47,7 +47,9 @@ def alembic_config(url: str) -> Config:
 
 
 def _unreachable(url: str, exc: Exception) -> ConfigurationError:
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # The driver's own message (without SQLAlchemy's wrapping), first line only.
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    first_line = text.splitlines()[0] if text else type(exc).__name__
     return ConfigurationError(SETTING, shown_url(url), f"cannot open the database ({first_line})")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from parley.cli import rulebook, services, simulate, users
+from parley.cli import db, rulebook, services, simulate, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,6 +12,7 @@ def cli() -> None:
     """Parley: partner Rules of Engagement as durable, audited processes."""
 
 
+db.register(cli)
 rulebook.register(cli)
 services.register(cli)
 simulate.register(cli)
