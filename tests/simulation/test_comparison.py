@@ -100,7 +100,7 @@ def test_shorter_protection_expires_more_and_says_why(
     results = run(default_rulebook_text, short, tiny_scenario)
     expired = kpi(results, "expired")
     assert expired["difference"] > 0 and expired["verdict"] == "worse"
-    assert "registration.protection_period: 90d → 20d" in results["rule_changes"]
+    assert "registration.protection_period: 90 days → 20 days" in results["rule_changes"]
     why = next(a for a in results["attribution"] if a["kpi"] == "expired")
     assert any("→ expired" not in s and "to expired" in s and "protection" in s
                for s in why["because"])  # fmt: skip
