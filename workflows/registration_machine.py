@@ -214,5 +214,5 @@ class RegistrationMachine:
         updates.append(DUE_KEY.value_set(due) if due is not None else DUE_KEY.value_unset())
         workflow.upsert_search_attributes(updates)
 
-    def partner_note(self, subject: str, body: str = "") -> list[NotificationRecord]:
-        return [partner_notice(self.view.submission, "decision", subject, body)]
+    def partner_note(self, subject: str, body: str = "", kind: str = "decision") -> list[NotificationRecord]:
+        return [partner_notice(self.view.submission, kind, subject, body)]

@@ -311,13 +311,12 @@ class RegistrationPhases(RegistrationMachine):
             actor=f"rule:{PROTECTION_REMINDER}",
             change=Change(
                 reason_codes=[PROTECTION_REMINDER],
-                notifications=[
-                    *self.partner_note(
-                        "Your registration's protection lapses soon",
-                        f"Protected until {self.view.expires_at.isoformat()}; ask for an extension "
-                        "if the deal needs more time.",
-                    )
-                ],
+                notifications=self.partner_note(
+                    "Your registration's protection lapses soon",
+                    f"Protected until {self.view.expires_at.isoformat()}; ask for an extension "
+                    "if the deal needs more time.",
+                    kind="reminder",
+                ),
             ),
         )
 
