@@ -69,7 +69,7 @@ def list_partners(
     if status is not None:
         query = query.where(Partner.status == require_member("status", status, PartnerStatus))
     if text:
-        query = query.where(col(Partner.name).ilike(f"%{text.strip()}%"))
+        query = query.where(col(Partner.name).icontains(text.strip(), autoescape=True))
     if territory is None:
         items, total = paginate(session, query, page, per_page)
         return Page(items, total, page, per_page)
@@ -163,7 +163,7 @@ def find_accounts(
     if domain and (wanted := normalised_domain(domain)):
         conditions.append(col(Account.normalised_domain) == wanted)
     if name and (wanted := normalised_name(name)):
-        conditions.append(col(Account.normalised_name).contains(wanted))
+        conditions.append(col(Account.normalised_name).contains(wanted, autoescape=True))
     if not conditions:
         return []
     query = select(Account).where(or_(*conditions)).order_by(col(Account.name)).limit(limit)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from parley.errors import NotFound
@@ -155,13 +155,12 @@ def list_registrations(
     if product_line is not None:
         query = query.where(Registration.product_line == product_line)
     if account and account.strip():
-        needle = f"%{account.strip()}%"
-        name_needle = f"%{normalised_name(account)}%"
+        needle, name_needle = account.strip(), normalised_name(account)
         query = query.where(
             or_(
-                col(Registration.account_name).ilike(needle),
-                col(Registration.normalised_name).ilike(name_needle),
-                col(Registration.account_domain).ilike(needle),
+                col(Registration.account_name).icontains(needle, autoescape=True),
+                col(Registration.normalised_name).icontains(name_needle, autoescape=True),
+                col(Registration.account_domain).icontains(needle, autoescape=True),
             )
         )
     items, total = paginate(session, query, page, per_page)
@@ -187,10 +186,10 @@ def count_prior_submissions(
     *, session: Session, partner_id: int, account_key: str, product_line: str, before: datetime
 ) -> int:
     """How many times this partner registered this account and product line before ``before``."""
-    query = select(Registration).where(
-        Registration.partner_id == partner_id,
-        Registration.account_key == account_key,
-        Registration.product_line == product_line,
+    query = select(func.count()).where(
+        col(Registration.partner_id) == partner_id,
+        col(Registration.account_key) == account_key,
+        col(Registration.product_line) == product_line,
         col(Registration.submitted_at) < as_utc(before),
     )
-    return len(session.exec(query).all())
+    return int(session.exec(query).one())

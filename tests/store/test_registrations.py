@@ -98,6 +98,7 @@ def test_list_filters_and_pages(session: Session) -> None:
     assert crud.list_registrations(session=session, account="initech").total == 5
     assert crud.list_registrations(session=session, account="GLOBEX corp").total == 1
     assert crud.list_registrations(session=session, account="globex.com").total == 1
+    assert crud.list_registrations(session=session, account="%").total == 0  # not a wildcard
     assert crud.list_registrations(session=session, territory="apac").total == 1
     assert crud.list_registrations(session=session, state="pending_approval").total == 1
     both = crud.list_registrations(session=session, state=["pending_approval", "submitted"])
