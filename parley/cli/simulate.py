@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,5 +94,40 @@ def simulate(
     click.echo(f"results: {json_path}\nreport:  {html_path}")
 
 
+@click.command()
+@click.option("--proposed", required=True, type=_FILE, help="Rulebook to try (YAML).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only registrations submitted on or after this date (UTC).")  # fmt: skip
+@click.option("--limit", default=50, show_default=True, help="Differences to list in full.")
+@friendly_errors
+def replay(proposed: Path, since: datetime | None, limit: int) -> None:
+    """Decide the registrations on record again under a proposed rulebook; list what differs."""
+    from rules import load_rulebook
+    from simulation.replay import replay as run_replay
+    from store.engine import session_scope
+
+    rulebook = load_rulebook(proposed)
+    with session_scope() as session:
+        report = run_replay(session, rulebook, since.replace(tzinfo=UTC) if since else None)
+    click.echo(
+        f"{report.examined} registrations decided again under {report.proposed_version}: "
+        f"{len(report.differences)} would be decided differently"
+    )
+    for (before, after), count in sorted(report.transitions().items(), key=lambda i: -i[1]):
+        click.echo(f"  {count:5d}  {before} -> {after}")
+    for d in report.differences[:limit]:
+        click.echo(
+            f"\n{d.workflow_id}  partner {d.partner_id}  {d.account_name} / {d.product_line}  "
+            f"submitted {d.submitted_at:%Y-%m-%d %H:%M} (now {d.recorded_state})\n"
+            f"  {d.recorded_version}: {d.before} [{', '.join(d.before_codes)}]\n"
+            f"  {report.proposed_version}: {d.after} [{', '.join(d.after_codes)}]"
+        )
+        for text in d.after_reasons:
+            click.echo(f"    - {text}")
+    for workflow_id, why in report.skipped:
+        click.echo(f"skipped {workflow_id}: {why}", err=True)
+
+
 def register(group: click.Group) -> None:
     group.add_command(simulate)
+    group.add_command(replay)

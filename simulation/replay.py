@@ -1,0 +1,199 @@
+"""Replay history: the registrations on record, decided again under a proposed rulebook.
+
+Each registration is decided twice on the same reconstructed facts (as they stood when it was
+submitted): under the rulebook version it was recorded with, and under the proposal. Reporting
+the registrations whose outcome or reasons differ isolates the effect of the rule change from
+any imprecision in reconstructing the past. The reconstruction: registrations submitted earlier
+that might be the same account (the store's own blocking query), each in the state it had then
+(pending until decided, expired once its protection had lapsed); direct-sales engagements in
+force then; the partner's earlier submissions. Partner records are as they are now.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from activities.registration_facts import RULES_STATE
+from rules import (
+    DirectEngagement,
+    ExistingRegistration,
+    PartnerFacts,
+    PartnerStatus,
+    RegistrationFacts,
+    RegistrationRequest,
+    RegistrationState,
+    Rulebook,
+    decide_registration,
+)
+from store.crud import (
+    active_direct_engagements,
+    count_prior_submissions,
+    find_accounts,
+    get_partner,
+    get_rulebook_version,
+    list_registrations,
+)
+from store.crud.registration_process import conflict_candidates
+from store.models import Registration
+
+_EVERY_STATE = [str(s) for s in RULES_STATE]
+_PAGE = 200
+_LATER_STATES = {"approved", "won", "lost", "expired", "withdrawn"}
+
+
+@dataclass(frozen=True)
+class ReplayedDecision:
+    workflow_id: str
+    partner_id: str
+    account_name: str
+    product_line: str
+    submitted_at: datetime
+    recorded_version: str
+    recorded_state: str  # what the registration is in the database now
+    before: str  # outcome under the recorded rulebook version
+    after: str  # outcome under the proposal
+    before_codes: tuple[str, ...]
+    after_codes: tuple[str, ...]
+    after_reasons: tuple[str, ...]  # the proposal's reasons, in words
+
+
+@dataclass
+class ReplayReport:
+    proposed_version: str
+    examined: int = 0
+    differences: list[ReplayedDecision] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (workflow id, why)
+
+    def transitions(self) -> Counter[tuple[str, str]]:
+        return Counter((d.before, d.after) for d in self.differences)
+
+
+def _state_then(row: Registration, at: datetime) -> RegistrationState:
+    """The rules' view of ``row`` at ``at``, from what the database says about it now."""
+    if row.decided_at is None or row.decided_at > at:
+        return RegistrationState.PENDING
+    if row.expires_at is not None and row.expires_at <= at and row.state in _LATER_STATES:
+        return RegistrationState.EXPIRED
+    if row.state in _LATER_STATES and row.updated_at > at:
+        return RegistrationState.APPROVED  # approved then; won, lost or withdrawn only later
+    return RULES_STATE[row.state]
+
+
+def facts_at(session: Session, row: Registration) -> RegistrationFacts:
+    at = row.submitted_at
+    partner = get_partner(session=session, partner_id=row.partner_id)
+    status = PartnerStatus.TERMINATED if partner.status == "exited" else PartnerStatus(partner.status)
+    existing = [
+        ExistingRegistration(
+            registration_id=other.workflow_id,
+            partner_id=str(other.partner_id),
+            account_name=other.account_name,
+            account_domain=other.account_domain or "",
+            product_line=other.product_line,
+            state=_state_then(other, at),
+            submitted_at=other.submitted_at,
+            expires_at=other.expires_at,
+            request_key=other.request_key,
+        )
+        for other in conflict_candidates(
+            session=session,
+            normalised_name=row.normalised_name,
+            normalised_domain=row.normalised_domain,
+            exclude_workflow_id=row.workflow_id,
+            states=_EVERY_STATE,
+        )
+        if (other.submitted_at, other.request_key) < (at, row.request_key)
+    ]
+    engagements = [
+        DirectEngagement(account.name, account.web_domain or "", e.product_line, e.since)
+        for account in find_accounts(session=session, name=row.account_name, domain=row.account_domain)
+        if account.id is not None
+        for e in active_direct_engagements(
+            session=session, account_id=account.id, product_line=row.product_line, at=at
+        )
+    ]
+    return RegistrationFacts(
+        partner=PartnerFacts(
+            partner_id=str(partner.id),
+            status=status,
+            tier=partner.tier,
+            territories=tuple(partner.territories),
+            verticals=tuple(partner.verticals),
+            certifications=tuple(partner.certifications),
+        ),
+        existing=existing,
+        direct_engagements=engagements,
+        prior_submissions=count_prior_submissions(
+            session=session, partner_id=row.partner_id, account_key=row.account_key,
+            product_line=row.product_line, before=at,
+        ),
+    )
+
+
+def recorded_rulebook(session: Session, version: str, cache: dict[str, Rulebook | None]) -> Rulebook | None:
+    """The rulebook a registration was decided under, as recorded when it was pinned."""
+    if version not in cache:
+        found = get_rulebook_version(session=session, version=version)
+        cache[version] = Rulebook.model_validate(found.document) if found is not None else None
+    return cache[version]
+
+
+def _registrations(session: Session, since: datetime | None) -> list[Registration]:
+    rows: list[Registration] = []
+    page = 1
+    while True:
+        batch = list_registrations(session=session, page=page, per_page=_PAGE)
+        rows += [r for r in batch.items if since is None or r.submitted_at >= since]
+        if page * _PAGE >= batch.total or not batch.items:
+            break
+        page += 1
+    return sorted(rows, key=lambda r: (r.submitted_at, r.request_key))
+
+
+def replay(session: Session, proposed: Rulebook, since: datetime | None = None) -> ReplayReport:
+    """Decide every recorded registration (submitted at or after ``since``) under both rulebooks."""
+    report = ReplayReport(proposed_version=proposed.version)
+    cache: dict[str, Rulebook | None] = {}
+    for row in _registrations(session, since):
+        recorded = recorded_rulebook(session, row.rulebook_version, cache)
+        if recorded is None:
+            report.skipped.append((row.workflow_id, f"rulebook {row.rulebook_version!r} not recorded"))
+            continue
+        report.examined += 1
+        request = RegistrationRequest(
+            request_key=row.request_key,
+            partner_id=str(row.partner_id),
+            account_name=row.account_name,
+            account_domain=row.account_domain or "",
+            territory=row.territory,
+            vertical=row.vertical,
+            product_line=row.product_line,
+            deal_value=row.deal_value,
+            submitted_at=row.submitted_at,
+        )
+        facts = facts_at(session, row)
+        before = decide_registration(recorded, request, facts, row.submitted_at)
+        after = decide_registration(proposed, request, facts, row.submitted_at)
+        if before.outcome == after.outcome and set(before.codes) == set(after.codes):
+            continue
+        report.differences.append(
+            ReplayedDecision(
+                workflow_id=row.workflow_id,
+                partner_id=str(row.partner_id),
+                account_name=row.account_name,
+                product_line=row.product_line,
+                submitted_at=row.submitted_at,
+                recorded_version=row.rulebook_version,
+                recorded_state=row.state,
+                before=before.outcome.value,
+                after=after.outcome.value,
+                before_codes=before.codes,
+                after_codes=after.codes,
+                after_reasons=tuple(r.text for r in after.reasons),
+            )
+        )
+    return report
