@@ -61,7 +61,8 @@ def test_replay_reports_only_decisions_the_proposal_changes(
     same = replay(session, parse_rulebook(default_rulebook_text))
     assert same.examined == 3 and same.differences == []
 
-    stricter = parse_rulebook(variant("stricter", (("registration", "auto_approve", "max_deal_value"), 100_000)))
+    limit = (("registration", "auto_approve", "max_deal_value"), 100_000)
+    stricter = parse_rulebook(variant("stricter", limit))
     report = replay(session, stricter)
     assert report.examined == 3
     [changed] = report.differences
