@@ -60,11 +60,14 @@ def web(server_kind: str, workers: int) -> None:
     if server_kind == "gunicorn":
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         os.execv(gunicorn, [gunicorn, "--workers", str(workers), "--bind", bind, "web.wsgi:app"])
+    from werkzeug.serving import make_server
+
     from web import create_app
 
-    app = create_app()
+    http_server = make_server(settings.web_host, settings.web_port, create_app(), threaded=True)
+    # Announced only once the socket listens, so `parley up` never sends users to a closed port.
     click.echo(f"web ready on http://{bind}/")
-    app.run(host=settings.web_host, port=settings.web_port, threaded=True, use_reloader=False)
+    http_server.serve_forever()
 
 
 @click.command()
