@@ -10,6 +10,7 @@ from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
 from activities.registration_rulebook import load_rulebook
+from activities.simulation import simulate_replication, summarise_simulation
 
 
 def all_activities() -> list[Callable[..., Any]]:
@@ -20,4 +21,6 @@ def all_activities() -> list[Callable[..., Any]]:
         record_submission,
         gather_registration_facts,
         record_registration_transition,
+        simulate_replication,
+        summarise_simulation,
     ]

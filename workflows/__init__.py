@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from workflows.diagnostics import RoundTripWorkflow
 from workflows.registration import RegistrationWorkflow
+from workflows.simulation import SimulationWorkflow
 
-ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow]
+ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow, SimulationWorkflow]

@@ -7,11 +7,14 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from parley.cli.console import friendly_errors
+
+if TYPE_CHECKING:
+    from workflows.simulation import SimulationProgress
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -73,16 +76,17 @@ def simulate(
 
     what_if = prepare(baseline, proposed, scenario, replications=replications, seed=seed)
     started = time.perf_counter()
-    if use_temporal:
-        from workflows.simulation_client import run_on_temporal
+    with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
+        if use_temporal:
+            from simulation.temporal_client import run_on_temporal
 
-        results = asyncio.run(run_on_temporal(what_if, echo=click.echo))
-    else:
-        with click.progressbar(
-            length=replications, label="replications", file=sys.stderr
-        ) as bar:
+            def advance(progress: SimulationProgress) -> None:
+                bar.update(progress.done - bar.pos)
+
+            results = asyncio.run(run_on_temporal(what_if, advance))
+        else:
             reps = run_local(what_if, workers or default_workers(), lambda _r: bar.update(1))
-        results = summarise(what_if, reps)
+            results = summarise(what_if, reps)
     json_path, html_path = write_outputs(results, out)
     elapsed = time.perf_counter() - started
     click.echo(_summary_table(results))
