@@ -7,6 +7,8 @@ is restarted; if the Temporal server dies, everything stops.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import signal
@@ -22,6 +24,13 @@ from parley.settings import Settings
 from parley.temporal_server import require_free_port, wait_for_port
 
 MAX_RESTARTS = 5
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if the supervisor is killed outright, take the child too."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -32,6 +41,7 @@ class Child:
     process: subprocess.Popen[str] | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     restarts: int = 0
+    quiet: bool = False  # set while stopping: shutdown chatter is not worth showing
 
     def start(self) -> None:
         self.ready.clear()
@@ -41,6 +51,7 @@ class Child:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         threading.Thread(target=self._relay, daemon=True).start()
 
@@ -49,6 +60,8 @@ class Child:
         for line in self.process.stdout:
             if self.ready_line in line:
                 self.ready.set()
+            if self.quiet:
+                continue
             sys.stdout.write(f"[{self.name}] {line}")
             sys.stdout.flush()
 
@@ -59,6 +72,7 @@ class Child:
         if not self.alive():
             return
         assert self.process is not None
+        self.quiet = True
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout)

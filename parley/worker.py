@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 import signal
 
 from temporalio.client import Client
@@ -14,8 +13,6 @@ from activities import all_activities
 from parley.settings import Settings, get_settings
 from parley.temporal_client import connect
 from workflows import ALL_WORKFLOWS
-
-log = logging.getLogger(__name__)
 
 
 def build_worker(
@@ -42,6 +39,5 @@ async def run_worker(client: Client | None = None, settings: Settings | None = N
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
         worker = build_worker(client, settings, executor)
         async with worker:
-            log.warning("parley worker polling task queue %r", settings.task_queue)
             print(f"worker ready on task queue {settings.task_queue!r}", flush=True)
             await stop.wait()

@@ -64,8 +64,12 @@ class Up:
         if self.process is None:
             return
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.send_signal(signal.SIGINT)  # let it stop its children first
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
 
@@ -144,3 +148,15 @@ def test_port_in_use_is_named_with_the_setting_to_change(up: Up) -> None:
     assert "Traceback" not in done.stderr
     assert f"port {up.web_port} is already in use" in done.stderr
     assert "PARLEY_WEB_PORT" in done.stderr
+
+
+def test_children_do_not_outlive_a_killed_supervisor(up: Up) -> None:
+    up.start()
+    pids = up.child_pids()
+    assert up.process is not None
+    up.process.kill()  # no chance to clean up: the kernel's parent-death signal must do it
+    up.process.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in pids)
