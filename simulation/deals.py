@@ -48,7 +48,6 @@ class DealDesk:
         now = m.env.now
         window = protection_window(self.rulebook, m.at(now))
         expires_at = window.expires_at
-        m.hold(request, RegistrationState.APPROVED, expires_at)
         close = now + ch.cycle[row]
         expires = m.seconds(expires_at)
         remind = m.seconds(window.remind_at)
@@ -63,6 +62,9 @@ class DealDesk:
             expires_at = answer.new_expires_at
             expires = m.seconds(expires_at)
             remind = m.seconds(answer.new_remind_at) if answer.new_remind_at else expires
+        # Filed once with its final expiry: until the reminder both expiries lie ahead, so every
+        # conflict check reads it the same as if the extension were filed when granted.
+        m.hold(request, RegistrationState.APPROVED, expires_at)
         ledger = m.ledger
         ledger.fate[row] = Fate.OPEN
         ledger.extensions[row] = used
@@ -168,8 +170,8 @@ class DealDesk:
         m, ch = self.model, self.model.channel
         ledger = m.ledger
         if not closes:
+            # No refiling: an approved registration past its expiry already reads as lapsed.
             ledger.fate[row] = Fate.EXPIRED
-            m.hold(request, RegistrationState.EXPIRED, expires_at)
             return
         if pricing is None:
             partner = m.partner_facts[ch.partner[row]]
