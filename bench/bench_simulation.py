@@ -17,6 +17,7 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 import simpy
@@ -42,12 +43,12 @@ def bare_model(scenario: Scenario, channel: Channel) -> None:
     median, sigma = role.handling.median, role.handling.sigma
     z = channel.handling_z[:, 0].tolist()
 
-    def lead(i: int):  # type: ignore[no-untyped-def]
+    def lead(i: int) -> Generator[simpy.Event, None, None]:
         with desk.request() as request:
             yield request
             yield env.timeout(median * math.exp(sigma * z[i]))
 
-    def arrivals():  # type: ignore[no-untyped-def]
+    def arrivals() -> Generator[simpy.Event, None, None]:
         for i, t in enumerate(channel.arrival):
             if t > env.now:
                 yield env.timeout(t - env.now)
