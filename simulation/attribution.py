@@ -137,6 +137,18 @@ KPI_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# KPIs that count one family of reason codes are explained by changes citing that family.
+KPI_CAUSES: dict[str, str] = {"conflict_rate": "conflict.", "duplicate_rate": "duplicate."}
+
+
+def relevant(kpi_key: str, kind: str, cause: str) -> bool:
+    """Whether a change of this kind and cause can move this KPI."""
+    if kind not in kinds_for(kpi_key):
+        return False
+    family = KPI_CAUSES.get(kpi_key)
+    return family is None or cause.startswith(family)
+
+
 def kinds_for(kpi_key: str) -> tuple[str, ...]:
     for prefix, kinds in KPI_KINDS.items():
         if kpi_key.startswith(prefix):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rules import Rulebook
-from simulation.attribution import describe_cause, kinds_for, sentence
+from simulation.attribution import describe_cause, relevant, sentence
 from simulation.kpis import Kpi, definitions, format_value
 from simulation.replication import LATENCY_EDGES, ReplicationResult, route_levels
 from simulation.rulediff import rule_changes
@@ -115,8 +115,8 @@ def build_results(
     for entry in kpis:
         if not entry["difference"]:
             continue
-        kinds = kinds_for(entry["key"])
-        rows = [r for r in change_rows if r["kind"] in kinds][:TOP_CHANGES]
+        rows = [r for r in change_rows if relevant(entry["key"], r["kind"], r["cause"])]
+        rows = rows[:TOP_CHANGES]
         attribution.append(
             {
                 "kpi": entry["key"],
