@@ -17,7 +17,7 @@ def main() -> None:
     wanted = set(sys.argv[1:])
     names = sorted(
         m.name.removeprefix("bench_")
-        for m in pkgutil.iter_modules([str(Path(__file__).parent))
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if m.name.startswith("bench_")
     )
     for name in names:

@@ -1,16 +1,16 @@
 """Account similarity (rapidfuzz on normalised names and domains) and the blocked candidate index.
 
 ``RegistrationIndex`` keeps existing registrations under blocking keys (normalised domain, name
-tokens, and 3-letter prefixes/suffixes of name tokens to survive typos), so finding the
+tokens and their one-letter deletions, so a typo still meets its original), so finding the
 registrations that might be the same account looks at a few blocks, not every registration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from rules.facts import ExistingRegistration
 from rules.normalise import name_tokens, normalise_domain
@@ -21,6 +21,7 @@ _GENERIC = frozenset(
     {
         "and", "of", "the", "group", "global", "international", "systems", "solutions",
         "services", "technologies", "technology", "tech", "software", "digital", "data",
+        "system", "solution", "service", "partner", "industry", "enterprise", "network", "lab",
         "consulting", "partners", "associates", "industries", "enterprises", "holdings",
         "health", "healthcare", "financial", "bank", "capital", "labs", "networks", "media",
         "north", "south", "east", "west", "american", "america", "national", "first", "united",
@@ -28,32 +29,53 @@ _GENERIC = frozenset(
 )  # fmt: skip
 
 
+# Names that differ only in generic words ("Acme" / "Acme Systems") score at most this: similar
+# enough for a person to look under the default thresholds, never an automatic "same account".
+GENERIC_ONLY_CAP = 0.85
+
+
 @dataclass(frozen=True)
 class AccountKey:
-    """A normalised account: name (tokens joined by spaces) and registrable domain."""
+    """A normalised account: name, its distinctive core (generic words dropped), and domain."""
 
     name: str
+    core: str
     domain: str
     tokens: tuple[str, ...]
 
     @classmethod
     def of(cls, name: str, domain: str) -> AccountKey:
         tokens = tuple(name_tokens(name))
-        return cls(name=" ".join(tokens), domain=normalise_domain(domain), tokens=tokens)
+        specific = tuple(t for t in tokens if t not in _GENERIC) or tokens
+        return cls(
+            name=" ".join(tokens),
+            core=" ".join(specific),
+            domain=normalise_domain(domain),
+            tokens=specific,
+        )
 
     def blocks(self) -> set[str]:
+        """Blocking keys: the domain, each distinctive token with its one-letter deletions (so
+        one typo per word always shares a key with the correct spelling), the first and last three
+        letters of short words and four of long words (two edits usually leave one intact), and
+        the name without spaces."""
         keys: set[str] = set()
         if self.domain:
             keys.add("d:" + self.domain)
-        specific = [t for t in self.tokens if t not in _GENERIC] or list(self.tokens)
-        for token in specific:
+        for token in self.tokens:
             keys.add("t:" + token)
             if len(token) >= 4:
-                keys.add("p:" + token[:3])
-                keys.add("s:" + token[-3:])
-        compact = "".join(self.tokens)
-        if compact and len(self.tokens) > 1:
-            keys.add("c:" + compact)  # "acme co" vs "acmeco"
+                keys.update("t:" + token[:i] + token[i + 1 :] for i in range(len(token)))
+            if 4 <= len(token) <= 7:
+                # A short word can be 80% alike a longer one with two letters more ("lune" /
+                # "lunope"); they share the first or last three letters.
+                keys.add("p3:" + token[:3])
+                keys.add("s3:" + token[-3:])
+            if len(token) >= 6:
+                keys.add("p:" + token[:4])
+                keys.add("s:" + token[-4:])
+        if len(self.tokens) > 1:
+            keys.add("c:" + "".join(self.tokens))  # "dunder mifflin" vs "dundermifflin"
         return keys
 
 
@@ -66,15 +88,64 @@ class Similarity:
 
 
 def similarity(a: AccountKey, b: AccountKey, *, match_domains: bool = True) -> Similarity:
-    """Same registrable domain counts as identical; otherwise token-sort ratio of the names."""
+    """Same registrable domain counts as identical; otherwise the names are compared.
+
+    The distinctive cores decide ("Mozi Systems" and "Sobi Systems" share only a generic word:
+    0.5); when the cores agree but the full names do not, the score is capped at
+    ``GENERIC_ONLY_CAP`` so a person decides.
+    """
     if match_domains and a.domain and a.domain == b.domain:
         return Similarity(1.0, "domain")
     if not a.name or not b.name:
         return Similarity(0.0, "name")
-    score = fuzz.token_sort_ratio(a.name, b.name) / 100.0
-    # "acme co" and "acmeco" differ only in spacing: compare the compact forms too.
-    compact = fuzz.ratio(a.name.replace(" ", ""), b.name.replace(" ", "")) / 100.0
-    return Similarity(round(max(score, compact), 4), "name")
+    full = _name_score(a.name, b.name)
+    if a.core == a.name and b.core == b.name:
+        return Similarity(full, "name")
+    core = _name_score(a.core, b.core)
+    return Similarity(min(core, max(full, GENERIC_ONLY_CAP)), "name")
+
+
+def similar_entries(
+    key: AccountKey,
+    entries: Sequence[tuple[ExistingRegistration, AccountKey]],
+    threshold: float,
+    *,
+    match_domains: bool = True,
+) -> list[tuple[ExistingRegistration, Similarity]]:
+    """The entries at least ``threshold`` similar to ``key``, with their similarity.
+
+    Same result as calling ``similarity`` on each entry; the distinctive cores are first
+    screened in one rapidfuzz batch call (the score never exceeds the core score), so only
+    plausible entries pay for the exact comparison in Python.
+    """
+    cutoff = threshold * 100.0 - 1e-6
+    cores = [other.core for _, other in entries]
+    keep: set[int] = set()
+    if key.name:
+        for scorer, query, choices in (
+            (fuzz.token_sort_ratio, key.core, cores),
+            (fuzz.ratio, key.core.replace(" ", ""), [c.replace(" ", "") for c in cores]),
+        ):
+            keep.update(
+                i
+                for _, _, i in process.extract(query, choices, scorer=scorer, score_cutoff=cutoff, limit=None)
+            )
+    if match_domains and key.domain:
+        keep.update(i for i, (_, other) in enumerate(entries) if other.domain == key.domain)
+    found = []
+    for i in sorted(keep):
+        existing, other = entries[i]
+        score = similarity(key, other, match_domains=match_domains)
+        if score.score >= threshold:
+            found.append((existing, score))
+    return found
+
+
+def _name_score(a: str, b: str) -> float:
+    # Token order does not matter, and "dunder mifflin" / "dundermifflin" differ only in spacing.
+    words = fuzz.token_sort_ratio(a, b)
+    compact = fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""))
+    return round(max(words, compact) / 100.0, 4)
 
 
 class RegistrationIndex:

@@ -13,7 +13,7 @@ from datetime import datetime
 from rules.durations import format_duration
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
 from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
-from rules.matching import AccountKey, RegistrationIndex, similarity
+from rules.matching import AccountKey, RegistrationIndex, similar_entries, similarity
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_conflicts import judge
 from rules.registration_eligibility import eligibility_reasons, when
@@ -197,8 +197,7 @@ def _candidates(
 ) -> list[tuple[ExistingRegistration, AccountKey]]:
     if isinstance(existing, RegistrationIndex):
         return existing.keyed_candidates(key)
-    ordered = sorted(existing, key=lambda e: e.order_key)
-    return [(e, AccountKey.of(e.account_name, e.account_domain)) for e in ordered]
+    return [(e, AccountKey.of(e.account_name, e.account_domain)) for e in existing]
 
 
 def _conflicts(
@@ -209,12 +208,17 @@ def _conflicts(
     now: datetime,
 ) -> tuple[list[Match], list[Reason]]:
     conflict = rulebook.registration.conflict
+    similar = similar_entries(
+        key,
+        _candidates(facts.existing, key),
+        conflict.name_review_threshold,
+        match_domains=conflict.match_domains,
+    )
+    # Submission order makes the reasons (and ties) the same however the facts were listed.
+    similar.sort(key=lambda pair: pair[0].order_key)
     matches: list[Match] = []
     reasons: list[Reason] = []
-    for existing, other in _candidates(facts.existing, key):
-        found = similarity(key, other, match_domains=conflict.match_domains)
-        if found.score < conflict.name_review_threshold:
-            continue
+    for existing, found in similar:
         judged = judge(rulebook, request, existing, found, now)
         if judged is None:
             continue

@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules import RegistrationIndex, normalise_company_name, normalise_domain
-from rules.matching import AccountKey, similarity
+from rules.matching import AccountKey, similar_entries, similarity
 from tests.rules.helpers import existing
 
 
@@ -100,19 +100,29 @@ SUFFIXES = ["", " Inc", " Corp.", " LLC", ", Ltd", " GmbH", " S.A."]
 
 
 @st.composite
-def company(draw):
+def company(draw, typos=True):
     words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
+    words += draw(st.lists(st.sampled_from(["systems", "global", "solutions"]), max_size=1))
     name = " ".join(words)
-    if draw(st.booleans()) and len(name) > 6:  # one typo somewhere after the first letters
-        at = draw(st.integers(min_value=4, max_value=len(name) - 1))
-        name = name[:at] + name[at + 1 :]
+    kinds = ["none", "delete", "substitute", "swap", "insert"] if typos else ["none"]
+    typo = draw(st.sampled_from(kinds))
+    at = draw(st.integers(min_value=0, max_value=len(name) - 2))
+    letter = draw(st.sampled_from("aeioxz"))
+    name = {
+        "none": name,
+        "delete": name[:at] + name[at + 1 :],
+        "substitute": name[:at] + letter + name[at + 1 :],
+        "swap": name[:at] + name[at + 1] + name[at] + name[at + 2 :],
+        "insert": name[:at] + letter + name[at:],
+    }[typo]
     return draw(st.sampled_from([str.title, str.upper, str.lower]))(name) + draw(st.sampled_from(SUFFIXES))
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(company(), min_size=1, max_size=30), company())
+@settings(max_examples=500, deadline=None)
+@given(st.lists(company(typos=False), min_size=1, max_size=30), company())
 def test_index_never_misses_what_a_full_scan_would_flag(names, probe):
-    """Blocking must keep every registration a full scan would score at review level or above."""
+    """Blocking keeps every registration a full scan would score at review level or above, for
+    correctly spelled registrations and a request with one typo anywhere."""
     regs = [existing(f"r-{i}", "p", name, "") for i, name in enumerate(names)]
     index = RegistrationIndex(regs)
     key = AccountKey.of(probe, "")
@@ -120,3 +130,20 @@ def test_index_never_misses_what_a_full_scan_would_flag(names, probe):
     for reg in regs:
         if similarity(key, AccountKey.of(reg.account_name, "")).score >= 0.8:
             assert reg.registration_id in found, (probe, reg.account_name)
+
+
+def test_two_different_misspellings_meet_through_prefix_or_suffix():
+    index = RegistrationIndex([existing("r-1", "p", "Cyberdyne Sistems", "")])
+    assert [r.registration_id for r in index.candidates("Cyberdine Systemz", "")] == ["r-1"]
+    assert [r.registration_id for r in index.candidates("Cybordyne Sustems", "")] == ["r-1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(company(), min_size=1, max_size=20), company(), st.sampled_from([0.6, 0.8, 0.9]))
+def test_batch_screening_equals_scoring_each_entry(names, probe, threshold):
+    entries = [(existing(f"r-{i}", "p", n, ""), AccountKey.of(n, "")) for i, n in enumerate(names)]
+    key = AccountKey.of(probe, "")
+    expected = [
+        (reg, similarity(key, other)) for reg, other in entries if similarity(key, other).score >= threshold
+    ]
+    assert similar_entries(key, entries, threshold) == expected
