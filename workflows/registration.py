@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ProvideInfoUpdate,
         RegistrationSubmission,
         RegistrationView,
+        SettledRequest,
         WithdrawUpdate,
     )
     from workflows.registration_validation import (
@@ -57,7 +58,7 @@ class RegistrationWorkflow(RegistrationPhases):
     @workflow.run
     async def run(self, submission: RegistrationSubmission) -> RegistrationView:
         wid = workflow.info().workflow_id
-        pinned = await workflow.execute_activity(
+        pinned = await workflow.execute_local_activity(
             load_rulebook,
             RulebookRequest(at=workflow.now()),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -65,7 +66,7 @@ class RegistrationWorkflow(RegistrationPhases):
         )
         self.rulebook = Rulebook.model_validate(pinned.document)
         self.view.rulebook_version = pinned.version
-        record = await workflow.execute_activity(
+        record = await workflow.execute_local_activity(
             record_submission,
             self._submission_input(wid),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -73,7 +74,7 @@ class RegistrationWorkflow(RegistrationPhases):
         )
         self.view.submitted_at = record.submitted_at
         self.view.holder_workflow_id = record.holder_workflow_id
-        facts = await workflow.execute_activity(
+        facts = await workflow.execute_local_activity(
             gather_registration_facts,
             FactsRequest(wid, record.holder_workflow_id, workflow.now()),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -145,6 +146,12 @@ class RegistrationWorkflow(RegistrationPhases):
     @workflow.query
     def view_state(self) -> RegistrationView:
         """The full state: submission, state, reasons, open task, timers, history."""
+        return self.view
+
+    @workflow.update
+    async def settled(self, request: SettledRequest) -> RegistrationView:
+        """Answer once the rules have made their first decision (no polling for callers)."""
+        await workflow.wait_condition(lambda: self.view.state != State.SUBMITTED)
         return self.view
 
     @workflow.update

@@ -39,7 +39,11 @@ with workflow.unsafe.imports_passed_through():
 STATE_KEY = SearchAttributeKey.for_keyword(SearchAttribute.STATE.value)
 DUE_KEY = SearchAttributeKey.for_datetime(SearchAttribute.DUE_AT.value)
 
-# Activities retry until the database answers (they are idempotent); each try is bounded.
+# The registration's activities are short database writes and reads, so they run as *local*
+# activities: in the worker, recorded as markers in the history, without a round trip through
+# the server for each (several times the throughput on the embedded dev server). They are
+# idempotent, so a retry or a re-run after a worker crash writes nothing twice. Each try is
+# bounded; they retry until the database answers.
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10))
 
@@ -164,7 +168,7 @@ class RegistrationMachine:
             open_tasks=change.open_tasks,
             notifications=change.notifications,
         )
-        result = await workflow.execute_activity(
+        result = await workflow.execute_local_activity(
             record_registration_transition,
             RegistrationTransition(
                 workflow_id=wid,

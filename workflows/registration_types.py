@@ -133,6 +133,11 @@ class WithdrawInput:
 
 
 @dataclass
+class SettledRequest:
+    """Wait for the rules' first decision (``settled`` update); nothing to say yet."""
+
+
+@dataclass
 class DecideUpdate:
     decision: DecisionInput
     acting: Acting

@@ -57,6 +57,7 @@ from workflows.registration_types import (
     ProvideInfoUpdate,
     RegistrationSubmission,
     RegistrationView,
+    SettledRequest,
     WithdrawInput,
     WithdrawUpdate,
     registration_workflow_id,
@@ -129,7 +130,23 @@ class RegistrationClient:
             pass  # finished earlier with this request key: the same process answers
         except (RPCError, TimeoutError) as exc:
             raise ServiceUnavailable("Temporal", f"could not start the registration ({exc})") from exc
-        return await self.wait_until(workflow_id, lambda v: v.state != "submitted", settle_timeout)
+        handle = self._client.get_workflow_handle(workflow_id)
+        try:
+            settled: RegistrationView = await asyncio.wait_for(
+                handle.execute_update(
+                    RegistrationWorkflow.settled,
+                    SettledRequest(),
+                    rpc_timeout=timedelta(seconds=settle_timeout),
+                ),
+                timeout=settle_timeout + 1,
+            )
+            return settled
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError) as exc:
+            raise _APPROVAL_SERVICE from exc
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:  # it has ended already: ask for its state
+                return await self.get(workflow_id)
+            raise _rpc_problem(exc, workflow_id) from exc
 
     async def get(self, workflow_id: str) -> RegistrationView:
         """The full state (a query, answered by a worker)."""
@@ -145,7 +162,7 @@ class RegistrationClient:
             raise ServiceUnavailable("registration service", "no worker answered; try again") from exc
 
     async def wait_until(
-        self, workflow_id: str, done: Callable[[RegistrationView], bool], timeout: float, poll: float = 0.1
+        self, workflow_id: str, done: Callable[[RegistrationView], bool], timeout: float, poll: float = 0.2
     ) -> RegistrationView:
         """Query until ``done(view)`` or ``timeout`` seconds pass; the last view either way."""
         deadline = asyncio.get_running_loop().time() + timeout
@@ -154,6 +171,7 @@ class RegistrationClient:
             if done(view) or asyncio.get_running_loop().time() >= deadline:
                 return view
             await asyncio.sleep(poll)
+            poll = min(poll * 1.5, 2.0)
 
     async def list(
         self,

