@@ -52,17 +52,18 @@ class ChangeKey:
     kind: str  # "decision", "escalation", "deal", "discount"
     before: str
     after: str
-    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING
+    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING / "extension" / "discount"
+    cited: str = ""  # for a reason code: "added" (the proposal cites it) or "dropped"
 
 
-def _cause(before: tuple[str, ...], after: tuple[str, ...]) -> str:
+def _cause(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[str, str]:
     added = sorted(set(after) - set(before) - GENERIC_CODES)
-    removed = sorted(set(before) - set(after) - GENERIC_CODES)
     if added:
-        return added[0]
+        return added[0], "added"
+    removed = sorted(set(before) - set(after) - GENERIC_CODES)
     if removed:
-        return removed[0]
-    return KNOCK_ON
+        return removed[0], "dropped"
+    return KNOCK_ON, ""
 
 
 def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
@@ -75,11 +76,11 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
             continue
         was = decision_label(b.first[i], b.final[i], b.decided_by[i])
         now = decision_label(p.first[i], p.final[i], p.decided_by[i])
-        cause = _cause(b.codes[i], p.codes[i])
+        cause, cited = _cause(b.codes[i], p.codes[i])
         if was != now:
             if cause == KNOCK_ON and b.first[i] == p.first[i] == First.NEEDS_APPROVAL:
                 cause = TIMING
-            changes[ChangeKey("decision", was, now, cause)] += 1
+            changes[ChangeKey("decision", was, now, cause, cited)] += 1
         if b.breaches[i] != p.breaches[i]:
             changes[
                 ChangeKey(
@@ -87,15 +88,15 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
                     _levels(b.breaches[i]),
                     _levels(p.breaches[i]),
                     TIMING if cause == KNOCK_ON else cause,
+                    cited,
                 )
             ] += 1
         if b.fate[i] != p.fate[i]:
-            deal_cause = cause if was != now else LIFECYCLE
+            deal_cause, deal_cited = (cause, cited) if was != now else (LIFECYCLE, "")
             if b.extensions[i] != p.extensions[i] and was == now:
                 deal_cause = "extension"
-            changes[
-                ChangeKey("deal", FATE_LABELS[Fate(b.fate[i])], FATE_LABELS[Fate(p.fate[i])], deal_cause)
-            ] += 1
+            before, after = FATE_LABELS[Fate(b.fate[i])], FATE_LABELS[Fate(p.fate[i])]
+            changes[ChangeKey("deal", before, after, deal_cause, deal_cited)] += 1
         if b.discount_fate[i] != p.discount_fate[i]:
             changes[
                 ChangeKey(
@@ -103,6 +104,7 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
                     DISCOUNT_LABELS[DiscountFate(b.discount_fate[i])],
                     DISCOUNT_LABELS[DiscountFate(p.discount_fate[i])],
                     cause if was != now else (LIFECYCLE if b.fate[i] != p.fate[i] else "discount"),
+                    cited if was != now else "",
                 )
             ] += 1
     return changes
@@ -156,12 +158,22 @@ def kinds_for(kpi_key: str) -> tuple[str, ...]:
     return ()
 
 
-def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str]) -> str:
+def _rules_about(rule_changes: list[str], *words: str) -> str:
+    found = [c for c in rule_changes if any(w in c for w in words)]
+    return f" ({'; '.join(found)})" if found else ""
+
+
+def describe_cause(
+    cause: str, texts: dict[str, str], rule_changes: list[str], cited: str = ""
+) -> str:
     """A cause in words: the reason code with an example text, or what a pseudo-cause means."""
     if cause == KNOCK_ON:
         return "no rule cited differently: a knock-on effect (queues, timing, accounts freed earlier)"
     if cause == TIMING:
-        return "same reasons, different approval path (route, SLA, queue or default action)"
+        return "same reasons, different approval path" + (
+            _rules_about(rule_changes, "approval_route", "default_action")
+            or " (queues, SLA or default action)"
+        )
     if cause in (LIFECYCLE, "extension"):
         relevant = [c for c in rule_changes if "protection" in c or "extension" in c]
         what = "; ".join(relevant) or "protection timing"
@@ -170,7 +182,8 @@ def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str]) -
         relevant = [c for c in rule_changes if c.startswith("discount")]
         return "discount rules" + (f" ({'; '.join(relevant)})" if relevant else "")
     example = texts.get(cause)
-    return f"{cause}" + (f" — e.g. “{example}”" if example else "")
+    verb = {"added": "the proposal cites ", "dropped": "the proposal no longer cites "}.get(cited, "")
+    return f"{verb}{cause}" + (f" — e.g. “{example}”" if example else "")
 
 
 def sentence(kind: str, before: str, after: str, count: float, cause_words: str) -> str:

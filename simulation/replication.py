@@ -40,8 +40,8 @@ class ReplicationResult:
     leads: int
     baseline: dict[str, float | None]
     proposed: dict[str, float | None]
-    # (kind, before, after, cause, count) for every way a registration was treated differently
-    changes: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    # (kind, before, after, cause, cited, count): every way a registration was treated differently
+    changes: list[tuple[str, str, str, str, str, int]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # one example text per reason code
     latency_baseline: list[int] = field(default_factory=list)  # counts per LATENCY_EDGES bin
     latency_proposed: list[int] = field(default_factory=list)
@@ -92,7 +92,7 @@ def run_replication(job: ReplicationInput) -> ReplicationResult:
         baseline=_clean(compute(base_ledger, levels)),
         proposed=_clean(compute(prop_ledger, levels)),
         changes=sorted(
-            (k.kind, k.before, k.after, k.cause, n) for k, n in changes.items()
+            (k.kind, k.before, k.after, k.cause, k.cited, n) for k, n in changes.items()
         ),
         texts=dict(sorted(texts.items())),
         latency_baseline=_latency_histogram(base_ledger),

@@ -25,6 +25,8 @@ th:first-child,td:first-child{text-align:left}
 li{margin:.2rem 0}.note{font-size:.85rem;color:#4b5563}
 """
 
+WHY_PER_KPI = 3
+CHANGE_ROWS = 20
 _VERDICT_CLASS = {"better": "better", "worse": "worse"}
 _VERDICT_COLOUR = {"better": svg.GOOD, "worse": svg.BAD}
 
@@ -95,7 +97,7 @@ def _changes_table(rows: list[dict[str, Any]]) -> str:
         f"<tr><td>{escape(r['kind'])}</td><td>{escape(r['from'])}</td><td>{escape(r['to'])}</td>"
         f"<td>{escape(r['cause_text'])}</td><td>{r['per_replication']:,.1f}</td>"
         f"<td>{r['total']:,}</td></tr>"
-        for r in rows[:40]
+        for r in rows[:CHANGE_ROWS]
     )
     return (
         "<table><tr><th>what</th><th>baseline</th><th>proposed</th><th>why</th>"
@@ -107,10 +109,18 @@ def render_report(results: dict[str, Any]) -> str:
     run = results["run"]
     sc, base, prop = run["scenario"], run["baseline"], run["proposed"]
     kpis = results["kpis"]
+    significant = {e["key"] for e in kpis if e["significant"]}
     attribution = "".join(
-        f"<li><strong>{escape(a['change'])}</strong>{_list(a['because'], 'no single cause')}</li>"
+        f"<li><strong>{escape(a['change'])}</strong>"
+        f"{_list(a['because'][:WHY_PER_KPI], 'no single cause')}</li>"
         for a in results["attribution"]
+        if a["kpi"] in significant
     )
+    verdicts = [
+        f"{e['label']}: {e['verdict']} ({format_value(_kpi(e), e['difference'], True)})"
+        for e in kpis
+        if e["verdict"] in ("better", "worse")
+    ]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>What-if: {escape(prop['version'])} vs {escape(base['version'])}</title>
@@ -121,6 +131,9 @@ def render_report(results: dict[str, Any]) -> str:
 {run['replications']} paired replications with seed {run['seed']}, about
 {run['leads_per_replication']:,.0f} registrations each. Both rulebooks saw the same partners,
 leads and approver handling times in every replication.</p>
+
+<h2>In short</h2>
+{_list(verdicts, 'No KPI moved clearly (every 95% interval includes zero).')}
 
 <h2>What the proposal changes</h2>
 {_list(results['rule_changes'], 'The two rulebooks have the same rules.')}
@@ -135,7 +148,9 @@ leads and approver handling times in every replication.</p>
 <th>difference and interval</th><th>verdict</th></tr>{_kpi_rows(kpis)}</table>
 
 <h2>Why the KPIs moved</h2>
-{f'<ul>{attribution}</ul>' if attribution else '<p class="muted">Nothing moved.</p>'}
+<p class="note">For each KPI that moved clearly, the registrations treated differently that
+explain it (all of them are in results.json).</p>
+{f'<ul>{attribution}</ul>' if attribution else '<p class="muted">Nothing moved clearly.</p>'}
 
 <h2>Approval latency</h2>
 {_latency_chart(results['latency_hours'])}

@@ -69,11 +69,11 @@ def _verdict(kpi: Kpi, difference: float | None, significant: bool) -> str:
     return "better" if good else "worse"
 
 
-def _changes(reps: list[ReplicationResult]) -> Counter[tuple[str, str, str, str]]:
-    total: Counter[tuple[str, str, str, str]] = Counter()
+def _changes(reps: list[ReplicationResult]) -> Counter[tuple[str, str, str, str, str]]:
+    total: Counter[tuple[str, str, str, str, str]] = Counter()
     for rep in reps:
-        for kind, before, after, cause, count in rep.changes:
-            total[(kind, before, after, cause)] += count
+        for kind, before, after, cause, cited, count in rep.changes:
+            total[(kind, before, after, cause, cited)] += count
     return total
 
 
@@ -103,11 +103,12 @@ def build_results(
             "from": before,
             "to": after,
             "cause": cause,
-            "cause_text": describe_cause(cause, texts, changed_rules),
+            "cited": cited,
+            "cause_text": describe_cause(cause, texts, changed_rules, cited),
             "total": count,
             "per_replication": count / n,
         }
-        for (kind, before, after, cause), count in sorted(
+        for (kind, before, after, cause, cited), count in sorted(
             totals.items(), key=lambda item: (-item[1], item[0])
         )
     ]
