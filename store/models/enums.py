@@ -58,6 +58,7 @@ class ProcessType(StrEnum):
     DISCOUNT = "discount"
     DISPUTE = "dispute"
     EXIT = "exit"
+    RULEBOOK = "rulebook"  # roll-outs of rulebook versions: audit events only, never tasks
 
 
 class TaskState(StrEnum):

@@ -1,0 +1,157 @@
+"""Rulebook pages on SQLite and PostgreSQL: reading, diff, validation, scheduling a roll-out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+
+from store.crud import records as records_crud
+from store.crud import rulebooks as versions_crud
+from store.engine import session_scope
+from tests.web.conftest import World, csrf_token, sign_in
+from tests.web.ops_fixtures import OpsDirs, ops_dirs, rulebook_yaml
+
+__all__ = ["ops_dirs"]  # the fixture, imported for pytest
+
+FUTURE = "2098-06-01T00:00:00Z"
+
+
+def _schedule(client: FlaskClient, text: str, comment: str = "Shorter protection, agreed at the QBR") -> str:
+    token = csrf_token(client, "/rulebooks/validate")
+    response = client.post(
+        "/rulebooks/schedule", data={"rulebook_yaml": text, "comment": comment, "csrf_token": token}
+    )
+    return f"{response.status_code} {response.get_data(as_text=True)}"
+
+
+def test_every_approver_reads_versions_playbook_and_yaml(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    sign_in(client, "cam")
+    listing = client.get("/rulebooks/").get_data(as_text=True)
+    assert "2026.1" in listing and "2099.1" in listing
+    assert re.search(r"2026\.1</a>.*?governs now", listing, re.DOTALL)
+    assert re.search(r"2099\.1</a>.*?scheduled", listing, re.DOTALL)
+    page = client.get("/rulebooks/versions/2026.1").get_data(as_text=True)
+    assert "partner playbook" in page and "Reason codes you may see" in page
+    assert "# Parley&#39;s shipped Rules of Engagement" in page  # the YAML as written, comments kept
+    assert "Simulate this" not in page  # the sandbox link is for partner ops
+    standalone = client.get("/rulebooks/versions/2026.1/playbook.html")
+    assert standalone.status_code == 200 and standalone.get_data(as_text=True).startswith("<!doctype html>")
+    assert client.get("/rulebooks/versions/nope").status_code == 404
+
+
+def test_partners_cannot_read_rulebook_pages(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    sign_in(client, "pat_partner")
+    assert client.get("/rulebooks/").status_code == 403
+    anonymous = client.application.test_client()
+    assert anonymous.get("/rulebooks/").status_code == 302
+
+
+def test_diff_in_words(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    sign_in(client, "director")
+    page = client.get("/rulebooks/diff?a=version:2026.1&b=version:2099.1").get_data(as_text=True)
+    assert "registration.protection_period" in page
+    assert "90 days" in page and "60 days" in page
+    same = client.get("/rulebooks/diff?a=version:2026.1&b=version:2026.1").get_data(as_text=True)
+    assert "The two rulebooks state the same rules." in same
+    draft = client.get("/rulebooks/diff?b=proposal:tighter-sla.yaml").get_data(as_text=True)
+    assert "approval_route" in draft  # "a" defaults to the governing version
+    assert client.get("/rulebooks/diff?a=version:2026.1&b=proposal:../../etc/passwd").status_code == 404
+
+
+def test_validation_lists_every_field_problem(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    sign_in(client, "cam")
+    document = yaml.safe_load(rulebook_yaml("bad-1", FUTURE))
+    document["registration"]["protection_period"] = "ninety days"
+    document["discount"]["matrxi"] = []
+    del document["exit"]
+    token = csrf_token(client, "/rulebooks/validate")
+    response = client.post(
+        "/rulebooks/validate", data={"rulebook_yaml": yaml.safe_dump(document), "csrf_token": token}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<code>registration.protection_period</code>" in page
+    assert "<code>discount.matrxi</code> unknown key; did you mean &#39;matrix&#39;?" in page
+    assert "<code>exit</code> required section is missing" in page
+    good = client.post(
+        "/rulebooks/validate", data={"rulebook_yaml": rulebook_yaml("good-1", FUTURE), "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "Valid: good-1" in good
+    assert "Schedule good-1" not in good  # a channel account manager may validate, not schedule
+
+
+def test_scheduling_writes_file_version_and_audit(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    sign_in(client, "ops")
+    text = rulebook_yaml("2098.1", FUTURE, protection_period="75d")
+    page = client.post(
+        "/rulebooks/validate", data={"rulebook_yaml": text, "csrf_token": csrf_token(client, "/rulebooks/validate")}
+    ).get_data(as_text=True)
+    assert "Schedule 2098.1" in page and "Simulate this against the current rulebook first" in page
+    assert "<code>registration.protection_period</code>: <span class=\"diff-old\">90 days" in page
+
+    assert _schedule(client, text).startswith("303")
+    written = ops_dirs.rulebooks / "2098.1.yaml"
+    assert written.read_text(encoding="utf-8") == text
+    assert not [p for p in ops_dirs.rulebooks.iterdir() if p.name.endswith(".tmp")]
+    with session_scope() as db:
+        row = versions_crud.get_rulebook_version(session=db, version="2098.1")
+        events = records_crud.list_audit_events(session=db, process_id="rulebook-2098.1").items
+    assert row is not None and row.document["registration"]["protection_period"] == "75d"
+    assert [(e.actor, e.action, e.rulebook_version) for e in events] == [("ops", "rulebook.scheduled", "2098.1")]
+    assert events[0].detail["comment"] == "Shorter protection, agreed at the QBR"
+    assert events[0].detail["replaces"] == "2026.1"
+    assert any("protection_period" in change for change in events[0].detail["changes"])
+
+    version_page = client.get("/rulebooks/versions/2098.1").get_data(as_text=True)
+    assert "Shorter protection, agreed at the QBR" in version_page
+    assert "/sandbox/new?baseline=version:2026.1&amp;proposed=version:2098.1" in version_page
+
+
+def test_scheduling_refuses_duplicates_past_dates_and_no_comment(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    sign_in(client, "ops")
+    before = sorted(p.name for p in ops_dirs.rulebooks.iterdir())
+    duplicate = _schedule(client, rulebook_yaml("2099.1", FUTURE))
+    assert duplicate.startswith("422") and "<code>version</code> &#39;2099.1&#39; is already in the library" in duplicate
+    past = _schedule(client, rulebook_yaml("2020.9", "2020-01-01T00:00:00Z"))
+    assert past.startswith("422") and "<code>effective_from</code> 2020-01-01 00:00 UTC is not in the future" in past
+    silent = _schedule(client, rulebook_yaml("2098.2", FUTURE), comment="   ")
+    assert silent.startswith("422") and "<code>comment</code> required" in silent
+    broken = _schedule(client, "version: x\nprogram: 3\n")
+    assert broken.startswith("422") and "<code>registration</code> required section is missing" in broken
+    assert sorted(p.name for p in ops_dirs.rulebooks.iterdir()) == before
+    with session_scope() as db:
+        assert versions_crud.list_rulebook_versions(session=db) == []
+        assert records_crud.list_audit_events(session=db, actor="ops").items == []
+    assert _schedule(client, rulebook_yaml("2098.3", FUTURE)).startswith("303")
+    again = _schedule(client, rulebook_yaml("2098.3", FUTURE))
+    assert again.startswith("422") and "already in the library" in again
+
+
+@pytest.mark.parametrize("username", ["cam", "director", "finance", "pat_partner"])
+def test_only_partner_ops_schedule(client: FlaskClient, world: World, ops_dirs: OpsDirs, username: str) -> None:
+    sign_in(client, username)
+    token = csrf_token(client, "/registrations/")
+    response = client.post(
+        "/rulebooks/schedule",
+        data={"rulebook_yaml": rulebook_yaml("2098.5", FUTURE), "comment": "why not", "csrf_token": token},
+    )
+    assert response.status_code == 403
+    assert not (ops_dirs.rulebooks / "2098.5.yaml").exists()
+
+
+def test_schedule_without_csrf_token_is_refused(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    sign_in(client, "ops")
+    response = client.post(
+        "/rulebooks/schedule", data={"rulebook_yaml": rulebook_yaml("2098.6", FUTURE), "comment": "x"}
+    )
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    assert not (ops_dirs.rulebooks / "2098.6.yaml").exists()

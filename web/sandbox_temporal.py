@@ -1,0 +1,163 @@
+"""The sandbox's conversation with Temporal: start a what-if, watch it, collect its results.
+
+A run's workflow id is derived from its ``simulation_runs`` row (``simulation-run-<id>``), so the
+row is all the web needs to find it again. Before starting, the task queue is asked whether a
+worker has polled it lately: with no worker the run would wait silently, so the user is told
+instead. Every call is bounded; an unreachable Temporal becomes ``ServiceUnavailable``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.service import RPCError, RPCStatusCode
+
+from parley.errors import NotFound, ServiceUnavailable
+from parley.settings import get_settings
+from parley.temporal_client import connect
+from web import runner
+from workflows.simulation import SimulationInput, SimulationProgress, SimulationWorkflow
+
+# An idle worker re-polls about once a minute, so a poller older than this has gone away.
+POLLER_FRESH = timedelta(minutes=2)
+CALL_TIMEOUT = 10.0
+
+T = TypeVar("T")
+
+_clients: dict[str, Client] = {}
+
+
+def workflow_id(run_id: int) -> str:
+    return f"simulation-run-{run_id}"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What Temporal says about a run right now."""
+
+    state: str  # "running", "completed", "failed" or "cancelled"
+    progress: SimulationProgress | None = None
+    results: dict[str, Any] | None = None
+    error: str | None = None
+    worker_missing: str | None = None  # a sentence when no worker serves the queue
+
+
+async def _client() -> Client:
+    settings = get_settings()
+    key = f"{settings.temporal_address}|{settings.temporal_namespace}"
+    if key not in _clients:
+        _clients[key] = await connect(settings)
+    return _clients[key]
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailable:
+    address = get_settings().temporal_address
+    return ServiceUnavailable("Temporal", f"{address} refused the call ({exc})")
+
+
+async def _worker_problem(client: Client) -> str | None:
+    settings = get_settings()
+    cutoff = datetime.now(UTC) - POLLER_FRESH
+    for kind, label in (
+        (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, "workflow"),
+        (TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, "activity"),
+    ):
+        response = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=settings.temporal_namespace,
+                task_queue=TaskQueue(name=settings.task_queue),
+                task_queue_type=kind,
+            )
+        )
+        if not any(p.last_access_time.ToDatetime(tzinfo=UTC) >= cutoff for p in response.pollers):
+            return (
+                f"No Parley worker is serving task queue {settings.task_queue!r} ({label} tasks "
+                "have no poller). Start one with `parley worker` (or `parley up`)."
+            )
+    return None
+
+
+async def _start(run_id: int, spec: SimulationInput) -> None:
+    client = await _client()
+    try:
+        problem = await _worker_problem(client)
+        if problem:
+            raise ServiceUnavailable("the simulation worker", problem)
+        await client.start_workflow(
+            SimulationWorkflow.run, spec, id=workflow_id(run_id), task_queue=get_settings().task_queue
+        )
+    except RPCError as exc:
+        raise _unavailable(exc) from exc
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run on the web app's shared loop; a call that hangs is reported as Temporal not answering."""
+    try:
+        return runner.run(asyncio.wait_for(coro, CALL_TIMEOUT), timeout=CALL_TIMEOUT + 2)
+    except TimeoutError as exc:
+        raise ServiceUnavailable("Temporal", f"no answer within {CALL_TIMEOUT:.0f}s") from exc
+    except ServiceUnavailable as exc:
+        if exc.service == "Temporal" or exc.service == "the simulation worker":
+            raise
+        raise ServiceUnavailable("Temporal", exc.detail) from exc
+
+
+def start(run_id: int, spec: SimulationInput) -> None:
+    """Start the workflow for run ``run_id``; ``ServiceUnavailable`` if nothing could run it."""
+    _run(_start(run_id, spec))
+
+
+def worker_problem() -> str | None:
+    """A sentence when no worker serves the task queue, else None."""
+
+    async def ask() -> str | None:
+        try:
+            return await _worker_problem(await _client())
+        except RPCError as exc:
+            raise _unavailable(exc) from exc
+
+    return _run(ask())
+
+
+def _failure_text(exc: WorkflowFailureError) -> str:
+    cause: BaseException = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    return str(cause) or type(cause).__name__
+
+
+async def _observe(run_id: int) -> Observation:
+    client = await _client()
+    handle = client.get_workflow_handle(workflow_id(run_id))
+    try:
+        description = await handle.describe()
+        status = description.status
+        if status == WorkflowExecutionStatus.RUNNING:
+            progress: SimulationProgress = await handle.query(SimulationWorkflow.progress)
+            return Observation("running", progress, worker_missing=await _worker_problem(client))
+        if status == WorkflowExecutionStatus.COMPLETED:
+            return Observation("completed", results=await handle.result())
+        if status in (WorkflowExecutionStatus.CANCELED, WorkflowExecutionStatus.TERMINATED):
+            return Observation("cancelled", error=f"the workflow was {status.name.lower()}")
+        try:
+            await handle.result()
+        except WorkflowFailureError as exc:
+            return Observation("failed", error=_failure_text(exc))
+        return Observation("failed", error=f"the workflow ended as {status.name.lower() if status else '?'}")
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound("simulation workflow", workflow_id(run_id)) from exc
+        raise _unavailable(exc) from exc
+
+
+def observe(run_id: int) -> Observation:
+    """Ask Temporal how run ``run_id`` stands (progress while running, results once completed)."""
+    return _run(_observe(run_id))
