@@ -8,9 +8,8 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
@@ -89,24 +88,19 @@ def insert_if_absent(
     """Insert one row unless a row with the same ``conflict_columns`` exists; True if inserted.
 
     The unique constraint decides, atomically, even under concurrent writers. ``ON CONFLICT DO
-    NOTHING`` is used rather than catching the IntegrityError because on PostgreSQL a failed
-    statement aborts the caller's whole transaction; other dialects fall back to a savepoint.
+    NOTHING`` is used rather than catching an IntegrityError because on PostgreSQL a failed
+    statement aborts the caller's whole transaction. SQLite and PostgreSQL are supported.
     """
     dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        module = sqlite if dialect == "sqlite" else postgresql
-        statement = module.insert(table).values(**values)
-        statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
-        # RETURNING yields a row only when the insert happened (rowcount is not reliable here:
-        # psycopg reports -1 for INSERT ... RETURNING).
-        returned = statement.returning(*(table.c[name] for name in conflict_columns))
-        return session.execute(returned).first() is not None
-    try:
-        with session.begin_nested():
-            session.execute(insert(table).values(**values))
-    except IntegrityError:
-        return False
-    return True
+    dialects = {"sqlite": sqlite, "postgresql": postgresql}
+    if dialect not in dialects:
+        raise NotImplementedError(f"Parley supports SQLite and PostgreSQL, not {dialect}")
+    statement = dialects[dialect].insert(table).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
+    # RETURNING yields a row only when the insert happened (rowcount is not reliable here:
+    # psycopg reports -1 for INSERT ... RETURNING).
+    returned = statement.returning(*(table.c[name] for name in conflict_columns))
+    return session.execute(returned).first() is not None
 
 
 def table_of(model: type[SQLModel]) -> Table:
