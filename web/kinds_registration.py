@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from parley.errors import NotFound, ParleyError, ServiceUnavailable
+from parley.errors import DecisionRefused, NotFound, ParleyError, ServiceUnavailable
 from rules.matching import AccountKey, similarity
 from store.crud import partners as partners_crud
 from store.crud import registrations as registrations_crud
@@ -70,8 +70,6 @@ async def _decide(decision: Decision) -> DecisionResult:
 
 
 def decide(decision: Decision) -> DecisionResult:
-    from parley.clients.registration import DecisionRefused
-
     try:
         return runner.run(_decide(decision))
     except DecisionRefused as refused:

@@ -20,7 +20,14 @@ async def registration_client() -> RegistrationClient:
 
     global _lock
     settings = get_settings()
-    key = f"{settings.temporal_address}/{settings.temporal_namespace}/{settings.task_queue}"
+    key = "|".join(
+        (
+            settings.temporal_address,
+            settings.temporal_namespace,
+            settings.task_queue,
+            settings.resolved_database_url,
+        )
+    )
     if key in _clients:
         return _clients[key]
     _lock = _lock or asyncio.Lock()

@@ -19,6 +19,7 @@ from store.crud import tasks as tasks_crud
 from store.crud import users as users_crud
 from store.engine import session_scope
 from store.models.types import utcnow
+from tests.web.live import live as live  # re-exported: the fixture for live tests
 from web import create_app
 
 PASSWORD = "correct-horse-battery"

@@ -13,7 +13,17 @@ def test_user_create_then_sign_in(client: FlaskClient, world: World) -> None:
     runner = CliRunner()
     result = runner.invoke(
         cli,
-        ["user", "create", "vera", "--role", "vp_channel", "--name", "Vera Vice", "--password", "s3cret-pass"],
+        [
+            "user",
+            "create",
+            "vera",
+            "--role",
+            "vp_channel",
+            "--name",
+            "Vera Vice",
+            "--password",
+            "s3cret-pass",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "created user vera (vp_channel)" in result.output
@@ -22,7 +32,9 @@ def test_user_create_then_sign_in(client: FlaskClient, world: World) -> None:
 
 
 def test_user_create_names_the_bad_field(world: World) -> None:
-    result = CliRunner().invoke(cli, ["user", "create", "cam", "--role", "finance", "--password", "long-enough"])
+    result = CliRunner().invoke(
+        cli, ["user", "create", "cam", "--role", "finance", "--password", "long-enough"]
+    )
     assert result.exit_code == 1
     assert "username: 'cam' is already taken" in result.output
 

@@ -66,11 +66,7 @@ def _not_found(exc: NotFound) -> Response:
 
 @bp.errorhandler(ServiceUnavailable)
 def _unavailable(exc: ServiceUnavailable) -> Response:
-    response = api_error_response(
-        503, "The approval service is not available, try again. Nothing was recorded."
-    )
-    response.headers["Retry-After"] = "5"
-    return response
+    return api_error_response(503, "The approval service is not available, try again. Nothing was recorded.")
 
 
 def json_body(model: type[M]) -> M:

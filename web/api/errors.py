@@ -43,4 +43,6 @@ def api_error_response(status: int, message: str, problems: list[FieldProblem] |
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="parley"'
+    if status == 503:
+        response.headers["Retry-After"] = "5"
     return response

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, g
 
-from parley.errors import NotFound, ValidationFailed
+from parley.errors import DecisionRefused, NotFound, ValidationFailed
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
 from store.models.enums import Role
@@ -96,7 +96,6 @@ def _out(view: Any) -> RegistrationOut:
 
 def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
     """Run one client call; a refusal is a 409 naming why, an unreachable service a 503."""
-    from parley.clients.registration import DecisionRefused
 
     async def go() -> Any:
         return await action(await registration_client())
@@ -175,25 +174,20 @@ def extend(workflow_id: str) -> Response:
 
 @bp.post("/registrations/<workflow_id>/close")
 def close(workflow_id: str) -> Response:
-    from workflows.registration_types import CloseInput, CloseOutcome
-
     body = json_body(CloseIn)
     _own(workflow_id)
     _may_change()
-    closing = CloseInput(g.user.username, CloseOutcome(body.outcome), body.comment)
-    return reply(_call(lambda client: client.close(workflow_id, closing)))
+    actor = g.user.username
+    return reply(_call(lambda client: client.close(workflow_id, actor, body.outcome, body.comment)))
 
 
 @bp.post("/registrations/<workflow_id>/withdraw")
 def withdraw(workflow_id: str) -> Response:
-    from workflows.registration_types import WithdrawInput
-
     body = json_body(WithdrawIn)
     _own(workflow_id)
     _may_change()
-    return reply(
-        _call(lambda client: client.withdraw(workflow_id, WithdrawInput(g.user.username, body.comment)))
-    )
+    actor = g.user.username
+    return reply(_call(lambda client: client.withdraw(workflow_id, actor, body.comment)))
 
 
 @bp.post("/registrations/<workflow_id>/info")

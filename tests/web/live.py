@@ -1,0 +1,147 @@
+"""A live stack for web tests: the session's Temporal dev server, a real ``parley worker`` child
+process on the test database, a rulebook with SLAs long enough for a person (or a browser) to
+act, and the app's settings pointing at all of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from parley.settings import get_settings
+from store.engine import engine_for
+from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST_RULEBOOK = ROOT / "rulebooks" / "testing" / "fast.yaml"
+
+
+def web_rulebook(directory: Path, *, first_sla: str = "300s", later_sla: str = "300s") -> Path:
+    """The fast test rulebook with approval SLAs of our choosing (version ``testing-web``)."""
+    document: dict[str, Any] = yaml.safe_load(FAST_RULEBOOK.read_text())
+    document["version"] = "testing-web"
+    route = document["registration"]["approval_route"]
+    for index, step in enumerate(route):
+        step["sla"] = first_sla if index == 0 else later_sla
+    document["registration"]["protection_period"] = "3600s"
+    document["registration"]["reminder_lead_time"] = "60s"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "web.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return directory
+
+
+@dataclass
+class Live:
+    worker: WorkerProcess
+    env: dict[str, str]
+
+
+def start_live(
+    monkeypatch: pytest.MonkeyPatch,
+    server: TemporalServer,
+    database_url: str,
+    task_queue: str,
+    tmp_path: Path,
+    **sla: str,
+) -> Live:
+    rulebooks = web_rulebook(tmp_path / "rulebooks", **sla)
+    extra = {"PARLEY_RULEBOOK_DIR": str(rulebooks)}
+    env = worker_env(server, database_url, task_queue, **extra)
+    for name in (
+        "PARLEY_TEMPORAL_ADDRESS",
+        "PARLEY_DATABASE_URL",
+        "PARLEY_TASK_QUEUE",
+        "PARLEY_RULEBOOK_DIR",
+    ):
+        monkeypatch.setenv(name, env[name])
+    get_settings.cache_clear()
+    worker = WorkerProcess(env, task_queue, tmp_path / "worker.log")
+    worker.start()
+    return Live(worker, env)
+
+
+@pytest.fixture
+def live(
+    monkeypatch: pytest.MonkeyPatch,
+    temporal_server: TemporalServer,
+    parley_database: str,
+    task_queue: str,
+    tmp_path: Path,
+) -> Iterator[Live]:
+    stack = start_live(monkeypatch, temporal_server, parley_database, task_queue, tmp_path)
+    try:
+        yield stack
+    finally:
+        stack.worker.stop()
+        engine_for(parley_database).dispose()
+
+
+@dataclass
+class LiveWorld:
+    """A partner the test rulebook accepts, its user, and one approver per route level."""
+
+    partner_id: int
+    partner_user: str
+    approvers: dict[str, str]
+
+
+def seed_live_world(*, dual_role_user: bool = False) -> LiveWorld:
+    from store.crud import partners as partners_crud
+    from store.crud import users as users_crud
+    from store.engine import session_scope
+    from tests.web.conftest import PASSWORD
+
+    with session_scope() as db:
+        partner = partners_crud.create_partner(
+            session=db,
+            data={
+                "name": "Northwind Systems",
+                "tier": "gold",
+                "territories": ["us-west", "us-east"],
+                "verticals": ["healthcare", "retail"],
+                "certifications": ["platform-sales", "analytics-specialist"],
+            },
+        )
+        assert partner.id is not None
+
+        def user(name: str, display: str, roles: list[str], **extra: Any) -> str:
+            users_crud.create_user(
+                session=db,
+                data={
+                    "username": name,
+                    "display_name": display,
+                    "password": PASSWORD,
+                    "roles": roles,
+                    **extra,
+                },
+            )
+            return name
+
+        approvers = {
+            "channel_account_manager": user("cam", "Casey Account", ["channel_account_manager"]),
+            "regional_channel_director": user("director", "Dana Director", ["regional_channel_director"]),
+            "vp_channel": user("vp", "Val President", ["vp_channel"]),
+        }
+        user("cam2", "Chris Account", ["channel_account_manager"])
+        user("finance", "Fran Finance", ["finance"])
+        partner_user = user("pat", "Pat Partner", ["partner"], partner_id=partner.id)
+        if dual_role_user:  # a partner seller who is also a channel account manager (four-eyes)
+            user("dual", "Drew Dual", ["partner", "channel_account_manager"], partner_id=partner.id)
+    return LiveWorld(partner.id, partner_user, approvers)
+
+
+def registration_body(key: str, value: float = 300_000, name: str = "Initech Holdings") -> dict[str, Any]:
+    """A submission that needs a person: above the rulebook's auto-approval limit."""
+    return {
+        "request_key": key,
+        "account_name": name,
+        "account_domain": f"{name.split()[0].lower()}-{key}.com",
+        "territory": "us-west",
+        "vertical": "healthcare",
+        "product_line": "core-platform",
+        "deal_value": value,
+    }
