@@ -26,11 +26,16 @@ FAST_RULEBOOK = ROOT / "rulebooks" / "testing" / "fast.yaml"
 APPROVER_ROLES = ("channel_account_manager", "regional_channel_director", "vp_channel")
 
 
-def fast_rulebook_dir(target: Path, **replace: str) -> Path:
-    """A rulebook folder holding only the second-scale test rulebook (lines swapped as asked:
-    ``protection_period="1h"`` replaces the value of the ``protection_period:`` line)."""
+def fast_rulebook_dir(target: Path, substitutions: dict[str, str] | None = None, **replace: str) -> Path:
+    """A rulebook folder holding only the second-scale test rulebook, adjusted as asked:
+    ``protection_period="1h"`` replaces the value of the ``protection_period:`` line and
+    ``substitutions`` replaces text anywhere (``{"sla: 2s}": "sla: 60s}"}``)."""
     target.mkdir(parents=True, exist_ok=True)
-    lines = FAST_RULEBOOK.read_text().splitlines()
+    text = FAST_RULEBOOK.read_text()
+    for old, new in (substitutions or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    lines = text.splitlines()
     for key, value in replace.items():
         [index] = [i for i, line in enumerate(lines) if line.strip().startswith(f"{key}:")]
         indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
