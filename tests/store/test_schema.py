@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from parley.errors import ConfigurationError
-from store.schema import current_revision, head_revision, upgrade_database
+from store.schema import alembic_config, current_revision, head_revision, upgrade_database
 
 
 def test_migrated_database_is_at_head_with_every_table(database_url: str, engine: Engine) -> None:
@@ -54,3 +55,10 @@ def test_bad_url_names_the_setting(url: str, expected: str) -> None:
     assert message.startswith("PARLEY_DATABASE_URL=")
     assert expected in message
     assert "secret" not in message
+
+
+def test_downgrade_to_base_and_back(database_url: str, engine: Engine) -> None:
+    command.downgrade(alembic_config(database_url), "base")
+    assert current_revision(database_url) is None
+    assert not {t.name for t in SQLModel.metadata.sorted_tables} & set(inspect(engine).get_table_names())
+    assert upgrade_database(database_url) == head_revision()

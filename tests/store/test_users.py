@@ -16,6 +16,7 @@ def test_password_is_hashed_and_checked(session: Session) -> None:
     user = make_user(session, "dana", ["deal_desk", "finance", "deal_desk"])
     session.commit()
     assert user.roles == ["deal_desk", "finance"]
+    assert crud.get_user(session=session, user_id=pk(user)) is user
     assert "correct-horse" not in user.password_hash
     assert crud.authenticate(session=session, username="dana", password="correct-horse") == user
     assert crud.authenticate(session=session, username="dana", password="wrong-horse") is None
