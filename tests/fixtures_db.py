@@ -2,22 +2,25 @@
 
 ``database_url`` runs a test once per database: SQLite always (a fresh, migrated file per test)
 and PostgreSQL when ``PARLEY_TEST_POSTGRES_URL`` names a server. On PostgreSQL each test session
-creates its own throwaway database (``parley_test_<random>``) on that server, migrates it once,
+creates its own throwaway database (``parley_test_<time>_<random>``) on that server, migrates it once,
 empties every table before each test and drops the database at the end, so several people can run
 the suite against one server at the same time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
 
 import store.models  # noqa: F401  (registers every table)
@@ -26,6 +29,8 @@ from store.engine import create_engine_for, engine_for
 from store.schema import upgrade_database
 
 POSTGRES_ENV = "PARLEY_TEST_POSTGRES_URL"
+PREFIX = "parley_test_"
+ABANDONED_AFTER = 6 * 3600  # seconds; a test session never lasts this long
 
 
 def _backends() -> list[object]:
@@ -43,15 +48,29 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _drop_abandoned(connection: Connection) -> None:
+    """Drop test databases left by killed sessions (named with their creation time)."""
+    names = connection.execute(
+        text("SELECT datname FROM pg_database WHERE datname LIKE :pattern"),
+        {"pattern": PREFIX.replace("_", r"\_") + "%"},
+    ).scalars()
+    for name in list(names):
+        created = name[len(PREFIX) :].split("_", 1)[0]
+        if created.isdigit() and time.time() - int(created) > ABANDONED_AFTER:
+            with contextlib.suppress(DBAPIError):  # still in use: leave it
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
     """An engine on this session's own migrated PostgreSQL database, dropped afterwards."""
     server_url = os.environ.get(POSTGRES_ENV)
     if not server_url:
         pytest.skip(f"{POSTGRES_ENV} is not set")
-    name = f"parley_test_{secrets.token_hex(5)}"
+    name = f"{PREFIX}{int(time.time())}_{secrets.token_hex(4)}"
     admin = create_engine_for(server_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        _drop_abandoned(connection)
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     engine = create_engine_for(url)
