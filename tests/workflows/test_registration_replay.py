@@ -1,0 +1,43 @@
+"""Determinism: histories recorded from real runs (``tests/histories/``) must keep replaying.
+
+A change to the workflow code that would break a registration already running fails here; such
+a change must be guarded with ``workflow.patched`` (see docs/registration.md). Re-record with
+``python -m tests.workflows.record_histories`` only when the change is meant to be incompatible
+and no old process can still be running.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows import ALL_WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("registration_*.json"))
+
+
+def test_histories_cover_every_phase() -> None:
+    names = {path.stem for path in HISTORIES}
+    assert {
+        "registration_auto_approved_then_expired",
+        "registration_approved_after_request_info",
+        "registration_escalated_to_default_action",
+        "registration_extended_then_withdrawn",
+    } <= names
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays(path: Path) -> None:
+    text = path.read_text()
+    events = json.loads(text)["events"]
+    workflow_id = f"replay-{path.stem}"
+    assert events[0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+    assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    result = await Replayer(workflows=ALL_WORKFLOWS).replay_workflow(
+        WorkflowHistory.from_json(workflow_id, text), raise_on_replay_failure=True
+    )
+    assert result.replay_failure is None
