@@ -16,6 +16,14 @@ def money(value: float | None) -> str:
     return "—" if value is None else f"${value:,.0f}"
 
 
+def humanize(value: str | None) -> str:
+    """``"registration.approved"`` -> ``"Registration approved"`` (codes made readable)."""
+    if not value:
+        return ""
+    text = value.replace(".", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def when(value: datetime | None) -> str:
     return "—" if value is None else as_utc(value).strftime("%d %b %Y %H:%M UTC")
 
@@ -54,3 +62,4 @@ def sla(due_at: datetime | None, now: datetime | None = None) -> Sla:
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(when)
+    app.add_template_filter(humanize)
