@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from parley.errors import NotFound, ServiceUnavailable
@@ -174,7 +174,8 @@ def _output(run_id: int, name: str, mimetype: str) -> ResponseReturnValue:
     report = sandbox_runs.report_file(current)
     if report is None:
         abort(404, "This run has no report yet.")
-    return send_file(report.parent / name, mimetype=mimetype, max_age=0)
+    # Read whole (a report is tens of kilobytes): no file handle outlives the request.
+    return Response((report.parent / name).read_bytes(), mimetype=mimetype)
 
 
 @bp.get("/runs/<int:run_id>/report.html")

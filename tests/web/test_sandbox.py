@@ -1,0 +1,155 @@
+"""Sandbox pages on SQLite and PostgreSQL: who may use them, validation before anything starts,
+and a clear answer (not a hang or a 500) when Temporal or the worker is not there."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+
+from parley.settings import get_settings
+from store.crud import rulebooks as runs_crud
+from store.engine import session_scope
+from tests.fixtures_temporal import TemporalServer, free_port
+from tests.web.conftest import World, csrf_token, sign_in
+from tests.web.ops_fixtures import OpsDirs, ops_dirs, rulebook_yaml, tiny_scenario_yaml
+
+__all__ = ["ops_dirs"]  # the fixture, imported for pytest
+
+
+def _form(client: FlaskClient, **fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "baseline": "version:2026.1",
+        "proposed": "proposal:shorter-protection.yaml",
+        "scenario": "upload",
+        "scenario_file": (io.BytesIO(tiny_scenario_yaml().encode()), "tiny.yaml"),
+        "replications": "2",
+        "seed": "11",
+        "csrf_token": csrf_token(client, "/sandbox/new"),
+    }
+    data.update(fields)
+    return data
+
+
+def _runs() -> int:
+    with session_scope() as db:
+        return runs_crud.list_simulation_runs(session=db).total
+
+
+@pytest.mark.parametrize("username", ["cam", "director", "finance", "pat_partner"])
+def test_only_partner_ops_use_the_sandbox(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs, username: str
+) -> None:
+    sign_in(client, username)
+    for path in ("/sandbox/", "/sandbox/new", "/sandbox/runs/1", "/sandbox/runs/1/report.html"):
+        assert client.get(path).status_code == 403, path
+    token = csrf_token(client, "/registrations/")
+    response = client.post("/sandbox/runs", data={"csrf_token": token, "baseline": "version:2026.1"})
+    assert response.status_code == 403
+    assert "What-if" not in client.get("/registrations/").get_data(as_text=True)  # no nav link
+    assert _runs() == 0
+
+
+def test_form_defaults_to_the_governing_version(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    sign_in(client, "ops")
+    page = client.get("/sandbox/new").get_data(as_text=True)
+    assert '<option value="version:2026.1" selected>' in page
+    assert "shorter-protection.yaml" in page and "tighter-sla.yaml" in page
+    assert '<option value="shipped:default.yaml" selected>' in page
+    prefilled = client.get("/sandbox/new?proposed=version:2099.1").get_data(as_text=True)
+    assert prefilled.count('<option value="version:2099.1" selected>') == 1
+    pasted = client.post(
+        "/sandbox/new",
+        data={"proposed_yaml": "version: pasted", "csrf_token": csrf_token(client, "/sandbox/new")},
+    ).get_data(as_text=True)
+    assert '<option value="upload" selected>' in pasted and "version: pasted</textarea>" in pasted
+
+
+def test_bad_uploads_are_refused_with_field_paths_and_nothing_starts(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    sign_in(client, "ops")
+    proposed = yaml.safe_load(rulebook_yaml("bad-proposal", "2026-01-01T00:00:00Z"))
+    proposed["registration"]["protection_period"] = "soon"
+    scenario = yaml.safe_load(tiny_scenario_yaml())
+    scenario["channel"]["partners"] = -3
+    scenario["leads"]["per_partner_per_yaer"] = 4
+    response = client.post(
+        "/sandbox/runs",
+        data=_form(
+            client,
+            proposed="upload",
+            proposed_file=(io.BytesIO(yaml.safe_dump(proposed).encode()), "bad.yaml"),
+            scenario_file=(io.BytesIO(yaml.safe_dump(scenario).encode()), "bad-scenario.yaml"),
+            replications="0",
+        ),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was started" in page
+    assert "proposed · <code>registration.protection_period</code>" in page
+    assert "scenario · <code>channel.partners</code>" in page
+    assert "scenario · <code>leads.per_partner_per_yaer</code> unknown key" in page
+    assert "replications · <code>replications</code> must be a whole number from 1 to 100" in page
+    assert _runs() == 0
+
+
+def test_scenario_speaking_another_vocabulary_is_refused(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    sign_in(client, "ops")
+    scenario = yaml.safe_load(tiny_scenario_yaml())
+    scenario["channel"]["territories"] = {"atlantis": 1.0}
+    response = client.post(
+        "/sandbox/runs",
+        data=_form(client, scenario_file=(io.BytesIO(yaml.safe_dump(scenario).encode()), "s.yaml")),
+    )
+    assert response.status_code == 422
+    assert "<code>channel.territories.atlantis</code> not in baseline rulebook" in response.get_data(
+        as_text=True
+    )
+    empty = client.post("/sandbox/runs", data=_form(client, proposed="upload"))
+    assert "upload a rulebook file or paste its YAML" in empty.get_data(as_text=True)
+    assert _runs() == 0
+
+
+def test_start_without_csrf_token_is_refused(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    sign_in(client, "ops")
+    data = _form(client)
+    del data["csrf_token"]
+    response = client.post("/sandbox/runs", data=data)
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    assert _runs() == 0
+
+
+def test_temporal_down_gives_a_clear_message(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARLEY_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    sign_in(client, "ops")
+    response = client.post("/sandbox/runs", data=_form(client))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Nothing was started." in page and "PARLEY_TEMPORAL_ADDRESS" in page
+    assert _runs() == 0
+
+
+@pytest.mark.temporal
+def test_no_worker_gives_a_clear_message(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs, monkeypatch: pytest.MonkeyPatch,
+    temporal_server: TemporalServer, task_queue: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("PARLEY_TEMPORAL_ADDRESS", temporal_server.address)
+    monkeypatch.setenv("PARLEY_TASK_QUEUE", task_queue)
+    get_settings.cache_clear()
+    sign_in(client, "ops")
+    response = client.post("/sandbox/runs", data=_form(client))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert f"No Parley worker is serving task queue &#39;{task_queue}&#39;" in page
+    assert "parley worker" in page
+    assert _runs() == 0
