@@ -56,9 +56,9 @@ class AccountKey:
 
     def blocks(self) -> set[str]:
         """Blocking keys: the domain, each distinctive token with its one-letter deletions (so
-        one typo per word always shares a key with the correct spelling), the first and last three
-        letters of short words and four of long words (two edits usually leave one intact), and
-        the name without spaces."""
+        one typo per word always shares a key with the correct spelling), two-letter deletions of
+        6-7 letter words, the first and last four letters of long words (two edits usually leave
+        one intact), and the name without spaces."""
         keys: set[str] = set()
         if self.domain:
             keys.add("d:" + self.domain)
@@ -66,11 +66,14 @@ class AccountKey:
             keys.add("t:" + token)
             if len(token) >= 4:
                 keys.update("t:" + token[:i] + token[i + 1 :] for i in range(len(token)))
-            if 4 <= len(token) <= 7:
-                # A short word can be 80% alike a longer one with two letters more ("lune" /
-                # "lunope"); they share the first or last three letters.
-                keys.add("p3:" + token[:3])
-                keys.add("s3:" + token[-3:])
+            if 6 <= len(token) <= 7:
+                # A 4-5 letter word can be 80% alike one two letters longer ("suke" / "susike"):
+                # the longer word, less two letters, is the shorter one.
+                keys.update(
+                    "t:" + token[:i] + token[i + 1 : j] + token[j + 1 :]
+                    for i in range(len(token))
+                    for j in range(i + 1, len(token))
+                )
             if len(token) >= 6:
                 keys.add("p:" + token[:4])
                 keys.add("s:" + token[-4:])

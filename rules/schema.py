@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from rules.checks import check_rulebook
 from rules.durations import compact_duration, parse_duration
 from rules.enums import (
     AccessRevocation,
@@ -273,8 +274,6 @@ class Rulebook(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Rulebook:
-        from rules.checks import check_rulebook
-
         problems = check_rulebook(self)
         if problems:
             raise ValueError("; ".join(str(p) for p in problems))

@@ -88,3 +88,9 @@ def test_playbook_follows_the_rulebook(rulebook):
     assert "<title>A &lt;b&gt; &amp; C — partner playbook</title>" in page
     with pytest.raises(ValueError, match="unknown format"):
         explain_rulebook(routed, "pdf")
+
+
+def test_docs_list_every_reason_code():
+    text = (DEFAULT.parents[1] / "docs" / "rulebook.md").read_text()
+    missing = [code.value for code in ReasonCode if f"`{code.value}`" not in text]
+    assert missing == []

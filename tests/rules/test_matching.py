@@ -147,3 +147,10 @@ def test_batch_screening_equals_scoring_each_entry(names, probe, threshold):
         (reg, similarity(key, other)) for reg, other in entries if similarity(key, other).score >= threshold
     ]
     assert similar_entries(key, entries, threshold) == expected
+
+
+@pytest.mark.parametrize(("stored", "asked"), [("Susike", "Suke"), ("Lune", "Lunope"), ("Piri", "Puviri")])
+def test_short_names_two_letters_apart_are_candidates(stored, asked):
+    index = RegistrationIndex([existing("r-1", "p", stored, "")])
+    assert similarity(AccountKey.of(stored, ""), AccountKey.of(asked, "")).score >= 0.8
+    assert [r.registration_id for r in index.candidates(asked, "")] == ["r-1"]
