@@ -198,6 +198,7 @@ def _headlines(rows: list[dict[str, Any]], texts: dict[str, str]) -> list[str]:
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:
-    """Write the document with a stable layout (NaN never appears: undefined values are null)."""
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+    """Write the document with a stable layout: keys sorted (as they come back from Temporal too),
+    undefined values null (never NaN)."""
+    path.write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
                     encoding="utf-8")  # fmt: skip

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from temporalio.client import Client
 
-from parley.settings import Settings
+from parley.cli import cli
+from parley.settings import Settings, get_settings
 from simulation.runner import from_texts, run_local, summarise
 from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
-from tests.simulation.conftest import dump
+from tests.simulation.conftest import DEFAULT_RULEBOOK, dump
 from workflows.simulation import SimulationProgress, SimulationWorkflow
 
 pytestmark = pytest.mark.temporal
@@ -40,6 +42,20 @@ def test_replications_run_as_activities_and_match_a_local_run(
         settings = Settings(temporal_address=temporal_server.address, task_queue=task_queue)
         remote = asyncio.run(run_on_temporal(what_if, seen.append, settings=settings, poll_seconds=0.2))
         finished = asyncio.run(_last_progress(temporal_server.address, task_queue))
+        # The CLI's --temporal writes the same files, byte for byte, as a local run.
+        scenario = tmp_path / "tiny.yaml"
+        scenario.write_text(dump(tiny_scenario))
+        args = ["simulate", "--baseline", str(DEFAULT_RULEBOOK), "--proposed",
+                str(DEFAULT_RULEBOOK), "--scenario", str(scenario), "--replications", "2"]  # fmt: skip
+        env = {"PARLEY_TEMPORAL_ADDRESS": temporal_server.address, "PARLEY_TASK_QUEUE": task_queue}
+        get_settings.cache_clear()
+        try:
+            via_temporal = CliRunner(env=env).invoke(
+                cli, [*args, "--temporal", "--out", str(tmp_path / "t")]
+            )
+        finally:
+            get_settings.cache_clear()
+        assert via_temporal.exit_code == 0, via_temporal.output
     finally:
         for worker in workers:
             worker.stop()
@@ -48,6 +64,10 @@ def test_replications_run_as_activities_and_match_a_local_run(
     assert seen[-1] == SimulationProgress(4, 4, "finished")
     assert all(p.total == 4 and 0 <= p.done <= 4 for p in seen)
     assert finished == SimulationProgress(4, 4, "finished")
+    locally = CliRunner().invoke(cli, [*args, "--workers", "1", "--out", str(tmp_path / "l")])
+    assert locally.exit_code == 0, locally.output
+    for name in ("results.json", "report.html"):
+        assert (tmp_path / "t" / name).read_bytes() == (tmp_path / "l" / name).read_bytes()
 
 
 async def _last_progress(address: str, task_queue: str) -> SimulationProgress:
