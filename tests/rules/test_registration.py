@@ -136,3 +136,24 @@ def test_sequence_and_index_give_the_same_decision(rulebook):
 def test_partner_mismatch_is_a_programming_error(rulebook):
     with pytest.raises(ValueError, match="facts are for partner"):
         decide(rulebook, who=partner("p-someone-else"))
+
+
+def test_auto_reject_switches_send_refusals_to_people_instead(rulebook):
+    lenient = changed(
+        rulebook, **{"registration.auto_reject.ineligible": False, "registration.auto_reject.conflict": False}
+    )
+    decision = decide(lenient, who=partner(territories=("canada",)), regs=[existing("r-1", "p-other")])
+    assert decision.outcome is Outcome.NEEDS_APPROVAL
+    assert decision.codes == (
+        "eligibility.territory_not_authorised",
+        "conflict.first_to_register",
+        "approval.required",
+    )
+    assert decision.route[0].role == "channel_account_manager"
+
+
+def test_switching_off_auto_approval_routes_everything(rulebook):
+    manual = changed(rulebook, **{"registration.auto_approve.enabled": False})
+    decision = decide(manual)
+    assert decision.outcome is Outcome.NEEDS_APPROVAL
+    assert "automatic approval is switched off" in decision.reasons[0].text
