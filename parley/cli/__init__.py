@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from parley.cli import db, rulebook, services, simulate, users
+from parley.cli import db, registrations, rulebook, services, simulate, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,6 +13,7 @@ def cli() -> None:
 
 
 db.register(cli)
+registrations.register(cli)
 rulebook.register(cli)
 services.register(cli)
 simulate.register(cli)

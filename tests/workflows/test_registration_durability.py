@@ -19,10 +19,10 @@ from tests.workflows.harness import (
     Stack,
     audit_of,
     fast_rulebook_dir,
-    start_stack,
     notifications_of,
     registration_row,
     seed_world,
+    start_stack,
     tasks_of,
 )
 
