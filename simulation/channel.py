@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from faker import Faker
-from faker.providers.person.en_US import Provider as PersonProvider
 
+from simulation.names import LEGAL, account_stems, written
 from simulation.scenario import Range, Scenario
 from simulation.streams import replication_streams
 
@@ -25,15 +25,6 @@ YEAR = 365.0 * 86_400.0
 REGISTRATION_SLOTS = 4
 DISCOUNT_SLOT = REGISTRATION_SLOTS
 MAX_LEVELS = 12
-
-_LEGAL = ("Inc.", "Inc", "Incorporated", "Corp.", "Corporation", "LLC", "Ltd", "Co.", "")
-_NOUNS = (
-    "Systems", "Health", "Capital", "Labs", "Logistics", "Foods", "Energy", "Networks",
-    "Analytics", "Bank", "Medical", "Software", "Retail", "Insurance", "Pharma", "Motors",
-    "Media", "Foundry", "Outfitters", "Clinics", "Credit", "Freight", "Robotics", "Biotech",
-)  # fmt: skip
-_SURNAMES: tuple[str, ...] = tuple(PersonProvider.last_names)
-
 
 @dataclass(frozen=True)
 class Partner:
@@ -124,20 +115,11 @@ def _accounts(scenario: Scenario, rng: np.random.Generator) -> list[Account]:
     ch = scenario.channel
     n = ch.accounts
     territories, verticals = _pick(rng, ch.territories, n), _pick(rng, ch.verticals, n)
-    first = rng.integers(0, len(_SURNAMES), n)
-    second = rng.integers(0, len(_SURNAMES), n)
-    noun = rng.integers(0, len(_NOUNS), n)
-    form = rng.integers(0, 3, n)
+    stems = account_stems(rng, n)
     direct = rng.random(n) < ch.direct_engaged_share
     direct_at = rng.uniform(-0.5, 1.0, n) * scenario.horizon
-    seen: set[str] = set()
     out = []
-    for i in range(n):
-        a, b = _SURNAMES[first[i]], _SURNAMES[second[i]]
-        stem = (f"{a} {_NOUNS[noun[i]]}", f"{a}-{b}", f"{a} {b} {_NOUNS[noun[i]]}")[form[i]]
-        if stem in seen:  # two accounts may not share a name; make this one distinct
-            stem = f"{stem} {_NOUNS[(noun[i] + i) % len(_NOUNS)]} {i}"
-        seen.add(stem)
+    for i, stem in enumerate(stems):
         slug = "".join(c for c in stem.lower() if c.isalnum())
         tld = ".ca" if territories[i] == "canada" else (".com", ".com", ".io", ".net")[i % 4]
         out.append(
@@ -184,15 +166,6 @@ def _arrivals(scenario: Scenario, rng: np.random.Generator, total_per_year: floa
     return np.asarray(times[keep])
 
 
-def _variant(stem: str, domain: str, choice: int, legal: int) -> tuple[str, str]:
-    """One way a partner may write an account's name and domain ("ACME Corp." / "acme.com")."""
-    suffix = _LEGAL[legal]
-    name = f"{stem} {suffix}".strip()
-    name = (name, name.upper(), name.lower(), f"{stem}, {suffix}".rstrip(", "), domain)[choice]
-    host = (domain, f"www.{domain}", f"sales.{domain}", domain.upper(), domain)[choice]
-    return name, host
-
-
 def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel:
     """Draw replication ``replication`` of ``scenario`` from ``seed`` (deterministic)."""
     rng = replication_streams(seed, replication)
@@ -214,7 +187,7 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
     variant = np.where(
         pick.random(n) < scenario.leads.name_variant_probability, pick.integers(1, 5, n), 0
     )
-    legal = pick.integers(0, len(_LEGAL), n)
+    legal = pick.integers(0, len(LEGAL), n)
     cell_u, line_u, any_u = pick.random(n), pick.random(n), pick.integers(0, len(accounts), n)
     lines = list(scenario.channel.product_lines)
     line_any = pick.integers(0, len(lines), n)
@@ -241,7 +214,7 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
             own[int(line_u[i] * len(own))] if own and not uncertified[i] else lines[line_any[i]]
         )
     names = [
-        _variant(accounts[a].stem, accounts[a].domain, int(c), int(g))
+        written(accounts[a].stem, accounts[a].domain, int(c), int(g))
         for a, c, g in zip(account, variant, legal, strict=True)
     ]
 
