@@ -146,6 +146,7 @@ def run_all(settings: Settings) -> int:
             _write_state(settings, children)
             if not child.ready.wait(timeout=60):
                 raise ServiceUnavailable(child.name, "did not report ready within 60s")
+        _start_demo_processes(settings)
         _announce(settings, logins)
         return _supervise(children, stopping)
     finally:
@@ -153,6 +154,15 @@ def run_all(settings: Settings) -> int:
             child.stop()
         _state_file(settings).unlink(missing_ok=True)
         print("parley: all services stopped", flush=True)
+
+
+def _start_demo_processes(settings: Settings) -> None:
+    """Demo registrations in several states, on the first start only (deterministic ids)."""
+    from parley.demo_processes import start_demo_processes
+
+    started = start_demo_processes(settings)
+    if started:
+        print(f"parley: started {started} demo registrations", flush=True)
 
 
 def _supervise(children: list[Child], stopping: threading.Event) -> int:

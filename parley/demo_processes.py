@@ -1,0 +1,126 @@
+"""In-flight demo registrations for ``parley up``: some decided, some waiting for approvers.
+
+Started once, on the first ``parley up`` of a database: the workflow ids are deterministic
+(partner + ``demo-N``), so the next start finds them and does nothing. Runs against the real
+worker, so every demo process is a real workflow with its tasks, audit and timers. With the
+shipped rulebook SLAs are hours long, so the "escalated" ones are sent up by partner operations
+(the manual escalate action) rather than by waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from parley.clients.registration import RegistrationClient
+from parley.errors import ParleyError
+from parley.settings import Settings
+from store.engine import engine_for
+from store.models import Account, Partner, PartnerStatus, Registration, User
+from workflows.registration_types import (
+    DecisionInput,
+    DecisionOutcome,
+    EscalateInput,
+    RegistrationSubmission,
+    registration_workflow_id,
+)
+
+log = logging.getLogger(__name__)
+
+PARTNER_USER, APPROVER, OPERATOR = "partner", "cam", "ops"
+FIRST_KEY = "demo-1"
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    key: str
+    value: float
+    escalations: int = 0
+    question: str = ""
+
+
+CASES = (
+    DemoCase("demo-1", 80_000),  # approved by the rules (if the partner's tier allows)
+    DemoCase("demo-2", 420_000),  # waiting for the channel account manager
+    DemoCase("demo-3", 650_000),  # waiting for the channel account manager
+    DemoCase("demo-4", 900_000, escalations=1),  # at the regional channel director
+    DemoCase("demo-5", 1_500_000, escalations=2),  # at the VP channel
+    DemoCase("demo-6", 300_000, question="Who signs on the customer side, and when?"),
+    DemoCase("demo-7", 2_000),  # below the registrable minimum: rejected by the rules
+)
+
+
+def _plan(settings: Settings) -> tuple[Partner, list[Account]] | None:
+    """The demo partner user's partner and accounts in one of its territories (None: no demo data)."""
+    with Session(engine_for(settings.resolved_database_url)) as session:
+        user = session.exec(select(User).where(User.username == PARTNER_USER)).first()
+        if user is None or user.partner_id is None:
+            return None
+        partner = session.get(Partner, user.partner_id)
+        if partner is None or partner.status != PartnerStatus.ACTIVE or not partner.territories:
+            return None
+        if session.exec(
+            select(Registration).where(
+                Registration.workflow_id == registration_workflow_id(user.partner_id, FIRST_KEY)
+            )
+        ).first():
+            return None  # started on an earlier run
+        accounts = session.exec(
+            select(Account)
+            .where(col(Account.web_domain).is_not(None))
+            .order_by(col(Account.id))
+            .limit(len(CASES))
+        ).all()
+        return partner, list(accounts)
+
+
+async def _start(client: RegistrationClient, partner: Partner, accounts: list[Account]) -> int:
+    assert partner.id is not None
+    started = 0
+    for case, account in zip(CASES, accounts, strict=False):
+        view = await client.start(
+            RegistrationSubmission(
+                partner_id=partner.id,
+                request_key=case.key,
+                account_name=account.name,
+                account_domain=account.web_domain,
+                territory=partner.territories[0],
+                vertical=partner.verticals[0] if partner.verticals else account.vertical,
+                product_line="services",  # needs no certification, so the partner is eligible
+                deal_value=case.value,
+                submitted_by=PARTNER_USER,
+            )
+        )
+        started += 1
+        for _ in range(case.escalations):
+            if view.open_task is None:
+                break
+            view = await client.escalate(
+                view.workflow_id, EscalateInput(view.open_task.task_id, OPERATOR, "demo: approver away")
+            )
+        if case.question and view.open_task is not None:
+            await client.decide(
+                view.workflow_id,
+                DecisionInput(view.open_task.task_id, APPROVER, DecisionOutcome.REQUEST_INFO, case.question),
+            )
+    return started
+
+
+def start_demo_processes(settings: Settings) -> int:
+    """Start the demo registrations unless they exist already; how many were started."""
+    plan = _plan(settings)
+    if plan is None:
+        return 0
+
+    async def run() -> int:
+        client = await RegistrationClient.connect(settings, rpc_timeout=15)
+        return await _start(client, *plan)
+
+    try:
+        return asyncio.run(run())
+    except ParleyError as exc:  # the demo is a convenience: Parley runs without it
+        log.warning("demo registrations not started: %s", exc)
+        return 0
