@@ -77,8 +77,12 @@ class AccountKey:
             if len(token) >= 6:
                 keys.add("p:" + token[:4])
                 keys.add("s:" + token[-4:])
-        if len(self.tokens) > 1:
-            keys.add("c:" + "".join(self.tokens))  # "dunder mifflin" vs "dundermifflin"
+        # The name without spaces, and its ends: "dunder mifflin" / "dundermifflin" / "dundermiflin".
+        compact = "".join(self.tokens)
+        keys.add("c:" + compact)
+        if len(compact) >= 6:
+            keys.add("p:" + compact[:4])
+            keys.add("s:" + compact[-4:])
         return keys
 
 

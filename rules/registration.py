@@ -13,10 +13,10 @@ from datetime import datetime
 from rules.durations import format_duration
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
 from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
-from rules.matching import AccountKey, RegistrationIndex, similar_entries, similarity
+from rules.matching import AccountKey, RegistrationIndex, similar_entries
 from rules.reasons import Reason, ReasonCode, reason
-from rules.registration_conflicts import judge
-from rules.registration_eligibility import eligibility_reasons, when
+from rules.registration_conflicts import direct_engagement, judge
+from rules.registration_eligibility import eligibility_reasons
 from rules.schema import Rulebook
 
 
@@ -112,7 +112,7 @@ def decide_registration(
         )
 
     key = AccountKey.of(request.account_name, request.account_domain)
-    direct = _direct_engagement(rulebook, request, facts, key)
+    direct = direct_engagement(rulebook, request, facts.direct_engagements, key)
     if direct is not None:
         precluded = reg.conflict.direct_engagement is DirectEngagementPolicy.PRECLUDE
         (refusals if precluded else routing).append(direct)
@@ -163,33 +163,6 @@ def decide_registration(
         rulebook_version=rulebook.version,
         decided_at=now,
     )
-
-
-def _direct_engagement(
-    rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts, key: AccountKey
-) -> Reason | None:
-    conflict = rulebook.registration.conflict
-    for engagement in sorted(facts.direct_engagements, key=lambda e: e.since):
-        if engagement.product_line not in (None, request.product_line):
-            continue
-        if engagement.since > request.submitted_at:
-            continue  # the partner registered first; direct sales arrived later
-        other = AccountKey.of(engagement.account_name, engagement.account_domain)
-        match = similarity(key, other, match_domains=conflict.match_domains)
-        if match.score >= conflict.name_match_threshold:
-            scope = engagement.product_line or "every product line"
-            return reason(
-                ReasonCode.DIRECT_ENGAGED,
-                f"direct sales has been engaged with {engagement.account_name} ({scope}) since "
-                f"{when(engagement.since)}; similarity {match.score:.2f} by {match.basis}; "
-                f"policy: {conflict.direct_engagement.value}",
-                account=engagement.account_name,
-                since=engagement.since,
-                product_line=scope,
-                similarity=match.score,
-                policy=conflict.direct_engagement.value,
-            )
-    return None
 
 
 def _candidates(

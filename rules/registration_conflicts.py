@@ -1,4 +1,4 @@
-"""How one existing registration bears on a new request for a similar account.
+"""How existing registrations and direct-sales engagements bear on a new registration.
 
 First to register an account + product line wins; ties at the same instant go to the smaller
 request key. A registration that lapsed, was lost or withdrawn no longer holds the account.
@@ -6,11 +6,12 @@ request key. A registration that lapsed, was lost or withdrawn no longer holds t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rules.enums import RegistrationState
-from rules.facts import ExistingRegistration, RegistrationRequest
-from rules.matching import Similarity
+from rules.facts import DirectEngagement, ExistingRegistration, RegistrationRequest
+from rules.matching import AccountKey, Similarity, similarity
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_eligibility import when
 from rules.schema import Rulebook
@@ -111,3 +112,35 @@ def judge(
         f"person must resolve the overlap ({score})",
         **facts,
     )
+
+
+def direct_engagement(
+    rulebook: Rulebook,
+    request: RegistrationRequest,
+    engagements: Sequence[DirectEngagement],
+    key: AccountKey,
+) -> Reason | None:
+    """The earliest direct-sales engagement on this account and product line that began before
+    the request was submitted, as a reason (None when direct sales was not there first)."""
+    conflict = rulebook.registration.conflict
+    for engagement in sorted(engagements, key=lambda e: e.since):
+        if engagement.product_line not in (None, request.product_line):
+            continue
+        if engagement.since > request.submitted_at:
+            continue  # the partner registered first; direct sales arrived later
+        other = AccountKey.of(engagement.account_name, engagement.account_domain)
+        match = similarity(key, other, match_domains=conflict.match_domains)
+        if match.score >= conflict.name_match_threshold:
+            scope = engagement.product_line or "every product line"
+            return reason(
+                ReasonCode.DIRECT_ENGAGED,
+                f"direct sales has been engaged with {engagement.account_name} ({scope}) since "
+                f"{when(engagement.since)}; similarity {match.score:.2f} by {match.basis}; "
+                f"policy: {conflict.direct_engagement.value}",
+                account=engagement.account_name,
+                since=engagement.since,
+                product_line=scope,
+                similarity=match.score,
+                policy=conflict.direct_engagement.value,
+            )
+    return None
