@@ -17,6 +17,7 @@ from store.engine import session_scope
 from store.models.enums import APPROVER_ROLES
 from store.models.types import utcnow
 from web.auth import approver_required
+from web.paging import id_value
 
 bp = Blueprint("delegation", __name__, url_prefix="/out-of-office")
 
@@ -59,7 +60,7 @@ def index() -> ResponseReturnValue:
 @bp.post("/")
 @approver_required
 def create() -> ResponseReturnValue:
-    delegate_id = request.form.get("delegate_id", "")
+    delegate_id = id_value(request.form.get("delegate_id", ""))
     problems: list[str] = []
     times: dict[str, datetime] = {}
     for field, label in (("starts_at", "Start"), ("ends_at", "End")):
@@ -68,14 +69,14 @@ def create() -> ResponseReturnValue:
             problems.append(f"{label}: enter a date and time (UTC)")
         else:
             times[field] = value
-    if not delegate_id.isdigit():
+    if delegate_id is None:
         problems.append("Delegate: choose who stands in for you")
     if not problems:
         try:
             with session_scope() as db:
                 users_crud.create_delegation(
                     session=db,
-                    data={"user_id": g.user.id, "delegate_id": int(delegate_id), **times},
+                    data={"user_id": g.user.id, "delegate_id": delegate_id, **times},
                 )
         except ValidationFailed as exc:
             problems.extend(f"{p.path.replace('_', ' ').capitalize()}: {p.message}" for p in exc.problems)
@@ -87,7 +88,7 @@ def create() -> ResponseReturnValue:
     return redirect(url_for("delegation.index"))
 
 
-@bp.post("/<int:delegation_id>/end")
+@bp.post("/<int(max=2147483647):delegation_id>/end")
 @approver_required
 def end(delegation_id: int) -> ResponseReturnValue:
     with session_scope() as db:

@@ -25,10 +25,14 @@ def _wants_json() -> bool:
 
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
+    # Keep what the exception says about itself (e.g. ``Allow`` on a 405), not its content type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if _wants_json():
-        return api_error_response(code, error.description or error.name)
+        response = api_error_response(code, error.description or error.name)
+        response.headers.extend(headers)
+        return response
     title = TITLES.get(code, error.name)
-    return render_template("errors/error.html", title=title, message=error.description), code
+    return render_template("errors/error.html", title=title, message=error.description), code, headers
 
 
 def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:

@@ -25,7 +25,7 @@ from web.audit_view import timeline_for
 from web.auth import approver_required
 from web.filters import Sla, sla
 from web.kinds import OUTCOMES, DecisionResult, kind_for
-from web.paging import int_arg
+from web.paging import id_value, int_arg
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -138,7 +138,7 @@ class _PageView:
     pages: int
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<int(max=2147483647):task_id>")
 @approver_required
 def detail(task_id: int) -> ResponseReturnValue:
     try:
@@ -176,7 +176,7 @@ def _flash_result(result: DecisionResult | deciding.Refusal) -> None:
         flash(result.message, "error")
 
 
-@bp.post("/tasks/<int:task_id>/decide")
+@bp.post("/tasks/<int(max=2147483647):task_id>/decide")
 @approver_required
 def decide(task_id: int) -> ResponseReturnValue:
     outcome = request.form.get("outcome", "")
@@ -189,7 +189,7 @@ def decide(task_id: int) -> ResponseReturnValue:
     return redirect(url_for("inbox.detail", task_id=task_id))
 
 
-@bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<int(max=2147483647):task_id>/claim")
 @approver_required
 def claim(task_id: int) -> ResponseReturnValue:
     try:
@@ -216,7 +216,7 @@ def claim(task_id: int) -> ResponseReturnValue:
 @approver_required
 def bulk() -> ResponseReturnValue:
     """Approve each selected task through its process, one by one, and report each result."""
-    ids = [int(v) for v in request.form.getlist("task_id") if v.isdigit()][:BULK_LIMIT]
+    ids = [i for i in map(id_value, request.form.getlist("task_id")) if i is not None][:BULK_LIMIT]
     if not ids:
         flash("Select at least one task to approve.", "warning")
         return redirect(url_for("inbox.index"))

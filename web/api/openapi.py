@@ -55,7 +55,7 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
 def _path(name: str, kind: str = "string") -> dict[str, Any]:
     schema: dict[str, Any] = {"type": kind}
     if kind == "integer":
-        schema["minimum"] = 0
+        schema.update(minimum=0, maximum=s.MAX_ID)
     else:
         schema["pattern"] = "^[^/]+$"
     return {"name": name, "in": "path", "required": True, "schema": schema}

@@ -7,15 +7,46 @@ its input and builds its output with them, so the document cannot drift from the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+MAX_ID = 2**31 - 1  # ids are 32-bit: a larger number cannot name a row
 Text = Field(default="", max_length=2000)
+# Required text: no control characters and at least one visible character (leading and trailing
+# spaces are trimmed), so what the document allows is exactly what the process accepts.
+VISIBLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
+
+def required_text(max_length: int) -> Any:
+    return Field(min_length=1, max_length=max_length, pattern=VISIBLE)
+
+
+def _not_a_boolean(value: object) -> object:
+    # JSON true/false is not a number, although Python's bool is an int.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+JsonFloat = Annotated[float, BeforeValidator(_not_a_boolean)]
+PartnerId = Annotated[
+    int,
+    Field(ge=1, le=MAX_ID),
+    BeforeValidator(_not_a_boolean),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+]
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused by name rather than silently dropped."""
+    """Request bodies: unknown fields are refused by name rather than silently dropped; numbers
+    must be JSON numbers (``Json*`` types)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Query(BaseModel):
+    """Query strings: every value arrives as text, so numbers and booleans are parsed from it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -99,15 +130,15 @@ class DecisionOut(Out):
 
 class RegistrationIn(Strict):
     request_key: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-    account_name: str = Field(min_length=1, max_length=200)
+    account_name: str = required_text(200)
     account_domain: str | None = Field(default=None, max_length=253)
-    territory: str = Field(min_length=1, max_length=40)
-    vertical: str = Field(min_length=1, max_length=60)
-    product_line: str = Field(min_length=1, max_length=60)
-    deal_value: float = Field(ge=0, le=1e12)
+    territory: str = required_text(40)
+    vertical: str = required_text(60)
+    product_line: str = required_text(60)
+    deal_value: JsonFloat = Field(ge=0, le=1e12)
     notes: str = Text
-    partner_id: int | None = Field(
-        default=None, ge=1, description="Only for integrators acting for a partner; partner users omit it."
+    partner_id: PartnerId | None = Field(
+        default=None, description="Only for integrators acting for a partner; partner users omit it."
     )
 
 
@@ -125,7 +156,7 @@ class WithdrawIn(Strict):
 
 
 class InfoIn(Strict):
-    answer: str = Field(min_length=1, max_length=2000)
+    answer: str = required_text(2000)
 
 
 class ReasonOut(Out):
@@ -227,10 +258,15 @@ class AuditPage(Out):
     per_page: int
 
 
-class TaskQuery(Strict):
-    queue: str | None = Field(default=None, max_length=200)
+class TaskQuery(Query):
+    queue: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^(mine|role:[a-z_]+|delegated:[a-z0-9][a-z0-9_.-]*)$",
+        description="mine, role:<role> or delegated:<username>; a queue that is not yours is empty.",
+    )
     process_type: Literal["registration", "discount", "dispute", "exit"] | None = None
-    partner_id: int | None = Field(default=None, ge=1)
+    partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     territory: str | None = Field(default=None, max_length=40)
     overdue: bool = False
     due_soon: bool = False
@@ -239,8 +275,8 @@ class TaskQuery(Strict):
     per_page: int = Field(default=25, ge=1, le=200)
 
 
-class RegistrationQuery(Strict):
-    partner_id: int | None = Field(default=None, ge=1)
+class RegistrationQuery(Query):
+    partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     account: str | None = Field(default=None, max_length=200)
     state: (
         Literal[
@@ -253,7 +289,7 @@ class RegistrationQuery(Strict):
     per_page: int = Field(default=50, ge=1, le=200)
 
 
-class AuditQuery(Strict):
+class AuditQuery(Query):
     process_id: str | None = Field(default=None, max_length=200)
     actor: str | None = Field(default=None, max_length=120)
     page: int = Field(default=1, ge=1, le=100000)

@@ -34,6 +34,10 @@ def list_tasks() -> Response:
     with session_scope() as db:
         user = db.get(User, g.user.id)
         assert user is not None
+        if query.queue is not None and query.queue not in inbox_crud.inbox_counts(
+            session=db, user=user, at=now
+        ):
+            return reply(TaskPage(items=[], total=0, page=query.page, per_page=query.per_page))
         page = inbox_crud.list_inbox(
             session=db,
             user=user,
@@ -67,7 +71,7 @@ def _hidden(task_id: int) -> ApiError:
     return ApiError.field(404, "task_id", f"no task {task_id} in your queues")
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<int(max=2147483647):task_id>")
 def get_task(task_id: int) -> Response:
     try:
         task, _ = deciding.visible_task(g.user, task_id)
@@ -76,7 +80,7 @@ def get_task(task_id: int) -> Response:
     return reply(TaskOut.model_validate(task))
 
 
-@bp.post("/tasks/<int:task_id>/decision")
+@bp.post("/tasks/<int(max=2147483647):task_id>/decision")
 def decide(task_id: int) -> Response:
     """Approve, reject or ask for information; the process decides whether it is accepted."""
     decision = json_body(DecisionIn)

@@ -1,0 +1,45 @@
+"""The OpenAPI document checked against the implementation by schemathesis.
+
+Schemathesis generates requests from the document (valid and invalid), sends them to the live
+app (real worker, real Temporal) and checks each response: never a 5xx, a documented status
+code and content type, and a body that matches the documented schema.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+
+from tests.web.conftest import api_token
+from tests.web.live import Live, seed_live_world
+from web import create_app
+
+pytestmark = pytest.mark.temporal
+
+
+@pytest.fixture
+def tokens(live: Live) -> dict[str, str]:
+    seed_live_world()
+    return {"partner": api_token("pat"), "approver": api_token("cam")}
+
+
+@pytest.fixture
+def api_app(tokens: dict[str, str]) -> Flask:
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def api_schema(api_app: Flask) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_matches_its_document(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+    who = "partner" if case.path.startswith("/registrations") else "approver"
+    case.call_and_validate(headers={"Authorization": f"Bearer {tokens[who]}"})
