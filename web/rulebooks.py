@@ -21,7 +21,16 @@ from web.ops_access import is_partner_ops, partner_ops_required
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/rulebooks")
 
-_BODY = re.compile(r"<body>(.*)</body>", re.DOTALL)
+# The page has its own title, so the playbook's <h1> is left out of the embedded body.
+_BODY = re.compile(r"<body>\s*(?:<h1>.*?</h1>)?(.*)</body>", re.DOTALL)
+_TICKS = re.compile(r"`([^`<>]+)`")  # the playbook's Markdown code spans, e.g. reason codes
+
+
+def _playbook_body(rulebook: Rulebook) -> Markup:
+    """The playbook's HTML body for embedding. rules.document escapes every piece of rulebook
+    text before adding its own tags, so the result is safe to mark as such."""
+    found = _BODY.search(explain_rulebook(rulebook, "html"))
+    return Markup(_TICKS.sub(r"<code>\1</code>", found.group(1) if found else ""))
 
 
 @bp.app_context_processor
@@ -45,7 +54,11 @@ def _sandbox_link(proposed_ref: str) -> str:
 def index() -> ResponseReturnValue:
     rows = sources.version_rows()
     refs = sources.version_choices() + sources.proposal_choices()
-    return render_template("rulebooks/index.html", rows=rows, refs=refs)
+    # Offer the most useful comparison first: what governs now against the newest other version.
+    governing = next((r.rulebook.version for r in rows if r.standing == "governing"), None)
+    a_ref = f"{sources.VERSION_PREFIX}{governing}" if governing else ""
+    b_ref = next((c.ref for c in refs if c.ref != a_ref), a_ref)
+    return render_template("rulebooks/index.html", rows=rows, refs=refs, a_ref=a_ref, b_ref=b_ref)
 
 
 def _version(version: str) -> Rulebook:
@@ -60,15 +73,13 @@ def _version(version: str) -> Rulebook:
 def version(version: str) -> ResponseReturnValue:
     rulebook = _version(version)
     row = next(r for r in sources.version_rows() if r.rulebook.version == version)
-    playbook = _BODY.search(explain_rulebook(rulebook, "html"))
     governing = sources.governing_version()
     return render_template(
         "rulebooks/version.html",
         row=row,
         rulebook=rulebook,
         governing=governing,
-        # The playbook is built by rules.document, which escapes every piece of rulebook text.
-        playbook=Markup(playbook.group(1) if playbook else ""),
+        playbook=_playbook_body(rulebook),
         yaml_text=row.path.read_text(encoding="utf-8"),
         events=rollout.roll_out_events(version),
         simulate_url=_sandbox_link(f"{sources.VERSION_PREFIX}{version}"),

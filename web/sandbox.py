@@ -66,6 +66,15 @@ def _form_page(values: dict[str, str], problems: list[Problem] | None = None,
     return page, status
 
 
+def _unavailable_notice(exc: ServiceUnavailable) -> str:
+    if exc.service == "Temporal":
+        return (
+            "Nothing was started: Temporal is not reachable, so no worker could run the what-if. "
+            f"Start it with `parley up` (or `parley server`). Detail: {exc.detail}"
+        )
+    return f"Nothing was started. {exc.detail}"
+
+
 @bp.get("/new")
 @partner_ops_required
 def new() -> ResponseReturnValue:
@@ -96,8 +105,7 @@ def start() -> ResponseReturnValue:
     try:
         run_id = sandbox_runs.start_run(prepared, g.user.username)
     except ServiceUnavailable as exc:
-        notice = f"Nothing was started. {exc.detail}"
-        return _form_page(values, notice=notice, status=503)
+        return _form_page(values, notice=_unavailable_notice(exc), status=503)
     return redirect(url_for("sandbox.run", run_id=run_id), code=303)
 
 

@@ -18,7 +18,7 @@ from parley.settings import get_settings
 from simulation.runner import write_outputs
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
-from store.models import SimulationRun, SimulationStatus
+from store.models import SimulationRun, SimulationStatus, as_utc
 from web import sandbox_temporal
 from web.sandbox_form import Prepared
 from web.sandbox_temporal import Observation
@@ -33,8 +33,15 @@ def outputs_root() -> Path:
     return get_settings().data_dir / "simulations"
 
 
-def run_folder(run_id: int) -> Path:
-    return outputs_root() / f"run-{run_id}"
+def run_key(run: SimulationRun) -> str:
+    """The run's name in Temporal and in the data dir: its id plus its creation time, so a
+    database that is reset (ids start again at 1) never meets the workflows or reports of the
+    runs it forgot."""
+    return f"{run.id}-{as_utc(run.created_at):%Y%m%dT%H%M%S%f}"
+
+
+def run_folder(run: SimulationRun) -> Path:
+    return outputs_root() / f"run-{run_key(run)}"
 
 
 def report_file(run: SimulationRun) -> Path | None:
@@ -65,6 +72,7 @@ def start_run(prepared: Prepared, username: str) -> int:
         )
         assert run.id is not None
         run_id = run.id
+    key = run_key(get_run(run_id))  # as stored, so every later page derives the same key
     spec = SimulationInput(
         baseline=prepared.what_if.baseline_text,
         proposed=prepared.what_if.proposed_text,
@@ -74,7 +82,7 @@ def start_run(prepared: Prepared, username: str) -> int:
         sources=[info.baseline_source, info.proposed_source, info.scenario_source],
     )
     try:
-        sandbox_temporal.start(run_id, spec)
+        sandbox_temporal.start(key, spec)
     except ServiceUnavailable:
         with session_scope() as db:
             db.delete(runs_crud.get_simulation_run(session=db, run_id=run_id))
@@ -84,11 +92,11 @@ def start_run(prepared: Prepared, username: str) -> int:
     return run_id
 
 
-def _write_outputs(run_id: int, results: dict[str, object]) -> str:
+def _write_outputs(run: SimulationRun, results: dict[str, object]) -> str:
     """Write the outputs atomically; the path of report.html relative to the data dir."""
-    final = run_folder(run_id)
+    final = run_folder(run)
     if not (final / "report.html").is_file():
-        scratch = outputs_root() / f".run-{run_id}-{uuid.uuid4().hex[:8]}"
+        scratch = outputs_root() / f".{final.name}-{uuid.uuid4().hex[:8]}"
         write_outputs(results, scratch)
         try:
             scratch.rename(final)
@@ -97,11 +105,13 @@ def _write_outputs(run_id: int, results: dict[str, object]) -> str:
     return str((final / "report.html").relative_to(get_settings().data_dir))
 
 
-def _close(run_id: int, seen: Observation) -> None:
+def _close(run: SimulationRun, seen: Observation) -> None:
+    assert run.id is not None
+    run_id = run.id
     with session_scope() as db:
         try:
             if seen.state == "completed" and seen.results is not None:
-                report = _write_outputs(run_id, seen.results)
+                report = _write_outputs(run, seen.results)
                 runs_crud.update_simulation_run(
                     session=db, run_id=run_id, status=SimulationStatus.COMPLETED,
                     results=seen.results, report_path=report,
@@ -123,7 +133,7 @@ def sync(run: SimulationRun) -> Observation | None:
         return None
     assert run.id is not None
     try:
-        seen = sandbox_temporal.observe(run.id)
+        seen = sandbox_temporal.observe(run_key(run))
     except NotFound:
         seen = Observation("failed", error="Temporal has no record of this run's workflow")
     if seen.state == "running":
@@ -135,7 +145,7 @@ def sync(run: SimulationRun) -> Observation | None:
                     session=db, run_id=run.id, progress=min(progress.done / progress.total, 1.0)
                 )
         return seen
-    _close(run.id, seen)
+    _close(run, seen)
     return seen
 
 

@@ -1,9 +1,10 @@
 """The sandbox's conversation with Temporal: start a what-if, watch it, collect its results.
 
-A run's workflow id is derived from its ``simulation_runs`` row (``simulation-run-<id>``), so the
-row is all the web needs to find it again. Before starting, the task queue is asked whether a
-worker has polled it lately: with no worker the run would wait silently, so the user is told
-instead. Every call is bounded; an unreachable Temporal becomes ``ServiceUnavailable``.
+A run's workflow id is derived from its ``simulation_runs`` row (``simulation-run-<key>``, see
+``web.sandbox_runs.run_key``), so the row is all the web needs to find it again. Before starting,
+the task queue is asked whether a worker has polled it lately: with no worker the run would wait
+silently, so the user is told instead. Every call is bounded; an unreachable Temporal becomes
+``ServiceUnavailable``.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from workflows.simulation import SimulationInput, SimulationProgress, Simulation
 # An idle worker re-polls about once a minute, so a poller older than this has gone away.
 POLLER_FRESH = timedelta(minutes=2)
 CALL_TIMEOUT = 10.0
+QUERY_TIMEOUT = 4.0
 
 T = TypeVar("T")
 
 _clients: dict[str, Client] = {}
 
 
-def workflow_id(run_id: int) -> str:
-    return f"simulation-run-{run_id}"
+def workflow_id(key: str) -> str:
+    return f"simulation-run-{key}"
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,14 @@ async def _worker_problem(client: Client) -> str | None:
     return None
 
 
-async def _start(run_id: int, spec: SimulationInput) -> None:
+async def _start(key: str, spec: SimulationInput) -> None:
     client = await _client()
     try:
         problem = await _worker_problem(client)
         if problem:
             raise ServiceUnavailable("the simulation worker", problem)
         await client.start_workflow(
-            SimulationWorkflow.run, spec, id=workflow_id(run_id), task_queue=get_settings().task_queue
+            SimulationWorkflow.run, spec, id=workflow_id(key), task_queue=get_settings().task_queue
         )
     except RPCError as exc:
         raise _unavailable(exc) from exc
@@ -110,9 +112,9 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         raise ServiceUnavailable("Temporal", exc.detail) from exc
 
 
-def start(run_id: int, spec: SimulationInput) -> None:
-    """Start the workflow for run ``run_id``; ``ServiceUnavailable`` if nothing could run it."""
-    _run(_start(run_id, spec))
+def start(key: str, spec: SimulationInput) -> None:
+    """Start the workflow of the run ``key``; ``ServiceUnavailable`` if nothing could run it."""
+    _run(_start(key, spec))
 
 
 def worker_problem() -> str | None:
@@ -134,15 +136,25 @@ def _failure_text(exc: WorkflowFailureError) -> str:
     return str(cause) or type(cause).__name__
 
 
-async def _observe(run_id: int) -> Observation:
+async def _observe(key: str) -> Observation:
     client = await _client()
-    handle = client.get_workflow_handle(workflow_id(run_id))
+    handle = client.get_workflow_handle(workflow_id(key))
     try:
         description = await handle.describe()
         status = description.status
         if status == WorkflowExecutionStatus.RUNNING:
-            progress: SimulationProgress = await handle.query(SimulationWorkflow.progress)
-            return Observation("running", progress, worker_missing=await _worker_problem(client))
+            missing = await _worker_problem(client)
+            if missing:
+                return Observation("running", worker_missing=missing)
+            try:
+                # A query is answered by a worker: a worker that just died must not stall the page.
+                progress = await asyncio.wait_for(handle.query(SimulationWorkflow.progress), QUERY_TIMEOUT)
+            except TimeoutError:
+                return Observation("running", worker_missing=(
+                    f"No worker answered within {QUERY_TIMEOUT:.0f}s; it may have stopped. "
+                    "Start one with `parley worker` (or `parley up`)."
+                ))  # fmt: skip
+            return Observation("running", progress)
         if status == WorkflowExecutionStatus.COMPLETED:
             return Observation("completed", results=await handle.result())
         if status in (WorkflowExecutionStatus.CANCELED, WorkflowExecutionStatus.TERMINATED):
@@ -154,10 +166,10 @@ async def _observe(run_id: int) -> Observation:
         return Observation("failed", error=f"the workflow ended as {status.name.lower() if status else '?'}")
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound("simulation workflow", workflow_id(run_id)) from exc
+            raise NotFound("simulation workflow", workflow_id(key)) from exc
         raise _unavailable(exc) from exc
 
 
-def observe(run_id: int) -> Observation:
-    """Ask Temporal how run ``run_id`` stands (progress while running, results once completed)."""
-    return _run(_observe(run_id))
+def observe(key: str) -> Observation:
+    """Ask Temporal how run ``key`` stands (progress while running, results once completed)."""
+    return _run(_observe(key))

@@ -36,7 +36,7 @@ def test_every_approver_reads_versions_playbook_and_yaml(
     assert re.search(r"2026\.1</a>.*?governs now", listing, re.DOTALL)
     assert re.search(r"2099\.1</a>.*?scheduled", listing, re.DOTALL)
     page = client.get("/rulebooks/versions/2026.1").get_data(as_text=True)
-    assert "partner playbook" in page and "Reason codes you may see" in page
+    assert "Partner playbook" in page and "Reason codes you may see" in page
     assert "# Parley&#39;s shipped Rules of Engagement" in page  # the YAML as written, comments kept
     assert "Simulate this" not in page  # the sandbox link is for partner ops
     standalone = client.get("/rulebooks/versions/2026.1/playbook.html")
@@ -91,10 +91,11 @@ def test_scheduling_writes_file_version_and_audit(
     sign_in(client, "ops")
     text = rulebook_yaml("2098.1", FUTURE, protection_period="75d")
     page = client.post(
-        "/rulebooks/validate", data={"rulebook_yaml": text, "csrf_token": csrf_token(client, "/rulebooks/validate")}
+        "/rulebooks/validate",
+        data={"rulebook_yaml": text, "csrf_token": csrf_token(client, "/rulebooks/validate")},
     ).get_data(as_text=True)
     assert "Schedule 2098.1" in page and "Simulate this against the current rulebook first" in page
-    assert "<code>registration.protection_period</code>: <span class=\"diff-old\">90 days" in page
+    assert '<code>registration.protection_period</code>: <span class="diff-old">90 days' in page
 
     assert _schedule(client, text).startswith("303")
     written = ops_dirs.rulebooks / "2098.1.yaml"
@@ -104,7 +105,9 @@ def test_scheduling_writes_file_version_and_audit(
         row = versions_crud.get_rulebook_version(session=db, version="2098.1")
         events = records_crud.list_audit_events(session=db, process_id="rulebook-2098.1").items
     assert row is not None and row.document["registration"]["protection_period"] == "75d"
-    assert [(e.actor, e.action, e.rulebook_version) for e in events] == [("ops", "rulebook.scheduled", "2098.1")]
+    assert [(e.actor, e.action, e.rulebook_version) for e in events] == [
+        ("ops", "rulebook.scheduled", "2098.1")
+    ]
     assert events[0].detail["comment"] == "Shorter protection, agreed at the QBR"
     assert events[0].detail["replaces"] == "2026.1"
     assert any("protection_period" in change for change in events[0].detail["changes"])
@@ -120,9 +123,15 @@ def test_scheduling_refuses_duplicates_past_dates_and_no_comment(
     sign_in(client, "ops")
     before = sorted(p.name for p in ops_dirs.rulebooks.iterdir())
     duplicate = _schedule(client, rulebook_yaml("2099.1", FUTURE))
-    assert duplicate.startswith("422") and "<code>version</code> &#39;2099.1&#39; is already in the library" in duplicate
+    assert (
+        duplicate.startswith("422")
+        and "<code>version</code> &#39;2099.1&#39; is already in the library" in duplicate
+    )
     past = _schedule(client, rulebook_yaml("2020.9", "2020-01-01T00:00:00Z"))
-    assert past.startswith("422") and "<code>effective_from</code> 2020-01-01 00:00 UTC is not in the future" in past
+    assert (
+        past.startswith("422")
+        and "<code>effective_from</code> 2020-01-01 00:00 UTC is not in the future" in past
+    )
     silent = _schedule(client, rulebook_yaml("2098.2", FUTURE), comment="   ")
     assert silent.startswith("422") and "<code>comment</code> required" in silent
     broken = _schedule(client, "version: x\nprogram: 3\n")
@@ -137,7 +146,9 @@ def test_scheduling_refuses_duplicates_past_dates_and_no_comment(
 
 
 @pytest.mark.parametrize("username", ["cam", "director", "finance", "pat_partner"])
-def test_only_partner_ops_schedule(client: FlaskClient, world: World, ops_dirs: OpsDirs, username: str) -> None:
+def test_only_partner_ops_schedule(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs, username: str
+) -> None:
     sign_in(client, username)
     token = csrf_token(client, "/registrations/")
     response = client.post(

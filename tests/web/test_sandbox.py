@@ -134,7 +134,7 @@ def test_temporal_down_gives_a_clear_message(
     response = client.post("/sandbox/runs", data=_form(client))
     page = response.get_data(as_text=True)
     assert response.status_code == 503
-    assert "Nothing was started." in page and "PARLEY_TEMPORAL_ADDRESS" in page
+    assert "Nothing was started: Temporal is not reachable" in page and "PARLEY_TEMPORAL_ADDRESS" in page
     assert _runs() == 0
 
 

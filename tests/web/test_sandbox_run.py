@@ -19,6 +19,7 @@ from store.engine import session_scope
 from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
 from tests.web.conftest import World, csrf_token, sign_in
 from tests.web.ops_fixtures import OpsDirs, ops_dirs, tiny_scenario_yaml
+from web.sandbox_runs import run_key
 
 __all__ = ["ops_dirs"]  # the fixture, imported for pytest
 
@@ -91,9 +92,10 @@ def test_run_from_the_web_finishes_with_report(
     assert results["run"]["proposed"]["version"] == "2026.2-shorter-protection"
 
     run_id = int(run_url.rsplit("/", 1)[1])
-    assert (ops_dirs.data / "simulations" / f"run-{run_id}" / "report.html").is_file()
     with session_scope() as db:
         run = runs_crud.get_simulation_run(session=db, run_id=run_id)
+    assert run.report_path == f"simulations/run-{run_key(run)}/report.html"
+    assert (ops_dirs.data / run.report_path).is_file()
     assert run.status == "completed" and run.progress == 1.0 and run.created_by == "ops"
     assert run.results is not None and run.results["run"]["seed"] == 5
 
@@ -101,3 +103,28 @@ def test_run_from_the_web_finishes_with_report(
     assert f'href="/sandbox/runs/{run_id}">#{run_id}</a>' in listing
     row = listing[listing.index(f"#{run_id}</a>") :]
     assert "completed" in row and "2026.1" in row and "2026.2-shorter-protection" in row and "ops" in row
+
+
+def test_a_worker_that_stops_mid_run_is_reported_not_waited_for(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs, sandbox_worker: WorkerProcess
+) -> None:
+    sign_in(client, "ops")
+    response = client.post(
+        "/sandbox/runs",
+        data={
+            "baseline": "version:2026.1",
+            "proposed": "proposal:tighter-sla.yaml",
+            "scenario": "shipped:default.yaml",  # a year of 200 partners: still running when killed
+            "replications": "3",
+            "seed": "1",
+            "csrf_token": csrf_token(client, "/sandbox/new"),
+        },
+    )
+    assert response.status_code == 303
+    sandbox_worker.kill()
+    started = time.monotonic()
+    page = client.get(response.headers["Location"])
+    assert time.monotonic() - started < 15
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and _status(html) == "running"
+    assert 'data-testid="worker-missing"' in html and "parley worker" in html
