@@ -13,8 +13,6 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from activities.registration_rulebook import rulebook_library
 from parley.errors import FieldProblem, NotFound
 from parley.settings import get_settings
@@ -65,9 +63,10 @@ def library() -> RulebookLibrary:
 def _version_files(directory: str, _fingerprint: tuple[tuple[str, float], ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in sorted(Path(directory).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and "version" in data:
-            found.setdefault(str(data["version"]), path)
+        try:
+            found.setdefault(load_rulebook(path).version, path)
+        except RulebookInvalid:
+            continue  # library() reports it, with every problem
     return found
 
 

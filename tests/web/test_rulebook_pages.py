@@ -166,3 +166,17 @@ def test_schedule_without_csrf_token_is_refused(client: FlaskClient, world: Worl
     )
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
     assert not (ops_dirs.rulebooks / "2098.6.yaml").exists()
+
+
+def test_a_broken_library_is_reported_with_file_and_field(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    (ops_dirs.rulebooks / "broken.yaml").write_text(
+        rulebook_yaml("2097.1", FUTURE, protection_period="soon"), encoding="utf-8"
+    )
+    sign_in(client, "ops")
+    for path in ("/rulebooks/", "/rulebooks/versions/2026.1", "/sandbox/new"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503, path
+        assert "<code>broken.yaml:registration.protection_period</code>" in page, path
