@@ -3,6 +3,7 @@ process, shows its progress, and ends with the KPI table and a reachable self-co
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from temporalio.client import Client
 
 from parley.settings import get_settings
 from store.crud import rulebooks as runs_crud
@@ -128,3 +130,16 @@ def test_a_worker_that_stops_mid_run_is_reported_not_waited_for(
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and _status(html) == "running"
     assert 'data-testid="worker-missing"' in html and "parley worker" in html
+
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with session_scope() as db:
+        key = run_key(runs_crud.get_simulation_run(session=db, run_id=run_id))
+    asyncio.run(_terminate(get_settings().temporal_address, f"simulation-run-{key}"))
+    closed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _status(closed) == "cancelled" and "the workflow was terminated" in closed
+    assert 'http-equiv="refresh"' not in closed
+
+
+async def _terminate(address: str, workflow_id: str) -> None:
+    client = await Client.connect(address)
+    await client.get_workflow_handle(workflow_id).terminate(reason="test: operator stopped it")
