@@ -103,11 +103,19 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
                     "discount",
                     DISCOUNT_LABELS[DiscountFate(b.discount_fate[i])],
                     DISCOUNT_LABELS[DiscountFate(p.discount_fate[i])],
-                    cause if was != now else (LIFECYCLE if b.fate[i] != p.fate[i] else "discount"),
+                    cause if was != now else _discount_cause(b, p, i),
                     cited if was != now else "",
                 )
             ] += 1
     return changes
+
+
+def _discount_cause(b: Ledger, p: Ledger, i: int) -> str:
+    """Same registration decision, different discount outcome: the discount rules, unless one
+    side never reached its quote (the protection ended first), which is a lifecycle effect."""
+    never = DiscountFate.NONE
+    reached_both = b.discount_fate[i] != never and p.discount_fate[i] != never
+    return "discount" if reached_both and b.fate[i] == p.fate[i] else LIFECYCLE
 
 
 def _levels(breaches: int) -> str:
