@@ -26,6 +26,8 @@ li{margin:.2rem 0}.note{font-size:.85rem;color:#4b5563}
 """
 
 WHY_PER_KPI = 3
+HEADLINES = 5
+MATERIAL = 0.01  # "In short" lists clear changes of at least 1% of the baseline
 CHANGE_ROWS = 20
 _VERDICT_CLASS = {"better": "better", "worse": "worse"}
 _VERDICT_COLOUR = {"better": svg.GOOD, "worse": svg.BAD}
@@ -58,6 +60,12 @@ def _kpi_rows(kpis: list[dict[str, Any]]) -> str:
             f'<td class="{_VERDICT_CLASS.get(verdict, "muted")}">{escape(verdict)}</td></tr>'
         )
     return "".join(rows)
+
+
+def _material(entry: dict[str, Any]) -> bool:
+    """Worth a manager's attention: at least 1% of the baseline value (any change from zero)."""
+    base, diff = entry["baseline"], entry["difference"] or 0.0
+    return abs(diff) >= MATERIAL * abs(base) if base else diff != 0
 
 
 def _list(items: list[str], empty: str) -> str:
@@ -117,9 +125,10 @@ def render_report(results: dict[str, Any]) -> str:
         if a["kpi"] in significant
     )
     verdicts = [
-        f"{e['label']}: {e['verdict']} ({format_value(_kpi(e), e['difference'], True)})"
+        f"{e['label']}: {e['verdict']}, {format_value(_kpi(e), e['baseline'])} → "
+        f"{format_value(_kpi(e), e['proposed'])} ({format_value(_kpi(e), e['difference'], True)})"
         for e in kpis
-        if e["verdict"] in ("better", "worse")
+        if e["verdict"] in ("better", "worse") and _material(e)
     ]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -133,13 +142,15 @@ def render_report(results: dict[str, Any]) -> str:
 leads and approver handling times in every replication.</p>
 
 <h2>In short</h2>
-{_list(verdicts, 'No KPI moved clearly (every 95% interval includes zero).')}
+{_list(verdicts, 'No KPI moved clearly and materially (by 1% or more).')}
+<p class="note">Clear changes (95% interval excluding zero) of at least 1% of the baseline; the
+full table is below.</p>
 
 <h2>What the proposal changes</h2>
 {_list(results['rule_changes'], 'The two rulebooks have the same rules.')}
 
 <h2>Headlines</h2>
-{_list(results['headlines'], 'No registration was decided differently.')}
+{_list(results['headlines'][:HEADLINES], 'No registration was decided differently.')}
 
 <h2>KPIs</h2>
 <p class="note">Difference = proposed &minus; baseline, averaged over replications; the interval is a
