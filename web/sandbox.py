@@ -170,6 +170,7 @@ def run(run_id: int) -> ResponseReturnValue:
         refresh=None if finished else REFRESH_SECONDS,
         kpis=_kpi_rows(current.results or {}),
         headlines=(current.results or {}).get("headlines", []),
+        rule_changes=(current.results or {}).get("rule_changes", []),
         report_ready=sandbox_runs.report_file(current) is not None,
     )
 

@@ -84,6 +84,7 @@ def test_run_from_the_web_finishes_with_report(
     assert _status(page) == "completed", page
     assert 'http-equiv="refresh"' not in page
     assert 'data-testid="kpi-table"' in page and "Registrations expired" in page
+    assert "<code>registration.protection_period</code>: 90 days → 60 days" in page
 
     report = client.get(f"{run_url}/report.html")
     assert report.status_code == 200 and report.mimetype == "text/html"
