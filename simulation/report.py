@@ -19,7 +19,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;
 border-bottom:1px solid #e5e7eb;padding-bottom:.3rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;text-align:right;vertical-align:middle}
-th:first-child,td:first-child{text-align:left}
+th:first-child,td:first-child,.t{text-align:left}
 .meta{color:#4b5563}.better{color:#15803d;font-weight:600}.worse{color:#b91c1c;font-weight:600}
 .muted{color:#6b7280}code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}
 li{margin:.2rem 0}.note{font-size:.85rem;color:#4b5563}
@@ -102,13 +102,14 @@ def _changes_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return '<p class="muted">No registration was treated differently.</p>'
     body = "".join(
-        f"<tr><td>{escape(r['kind'])}</td><td>{escape(r['from'])}</td><td>{escape(r['to'])}</td>"
-        f"<td>{escape(r['cause_text'])}</td><td>{r['per_replication']:,.1f}</td>"
+        f"<tr><td>{escape(r['kind'])}</td><td class=t>{escape(r['from'])}</td>"
+        f"<td class=t>{escape(r['to'])}</td><td class=t>{escape(r['cause_text'])}</td>"
+        f"<td>{r['per_replication']:,.1f}</td>"
         f"<td>{r['total']:,}</td></tr>"
         for r in rows[:CHANGE_ROWS]
     )
     return (
-        "<table><tr><th>what</th><th>baseline</th><th>proposed</th><th>why</th>"
+        "<table><tr><th>what</th><th class=t>baseline</th><th class=t>proposed</th><th class=t>why</th>"
         f"<th>per run</th><th>all runs</th></tr>{body}</table>"
     )
 
