@@ -130,20 +130,20 @@ def prepare(form: ImmutableMultiDict[str, str],
         problems += [Problem("baseline", p.path, p.message) for p in exc.problems]
     proposed = _proposed(form, files, problems)
     scenario = _scenario(form, files, problems)
-    if baseline is None or proposed is None or scenario is None:
+    # Each document on its own first, so every problem in every document is listed at once.
+    if proposed is not None:
+        try:
+            parse_rulebook(proposed[0], source=proposed[1])
+        except RulebookInvalid as exc:
+            problems += [Problem("proposed", p.path, p.message) for p in exc.problems]
+    if scenario is not None:
+        try:
+            scenario_from_text(scenario[0])
+        except ScenarioInvalid as exc:
+            problems += [Problem("scenario", p.path, p.message) for p in exc.problems]
+    if problems or baseline is None or proposed is None or scenario is None:
         return problems
     proposed_text, proposed_source, proposed_label = proposed
-    # Each document on its own first, so every problem in every document is listed at once.
-    try:
-        parse_rulebook(proposed_text, source=proposed_source)
-    except RulebookInvalid as exc:
-        problems += [Problem("proposed", p.path, p.message) for p in exc.problems]
-    try:
-        scenario_from_text(scenario[0])
-    except ScenarioInvalid as exc:
-        problems += [Problem("scenario", p.path, p.message) for p in exc.problems]
-    if problems:
-        return problems
     try:
         what_if = from_texts(
             baseline.text, proposed_text, scenario[0], replications=replications, seed=seed,
@@ -152,8 +152,6 @@ def prepare(form: ImmutableMultiDict[str, str],
     except ValidationFailed as exc:
         # Only the scenario-against-rulebook check is left; its message names the rulebook.
         return [Problem("scenario", p.path, p.message) for p in exc.problems]
-    if problems:
-        return problems
     return Prepared(
         what_if=what_if,
         baseline_version=what_if.baseline.version,
