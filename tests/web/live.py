@@ -4,6 +4,7 @@ act, and the app's settings pointing at all of it."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,9 +91,13 @@ class LiveWorld:
 
 
 def seed_live_world(*, dual_role_user: bool = False) -> LiveWorld:
+    from sqlalchemy import update
+    from sqlmodel import col
+
     from store.crud import partners as partners_crud
     from store.crud import users as users_crud
     from store.engine import session_scope
+    from store.models.partners import Partner
     from tests.web.conftest import PASSWORD
 
     with session_scope() as db:
@@ -106,6 +111,13 @@ def seed_live_world(*, dual_role_user: bool = False) -> LiveWorld:
                 "certifications": ["platform-sales", "analytics-specialist"],
             },
         )
+        assert partner.id is not None
+        # Workflow ids derive from (partner id, request key) and the Temporal server outlives
+        # each test database, whose ids restart at 1: a random partner id keeps tests apart.
+        fresh_id = secrets.randbelow(2_000_000_000) + 1_000
+        db.execute(update(Partner).where(col(Partner.id) == partner.id).values(id=fresh_id))
+        db.expire_all()
+        partner = partners_crud.get_partner(session=db, partner_id=fresh_id)
         assert partner.id is not None
 
         def user(name: str, display: str, roles: list[str], **extra: Any) -> str:
