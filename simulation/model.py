@@ -21,6 +21,8 @@ from typing import Any
 import simpy
 
 from rules import (
+    ApprovalLevel,
+    DefaultAction,
     DirectEngagement,
     ExistingRegistration,
     Outcome,
@@ -169,7 +171,7 @@ class ProgramModel:
             direct_engagements=self.direct[ch.account[i]],
         )
         decision = decide_registration(self.rulebook, request, facts, now)
-        row = ledger.append_lead(ch.arrival[i], ch.partner[i], ch.value[i])
+        row = ledger.append_lead(ch.arrival[i], ch.partner[i], ch.value[i])  # row i: lead i
         ledger.codes[row] = decision.codes
         self.note_reasons(decision.reasons)
         if decision.outcome is Outcome.AUTO_REJECTED:
@@ -185,7 +187,11 @@ class ProgramModel:
         self.env.process(self._approval(row, request, decision.route, decision.default_action))
 
     def _approval(
-        self, row: int, request: RegistrationRequest, route: Any, default_action: str
+        self,
+        row: int,
+        request: RegistrationRequest,
+        route: tuple[ApprovalLevel, ...],
+        default_action: DefaultAction,
     ) -> ProcessGen:
         ch, ledger = self.channel, self.ledger
         z, u = ch.handling_z[row], ch.approve_u[row]
@@ -199,7 +205,7 @@ class ProgramModel:
                 continue
             self._settle(row, request, bool(answer), DecidedBy.PERSON)
             return
-        self._settle(row, request, default_action == "approve", DecidedBy.DEFAULT)
+        self._settle(row, request, default_action is DefaultAction.APPROVE, DecidedBy.DEFAULT)
 
     def _settle(
         self, row: int, request: RegistrationRequest, approve: bool, by: DecidedBy
