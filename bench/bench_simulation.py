@@ -13,8 +13,10 @@ Targets (issue 6): at least 15,000 leads/s per core; the what-if under 60 second
 
 from __future__ import annotations
 
+import cProfile
 import math
 import os
+import pstats
 import tempfile
 import time
 from collections.abc import Generator
@@ -74,6 +76,25 @@ def leads_per_second(replications: int = 2) -> tuple[float, float]:
     return leads / full, leads / bare
 
 
+def rules_share() -> float:
+    """Share of the full model's time spent inside the rulebook core (profiled, so indicative):
+    registration decisions with their candidate matching, and the registration index upkeep."""
+    scenario, rulebook = default_scenario(), load_rulebook(BASELINE)
+    channel = generate_channel(scenario, 7, 0)
+    profile = cProfile.Profile()
+    profile.runcall(simulate, rulebook, scenario, channel)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = inside = 0.0
+    for (path, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
+        if name == "simulate" and path.endswith("model.py"):
+            total = cumulative
+        if path.endswith(("rules/registration.py", "rules/matching.py")) and name in (
+            "decide_registration", "add", "remove"
+        ):
+            inside += cumulative
+    return inside / total if total else float("nan")
+
+
 def what_if_seconds(replications: int, workers: int) -> tuple[float, int]:
     started = time.perf_counter()
     what_if = prepare(BASELINE, PROPOSED, None, replications=replications, seed=7)
@@ -90,6 +111,7 @@ def main() -> None:
     print(f"bare SimPy (arrivals + queue):  {bare:10,.0f} leads/s per core")
     print(f"ratio full / bare:              {full / bare:10.3f}")
     print(f"target >= {LEAD_TARGET:,} leads/s per core: {'met' if full >= LEAD_TARGET else 'NOT met'}")
+    print(f"time inside the rulebook core (decisions + index upkeep, profiled): {rules_share():.0%}")
     replications = 4 if os.environ.get("PARLEY_BENCH_QUICK") == "1" else 30
     seconds, leads = what_if_seconds(replications, workers=2)
     print(
