@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 from temporalio.client import (
     Client,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -130,7 +131,7 @@ class RegistrationClient:
             pass  # finished earlier with this request key: the same process answers
         except (RPCError, TimeoutError) as exc:
             raise ServiceUnavailable("Temporal", f"could not start the registration ({exc})") from exc
-        handle = self._client.get_workflow_handle(workflow_id)
+        handle = self._client.get_workflow_handle_for(RegistrationWorkflow.run, workflow_id)
         try:
             settled: RegistrationView = await asyncio.wait_for(
                 handle.execute_update(
@@ -144,14 +145,19 @@ class RegistrationClient:
         except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError) as exc:
             raise _APPROVAL_SERVICE from exc
         except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # it has ended already: ask for its state
-                return await self.get(workflow_id)
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                # It has ended already (rejected by the rules), before or while the update came.
+                return await self._final(handle)
             raise _rpc_problem(exc, workflow_id) from exc
 
     async def get(self, workflow_id: str) -> RegistrationView:
-        """The full state (a query, answered by a worker)."""
-        handle = self._client.get_workflow_handle(workflow_id)
+        """The full state: a query while the process runs (answered by a worker); the final
+        state from the history once it has ended (no worker needed)."""
+        handle = self._client.get_workflow_handle_for(RegistrationWorkflow.run, workflow_id)
         try:
+            description = await handle.describe(rpc_timeout=self._rpc_timeout)
+            if description.status == WorkflowExecutionStatus.COMPLETED:
+                return await self._final(handle)
             return await asyncio.wait_for(
                 handle.query(RegistrationWorkflow.view_state, rpc_timeout=self._rpc_timeout),
                 timeout=self._rpc_timeout.total_seconds() + 1,
@@ -160,6 +166,10 @@ class RegistrationClient:
             raise _rpc_problem(exc, workflow_id) from exc
         except TimeoutError as exc:
             raise ServiceUnavailable("registration service", "no worker answered; try again") from exc
+
+    async def _final(self, handle: WorkflowHandle[Any, Any]) -> RegistrationView:
+        final: RegistrationView = await handle.result(rpc_timeout=self._rpc_timeout)
+        return final
 
     async def wait_until(
         self, workflow_id: str, done: Callable[[RegistrationView], bool], timeout: float, poll: float = 0.2

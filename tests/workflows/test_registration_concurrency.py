@@ -5,6 +5,7 @@ refused with ``conflict.first_to_register`` naming the holder and its submission
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,10 +57,13 @@ async def test_fifty_concurrent_submissions_yield_exactly_one_holder(long_protec
     db_stack = long_protection_stack
     url = db_stack.database_url
     client = await db_stack.client()
+    # Workflow ids derive from partner ids, which restart at 1 in each test database while the
+    # Temporal server is shared by the session: a run tag keeps the processes apart.
+    run = uuid.uuid4().hex[:8]
     submissions = [
         RegistrationSubmission(
             partner_id=partner_id,
-            request_key=f"race-{partner_id}",
+            request_key=f"race-{run}-{partner_id}",
             account_name="Globex Corporation",
             account_domain="globex.com",
             territory="us-west",
