@@ -251,3 +251,48 @@ async def test_escalation_through_every_level_to_the_default_action(
         "rule:sla.default_action",
     ]
     assert registration_row(url, silent).state == "rejected"
+
+
+async def test_resubmission_limit(sqlite_stack: Stack, world: World) -> None:
+    client = await sqlite_stack.client()
+    account = {"account_name": "Resubmit Co", "account_domain": "resubmit.example"}
+    for _ in range(3):  # the fast rulebook allows two resubmissions after the first submission
+        first = await client.start(world.submission(deal_value=1_000, **account))
+        assert first.state == "rejected" and "resubmission.limit_reached" not in first.reason_codes
+    refused = await client.start(world.submission(**account))
+    assert refused.state == "rejected" and "resubmission.limit_reached" in refused.reason_codes
+
+
+async def test_human_paths_on_each_database(db_stack: Stack) -> None:
+    """The writes that differ by dialect: reopening a task, releasing a claim, idempotent records."""
+    url = db_stack.database_url
+    world = seed_world(url)
+    client = await db_stack.client()
+    cam = world.approvers[CAM]
+    wid = await _pending(client, world)
+    task = (await client.get(wid)).open_task
+    assert task is not None
+    await client.decide(wid, DecisionInput(task.task_id, cam, DecisionOutcome.REQUEST_INFO, "Which region?"))
+    reopened = await client.provide_info(wid, ProvideInfoInput(world.partner_user, "EMEA"))
+    assert reopened.open_task is not None and reopened.open_task.task_id == task.task_id
+    moved = await client.escalate(wid, EscalateInput(task.task_id, world.ops))
+    assert moved.open_task is not None
+    approved = await client.decide(
+        wid,
+        DecisionInput(
+            moved.open_task.task_id, world.approvers["regional_channel_director"], DecisionOutcome.APPROVE
+        ),
+    )
+    assert approved.state == "approved"
+    lost = await client.close(wid, world.partner_user, "lost", "budget cut")
+    assert lost.state == "lost"
+    assert [(t.kind, t.escalation_level, t.outcome) for t in tasks_of(url, wid)] == [
+        ("registration.review", 0, "escalated"),
+        ("registration.info", 0, "answered"),
+        ("registration.review", 1, "approved"),
+    ]
+    assert [e.after_state for e in audit_of(url, wid)] == [
+        "pending_approval", "info_requested", "pending_approval", "pending_approval", "approved", "lost",
+    ]  # fmt: skip
+    again = await client.start(world.submission())  # the lost account is open again
+    assert again.state == "approved"
