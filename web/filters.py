@@ -36,7 +36,7 @@ def _span(delta: timedelta) -> str:
         return f"{days}d {hours}h"
     if hours:
         return f"{hours}h {mins}m"
-    return f"{mins}m"
+    return f"{mins}m" if mins else "<1m"
 
 
 @dataclass(frozen=True)

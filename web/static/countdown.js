@@ -4,7 +4,7 @@
   function phrase(ms) {
     var minutes = Math.floor(Math.abs(ms) / 60000);
     var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
-    var text = days ? days + "d " + hours + "h" : hours ? hours + "h " + mins + "m" : mins + "m";
+    var text = days ? days + "d " + hours + "h" : hours ? hours + "h " + mins + "m" : mins ? mins + "m" : "<1m";
     return ms < 0 ? "overdue by " + text : "due in " + text;
   }
   function tick() {
