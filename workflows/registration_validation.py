@@ -66,6 +66,9 @@ def validate_escalate(machine: RegistrationMachine, update: EscalateUpdate, now:
     escalation = update.escalation
     require_current(update.acting, escalation.actor, now)
     role = _open_review(machine, escalation.task_id)
+    task = machine.view.open_task
+    if task is not None and task.escalation_level + 1 >= len(machine.route):
+        raise Refusal(f"{role} is the last level of the route; decide the task instead")
     if "partner_ops" in update.acting.authority.roles or "admin" in update.acting.authority.roles:
         return
     decider_for(update.acting.authority, role, machine.view.submission.submitted_by, None)

@@ -296,3 +296,19 @@ async def test_human_paths_on_each_database(db_stack: Stack) -> None:
     ]  # fmt: skip
     again = await client.start(world.submission())  # the lost account is open again
     assert again.state == "approved"
+
+
+async def test_manual_escalation_stops_at_the_last_level(sqlite_stack: Stack, world: World) -> None:
+    client = await sqlite_stack.client()
+    wid = await _pending(client, world)
+    view = await client.get(wid)
+    assert view.open_task is not None
+    with pytest.raises(DecisionRefused, match="role"):
+        await client.escalate(wid, EscalateInput(view.open_task.task_id, world.partner_user))
+    for expected in ("regional_channel_director", "vp_channel"):
+        assert view.open_task is not None
+        view = await client.escalate(wid, EscalateInput(view.open_task.task_id, world.ops))
+        assert view.open_task is not None and view.open_task.role == expected
+    assert view.open_task is not None
+    with pytest.raises(DecisionRefused, match="last level"):
+        await client.escalate(wid, EscalateInput(view.open_task.task_id, world.ops))
