@@ -303,8 +303,8 @@ async def test_manual_escalation_stops_at_the_last_level(sqlite_stack: Stack, wo
     wid = await _pending(client, world)
     view = await client.get(wid)
     assert view.open_task is not None
-    with pytest.raises(DecisionRefused, match="role"):
-        await client.escalate(wid, EscalateInput(view.open_task.task_id, world.partner_user))
+    with pytest.raises(DecisionRefused, match="role"):  # a VP does not hold the level-0 role
+        await client.escalate(wid, EscalateInput(view.open_task.task_id, world.approvers["vp_channel"]))
     for expected in ("regional_channel_director", "vp_channel"):
         assert view.open_task is not None
         view = await client.escalate(wid, EscalateInput(view.open_task.task_id, world.ops))
