@@ -184,9 +184,9 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
     back = pick.integers(1, scenario.leads.same_account_lookback + 1, n)
     stray = pick.random(n) < scenario.leads.outside_authorisation_rate
     uncertified = pick.random(n) < scenario.leads.uncertified_product_rate
-    variant = np.where(
-        pick.random(n) < scenario.leads.name_variant_probability, pick.integers(1, 5, n), 0
-    )
+    # Upper case, lower case and "Name, Inc." are common; a bare domain as the name is rarer.
+    styles = 1 + pick.choice(4, size=n, p=np.array([0.3, 0.3, 0.3, 0.1]))
+    variant = np.where(pick.random(n) < scenario.leads.name_variant_probability, styles, 0)
     legal = pick.integers(0, len(LEGAL), n)
     cell_u, line_u, any_u = pick.random(n), pick.random(n), pick.integers(0, len(accounts), n)
     lines = list(scenario.channel.product_lines)
