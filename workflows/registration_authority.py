@@ -59,8 +59,3 @@ def require_partner_side(authority: ActorAuthority, partner_id: int) -> None:
         return
     raise Refusal(f"only users of partner {partner_id} or partner operations may do this")
 
-
-def require_any_role(authority: ActorAuthority, roles: set[str], what: str) -> None:
-    if roles & set(authority.roles) or any(roles & set(d.roles) for d in authority.delegators):
-        return
-    raise Refusal(f"{what} needs one of the roles {', '.join(sorted(roles))}")

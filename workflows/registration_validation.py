@@ -14,6 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from store.models.enums import RegistrationState as State
     from workflows.registration_authority import (
+        OPERATOR_ROLES,
         Refusal,
         decider_for,
         require_current,
@@ -69,7 +70,7 @@ def validate_escalate(machine: RegistrationMachine, update: EscalateUpdate, now:
     task = machine.view.open_task
     if task is not None and task.escalation_level + 1 >= len(machine.route):
         raise Refusal(f"{role} is the last level of the route; decide the task instead")
-    if "partner_ops" in update.acting.authority.roles or "admin" in update.acting.authority.roles:
+    if OPERATOR_ROLES & set(update.acting.authority.roles):
         return
     decider_for(update.acting.authority, role, machine.view.submission.submitted_by, None)
 
