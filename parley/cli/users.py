@@ -18,7 +18,9 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_NAMES), help="Repeatable.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_NAMES), help="Repeatable."
+)
 @click.option("--name", "display_name", help="Display name (default: the user name).")
 @click.option("--email", default=None)
 @click.option("--partner-id", type=int, default=None, help="Required for partner users.")

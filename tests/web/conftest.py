@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from store.crud import partners as partners_crud
 from store.crud import registrations as registrations_crud
@@ -185,3 +186,10 @@ def api_token(username: str) -> str:
         assert user is not None and user.id is not None
         _, plain = users_crud.create_api_token(session=db, user_id=user.id, label="test")
     return plain
+
+
+def js(response: TestResponse) -> Any:
+    """The JSON body of a test response (asserting there is one)."""
+    data = response.get_json(silent=True)
+    assert data is not None, f"not JSON: {response.status} {response.get_data(as_text=True)[:200]}"
+    return data

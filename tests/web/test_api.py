@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 
 from store.crud import records as records_crud
 from store.engine import session_scope
-from tests.web.conftest import World, api_token
+from tests.web.conftest import World, api_token, js
 from web.api.openapi import document
 
 
@@ -18,7 +18,7 @@ def bearer(token: str) -> dict[str, str]:
 def test_calls_without_or_with_a_wrong_token_are_refused(client: FlaskClient, world: World) -> None:
     response = client.get("/api/v1/tasks")
     assert response.status_code == 401
-    assert response.json["error"]["problems"][0]["field"] == "Authorization"
+    assert js(response)["error"]["problems"][0]["field"] == "Authorization"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert client.get("/api/v1/tasks", headers=bearer("prl_not-a-token")).status_code == 401
     assert client.get("/api/v1/tasks", headers={"Authorization": "Basic abc"}).status_code == 401
@@ -28,7 +28,7 @@ def test_a_revoked_token_is_refused(client: FlaskClient, world: World) -> None:
     from store.crud import users as users_crud
 
     token = api_token("cam")
-    assert client.get("/api/v1/me", headers=bearer(token)).json["username"] == "cam"
+    assert js(client.get("/api/v1/me", headers=bearer(token)))["username"] == "cam"
     with session_scope() as db:
         (row,) = users_crud.list_api_tokens(session=db, user_id=world.users["cam"])
         users_crud.revoke_api_token(session=db, token_id=row.id or 0)
@@ -37,10 +37,10 @@ def test_a_revoked_token_is_refused(client: FlaskClient, world: World) -> None:
 
 def test_task_list_is_my_inbox_with_queue_and_filters(client: FlaskClient, world: World) -> None:
     headers = bearer(api_token("cam"))
-    body = client.get("/api/v1/tasks?sort=value", headers=headers).json
+    body = js(client.get("/api/v1/tasks?sort=value", headers=headers))
     assert [t["title"] for t in body["items"]] == ["Review Acme Health", "Review Globex Clinics"]
     assert body["items"][0]["queue"] == "role:channel_account_manager"
-    overdue = client.get("/api/v1/tasks?overdue=true", headers=headers).json
+    overdue = js(client.get("/api/v1/tasks?overdue=true", headers=headers))
     assert [t["id"] for t in overdue["items"]] == [world.tasks["globex"]]
 
 
@@ -50,7 +50,7 @@ def test_another_role_gets_404_for_the_task_and_its_decision(client: FlaskClient
     response = client.post(
         f"/api/v1/tasks/{world.tasks['acme']}/decision", json={"outcome": "approve"}, headers=headers
     )
-    assert response.status_code == 404 and response.json["error"]["problems"][0]["field"] == "task_id"
+    assert response.status_code == 404 and js(response)["error"]["problems"][0]["field"] == "task_id"
 
 
 def test_a_partner_user_cannot_decide(client: FlaskClient, world: World) -> None:
@@ -66,19 +66,19 @@ def test_bad_bodies_are_4xx_naming_the_field(client: FlaskClient, world: World) 
     headers = bearer(api_token("cam"))
     url = f"/api/v1/tasks/{world.tasks['acme']}/decision"
     response = client.post(url, json={"outcome": "maybe"}, headers=headers)
-    assert response.status_code == 422 and response.json["error"]["problems"][0]["field"] == "outcome"
+    assert response.status_code == 422 and js(response)["error"]["problems"][0]["field"] == "outcome"
     response = client.post(url, json={"outcome": "approve", "colour": "red"}, headers=headers)
-    assert response.status_code == 422 and response.json["error"]["problems"][0]["field"] == "colour"
+    assert response.status_code == 422 and js(response)["error"]["problems"][0]["field"] == "colour"
     response = client.post(url, json={"outcome": "reject"}, headers=headers)
-    assert response.status_code == 422 and response.json["error"]["problems"][0]["field"] == "comment"
+    assert response.status_code == 422 and js(response)["error"]["problems"][0]["field"] == "comment"
     response = client.post(url, data="outcome=approve", headers=headers)
     assert response.status_code == 415
     response = client.post(url, data="[1, 2", headers={**headers, "Content-Type": "application/json"})
-    assert response.status_code == 400 and response.json["error"]["problems"][0]["field"] == "body"
+    assert response.status_code == 400 and js(response)["error"]["problems"][0]["field"] == "body"
     response = client.get("/api/v1/tasks?per_page=1000", headers=headers)
-    assert response.status_code == 400 and response.json["error"]["problems"][0]["field"] == "per_page"
+    assert response.status_code == 400 and js(response)["error"]["problems"][0]["field"] == "per_page"
     response = client.get("/api/v1/tasks?bogus=1", headers=headers)
-    assert response.status_code == 400 and response.json["error"]["problems"][0]["field"] == "bogus"
+    assert response.status_code == 400 and js(response)["error"]["problems"][0]["field"] == "bogus"
 
 
 def test_request_size_is_limited(client: FlaskClient, world: World) -> None:
@@ -88,7 +88,7 @@ def test_request_size_is_limited(client: FlaskClient, world: World) -> None:
         headers={**bearer(api_token("pat_partner")), "Content-Type": "application/json"},
     )
     assert response.status_code == 413
-    assert response.json["error"]["status"] == 413
+    assert js(response)["error"]["status"] == 413
 
 
 def test_unknown_api_paths_answer_json(client: FlaskClient, world: World) -> None:
@@ -98,7 +98,7 @@ def test_unknown_api_paths_answer_json(client: FlaskClient, world: World) -> Non
 
 def test_partner_lists_only_their_registrations(client: FlaskClient, world: World) -> None:
     headers = bearer(api_token("pat_partner"))
-    body = client.get("/api/v1/registrations", headers=headers).json
+    body = js(client.get("/api/v1/registrations", headers=headers))
     assert {r["account_name"] for r in body["items"]} == {"Acme Health", "Initech Care"}
     forbidden = client.get(f"/api/v1/registrations?partner_id={world.other_partner_id}", headers=headers)
     assert forbidden.status_code == 403
@@ -122,11 +122,11 @@ def test_audit_for_partners_needs_one_of_their_processes(client: FlaskClient, wo
         )
     partner = bearer(api_token("pat_partner"))
     assert client.get("/api/v1/audit", headers=partner).status_code == 400
-    body = client.get(f"/api/v1/audit?process_id={world.workflows['acme']}", headers=partner).json
+    body = js(client.get(f"/api/v1/audit?process_id={world.workflows['acme']}", headers=partner))
     assert [e["action"] for e in body["items"]] == ["submitted"]
     other = client.get(f"/api/v1/audit?process_id={world.workflows['globex']}", headers=partner)
     assert other.status_code == 404
-    approver = client.get("/api/v1/audit?actor=pat_partner", headers=bearer(api_token("cam"))).json
+    approver = js(client.get("/api/v1/audit?actor=pat_partner", headers=bearer(api_token("cam"))))
     assert approver["total"] == 1
 
 
@@ -142,9 +142,9 @@ def test_registering_is_for_partners_and_integrators_only(client: FlaskClient, w
         json={**body, "partner_id": world.other_partner_id},
         headers=bearer(api_token("pat_partner")),
     )
-    assert response.status_code == 403 and response.json["error"]["problems"][0]["field"] == "partner_id"
+    assert response.status_code == 403 and js(response)["error"]["problems"][0]["field"] == "partner_id"
     response = client.post("/api/v1/registrations", json=body, headers=bearer(api_token("ops")))
-    assert response.status_code == 422 and response.json["error"]["problems"][0]["field"] == "partner_id"
+    assert response.status_code == 422 and js(response)["error"]["problems"][0]["field"] == "partner_id"
 
 
 def test_openapi_document_lists_exactly_the_api_routes(app: Flask) -> None:
@@ -160,5 +160,5 @@ def test_openapi_document_lists_exactly_the_api_routes(app: Flask) -> None:
 
 
 def test_openapi_document_is_served_without_a_token(client: FlaskClient, world: World) -> None:
-    body = client.get("/api/v1/openapi.json").json
+    body = js(client.get("/api/v1/openapi.json"))
     assert body["openapi"].startswith("3.1") and "DecisionIn" in body["components"]["schemas"]

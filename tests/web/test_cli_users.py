@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from parley.cli import cli
-from tests.web.conftest import World, sign_in
+from tests.web.conftest import World, js, sign_in
 
 
 def test_user_create_then_sign_in(client: FlaskClient, world: World) -> None:
@@ -43,7 +43,7 @@ def test_token_create_prints_a_token_the_api_accepts(client: FlaskClient, world:
     result = CliRunner().invoke(cli, ["token", "create", "cam", "--label", "crm"])
     assert result.exit_code == 0, result.output
     token = result.stdout.split(": ", 1)[1].strip()
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json["username"] == "cam"
+    assert js(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}))["username"] == "cam"
 
 
 def test_token_for_an_unknown_user_fails_cleanly(world: World) -> None:

@@ -35,7 +35,7 @@ def test_healthz_503_names_temporal_when_it_is_down(configure: pytest.MonkeyPatc
     configure.setenv("PARLEY_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
     response = create_app().test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["down"] == ["temporal"]
+    assert response.get_json()["down"] == ["temporal"]
 
 
 def test_healthz_503_names_the_database_when_it_is_down(
@@ -45,4 +45,4 @@ def test_healthz_503_names_the_database_when_it_is_down(
     configure.setenv("PARLEY_DATABASE_URL", f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
     response = create_app().test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["down"] == ["database"]
+    assert response.get_json()["down"] == ["database"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +15,7 @@ from store.crud import registrations as registrations_crud
 from store.crud import tasks as tasks_crud
 from store.engine import session_scope
 from store.models.tasks import Task
-from tests.web.conftest import api_token, csrf_token, sign_in
+from tests.web.conftest import api_token, csrf_token, js, sign_in
 from tests.web.live import Live, LiveWorld, registration_body, seed_live_world
 from web import create_app
 
@@ -35,15 +36,17 @@ def bearer(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token(username)}"}
 
 
-def submit(client: FlaskClient, key: str, username: str = "pat", **extra: object) -> dict[str, object]:
+def submit(
+    client: FlaskClient, key: str, username: str = "pat", name: str = "Initech Holdings"
+) -> dict[str, Any]:
     # Workflow ids derive from (partner id, request key) and the Temporal server outlives each
     # test database, so keys are unique per run.
     key = f"{key}-{uuid.uuid4().hex[:8]}"
     response = client.post(
-        "/api/v1/registrations", json=registration_body(key, **extra), headers=bearer(username)
+        "/api/v1/registrations", json=registration_body(key, name=name), headers=bearer(username)
     )
-    assert response.status_code == 201, response.json
-    return dict(response.json)
+    assert response.status_code == 201, js(response)
+    return dict(js(response))
 
 
 def open_task(workflow_id: str) -> Task:
@@ -107,18 +110,18 @@ def test_decision_through_the_api_and_the_registration_view(client: FlaskClient)
     workflow_id = str(created["workflow_id"])
     task = open_task(workflow_id)
     headers = bearer("cam")
-    listed = client.get("/api/v1/tasks", headers=headers).json
+    listed = js(client.get("/api/v1/tasks", headers=headers))
     assert [t["id"] for t in listed["items"]] == [task.id]
     response = client.post(
         f"/api/v1/tasks/{task.id}/decision",
         json={"outcome": "reject", "comment": "Direct owns it"},
         headers=headers,
     )
-    assert response.status_code == 200, response.json
-    assert response.json["process_state"] == "rejected" and response.json["task"]["outcome"] == "rejected"
+    assert response.status_code == 200, js(response)
+    assert js(response)["process_state"] == "rejected" and js(response)["task"]["outcome"] == "rejected"
     again = client.post(f"/api/v1/tasks/{task.id}/decision", json={"outcome": "approve"}, headers=headers)
-    assert again.status_code == 409 and "no longer open" in again.json["error"]["message"]
-    view = client.get(f"/api/v1/registrations/{workflow_id}", headers=bearer("pat")).json
+    assert again.status_code == 409 and "no longer open" in js(again)["error"]["message"]
+    view = js(client.get(f"/api/v1/registrations/{workflow_id}", headers=bearer("pat")))
     assert view["state"] == "rejected" and view["history"][-1]["actor"] == "cam"
 
 

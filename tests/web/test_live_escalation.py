@@ -15,7 +15,7 @@ from store.crud import tasks as tasks_crud
 from store.engine import engine_for, session_scope
 from store.models.tasks import Task
 from tests.fixtures_temporal import TemporalServer
-from tests.web.conftest import api_token, csrf_token, sign_in
+from tests.web.conftest import api_token, csrf_token, js, sign_in
 from tests.web.live import Live, registration_body, seed_live_world, start_live
 from web import create_app
 
@@ -56,8 +56,8 @@ def test_escalated_task_reaches_the_next_level(short_sla: Live) -> None:
     created = client.post(
         "/api/v1/registrations", json=body, headers={"Authorization": f"Bearer {api_token('pat')}"}
     )
-    assert created.status_code == 201, created.json
-    workflow_id = created.json["workflow_id"]
+    assert created.status_code == 201, js(created)
+    workflow_id = js(created)["workflow_id"]
     first = wait_for_task(workflow_id, "channel_account_manager", timeout=5)
 
     second = wait_for_task(workflow_id, "regional_channel_director")
@@ -76,7 +76,7 @@ def test_escalated_task_reaches_the_next_level(short_sla: Live) -> None:
     director = create_app({"TESTING": True}).test_client()
     sign_in(director, "director")
     inbox = director.get("/inbox/").get_data(as_text=True)
-    assert "Initech Holdings" in inbox and "escalated to level 1" in inbox
+    assert "Initech Holdings" in inbox and "escalated to level 2" in inbox
     token = csrf_token(director, "/inbox/")
     page = director.post(
         f"/inbox/tasks/{second.id}/decide",
