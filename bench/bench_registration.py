@@ -7,7 +7,9 @@ so approved registrations stay open as they would in production). Measures:
 * registrations/s: submissions started at once until every one is decided (the decision's
   time as recorded by the workflow), and p50/p95 submission → decision latency;
 * workflows/s of ``RoundTripWorkflow`` (one activity doing ``SELECT 1``) on the same server,
-  as the baseline; and the ratio between the two.
+  as the baseline; and the ratio between the two;
+* p50/p95 of single submissions one at a time (start until the ``settled`` update answers), the
+  latency without queueing.
 
 Bounded: a fixed number of processes and a deadline for each phase (well under two minutes).
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import random
 import shutil
 import statistics
+import string
 import subprocess
 import tempfile
 import time
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 REGISTRATIONS = 200
 BASELINE = 200
 CONCURRENCY = 50
+SEQUENTIAL = 20
 DEADLINE = 45.0  # seconds per phase
 
 
@@ -76,6 +81,7 @@ def _seed_partner(url: str) -> int:
 
 
 def _decided_at(url: str) -> dict[str, datetime]:
+    """When each approved registration was decided (an auto-approving rulebook approves all)."""
     from sqlmodel import Session, col, select
 
     from store.engine import engine_for
@@ -84,7 +90,7 @@ def _decided_at(url: str) -> dict[str, datetime]:
     with Session(engine_for(url)) as session:
         rows = session.exec(
             select(Registration.workflow_id, Registration.decided_at).where(
-                col(Registration.decided_at).is_not(None)
+                col(Registration.decided_at).is_not(None), Registration.state == "approved"
             )
         ).all()
     return {wid: at for wid, at in rows if at is not None}
@@ -110,26 +116,32 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.worker import build_worker
     from workflows.diagnostics import RoundTripWorkflow
     from workflows.registration import RegistrationWorkflow
-    from workflows.registration_types import registration_workflow_id
+    from workflows.registration_types import SettledRequest, registration_workflow_id
 
     client = await connect(settings, timeout=30)
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
         async with build_worker(client, settings, executor):
             run_id = uuid.uuid4().hex[:6]
+            rng = random.Random(7)
             submitted: dict[str, datetime] = {}
 
-            def submit(n: int) -> Job:
-                sub = RegistrationSubmission(
+            def submission(key: str) -> RegistrationSubmission:
+                # Distinct made-up company names, so no two look alike to the duplicate matcher.
+                word = "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
+                return RegistrationSubmission(
                     partner_id=partner_id,
-                    request_key=f"bench-{run_id}-{n}",
-                    account_name=f"Bench Account {run_id} {n}",
-                    account_domain=f"bench-{run_id}-{n}.example",
+                    request_key=key,
+                    account_name=f"{word[:6].title()} {word[6:].title()}",
+                    account_domain=f"{word}.example",
                     territory="us-west",
                     vertical="retail",
                     product_line="core-platform",
                     deal_value=50_000,
                     submitted_by="bench-user",
                 )
+
+            def submit(n: int) -> Job:
+                sub = submission(f"bench-{run_id}-{n}")
                 wid = registration_workflow_id(partner_id, sub.request_key)
 
                 async def job() -> None:
@@ -165,12 +177,31 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
             await _bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
             base_rate = BASELINE / (time.perf_counter() - started)
 
+            # One at a time: the latency a single partner sees on an idle system.
+            alone: list[float] = []
+            for n in range(SEQUENTIAL):
+                sub = submission(f"alone-{run_id}-{n}")
+                began = time.perf_counter()
+                handle = await client.start_workflow(
+                    RegistrationWorkflow.run,
+                    sub,
+                    id=registration_workflow_id(partner_id, sub.request_key),
+                    task_queue=settings.task_queue,
+                )
+                await handle.execute_update(RegistrationWorkflow.settled, SettledRequest())
+                alone.append(time.perf_counter() - began)
+
     quantiles = statistics.quantiles(latencies, n=20)
     setup = f"auto-approved, SQLite, {CONCURRENCY} in flight"
     print(f"registrations decided:            {len(decided)}/{REGISTRATIONS} ({setup})")
     print(f"registrations per second:         {reg_rate:.1f}")
     p50, p95 = statistics.median(latencies) * 1000, quantiles[18] * 1000
-    print(f"submission -> decision p50 / p95: {p50:.0f} ms / {p95:.0f} ms")
+    print(f"submission -> decision p50 / p95: {p50:.0f} ms / {p95:.0f} ms (queueing included)")
+    single = statistics.quantiles(alone, n=20)
+    print(
+        f"one at a time, p50 / p95:         {statistics.median(alone) * 1000:.0f} ms / "
+        f"{single[18] * 1000:.0f} ms ({SEQUENTIAL} sequential submissions, start -> settled)"
+    )
     print(f"baseline one-activity workflows/s: {base_rate:.1f}")
     print(f"ratio registration / baseline:    {reg_rate / base_rate:.2f}")
 
