@@ -96,3 +96,15 @@ def test_bad_registration_is_one_line_naming_the_field(cli_stack: Stack, cli_wor
     )  # fmt: skip
     assert done.returncode == 1
     assert "request_key" in done.stderr and "deal_value" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sync_client_for_the_web_app(cli_stack: Stack, cli_world: World) -> None:
+    from parley.clients import SyncRegistrationClient
+
+    client = SyncRegistrationClient(cli_stack.settings)
+    view = client.start(cli_world.submission(deal_value=300_000))
+    assert view.state == "pending_approval"
+    assert client.get(view.workflow_id).open_task == view.open_task
+    withdrawn = client.withdraw(view.workflow_id, cli_world.partner_user, "duplicate entry")
+    assert withdrawn.state == "withdrawn"
+    assert client.get(view.workflow_id).state == "withdrawn"  # from the history once it has ended
