@@ -90,6 +90,7 @@ def _out(view: Any) -> RegistrationOut:
         extensions_used=view.extensions_used,
         reasons=[r.__dict__ for r in view.reasons],
         open_task=view.open_task.__dict__ if view.open_task else None,
+        extensions=[e.__dict__ for e in view.extensions],
         history=[t.__dict__ for t in view.history],
     )
 

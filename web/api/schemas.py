@@ -186,6 +186,14 @@ class TransitionOut(Out):
     comment: str = ""
 
 
+class ExtensionOut(Out):
+    requested_at: datetime
+    actor: str
+    granted: bool
+    reason_codes: list[str] = []
+    new_expires_at: datetime | None = None
+
+
 class RegistrationOut(Out):
     """A registration as its workflow reports it (the authority, fresher than any listing)."""
 
@@ -206,6 +214,7 @@ class RegistrationOut(Out):
     extensions_used: int
     reasons: list[ReasonOut]
     open_task: OpenTaskOut | None
+    extensions: list[ExtensionOut]
     history: list[TransitionOut]
 
 
