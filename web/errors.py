@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from parley.errors import ServiceUnavailable
 from web.api.errors import api_error_response
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: "Bad request",
@@ -43,6 +49,18 @@ def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     return render_template("errors/error.html", title="Form refused", message=message), 400
 
 
+def handle_unavailable(error: Exception) -> ResponseReturnValue:
+    """A database or Temporal that does not answer: a 503 that says so, never a stack trace."""
+    what = "The database" if isinstance(error, SQLAlchemyError) else "The approval service"
+    message = f"{what} is not available right now. Nothing was changed; try again in a moment."
+    log.warning("503 for %s %s: %s", request.method, request.path, error)
+    if _wants_json():
+        return api_error_response(503, message)
+    return render_template("errors/error.html", title=TITLES[503], message=message), 503
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_unavailable)
+    app.register_error_handler(ServiceUnavailable, handle_unavailable)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
-from tests.web.conftest import PASSWORD, csrf_token, sign_in
+from parley.settings import get_settings
+from tests.fixtures_temporal import free_port
+from tests.web.conftest import PASSWORD, csrf_token, js, sign_in
+from web import create_app
 
 
 def test_inbox_requires_sign_in(client: FlaskClient) -> None:
@@ -63,3 +67,17 @@ def test_partner_user_lands_on_registrations_and_has_no_inbox(client: FlaskClien
     response = sign_in(client, "pat_partner")
     assert response.headers["Location"] == "/registrations/"
     assert client.get("/inbox/").status_code == 403
+
+
+def test_a_database_that_is_down_gives_a_clear_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARLEY_DATABASE_URL", f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
+    get_settings.cache_clear()
+    try:
+        client = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+        page = client.post("/login", data={"username": "cam", "password": PASSWORD})
+        assert page.status_code == 503
+        assert "The database is not available right now" in page.get_data(as_text=True)
+        api = client.get("/api/v1/tasks", headers={"Authorization": "Bearer prl_x"})
+        assert api.status_code == 503 and js(api)["error"]["status"] == 503
+    finally:
+        get_settings.cache_clear()
