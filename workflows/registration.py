@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.schema import Rulebook
     from store.models.enums import RegistrationState as State
     from workflows.registration_machine import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, Change, Command, refusals
-    from workflows.registration_phases import RegistrationPhases
+    from workflows.registration_protection import RegistrationProtection
     from workflows.registration_types import (
         CloseUpdate,
         DecideUpdate,
@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class RegistrationWorkflow(RegistrationPhases):
+class RegistrationWorkflow(RegistrationProtection):
     """A partner's registration of one account and product line, from submission to its end."""
 
     @workflow.init

@@ -58,4 +58,3 @@ def require_partner_side(authority: ActorAuthority, partner_id: int) -> None:
     if authority.partner_id == partner_id or OPERATOR_ROLES & set(authority.roles):
         return
     raise Refusal(f"only users of partner {partner_id} or partner operations may do this")
-

@@ -4,7 +4,7 @@
 the loop has applied (or refused) it, so the run loop stays the only writer of state and the
 update returns the state it produced. *Transitions* write one state change through one activity
 and keep the view, the history and the search attributes in step. The review and protection
-phases (``registration_phases``) are built from these two.
+phases (``registration_review``, ``registration_protection``) are built from these two.
 """
 
 from __future__ import annotations

@@ -34,9 +34,13 @@ def sqlite_stack(
 
 
 @pytest.fixture
-def db_stack(temporal_server: TemporalServer, database_url: str, task_queue: str, tmp_path: Path) -> Iterator[Stack]:
+def db_stack(
+    temporal_server: TemporalServer, database_url: str, task_queue: str, tmp_path: Path
+) -> Iterator[Stack]:
     """A worker of this test's own on the test's database (SQLite, and PostgreSQL when set up)."""
-    stack = start_stack(temporal_server, database_url, task_queue, fast_rulebook_dir(tmp_path / "rulebooks"), tmp_path)
+    stack = start_stack(
+        temporal_server, database_url, task_queue, fast_rulebook_dir(tmp_path / "rulebooks"), tmp_path
+    )
     yield stack
     stack.worker.stop()
 

@@ -1,12 +1,9 @@
-"""The two waiting phases of a registration: human review with SLAs, then protection.
+"""Human review of a registration with SLAs, and the outcomes every phase ends in.
 
 Review walks the rulebook's route one level at a time. Each level has an SLA; when it passes
 (or someone escalates by hand) the task closes as escalated and the next level's opens, in one
 transition; after the last level the rulebook's default action applies. Request-more-info closes
 the review, opens a question for the partner and pauses the SLA until the answer comes.
-
-Protection runs from approval to expiry, with a reminder before it lapses, extensions as the
-rulebook allows, and close-won, close-lost or withdrawal.
 """
 
 from __future__ import annotations
@@ -18,30 +15,21 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.projection import TaskClosing
     from rules.enums import DefaultAction
-    from rules.protection import decide_extension, protection_window
+    from rules.protection import protection_window
     from rules.registration import RegistrationDecision
     from store.models.enums import RegistrationState as State
     from store.models.enums import TaskOutcome
     from workflows.registration_authority import Refusal, decider_for
     from workflows.registration_machine import Change, Command, RegistrationMachine
     from workflows.registration_projection import escalation_notice, info_task, review_task
-    from workflows.registration_types import (
-        INFO_TASK,
-        REVIEW_TASK,
-        CloseOutcome,
-        DecisionOutcome,
-        ExtensionView,
-        TaskView,
-    )
+    from workflows.registration_types import INFO_TASK, REVIEW_TASK, DecisionOutcome, TaskView
 
 # Codes for what the process itself does (the rulebook's decision codes live in rules.reasons).
 SLA_ESCALATED = "sla.escalated"
 SLA_DEFAULT_ACTION = "sla.default_action"
-PROTECTION_REMINDER = "protection.reminder"
-PROTECTION_EXPIRED = "protection.expired"
 
 
-class RegistrationPhases(RegistrationMachine):
+class RegistrationReview(RegistrationMachine):
     # --- review -------------------------------------------------------------------------------
 
     async def review(self, decision: RegistrationDecision) -> None:
@@ -267,93 +255,6 @@ class RegistrationPhases(RegistrationMachine):
             change=Change(comment=request.comment, release_claim=True, close_tasks=closing),
         )
         self.set_open_task(None)
-        self.finish(command)
-
-    # --- protection ---------------------------------------------------------------------------
-
-    async def protect(self) -> None:
-        while True:
-            assert self.view.expires_at is not None and self.view.remind_at is not None
-            remind = not self.view.reminded and self.view.remind_at < self.view.expires_at
-            command = await self.next_command(until=self.view.remind_at if remind else self.view.expires_at)
-            if command is None:
-                if remind and workflow.now() < self.view.expires_at:
-                    await self._remind()
-                    continue
-                await self.transition(
-                    action="registration.expired",
-                    after=State.EXPIRED,
-                    actor=f"rule:{PROTECTION_EXPIRED}",
-                    change=Change(
-                        reason_codes=[PROTECTION_EXPIRED],
-                        release_claim=True,
-                        notifications=self.partner_note("Your registration's protection has lapsed"),
-                    ),
-                )
-                return
-            if command.kind == "extend":
-                await self._extend(command)
-            elif command.kind == "close":
-                await self._close(command)
-                return
-            elif command.kind == "withdraw":
-                await self.withdrawn(command, [])
-                return
-            else:
-                self.finish(command, f"not possible while the registration is {self.view.state}")
-
-    async def _remind(self) -> None:
-        assert self.view.expires_at is not None
-        self.view.reminded = True
-        await self.transition(
-            action="protection.reminder",
-            after=State.APPROVED,
-            actor=f"rule:{PROTECTION_REMINDER}",
-            change=Change(
-                reason_codes=[PROTECTION_REMINDER],
-                notifications=self.partner_note(
-                    "Your registration's protection lapses soon",
-                    f"Protected until {self.view.expires_at.isoformat()}; ask for an extension "
-                    "if the deal needs more time.",
-                    kind="reminder",
-                ),
-            ),
-        )
-
-    async def _extend(self, command: Command) -> None:
-        assert self.rulebook is not None and self.view.expires_at is not None
-        request = command.request.extension
-        now = workflow.now()
-        decision = decide_extension(self.rulebook, self.view.extensions_used, self.view.expires_at, now)
-        codes = [r.code for r in decision.reasons]
-        self.view.extensions.append(
-            ExtensionView(
-                now, request.actor, decision.granted, list(decision.reasons), decision.new_expires_at
-            )
-        )
-        if decision.granted:
-            assert decision.new_remind_at is not None
-            self.view.extensions_used = decision.extensions_used
-            self.view.remind_at = decision.new_remind_at
-            self.view.reminded = False
-        await self.transition(
-            action="extension.granted" if decision.granted else "extension.refused",
-            after=State.APPROVED,
-            actor=request.actor,
-            change=Change(reason_codes=codes, comment=request.comment),
-            expires_at=decision.new_expires_at,
-        )
-        self.finish(command)
-
-    async def _close(self, command: Command) -> None:
-        request = command.request.closing
-        won = request.outcome is CloseOutcome.WON
-        await self.transition(
-            action=f"registration.{'won' if won else 'lost'}",
-            after=State.WON if won else State.LOST,
-            actor=request.actor,
-            change=Change(comment=request.comment, release_claim=not won),
-        )
         self.finish(command)
 
 
