@@ -77,6 +77,23 @@ class Ledger:
     available: dict[str, float] = field(default_factory=dict)  # staff x working seconds
     texts: dict[str, str] = field(default_factory=dict)  # first text seen per reason code
 
+    def allocate(self, arrival: list[float], partner: list[int], value: list[float]) -> None:
+        """Open a row per registration at once, with neutral values (row ``i`` is lead ``i``);
+        cheaper than appending one by one in the simulation's hot loop."""
+        n = len(arrival)
+        self.arrival, self.partner, self.value = list(arrival), list(partner), list(value)
+        self.first = [First.NEEDS_APPROVAL] * n
+        self.codes = [()] * n
+        self.final = [Final.PENDING] * n
+        self.decided_by = [DecidedBy.NOBODY] * n
+        self.decided_at = [float("nan")] * n
+        self.breaches = [0] * n
+        self.fate = [Fate.NOT_PROTECTED] * n
+        self.extensions = [0] * n
+        self.net = [0.0] * n
+        self.discount = [float("nan")] * n
+        self.discount_fate = [DiscountFate.NONE] * n
+
     def append_lead(self, arrival: float, partner: int, value: float) -> int:
         """Open the row of a new registration with neutral values; returns its index."""
         self.arrival.append(arrival)

@@ -111,6 +111,7 @@ class ProgramModel:
             window=(scenario.warm_up, scenario.horizon),
             cost_ratio=scenario.deals.cost_ratio,
         )
+        self.ledger.allocate(channel.arrival, channel.partner, channel.value)
         self.approvers = Approvers(self.env, scenario, self.ledger)
         self.index = RegistrationIndex()
         self.partner_facts = [
@@ -171,7 +172,7 @@ class ProgramModel:
             direct_engagements=self.direct[ch.account[i]],
         )
         decision = decide_registration(self.rulebook, request, facts, now)
-        row = ledger.append_lead(ch.arrival[i], ch.partner[i], ch.value[i])  # row i: lead i
+        row = i  # the ledger has one row per lead, allocated up front
         ledger.codes[row] = decision.codes
         self.note_reasons(decision.reasons)
         if decision.outcome is Outcome.AUTO_REJECTED:
