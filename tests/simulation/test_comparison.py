@@ -104,3 +104,23 @@ def test_shorter_protection_expires_more_and_says_why(
     why = next(a for a in results["attribution"] if a["kpi"] == "expired")
     assert any("→ expired" not in s and "to expired" in s and "protection" in s
                for s in why["because"])  # fmt: skip
+
+
+def test_rule_changes_reach_the_model_through_the_shared_decisions(
+    tiny_scenario: dict[str, Any], default_rulebook_text: str, variant: Callable[..., str]
+) -> None:
+    """Loosen auto-approval and the discount ladder: the sandbox follows what rules decide."""
+    looser = variant(
+        "looser",
+        (("registration", "auto_approve", "min_tier"), "registered"),
+        (("discount", "matrix"), [
+            {"max_discount": 0.30, "steps": []},
+            {"max_discount": 0.50, "steps": [{"roles": ["regional_channel_director"], "sla": "24h"}]},
+        ]),
+    )  # fmt: skip
+    results = run(default_rulebook_text, looser, tiny_scenario)
+    assert kpi(results, "auto_decision_rate")["verdict"] == "better"
+    assert kpi(results, "utilisation.channel_account_manager")["difference"] < 0
+    assert any(r["kind"] == "discount" and r["to"] == "automatic" and r["cause"] == "discount"
+               for r in results["decision_changes"])  # fmt: skip
+    assert "registration.auto_approve.min_tier: silver → registered" in results["rule_changes"]
