@@ -11,7 +11,7 @@ from typing import Any
 
 from temporalio import activity
 
-from simulation.replication import ReplicationInput, ReplicationResult, run_replication
+from simulation.replication import Change, ReplicationInput, ReplicationResult, run_replication
 from simulation.runner import from_texts, summarise
 
 
@@ -22,7 +22,9 @@ class SummaryInput:
     scenario: str
     seed: int
     sources: list[str]  # baseline, proposed, scenario: where each document came from
-    replications: list[ReplicationResult]
+    replications: list[ReplicationResult]  # without their details (see merge_details)
+    changes: list[Change]  # every replication's changed decisions, summed
+    texts: dict[str, str]  # one example text per reason code
 
 
 @activity.defn
@@ -38,4 +40,4 @@ def summarise_simulation(summary: SummaryInput) -> dict[str, Any]:
     what_if = from_texts(summary.baseline, summary.proposed, summary.scenario,
                          replications=len(summary.replications), seed=summary.seed,
                          sources=(base, prop, scen))  # fmt: skip
-    return summarise(what_if, summary.replications)
+    return summarise(what_if, summary.replications, (summary.changes, summary.texts))

@@ -98,3 +98,31 @@ def run_replication(job: ReplicationInput) -> ReplicationResult:
         latency_baseline=_latency_histogram(base_ledger),
         latency_proposed=_latency_histogram(prop_ledger),
     )
+
+
+Change = tuple[str, str, str, str, str, int]
+
+
+def merge_details(reps: list[ReplicationResult]) -> tuple[list[Change], dict[str, str]]:
+    """Every replication's changed decisions summed into one list, and one text per reason code.
+
+    The summary only needs these totals, so a scaled-out run merges them before the summary
+    activity, which then receives the replications without their details (a small payload).
+    """
+    totals: dict[tuple[str, str, str, str, str], int] = {}
+    texts: dict[str, str] = {}
+    for rep in sorted(reps, key=lambda r: r.replication):
+        for kind, before, after, cause, cited, count in rep.changes:
+            key = (kind, before, after, cause, cited)
+            totals[key] = totals.get(key, 0) + int(count)
+        for code, text in rep.texts.items():
+            texts.setdefault(code, text)
+    return [(*key, count) for key, count in totals.items()], texts
+
+
+def without_details(rep: ReplicationResult) -> ReplicationResult:
+    return ReplicationResult(
+        rep.replication, rep.leads, rep.baseline, rep.proposed, [], {},
+        rep.latency_baseline, rep.latency_proposed,
+    )  # fmt: skip
+

@@ -16,7 +16,13 @@ from typing import Any
 from rules import Rulebook
 from simulation.attribution import describe_cause, relevant, sentence
 from simulation.kpis import Kpi, definitions, format_value
-from simulation.replication import LATENCY_EDGES, ReplicationResult, route_levels
+from simulation.replication import (
+    LATENCY_EDGES,
+    Change,
+    ReplicationResult,
+    merge_details,
+    route_levels,
+)
 from simulation.rulediff import rule_changes
 from simulation.scenario import Scenario
 from simulation.stats import paired
@@ -69,34 +75,30 @@ def _verdict(kpi: Kpi, difference: float | None, significant: bool) -> str:
     return "better" if good else "worse"
 
 
-def _changes(reps: list[ReplicationResult]) -> Counter[tuple[str, str, str, str, str]]:
-    total: Counter[tuple[str, str, str, str, str]] = Counter()
-    for rep in reps:
-        for kind, before, after, cause, cited, count in rep.changes:
-            total[(kind, before, after, cause, cited)] += count
-    return total
-
-
 def build_results(
     info: RunInfo,
     baseline: Rulebook,
     proposed: Rulebook,
     scenario: Scenario,
     reps: list[ReplicationResult],
+    details: tuple[list[Change], dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Everything a reader (or the report) needs, from replications ordered by index."""
+    """Everything a reader (or the report) needs, from replications ordered by index.
+
+    ``details`` are the replications' changed decisions and reason texts already merged
+    (:func:`~simulation.replication.merge_details`); by default they are merged from ``reps``.
+    """
     reps = sorted(reps, key=lambda r: r.replication)
     n = max(len(reps), 1)
     changed_rules = rule_changes(baseline, proposed)
-    texts: dict[str, str] = {}
-    for rep in reps:
-        for code, text in rep.texts.items():
-            texts.setdefault(code, text)
+    changes, texts = details if details is not None else merge_details(reps)
+    totals: Counter[tuple[str, str, str, str, str]] = Counter()
+    for kind, before, after, cause, cited, count in changes:
+        totals[(kind, before, after, cause, cited)] += int(count)
     kpis = [
         _kpi_entry(k, reps)
         for k in definitions(route_levels(baseline, proposed), sorted(scenario.approvers))
     ]
-    totals = _changes(reps)
     change_rows: list[dict[str, Any]] = [
         {
             "kind": kind,

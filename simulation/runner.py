@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rules import Rulebook, load_rulebook, parse_rulebook
-from simulation.replication import ReplicationInput, ReplicationResult, run_replication
+from simulation.replication import Change, ReplicationInput, ReplicationResult, run_replication
 from simulation.report import write_report
 from simulation.results import RunInfo, build_results, write_results
 from simulation.scenario import (
@@ -129,8 +129,14 @@ def run_local(what_if: WhatIf, workers: int, progress: Progress | None = None) -
     return sorted(results, key=lambda r: r.replication)
 
 
-def summarise(what_if: WhatIf, reps: list[ReplicationResult]) -> dict[str, Any]:
-    return build_results(what_if.info, what_if.baseline, what_if.proposed, what_if.scenario, reps)
+def summarise(
+    what_if: WhatIf,
+    reps: list[ReplicationResult],
+    details: tuple[list[Change], dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    return build_results(
+        what_if.info, what_if.baseline, what_if.proposed, what_if.scenario, reps, details
+    )
 
 
 def write_outputs(results: dict[str, Any], out: Path) -> tuple[Path, Path]:

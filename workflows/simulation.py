@@ -16,7 +16,12 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.simulation import SummaryInput, simulate_replication, summarise_simulation
-    from simulation.replication import ReplicationInput, ReplicationResult
+    from simulation.replication import (
+        ReplicationInput,
+        ReplicationResult,
+        merge_details,
+        without_details,
+    )
 
 REPLICATION_TIMEOUT = timedelta(minutes=30)
 RETRY = RetryPolicy(maximum_attempts=3, non_retryable_error_types=["RulebookInvalid", "ScenarioInvalid"])
@@ -60,12 +65,16 @@ class SimulationWorkflow:
             self._done += 1
             return result
 
-        results = await asyncio.gather(*(one(r) for r in range(spec.replications)))
+        results = list(await asyncio.gather(*(one(r) for r in range(spec.replications))))
         self._stage = "summarising"
+        # The summary needs only the totals of the changed decisions: merge them here so its
+        # input stays small however many replications ran.
+        changes, texts = merge_details(results)
         summary = await workflow.execute_activity(
             summarise_simulation,
             SummaryInput(
-                spec.baseline, spec.proposed, spec.scenario, spec.seed, spec.sources, list(results)
+                spec.baseline, spec.proposed, spec.scenario, spec.seed, spec.sources,
+                [without_details(r) for r in results], changes, texts,
             ),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=RETRY,
