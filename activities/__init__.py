@@ -10,7 +10,13 @@ from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
 from activities.registration_rulebook import load_rulebook
-from activities.simulation import simulate_replication, summarise_simulation
+from activities.simulation import (
+    record_simulation_ended,
+    record_simulation_progress,
+    simulate_replication,
+    store_simulation_outcome,
+    summarise_simulation,
+)
 
 
 def all_activities() -> list[Callable[..., Any]]:
@@ -23,4 +29,7 @@ def all_activities() -> list[Callable[..., Any]]:
         record_registration_transition,
         simulate_replication,
         summarise_simulation,
+        record_simulation_progress,
+        store_simulation_outcome,
+        record_simulation_ended,
     ]

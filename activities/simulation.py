@@ -1,18 +1,32 @@
-"""Simulation activities: one paired replication, and the summary of them all.
+"""Simulation activities: one paired replication, the summary of them all, and the run's record.
 
 Replications are CPU-bound and independent, so every worker polling the task queue takes its
-share; the summary (paired statistics, attribution) is computed once at the end.
+share, heartbeating while SimPy runs so a replication on a worker that died is retried elsewhere
+within seconds; the summary (paired statistics, attribution) is computed once at the end. A run
+started for a ``simulation_runs`` row then stores its own outcome: the files under the data dir
+and the closed row, or the row marked failed/cancelled with the reason.
 """
 
 from __future__ import annotations
 
+import contextvars
+import shutil
+import threading
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from temporalio import activity
 
+from parley.settings import get_settings
 from simulation.replication import Change, ReplicationInput, ReplicationResult, run_replication
-from simulation.runner import from_texts, summarise
+from simulation.runner import from_texts, summarise, write_outputs
+from store.crud import rulebooks as runs_crud
+from store.engine import session_scope
+from store.models import SimulationStatus
+
+HEARTBEAT_EVERY = 5.0  # seconds; the workflow's heartbeat timeout is several times this
 
 
 @dataclass
@@ -27,10 +41,50 @@ class SummaryInput:
     texts: dict[str, str]  # one example text per reason code
 
 
+@dataclass
+class RunProgressInput:
+    run_id: int
+    done: int
+    total: int
+
+
+@dataclass
+class RunOutcomeInput:
+    run_id: int
+    folder: str  # the run's output folder, relative to the data dir
+    results: dict[str, Any]  # the results.json document
+
+
+@dataclass
+class RunEndedInput:
+    run_id: int
+    status: str  # "failed" or "cancelled"
+    reason: str
+
+
+def _heartbeat_until(stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_EVERY):
+        activity.heartbeat()
+
+
 @activity.defn
 def simulate_replication(job: ReplicationInput) -> ReplicationResult:
-    """Run replication ``job.replication`` of the channel under both rulebooks."""
-    return run_replication(job)
+    """Run replication ``job.replication`` of the channel under both rulebooks.
+
+    SimPy holds the thread for the whole run, so a companion thread (in this activity's context)
+    heartbeats meanwhile: Temporal then notices a dead worker after the heartbeat timeout instead
+    of the start-to-close timeout, and a cancelled workflow's replication is interrupted.
+    """
+    stop = threading.Event()
+    beating = threading.Thread(
+        target=contextvars.copy_context().run, args=(_heartbeat_until, stop), daemon=True
+    )
+    beating.start()
+    try:
+        return run_replication(job)
+    finally:
+        stop.set()
+        beating.join()
 
 
 @activity.defn
@@ -41,3 +95,59 @@ def summarise_simulation(summary: SummaryInput) -> dict[str, Any]:
                          replications=len(summary.replications), seed=summary.seed,
                          sources=(base, prop, scen))  # fmt: skip
     return summarise(what_if, summary.replications, (summary.changes, summary.texts))
+
+
+@activity.defn
+def record_simulation_progress(progress: RunProgressInput) -> None:
+    """Write the share of replications done to the run's row (forward steps only)."""
+    if progress.total <= 0:
+        return
+    with session_scope() as db:
+        runs_crud.advance_simulation_progress(
+            session=db, run_id=progress.run_id, progress=min(progress.done / progress.total, 1.0)
+        )
+
+
+def write_run_outputs(folder: str, results: dict[str, Any]) -> str:
+    """Write ``results.json`` and ``report.html`` into ``<data_dir>/<folder>`` unless already
+    there; the path of report.html relative to the data dir.
+
+    The files are written into a scratch folder renamed into place, so a reader never sees half a
+    report and a second writer (a retried activity) leaves the first one's identical files alone.
+    """
+    data_dir = get_settings().data_dir
+    final = data_dir / folder
+    if not (final / "report.html").is_file():
+        final.parent.mkdir(parents=True, exist_ok=True)
+        scratch = final.parent / f".{final.name}-{uuid.uuid4().hex[:8]}"
+        write_outputs(results, scratch)
+        try:
+            scratch.rename(final)
+        except OSError:  # written meanwhile by another attempt: the same document
+            shutil.rmtree(scratch, ignore_errors=True)
+    return str(Path(folder) / "report.html")
+
+
+def store_run_outcome(outcome: RunOutcomeInput) -> bool:
+    """Write the run's files and close its row as completed; False if the row was closed already."""
+    report = write_run_outputs(outcome.folder, outcome.results)
+    with session_scope() as db:
+        return runs_crud.close_simulation_run(
+            session=db, run_id=outcome.run_id, status=SimulationStatus.COMPLETED,
+            results=outcome.results, report_path=report,
+        )  # fmt: skip
+
+
+@activity.defn
+def store_simulation_outcome(outcome: RunOutcomeInput) -> None:
+    """The workflow's last step: results.json and report.html on disk, the row closed. Idempotent."""
+    store_run_outcome(outcome)
+
+
+@activity.defn
+def record_simulation_ended(ended: RunEndedInput) -> None:
+    """Mark the run failed or cancelled with the reason (no change if it was closed already)."""
+    with session_scope() as db:
+        runs_crud.close_simulation_run(
+            session=db, run_id=ended.run_id, status=ended.status, error=ended.reason or ended.status
+        )

@@ -1,8 +1,9 @@
 """The what-if sandbox for partner operations: choose, start, watch, read the report, list runs.
 
 Only ``partner_ops`` users reach these pages. A run is a ``SimulationWorkflow`` on Temporal (its
-replications are activities any worker takes); the pages ask Temporal for progress and collect
-the results when it finishes, so they work without JavaScript (the run page refreshes itself).
+replications are activities any worker takes) that records its progress and outcome in the run's
+row itself; the pages read the row, and the run page of an unfinished run also asks Temporal for
+live progress. They work without JavaScript (the run page refreshes itself).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from web.sandbox_form import Problem
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 REFRESH_SECONDS = 2
-SYNC_ON_LIST = 20  # unfinished runs brought up to date when the list is shown
 
 
 def _form_page(values: dict[str, str], problems: list[Problem] | None = None,
@@ -112,18 +112,11 @@ def start() -> ResponseReturnValue:
 @bp.get("/")
 @partner_ops_required
 def index() -> ResponseReturnValue:
+    """The runs as their rows say (the workflows keep status and progress there)."""
     page_number = int_arg("page", 1) or 1
-    notice = None
-    with session_scope() as db:
-        unfinished = runs_crud.list_simulation_runs(session=db, status="running", per_page=SYNC_ON_LIST)
-    try:
-        for run in unfinished.items:
-            sandbox_runs.sync(run)
-    except ServiceUnavailable as exc:
-        notice = f"Status of running what-ifs may be stale: {exc.detail}"
     with session_scope() as db:
         page = runs_crud.list_simulation_runs(session=db, page=page_number, per_page=25)
-    return render_template("sandbox/index.html", page=page, notice=notice)
+    return render_template("sandbox/index.html", page=page, notice=None)
 
 
 def _kpi_rows(results: dict[str, Any]) -> list[dict[str, str]]:

@@ -1,21 +1,21 @@
-"""Sandbox runs: a ``simulation_runs`` row per what-if, kept in step with its Temporal workflow.
+"""Sandbox runs: a ``simulation_runs`` row per what-if, written by its Temporal workflow.
 
-The workflow returns the ``results.json`` document; whichever page first sees it finished writes
-``results.json`` and ``report.html`` under ``<data_dir>/simulations/run-<id>/`` (into a scratch
-folder renamed into place, so a reader never sees half a report) and closes the row.
+The workflow is started with the row's id and output folder and records everything itself:
+progress as replications finish, then ``results.json`` and ``report.html`` under
+``<data_dir>/simulations/run-<key>/`` and the row closed, or the row marked failed or cancelled
+(see workflows/simulation.py). The pages only read the row. While a run is unfinished the run
+page still asks Temporal for live progress and whether a worker serves it; that look also closes
+the rows no workflow code could: a workflow terminated, timed out, or lost by Temporal.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import shutil
-import uuid
 from pathlib import Path
 
-from parley.errors import NotFound, ServiceUnavailable, ValidationFailed
+from activities.simulation import RunOutcomeInput, store_run_outcome
+from parley.errors import NotFound, ServiceUnavailable
 from parley.settings import get_settings
-from simulation.runner import write_outputs
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
 from store.models import SimulationRun, SimulationStatus, as_utc
@@ -40,8 +40,13 @@ def run_key(run: SimulationRun) -> str:
     return f"{run.id}-{as_utc(run.created_at):%Y%m%dT%H%M%S%f}"
 
 
+def run_folder_name(run: SimulationRun) -> str:
+    """The run's output folder relative to the data dir (the workflow writes there)."""
+    return f"simulations/run-{run_key(run)}"
+
+
 def run_folder(run: SimulationRun) -> Path:
-    return outputs_root() / f"run-{run_key(run)}"
+    return get_settings().data_dir / run_folder_name(run)
 
 
 def report_file(run: SimulationRun) -> Path | None:
@@ -72,7 +77,10 @@ def start_run(prepared: Prepared, username: str) -> int:
         )
         assert run.id is not None
         run_id = run.id
-    key = run_key(get_run(run_id))  # as stored, so every later page derives the same key
+        # Running before the workflow starts: from then on only the workflow writes the row.
+        runs_crud.update_simulation_run(session=db, run_id=run_id, status=SimulationStatus.RUNNING)
+    stored = get_run(run_id)  # as stored, so every later page derives the same key
+    key = run_key(stored)
     spec = SimulationInput(
         baseline=prepared.what_if.baseline_text,
         proposed=prepared.what_if.proposed_text,
@@ -80,6 +88,8 @@ def start_run(prepared: Prepared, username: str) -> int:
         replications=info.replications,
         seed=info.seed,
         sources=[info.baseline_source, info.proposed_source, info.scenario_source],
+        run_id=run_id,
+        output_dir=run_folder_name(stored),
     )
     try:
         sandbox_temporal.start(key, spec)
@@ -87,44 +97,25 @@ def start_run(prepared: Prepared, username: str) -> int:
         with session_scope() as db:
             db.delete(runs_crud.get_simulation_run(session=db, run_id=run_id))
         raise
-    with session_scope() as db:
-        runs_crud.update_simulation_run(session=db, run_id=run_id, status=SimulationStatus.RUNNING)
     return run_id
 
 
-def _write_outputs(run: SimulationRun, results: dict[str, object]) -> str:
-    """Write the outputs atomically; the path of report.html relative to the data dir."""
-    final = run_folder(run)
-    if not (final / "report.html").is_file():
-        scratch = outputs_root() / f".{final.name}-{uuid.uuid4().hex[:8]}"
-        write_outputs(results, scratch)
-        try:
-            scratch.rename(final)
-        except OSError:  # another request finished it first: theirs is the same document
-            shutil.rmtree(scratch, ignore_errors=True)
-    return str((final / "report.html").relative_to(get_settings().data_dir))
-
-
 def _close(run: SimulationRun, seen: Observation) -> None:
+    """Close a row its workflow left open (closing twice is a no-op)."""
     assert run.id is not None
-    run_id = run.id
+    if seen.state == "completed" and seen.results is not None:
+        # Only a workflow started without a row id (before the workflow stored its own outcome)
+        # completes with the row open: store it the way the workflow's last activity does.
+        store_run_outcome(RunOutcomeInput(run.id, run_folder_name(run), seen.results))
+        return
+    status = SimulationStatus.CANCELLED if seen.state == "cancelled" else SimulationStatus.FAILED
     with session_scope() as db:
-        try:
-            if seen.state == "completed" and seen.results is not None:
-                report = _write_outputs(run, seen.results)
-                runs_crud.update_simulation_run(
-                    session=db, run_id=run_id, status=SimulationStatus.COMPLETED,
-                    results=seen.results, report_path=report,
-                )  # fmt: skip
-            else:
-                status = SimulationStatus.CANCELLED if seen.state == "cancelled" else SimulationStatus.FAILED
-                runs_crud.update_simulation_run(session=db, run_id=run_id, status=status, error=seen.error)
-        except ValidationFailed:
-            pass  # already closed by a concurrent request
+        runs_crud.close_simulation_run(session=db, run_id=run.id, status=status, error=seen.error)
 
 
 def sync(run: SimulationRun) -> Observation | None:
-    """Bring an unfinished run's row up to date; the live observation while it is running.
+    """The live observation of an unfinished run; closes the row if its workflow ended without
+    recording it (terminated, timed out, gone). Progress itself is written by the workflow.
 
     Returns None for a run that had already finished. Raises ``ServiceUnavailable`` when Temporal
     cannot be asked (the row is left as it was).
@@ -137,13 +128,6 @@ def sync(run: SimulationRun) -> Observation | None:
     except NotFound:
         seen = Observation("failed", error="Temporal has no record of this run's workflow")
     if seen.state == "running":
-        progress = seen.progress
-        if progress is not None and progress.total:
-            # suppress: the run may have finished meanwhile
-            with session_scope() as db, contextlib.suppress(ValidationFailed):
-                runs_crud.update_simulation_run(
-                    session=db, run_id=run.id, progress=min(progress.done / progress.total, 1.0)
-                )
         return seen
     _close(run, seen)
     return seen

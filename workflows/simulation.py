@@ -1,7 +1,11 @@
 """A what-if simulation as a workflow: every replication is an activity any worker may run.
 
 Started from the web, the API or ``parley simulate --temporal``. The ``progress`` query says how
-many replications are done; the result is the ``results.json`` document.
+many replications are done; the result is the ``results.json`` document. Started for a
+``simulation_runs`` row (``run_id`` and ``output_dir`` set, as the web does), the workflow also
+stores its own outcome: progress on the row as replications finish, then ``results.json`` and
+``report.html`` under the data dir and the row closed, or on failure or cancellation the row
+marked with the reason. Nobody needs to be watching for the run to be recorded.
 """
 
 from __future__ import annotations
@@ -13,9 +17,20 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from activities.simulation import SummaryInput, simulate_replication, summarise_simulation
+    from activities.simulation import (
+        RunEndedInput,
+        RunOutcomeInput,
+        RunProgressInput,
+        SummaryInput,
+        record_simulation_ended,
+        record_simulation_progress,
+        simulate_replication,
+        store_simulation_outcome,
+        summarise_simulation,
+    )
     from simulation.replication import (
         ReplicationInput,
         ReplicationResult,
@@ -24,7 +39,12 @@ with workflow.unsafe.imports_passed_through():
     )
 
 REPLICATION_TIMEOUT = timedelta(minutes=30)
+# A replication heartbeats every few seconds: silence this long means its worker is gone, and
+# the attempt is retried on another worker instead of waiting out REPLICATION_TIMEOUT.
+REPLICATION_HEARTBEAT = timedelta(seconds=30)
 RETRY = RetryPolicy(maximum_attempts=3, non_retryable_error_types=["RulebookInvalid", "ScenarioInvalid"])
+BOOKKEEPING_TIMEOUT = timedelta(minutes=2)  # database writes and the two output files
+BOOKKEEPING_RETRY = RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(seconds=30))
 
 
 @dataclass
@@ -35,6 +55,8 @@ class SimulationInput:
     replications: int
     seed: int
     sources: list[str] = field(default_factory=lambda: ["baseline", "proposed", "scenario"])
+    run_id: int | None = None  # the simulation_runs row to keep; None for the CLI
+    output_dir: str | None = None  # where results.json and report.html go, relative to the data dir
 
 
 @dataclass
@@ -42,6 +64,14 @@ class SimulationProgress:
     done: int
     total: int
     stage: str  # "replicating", "summarising" or "finished"
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause's message: what actually went wrong, not "Activity task failed"."""
+    cause = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    return str(cause) or type(cause).__name__
 
 
 @workflow.defn
@@ -53,6 +83,29 @@ class SimulationWorkflow:
 
     @workflow.run
     async def run(self, spec: SimulationInput) -> dict[str, Any]:
+        if spec.run_id is None:
+            return await self._simulate(spec)
+        try:
+            summary = await self._simulate(spec)
+            await workflow.execute_activity(
+                store_simulation_outcome,
+                RunOutcomeInput(spec.run_id, spec.output_dir or f"simulations/run-{spec.run_id}", summary),
+                start_to_close_timeout=BOOKKEEPING_TIMEOUT,
+                retry_policy=BOOKKEEPING_RETRY,
+            )
+        except asyncio.CancelledError:
+            await self._record_end(spec.run_id, "cancelled", "the workflow was cancelled")
+            raise
+        except Exception as exc:  # an activity's failure (a bug in here would retry the task)
+            if is_cancelled_exception(exc):
+                await self._record_end(spec.run_id, "cancelled", "the workflow was cancelled")
+            else:
+                await self._record_end(spec.run_id, "failed", _reason(exc))
+            raise
+        self._stage = "finished"
+        return summary
+
+    async def _simulate(self, spec: SimulationInput) -> dict[str, Any]:
         self._total = spec.replications
 
         async def one(r: int) -> ReplicationResult:
@@ -60,9 +113,12 @@ class SimulationWorkflow:
                 simulate_replication,
                 ReplicationInput(spec.baseline, spec.proposed, spec.scenario, spec.seed, r),
                 start_to_close_timeout=REPLICATION_TIMEOUT,
+                heartbeat_timeout=REPLICATION_HEARTBEAT,
                 retry_policy=RETRY,
             )
             self._done += 1
+            if spec.run_id is not None:
+                await self._report_progress(spec.run_id)
             return result
 
         results = list(await asyncio.gather(*(one(r) for r in range(spec.replications))))
@@ -70,7 +126,7 @@ class SimulationWorkflow:
         # The summary needs only the totals of the changed decisions: merge them here so its
         # input stays small however many replications ran.
         changes, texts = merge_details(results)
-        summary = await workflow.execute_activity(
+        summary: dict[str, Any] = await workflow.execute_activity(
             summarise_simulation,
             SummaryInput(
                 spec.baseline, spec.proposed, spec.scenario, spec.seed, spec.sources,
@@ -79,8 +135,33 @@ class SimulationWorkflow:
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=RETRY,
         )
-        self._stage = "finished"
+        if spec.run_id is None:
+            self._stage = "finished"
         return summary
+
+    async def _record_end(self, run_id: int, status: str, reason: str) -> None:
+        """Mark the row failed or cancelled. Shielded, as the SDK recommends for cleanup, so a
+        cancellation arriving while it runs cannot stop the record being written."""
+        await asyncio.shield(
+            workflow.execute_activity(
+                record_simulation_ended,
+                RunEndedInput(run_id, status, reason),
+                start_to_close_timeout=BOOKKEEPING_TIMEOUT,
+                retry_policy=BOOKKEEPING_RETRY,
+            )
+        )
+
+    async def _report_progress(self, run_id: int) -> None:
+        """Write the progress to the row; a failed write only leaves the runs list behind."""
+        try:
+            await workflow.execute_activity(
+                record_simulation_progress,
+                RunProgressInput(run_id, self._done, self._total),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
+        except ActivityError:
+            workflow.logger.warning("progress of simulation run %s not recorded", run_id)
 
     @workflow.query
     def progress(self) -> SimulationProgress:

@@ -140,3 +140,35 @@ def list_simulation_runs(
         query = query.where(SimulationRun.status == require_member("status", status, SimulationStatus))
     items, total = paginate(session, query, page, per_page)
     return Page(items, total, page, per_page)
+
+
+def advance_simulation_progress(*, session: Session, run_id: int, progress: float) -> bool:
+    """Raise an unfinished run's progress to ``progress`` (never lower it); False if it had
+    finished already or was further on. Replications finish in any order and their reports may
+    arrive out of order or twice (activity retries), so only a forward step is written."""
+    run = get_simulation_run(session=session, run_id=run_id)
+    if run.status in FINISHED or progress <= run.progress:
+        return False
+    update_simulation_run(session=session, run_id=run_id, progress=min(max(progress, 0.0), 1.0))
+    return True
+
+
+def close_simulation_run(
+    *,
+    session: Session,
+    run_id: int,
+    status: str,
+    results: dict[str, Any] | None = None,
+    error: str | None = None,
+    report_path: str | None = None,
+) -> bool:
+    """Close an unfinished run with its outcome; False (and no change) if it was already closed,
+    so the workflow's final activity and the web's fallback may both try, and retries are safe."""
+    if require_member("status", status, SimulationStatus) not in FINISHED:
+        raise refuse("status", f"{status} does not close a run")
+    run = get_simulation_run(session=session, run_id=run_id)
+    if run.status in FINISHED:
+        return False
+    update_simulation_run(session=session, run_id=run_id, status=status, results=results,
+                          error=error, report_path=report_path)  # fmt: skip
+    return True
