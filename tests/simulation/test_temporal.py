@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from parley.cli import cli
 from parley.settings import Settings, get_settings
 from simulation.runner import from_texts, run_local, summarise
+from store.crud import rulebooks as runs_crud
+from store.engine import session_scope
 from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
 from tests.simulation.conftest import DEFAULT_RULEBOOK, dump
-from workflows.simulation import SimulationProgress, SimulationWorkflow
+from workflows.simulation import SimulationInput, SimulationProgress, SimulationWorkflow
 
 pytestmark = pytest.mark.temporal
 
@@ -79,3 +81,42 @@ async def _last_progress(address: str, task_queue: str) -> SimulationProgress:
         progress: SimulationProgress = await handle.query(SimulationWorkflow.progress)
         return progress
     raise AssertionError("no simulation workflow found")
+
+
+def test_a_run_that_fails_for_good_marks_its_row_with_the_reason(
+    temporal_server: TemporalServer, parley_database: str, task_queue: str, tmp_path: Path,
+    default_rulebook_text: str,
+) -> None:  # fmt: skip
+    """The compensating activity closes the row even though the workflow itself fails."""
+    with session_scope() as db:
+        run = runs_crud.create_simulation_run(session=db, data={
+            "baseline_version": "2026.1", "proposed_label": "same", "replications": 2, "seed": 1,
+            "created_by": "ops",
+        })  # fmt: skip
+        assert run.id is not None
+        run_id = run.id
+        runs_crud.update_simulation_run(session=db, run_id=run_id, status="running")
+    broken = "name: broken\nhorizon: forever\n"
+    spec = SimulationInput(default_rulebook_text, default_rulebook_text, broken, replications=2,
+                           seed=1, run_id=run_id, output_dir=f"simulations/run-{run_id}")  # fmt: skip
+    worker = WorkerProcess(worker_env(temporal_server, parley_database, task_queue,
+                                      PARLEY_DATA_DIR=str(tmp_path / "data")),
+                           task_queue, tmp_path / "w.log")  # fmt: skip
+    worker.start()
+    try:
+        with pytest.raises(WorkflowFailureError):
+            asyncio.run(_run_workflow(temporal_server.address, task_queue, spec))
+    finally:
+        worker.stop()
+    with session_scope() as db:
+        closed = runs_crud.get_simulation_run(session=db, run_id=run_id)
+    assert closed.status == "failed" and closed.finished_at is not None
+    assert closed.error is not None and "'forever' is not a duration" in closed.error
+    assert closed.report_path is None and not (tmp_path / "data" / "simulations").exists()
+
+
+async def _run_workflow(address: str, task_queue: str, spec: SimulationInput) -> dict[str, Any]:
+    client = await Client.connect(address)
+    return await client.execute_workflow(
+        SimulationWorkflow.run, spec, id=f"simulation-failing-{task_queue}", task_queue=task_queue
+    )
