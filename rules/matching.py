@@ -3,12 +3,17 @@
 ``RegistrationIndex`` keeps existing registrations under blocking keys (normalised domain, name
 tokens and their one-letter deletions, so a typo still meets its original), so finding the
 registrations that might be the same account looks at a few blocks, not every registration.
+Domain, token, deletion and compact-name blocks select a candidate on their own; the prefix and
+suffix blocks of long words (``p:``/``s:``) are shared by hundreds of unrelated names ("-tics",
+"-son"), so they only confirm: a registration met through affix blocks alone is a candidate when
+it shares at least two of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -42,48 +47,66 @@ class AccountKey:
     core: str
     domain: str
     tokens: tuple[str, ...]
+    # Blocking keys, split as the index uses them (see ``blocks``); computed once per key.
+    selectors: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    affixes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def of(cls, name: str, domain: str) -> AccountKey:
-        tokens = tuple(name_tokens(name))
-        specific = tuple(t for t in tokens if t not in _GENERIC) or tokens
-        return cls(
-            name=" ".join(tokens),
-            core=" ".join(specific),
-            domain=normalise_domain(domain),
-            tokens=specific,
-        )
+        """The key of one account; cached, as the same names come back many times."""
+        return _account_key(name, domain)
 
-    def blocks(self) -> set[str]:
+    def blocks(self) -> frozenset[str]:
         """Blocking keys: the domain, each distinctive token with its one-letter deletions (so
         one typo per word always shares a key with the correct spelling), two-letter deletions of
         6-7 letter words, the first and last four letters of long words (two edits usually leave
         one intact), and the name without spaces."""
-        keys: set[str] = set()
-        if self.domain:
-            keys.add("d:" + self.domain)
-        for token in self.tokens:
-            keys.add("t:" + token)
-            if len(token) >= 4:
-                keys.update("t:" + token[:i] + token[i + 1 :] for i in range(len(token)))
-            if 6 <= len(token) <= 7:
-                # A 4-5 letter word can be 80% alike one two letters longer ("suke" / "susike"):
-                # the longer word, less two letters, is the shorter one.
-                keys.update(
-                    "t:" + token[:i] + token[i + 1 : j] + token[j + 1 :]
-                    for i in range(len(token))
-                    for j in range(i + 1, len(token))
-                )
-            if len(token) >= 6:
-                keys.add("p:" + token[:4])
-                keys.add("s:" + token[-4:])
-        # The name without spaces, and its ends: "dunder mifflin" / "dundermifflin" / "dundermiflin".
-        compact = "".join(self.tokens)
-        keys.add("c:" + compact)
-        if len(compact) >= 6:
-            keys.add("p:" + compact[:4])
-            keys.add("s:" + compact[-4:])
-        return keys
+        return self.selectors | self.affixes
+
+
+@lru_cache(maxsize=65536)
+def _account_key(name: str, domain: str) -> AccountKey:
+    tokens = tuple(name_tokens(name))
+    specific = tuple(t for t in tokens if t not in _GENERIC) or tokens
+    selectors, affixes = _blocks(specific, normalise_domain(domain))
+    return AccountKey(
+        name=" ".join(tokens),
+        core=" ".join(specific),
+        domain=normalise_domain(domain),
+        tokens=specific,
+        selectors=selectors,
+        affixes=affixes,
+    )
+
+
+def _blocks(tokens: tuple[str, ...], domain: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(selector blocks, affix blocks) of a normalised account; see ``AccountKey.blocks``."""
+    keys: set[str] = set()
+    affixes: set[str] = set()
+    if domain:
+        keys.add("d:" + domain)
+    for token in tokens:
+        keys.add("t:" + token)
+        if len(token) >= 4:
+            keys.update("t:" + token[:i] + token[i + 1 :] for i in range(len(token)))
+        if 6 <= len(token) <= 7:
+            # A 4-5 letter word can be 80% alike one two letters longer ("suke" / "susike"):
+            # the longer word, less two letters, is the shorter one.
+            keys.update(
+                "t:" + token[:i] + token[i + 1 : j] + token[j + 1 :]
+                for i in range(len(token))
+                for j in range(i + 1, len(token))
+            )
+        if len(token) >= 6:
+            affixes.add("p:" + token[:4])
+            affixes.add("s:" + token[-4:])
+    # The name without spaces, and its ends: "dunder mifflin" / "dundermifflin" / "dundermiflin".
+    compact = "".join(tokens)
+    keys.add("c:" + compact)
+    if len(compact) >= 6:
+        affixes.add("p:" + compact[:4])
+        affixes.add("s:" + compact[-4:])
+    return frozenset(keys), frozenset(affixes)
 
 
 @dataclass(frozen=True)
@@ -166,19 +189,30 @@ class RegistrationIndex:
 
     def add(self, existing: ExistingRegistration) -> None:
         """Add or replace (same ``registration_id``) one registration."""
-        if existing.registration_id in self._entries:
+        held = self._entries.get(existing.registration_id)
+        if held is not None:
+            old = held[0]
+            if (old.account_name, old.account_domain) == (existing.account_name, existing.account_domain):
+                # A state change (pending -> approved -> closed): same key, same blocks.
+                self._entries[existing.registration_id] = (existing, held[1])
+                return
             self.remove(existing.registration_id)
         key = AccountKey.of(existing.account_name, existing.account_domain)
         self._entries[existing.registration_id] = (existing, key)
-        for block in key.blocks():
-            self._blocks.setdefault(block, set()).add(existing.registration_id)
+        blocks = self._blocks
+        for block in key.selectors | key.affixes:
+            members = blocks.get(block)
+            if members is None:
+                blocks[block] = {existing.registration_id}
+            else:
+                members.add(existing.registration_id)
 
     def remove(self, registration_id: str) -> None:
         """Drop a registration; unknown ids are ignored (removal is idempotent)."""
         entry = self._entries.pop(registration_id, None)
         if entry is None:
             return
-        for block in entry[1].blocks():
+        for block in entry[1].selectors | entry[1].affixes:
             members = self._blocks.get(block)
             if members is not None:
                 members.discard(registration_id)
@@ -190,10 +224,23 @@ class RegistrationIndex:
         return [entry[0] for entry in self.keyed_candidates(AccountKey.of(name, domain))]
 
     def keyed_candidates(self, key: AccountKey) -> list[tuple[ExistingRegistration, AccountKey]]:
+        """Registrations sharing a selector block with ``key``, or two of its affix blocks."""
+        blocks = self._blocks
         ids: set[str] = set()
-        for block in key.blocks():
-            ids |= self._blocks.get(block, set())
-        found = [self._entries[i] for i in ids]
+        for block in key.selectors:
+            members = blocks.get(block)
+            if members:
+                ids.update(members)
+        # Affix blocks confirm: a registration in two of them is a candidate. Pairwise set
+        # intersections run in C and cost the smaller block, not the union.
+        met = [members for block in key.affixes if (members := blocks.get(block))]
+        for n, first in enumerate(met):
+            for second in met[n + 1 :]:
+                ids.update(first & second)
+        if not ids:
+            return []
+        entries = self._entries
+        found = [entries[i] for i in ids]
         found.sort(key=lambda entry: entry[0].order_key)
         return found
 

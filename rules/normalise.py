@@ -3,13 +3,15 @@
 Names: accents folded, case folded, ``&`` spelt out, punctuation dropped, legal suffixes
 (Inc, Corp, LLC, GmbH, S.A. ...) and a leading "the" removed. Domains: scheme, credentials,
 port, path, ``www.`` and other subdomains dropped, keeping the registrable part
-(``shop.acme.co.uk`` -> ``acme.co.uk``).
+(``shop.acme.co.uk`` -> ``acme.co.uk``). A name written as a domain ("acme.com") is the name
+of the domain's registrable label ("acme"), so its top-level domain never counts as a word.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _LEGAL_SUFFIXES = frozenset(
     {
@@ -24,6 +26,15 @@ _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?=\s|$|,)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Second-level labels under which the registrable domain has three labels (acme.co.uk).
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ltd", "plc", "ne", "or"})
+# Generic top-level domains a company name written as a domain ends with; any two-letter label
+# (a country code) counts too. "Acme.S.A." ends in a one-letter label, so it is not a domain.
+_TOP_LEVEL = frozenset(
+    {
+        "com", "net", "org", "io", "ai", "app", "dev", "biz", "info", "tech", "cloud", "online",
+        "site", "store", "shop", "xyz", "global", "group", "company", "solutions", "systems",
+    }
+)  # fmt: skip
+_LABEL = re.compile(r"[a-z0-9-]+")
 
 
 def fold(text: str) -> str:
@@ -34,7 +45,13 @@ def fold(text: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """The meaningful words of a company name, in order, legal suffixes removed."""
-    text = fold(name).replace("&", " and ")
+    return list(_name_tokens(name))
+
+
+@lru_cache(maxsize=65536)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    # Cached: the sandbox and the live engine see the same few thousand names again and again.
+    text = _domain_label(fold(name)).replace("&", " and ")
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
     tokens = [t for t in _NON_WORD.split(text) if t]
     # "Müller GmbH & Co. KG": strip suffixes and the "and" left between them.
@@ -42,7 +59,22 @@ def name_tokens(name: str) -> list[str]:
         tokens.pop()
     if len(tokens) > 1 and tokens[0] == "the":
         tokens.pop(0)
-    return tokens
+    return tuple(tokens)
+
+
+def _domain_label(text: str) -> str:
+    """``www.acme-widgets.co.uk`` -> ``acme-widgets``: a name written as a domain (a dot, no
+    space, a top-level domain at the end) loses everything but its registrable label."""
+    if "." not in text or any(c.isspace() for c in text.strip()):
+        return text
+    labels = text.strip().strip(".").split(".")
+    last = labels[-1]
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        return text
+    if last not in _TOP_LEVEL and not (len(last) == 2 and last.isalpha()):
+        return text
+    domain = normalise_domain(text)
+    return domain.split(".", 1)[0] if domain else text
 
 
 def normalise_company_name(name: str) -> str:
