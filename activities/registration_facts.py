@@ -13,28 +13,14 @@ from datetime import datetime
 
 from temporalio import activity
 
-from rules.enums import PartnerStatus as RulesPartnerStatus
-from rules.enums import RegistrationState as RulesState
 from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
 from store.crud.partners import active_direct_engagements, find_accounts, get_partner
 from store.crud.registration_process import conflict_candidates
 from store.crud.registrations import count_prior_submissions, get_registration
 from store.engine import session_scope
-from store.models import Registration, RegistrationState
+from store.models import RegistrationState
+from store.rules_view import direct_engagement, existing_registration, partner_facts
 
-# How the store's registration states read to the rulebook's conflict rules.
-RULES_STATE: dict[str, RulesState] = {
-    RegistrationState.SUBMITTED: RulesState.PENDING,
-    RegistrationState.PENDING_APPROVAL: RulesState.PENDING,
-    RegistrationState.INFO_REQUESTED: RulesState.PENDING,
-    RegistrationState.APPROVED: RulesState.APPROVED,
-    RegistrationState.REJECTED: RulesState.REJECTED,
-    RegistrationState.EXPIRED: RulesState.EXPIRED,
-    RegistrationState.WITHDRAWN: RulesState.WITHDRAWN,
-    RegistrationState.WON: RulesState.CLOSED_WON,
-    RegistrationState.LOST: RulesState.CLOSED_LOST,
-}
-_PARTNER_STATUS = {"exited": RulesPartnerStatus.TERMINATED}
 # States that tell the rules something: holding now, or ended in a way that reopens the account.
 _CANDIDATE_STATES = [
     RegistrationState.PENDING_APPROVAL,
@@ -64,37 +50,12 @@ class FactsSnapshot:
     prior_submissions: int = 0
 
 
-def as_existing(row: Registration, submitted_at: datetime | None = None) -> ExistingRegistration:
-    return ExistingRegistration(
-        registration_id=row.workflow_id,
-        partner_id=str(row.partner_id),
-        account_name=row.account_name,
-        account_domain=row.account_domain or "",
-        product_line=row.product_line,
-        state=RULES_STATE[row.state],
-        submitted_at=submitted_at or row.submitted_at,
-        expires_at=row.expires_at,
-        request_key=row.request_key,
-    )
-
-
 @activity.defn
 def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
     with session_scope() as session:
         own = get_registration(session=session, workflow_id=request.workflow_id)
         partner = get_partner(session=session, partner_id=own.partner_id)
-        status = _PARTNER_STATUS.get(partner.status) or RulesPartnerStatus(partner.status)
-        facts = FactsSnapshot(
-            partner=PartnerFacts(
-                partner_id=str(partner.id),
-                status=status,
-                tier=partner.tier,
-                territories=tuple(partner.territories),
-                verticals=tuple(partner.verticals),
-                certifications=tuple(partner.certifications),
-            ),
-            partner_name=partner.name,
-        )
+        facts = FactsSnapshot(partner=partner_facts(partner), partner_name=partner.name)
         same_claim = (own.account_key, own.product_line)
         for row in conflict_candidates(
             session=session,
@@ -106,25 +67,18 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
             holder = row.workflow_id == request.holder_workflow_id
             if (row.account_key, row.product_line) == same_claim and row.state in _LIVE and not holder:
                 continue  # only the claim holder holds this exact account and product line
-            facts.existing.append(as_existing(row))
+            facts.existing.append(existing_registration(row))
         if request.holder_workflow_id != own.workflow_id and all(
             e.registration_id != request.holder_workflow_id for e in facts.existing
         ):
             holder_row = get_registration(session=session, workflow_id=request.holder_workflow_id)
-            facts.existing.append(as_existing(holder_row))
+            facts.existing.append(existing_registration(holder_row))
         for account in find_accounts(session=session, name=own.account_name, domain=own.account_domain):
             assert account.id is not None
             for engagement in active_direct_engagements(
                 session=session, account_id=account.id, product_line=own.product_line, at=request.at
             ):
-                facts.direct_engagements.append(
-                    DirectEngagement(
-                        account_name=account.name,
-                        account_domain=account.web_domain or "",
-                        product_line=engagement.product_line,
-                        since=engagement.since,
-                    )
-                )
+                facts.direct_engagements.append(direct_engagement(account, engagement))
         facts.prior_submissions = count_prior_submissions(
             session=session,
             partner_id=own.partner_id,

@@ -17,12 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from activities.registration_facts import RULES_STATE
 from rules import (
-    DirectEngagement,
-    ExistingRegistration,
-    PartnerFacts,
-    PartnerStatus,
     RegistrationFacts,
     RegistrationRequest,
     RegistrationState,
@@ -39,6 +34,7 @@ from store.crud import (
 )
 from store.crud.registration_process import conflict_candidates
 from store.models import Registration
+from store.rules_view import RULES_STATE, direct_engagement, existing_registration, partner_facts
 
 _EVERY_STATE = [str(s) for s in RULES_STATE]
 _PAGE = 200
@@ -86,19 +82,8 @@ def _state_then(row: Registration, at: datetime) -> RegistrationState:
 def facts_at(session: Session, row: Registration) -> RegistrationFacts:
     at = row.submitted_at
     partner = get_partner(session=session, partner_id=row.partner_id)
-    status = PartnerStatus.TERMINATED if partner.status == "exited" else PartnerStatus(partner.status)
     existing = [
-        ExistingRegistration(
-            registration_id=other.workflow_id,
-            partner_id=str(other.partner_id),
-            account_name=other.account_name,
-            account_domain=other.account_domain or "",
-            product_line=other.product_line,
-            state=_state_then(other, at),
-            submitted_at=other.submitted_at,
-            expires_at=other.expires_at,
-            request_key=other.request_key,
-        )
+        existing_registration(other, _state_then(other, at))
         for other in conflict_candidates(
             session=session,
             normalised_name=row.normalised_name,
@@ -109,7 +94,7 @@ def facts_at(session: Session, row: Registration) -> RegistrationFacts:
         if (other.submitted_at, other.request_key) < (at, row.request_key)
     ]
     engagements = [
-        DirectEngagement(account.name, account.web_domain or "", e.product_line, e.since)
+        direct_engagement(account, e)
         for account in find_accounts(session=session, name=row.account_name, domain=row.account_domain)
         if account.id is not None
         for e in active_direct_engagements(
@@ -117,14 +102,7 @@ def facts_at(session: Session, row: Registration) -> RegistrationFacts:
         )
     ]
     return RegistrationFacts(
-        partner=PartnerFacts(
-            partner_id=str(partner.id),
-            status=status,
-            tier=partner.tier,
-            territories=tuple(partner.territories),
-            verticals=tuple(partner.verticals),
-            certifications=tuple(partner.certifications),
-        ),
+        partner=partner_facts(partner),
         existing=existing,
         direct_engagements=engagements,
         prior_submissions=count_prior_submissions(
