@@ -47,7 +47,9 @@ class AccountKey:
     core: str
     domain: str
     tokens: tuple[str, ...]
-    # Blocking keys, split as the index uses them (see ``blocks``); computed once per key.
+    # The core without spaces, and the blocking keys split as the index uses them (see
+    # ``blocks``): computed once per key.
+    compact: str = field(default="", compare=False, repr=False)
     selectors: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     affixes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -74,6 +76,7 @@ def _account_key(name: str, domain: str) -> AccountKey:
         core=" ".join(specific),
         domain=normalise_domain(domain),
         tokens=specific,
+        compact="".join(specific),
         selectors=selectors,
         affixes=affixes,
     )
@@ -148,20 +151,23 @@ def similar_entries(
     screened in one rapidfuzz batch call (the score never exceeds the core score), so only
     plausible entries pay for the exact comparison in Python.
     """
+    if not entries:
+        return []
     cutoff = threshold * 100.0 - 1e-6
-    cores = [other.core for _, other in entries]
+    keys = [other for _, other in entries]
     keep: set[int] = set()
     if key.name:
         for scorer, query, choices in (
-            (fuzz.token_sort_ratio, key.core, cores),
-            (fuzz.ratio, key.core.replace(" ", ""), [c.replace(" ", "") for c in cores]),
+            (fuzz.token_sort_ratio, key.core, [other.core for other in keys]),
+            (fuzz.ratio, key.compact, [other.compact for other in keys]),
         ):
             keep.update(
                 i
                 for _, _, i in process.extract(query, choices, scorer=scorer, score_cutoff=cutoff, limit=None)
             )
     if match_domains and key.domain:
-        keep.update(i for i, (_, other) in enumerate(entries) if other.domain == key.domain)
+        domain = key.domain
+        keep.update(i for i, other in enumerate(keys) if other.domain == domain)
     found = []
     for i in sorted(keep):
         existing, other = entries[i]
@@ -221,10 +227,14 @@ class RegistrationIndex:
 
     def candidates(self, name: str, domain: str) -> list[ExistingRegistration]:
         """Registrations sharing a block with this account, in submission order."""
-        return [entry[0] for entry in self.keyed_candidates(AccountKey.of(name, domain))]
+        found = [entry[0] for entry in self.keyed_candidates(AccountKey.of(name, domain))]
+        found.sort(key=lambda existing: existing.order_key)
+        return found
 
     def keyed_candidates(self, key: AccountKey) -> list[tuple[ExistingRegistration, AccountKey]]:
-        """Registrations sharing a selector block with ``key``, or two of its affix blocks."""
+        """Registrations sharing a selector block with ``key``, or two of its affix blocks, with
+        their keys, in no particular order (callers that need submission order sort the few
+        that matter)."""
         blocks = self._blocks
         ids: set[str] = set()
         for block in key.selectors:
@@ -240,9 +250,7 @@ class RegistrationIndex:
         if not ids:
             return []
         entries = self._entries
-        found = [entries[i] for i in ids]
-        found.sort(key=lambda entry: entry[0].order_key)
-        return found
+        return [entries[i] for i in ids]
 
     def __len__(self) -> int:
         return len(self._entries)
