@@ -148,7 +148,7 @@ def _medium_scenario() -> str:
     """Big enough that a replication takes a few seconds (one that is still running when a
     worker is killed), small enough that a retried one finishes quickly."""
     scenario = {**TINY_SCENARIO, "horizon": "250d",
-                "channel": {**TINY_SCENARIO["channel"], "partners": 350}}  # fmt: skip
+                "channel": {**TINY_SCENARIO["channel"], "partners": 400}}  # fmt: skip
     return yaml.safe_dump(scenario, sort_keys=False)
 
 
@@ -189,7 +189,8 @@ def _pid(worker: WorkerProcess) -> int:
 
 
 async def _worker_running_a_replication(address: str, workflow_id: str, timeout: float = 30) -> int:
-    """The process id of the worker running one of the workflow's replications right now."""
+    """The process id of the worker running one of the workflow's replications right now, once
+    the server has had a heartbeat from it (sent from the activity's companion thread)."""
     client = await Client.connect(address)
     handle = client.get_workflow_handle(workflow_id)
     deadline = time.monotonic() + timeout
@@ -199,10 +200,11 @@ async def _worker_running_a_replication(address: str, workflow_id: str, timeout:
         )
         for pending in described.pending_activities:
             if (pending.activity_type.name == "simulate_replication"
-                    and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED):  # fmt: skip
+                    and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                    and pending.HasField("last_heartbeat_time")):  # fmt: skip
                 return int(pending.last_worker_identity.split("@", 1)[0])
         await asyncio.sleep(0.1)
-    raise AssertionError(f"no replication of {handle.id} started within {timeout}s")
+    raise AssertionError(f"no replication of {handle.id} started and heartbeat within {timeout}s")
 
 
 def _describe_request(workflow_id: str) -> DescribeWorkflowExecutionRequest:
