@@ -17,7 +17,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.simulation import (
@@ -96,7 +96,7 @@ class SimulationWorkflow:
         except asyncio.CancelledError:
             await self._record_end(spec.run_id, "cancelled", "the workflow was cancelled")
             raise
-        except Exception as exc:  # an activity's failure (a bug in here would retry the task)
+        except FailureError as exc:  # an activity failed for good (other errors retry the task)
             if is_cancelled_exception(exc):
                 await self._record_end(spec.run_id, "cancelled", "the workflow was cancelled")
             else:
