@@ -10,12 +10,14 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
+from activities.simulation import RunOutcomeInput, store_run_outcome
 from parley.settings import get_settings
+from simulation.runner import from_texts, run_local, summarise
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
 from tests.fixtures_temporal import TemporalServer, free_port
 from tests.web.conftest import World, csrf_token, sign_in
-from tests.web.ops_fixtures import OpsDirs, ops_dirs, rulebook_yaml, tiny_scenario_yaml
+from tests.web.ops_fixtures import DEFAULT_RULEBOOK, OpsDirs, ops_dirs, rulebook_yaml, tiny_scenario_yaml
 
 __all__ = ["ops_dirs"]  # the fixture, imported for pytest
 
@@ -153,3 +155,40 @@ def test_no_worker_gives_a_clear_message(
     assert f"No Parley worker is serving task queue &#39;{task_queue}&#39;" in page
     assert "parley worker" in page
     assert _runs() == 0
+
+
+def test_storing_a_run_outcome_twice_changes_nothing_the_second_time(
+    world: World, ops_dirs: OpsDirs
+) -> None:
+    """The workflow's last activity may be retried (or the run page may store a legacy run):
+    the files and the closed row are written once; later progress or failure reports are no-ops."""
+    rulebook = DEFAULT_RULEBOOK.read_text(encoding="utf-8")
+    what_if = from_texts(rulebook, rulebook, tiny_scenario_yaml(),
+                         replications=2, seed=3)  # fmt: skip
+    results = summarise(what_if, run_local(what_if, workers=1))
+    with session_scope() as db:
+        run = runs_crud.create_simulation_run(session=db, data={
+            "baseline_version": "2026.1", "proposed_label": "same", "replications": 2, "seed": 3,
+            "created_by": "ops",
+        })  # fmt: skip
+        assert run.id is not None
+        run_id = run.id
+        runs_crud.update_simulation_run(session=db, run_id=run_id, status="running")
+        assert runs_crud.advance_simulation_progress(session=db, run_id=run_id, progress=0.5)
+        assert not runs_crud.advance_simulation_progress(session=db, run_id=run_id, progress=0.25)
+        assert runs_crud.get_simulation_run(session=db, run_id=run_id).progress == 0.5
+
+    outcome = RunOutcomeInput(run_id, f"simulations/run-{run_id}", results)
+    assert store_run_outcome(outcome) is True
+    folder = ops_dirs.data / "simulations" / f"run-{run_id}"
+    first = {name: (folder / name).stat().st_mtime_ns for name in ("results.json", "report.html")}
+    assert store_run_outcome(outcome) is False
+    assert {name: (folder / name).stat().st_mtime_ns for name in first} == first
+    assert sorted(p.name for p in folder.parent.iterdir()) == [f"run-{run_id}"]  # no scratch left
+
+    with session_scope() as db:
+        assert not runs_crud.close_simulation_run(session=db, run_id=run_id, status="failed", error="late")
+        assert not runs_crud.advance_simulation_progress(session=db, run_id=run_id, progress=0.9)
+        closed = runs_crud.get_simulation_run(session=db, run_id=run_id)
+    assert closed.status == "completed" and closed.error is None and closed.progress == 1.0
+    assert closed.report_path == f"simulations/run-{run_id}/report.html" and closed.results == results
