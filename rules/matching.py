@@ -3,10 +3,6 @@
 ``RegistrationIndex`` keeps existing registrations under blocking keys (normalised domain, name
 tokens and their one-letter deletions, so a typo still meets its original), so finding the
 registrations that might be the same account looks at a few blocks, not every registration.
-Domain, token, deletion and compact-name blocks select a candidate on their own; the prefix and
-suffix blocks of long words (``p:``/``s:``) are shared by hundreds of unrelated names ("-tics",
-"-son"), so they only confirm: a registration met through affix blocks alone is a candidate when
-it shares at least two of them.
 """
 
 from __future__ import annotations
@@ -47,11 +43,9 @@ class AccountKey:
     core: str
     domain: str
     tokens: tuple[str, ...]
-    # The core without spaces, and the blocking keys split as the index uses them (see
-    # ``blocks``): computed once per key.
+    # The core without spaces, and the blocking keys (see ``blocks``): computed once per key.
     compact: str = field(default="", compare=False, repr=False)
-    selectors: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    affixes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    block_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def of(cls, name: str, domain: str) -> AccountKey:
@@ -63,29 +57,26 @@ class AccountKey:
         one typo per word always shares a key with the correct spelling), two-letter deletions of
         6-7 letter words, the first and last four letters of long words (two edits usually leave
         one intact), and the name without spaces."""
-        return self.selectors | self.affixes
+        return self.block_keys
 
 
 @lru_cache(maxsize=65536)
 def _account_key(name: str, domain: str) -> AccountKey:
     tokens = tuple(name_tokens(name))
     specific = tuple(t for t in tokens if t not in _GENERIC) or tokens
-    selectors, affixes = _blocks(specific, normalise_domain(domain))
     return AccountKey(
         name=" ".join(tokens),
         core=" ".join(specific),
         domain=normalise_domain(domain),
         tokens=specific,
         compact="".join(specific),
-        selectors=selectors,
-        affixes=affixes,
+        block_keys=_blocks(specific, normalise_domain(domain)),
     )
 
 
-def _blocks(tokens: tuple[str, ...], domain: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(selector blocks, affix blocks) of a normalised account; see ``AccountKey.blocks``."""
+def _blocks(tokens: tuple[str, ...], domain: str) -> frozenset[str]:
+    """The blocking keys of a normalised account; see ``AccountKey.blocks``."""
     keys: set[str] = set()
-    affixes: set[str] = set()
     if domain:
         keys.add("d:" + domain)
     for token in tokens:
@@ -101,15 +92,15 @@ def _blocks(tokens: tuple[str, ...], domain: str) -> tuple[frozenset[str], froze
                 for j in range(i + 1, len(token))
             )
         if len(token) >= 6:
-            affixes.add("p:" + token[:4])
-            affixes.add("s:" + token[-4:])
+            keys.add("p:" + token[:4])
+            keys.add("s:" + token[-4:])
     # The name without spaces, and its ends: "dunder mifflin" / "dundermifflin" / "dundermiflin".
     compact = "".join(tokens)
     keys.add("c:" + compact)
     if len(compact) >= 6:
-        affixes.add("p:" + compact[:4])
-        affixes.add("s:" + compact[-4:])
-    return frozenset(keys), frozenset(affixes)
+        keys.add("p:" + compact[:4])
+        keys.add("s:" + compact[-4:])
+    return frozenset(keys)
 
 
 @dataclass(frozen=True)
@@ -154,12 +145,11 @@ def similar_entries(
     if not entries:
         return []
     cutoff = threshold * 100.0 - 1e-6
-    keys = [other for _, other in entries]
     keep: set[int] = set()
     if key.name:
         for scorer, query, choices in (
-            (fuzz.token_sort_ratio, key.core, [other.core for other in keys]),
-            (fuzz.ratio, key.compact, [other.compact for other in keys]),
+            (fuzz.token_sort_ratio, key.core, [other.core for _, other in entries]),
+            (fuzz.ratio, key.compact, [other.compact for _, other in entries]),
         ):
             keep.update(
                 i
@@ -167,7 +157,7 @@ def similar_entries(
             )
     if match_domains and key.domain:
         domain = key.domain
-        keep.update(i for i, other in enumerate(keys) if other.domain == domain)
+        keep.update(i for i, (_, other) in enumerate(entries) if other.domain == domain)
     found = []
     for i in sorted(keep):
         existing, other = entries[i]
@@ -206,7 +196,7 @@ class RegistrationIndex:
         key = AccountKey.of(existing.account_name, existing.account_domain)
         self._entries[existing.registration_id] = (existing, key)
         blocks = self._blocks
-        for block in key.selectors | key.affixes:
+        for block in key.block_keys:
             members = blocks.get(block)
             if members is None:
                 blocks[block] = {existing.registration_id}
@@ -218,7 +208,7 @@ class RegistrationIndex:
         entry = self._entries.pop(registration_id, None)
         if entry is None:
             return
-        for block in entry[1].selectors | entry[1].affixes:
+        for block in entry[1].block_keys:
             members = self._blocks.get(block)
             if members is not None:
                 members.discard(registration_id)
@@ -232,25 +222,14 @@ class RegistrationIndex:
         return found
 
     def keyed_candidates(self, key: AccountKey) -> list[tuple[ExistingRegistration, AccountKey]]:
-        """Registrations sharing a selector block with ``key``, or two of its affix blocks, with
-        their keys, in no particular order (callers that need submission order sort the few
-        that matter)."""
+        """Registrations sharing a block with ``key``, with their keys, in no particular order
+        (callers that need submission order sort the few that matter)."""
         blocks = self._blocks
-        ids: set[str] = set()
-        for block in key.selectors:
-            members = blocks.get(block)
-            if members:
-                ids.update(members)
-        # Affix blocks confirm: a registration in two of them is a candidate. Pairwise set
-        # intersections run in C and cost the smaller block, not the union.
-        met = [members for block in key.affixes if (members := blocks.get(block))]
-        for n, first in enumerate(met):
-            for second in met[n + 1 :]:
-                ids.update(first & second)
-        if not ids:
+        met = [members for block in key.block_keys if (members := blocks.get(block))]
+        if not met:
             return []
         entries = self._entries
-        return [entries[i] for i in ids]
+        return [entries[i] for i in set().union(*met)]
 
     def __len__(self) -> int:
         return len(self._entries)
