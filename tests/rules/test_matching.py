@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules import RegistrationIndex, normalise_company_name, normalise_domain
+from rules import RegistrationIndex, RegistrationState, normalise_company_name, normalise_domain
 from rules.matching import AccountKey, similar_entries, similarity
 from tests.rules.helpers import existing
 
@@ -20,6 +20,11 @@ from tests.rules.helpers import existing
         ("Johnson & Johnson", "johnson and johnson"),
         ("  Wayne   Enterprises Ltd ", "wayne enterprises"),
         ("Group", "group"),  # a suffix alone is still a name
+        ("acme.com", "acme"),  # a name written as a domain: the TLD is not a word
+        ("www.Acme.co.uk", "acme"),
+        ("acme-widgets.io", "acme widgets"),
+        ("Acme.S.A.", "acme"),  # dotted legal suffix, not a domain
+        ("J.P.Morgan", "j p morgan"),
     ],
 )
 def test_normalise_company_name(name, expected):
@@ -69,6 +74,23 @@ def test_index_finds_by_domain_token_and_typo_and_forgets_on_remove():
     index.remove("r-1")  # idempotent
     assert ids(index.candidates("Globex", "globex.com")) == []
     assert len(index) == 2 and "r-2" in index
+
+
+def test_seed_variants_of_one_account_meet_and_match():
+    index = RegistrationIndex([existing("r-1", "p", "Acme Corp.", "")])
+    for variant in ("ACME Corporation", "acme.com"):
+        assert [r.registration_id for r in index.candidates(variant, "")] == ["r-1"]
+        assert similarity(AccountKey.of("Acme Corp.", ""), AccountKey.of(variant, "")).score == 1.0
+
+
+def test_re_adding_an_id_with_the_same_account_replaces_only_the_facts():
+    index = RegistrationIndex([existing("r-1", "p", "Globex", "globex.com", state=RegistrationState.PENDING)])
+    approved = existing("r-1", "p", "Globex", "globex.com", state=RegistrationState.APPROVED)
+    index.add(approved)
+    assert index.candidates("Globex", "") == [approved]
+    assert len(index) == 1
+    index.remove("r-1")
+    assert index.candidates("Globex", "globex.com") == []
 
 
 def test_add_replaces_a_registration_with_the_same_id():
