@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -64,13 +65,14 @@ class AccountKey:
 def _account_key(name: str, domain: str) -> AccountKey:
     tokens = tuple(name_tokens(name))
     specific = tuple(t for t in tokens if t not in _GENERIC) or tokens
+    registrable = normalise_domain(domain)
     return AccountKey(
         name=" ".join(tokens),
         core=" ".join(specific),
-        domain=normalise_domain(domain),
+        domain=registrable,
         tokens=specific,
         compact="".join(specific),
-        block_keys=_blocks(specific, normalise_domain(domain)),
+        block_keys=_blocks(specific, registrable),
     )
 
 
@@ -145,11 +147,13 @@ def similar_entries(
     if not entries:
         return []
     cutoff = threshold * 100.0 - 1e-6
+    # map with attrgetter/itemgetter runs in C: the candidate lists can be hundreds long.
+    keys = list(map(_KEY, entries))
     keep: set[int] = set()
     if key.name:
         for scorer, query, choices in (
-            (fuzz.token_sort_ratio, key.core, [other.core for _, other in entries]),
-            (fuzz.ratio, key.compact, [other.compact for _, other in entries]),
+            (fuzz.token_sort_ratio, key.core, list(map(_CORE, keys))),
+            (fuzz.ratio, key.compact, list(map(_COMPACT, keys))),
         ):
             keep.update(
                 i
@@ -157,7 +161,9 @@ def similar_entries(
             )
     if match_domains and key.domain:
         domain = key.domain
-        keep.update(i for i, (_, other) in enumerate(entries) if other.domain == domain)
+        domains = list(map(_DOMAIN, keys))
+        if domain in domains:
+            keep.update(i for i, other in enumerate(domains) if other == domain)
     found = []
     for i in sorted(keep):
         existing, other = entries[i]
@@ -165,6 +171,12 @@ def similar_entries(
         if score.score >= threshold:
             found.append((existing, score))
     return found
+
+
+_KEY = itemgetter(1)
+_CORE = attrgetter("core")
+_COMPACT = attrgetter("compact")
+_DOMAIN = attrgetter("domain")
 
 
 def _name_score(a: str, b: str) -> float:
@@ -228,8 +240,7 @@ class RegistrationIndex:
         met = [members for block in key.block_keys if (members := blocks.get(block))]
         if not met:
             return []
-        entries = self._entries
-        return [entries[i] for i in set().union(*met)]
+        return list(map(self._entries.__getitem__, set().union(*met)))
 
     def __len__(self) -> int:
         return len(self._entries)

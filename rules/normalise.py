@@ -35,10 +35,13 @@ _TOP_LEVEL = frozenset(
     }
 )  # fmt: skip
 _LABEL = re.compile(r"[a-z0-9-]+")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII with accents removed (``Société`` -> ``societe``)."""
+    if text.isascii():
+        return text.lower()  # NFKD leaves ASCII as it is; casefold of ASCII is lower
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -82,17 +85,21 @@ def normalise_company_name(name: str) -> str:
     return " ".join(name_tokens(name))
 
 
+@lru_cache(maxsize=65536)
 def normalise_domain(domain_or_url: str) -> str:
     """Registrable domain of a domain or URL: ``https://www.Shop.Acme.com/x`` -> ``acme.com``.
 
     Returns ``""`` when nothing domain-like is left (so an empty domain never matches another).
+    Cached: a pure function of a string the engine sees many times.
     """
+    if not domain_or_url:
+        return ""
     text = fold(domain_or_url.strip())
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = _SCHEME.sub("", text)
     text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     text = text.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
     labels = [label for label in text.split(".") if label]
-    if len(labels) < 2 or not all(re.fullmatch(r"[a-z0-9-]+", label) for label in labels):
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         return ""
     keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
     return ".".join(labels[-keep:])
