@@ -18,7 +18,8 @@ async def connect(settings: Settings | None = None, *, timeout: float = 5.0) -> 
             timeout=timeout,
         )
     except (TimeoutError, RuntimeError, OSError) as exc:
+        detail = str(exc)
+        reason = "connection refused" if "refused" in detail.lower() else detail or "timed out"
         raise ServiceUnavailable(
-            "Temporal",
-            f"PARLEY_TEMPORAL_ADDRESS={settings.temporal_address!r} did not answer ({exc or 'timed out'})",
+            "Temporal", f"PARLEY_TEMPORAL_ADDRESS={settings.temporal_address!r} did not answer ({reason})"
         ) from exc

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from parley.cli import db, registrations, rulebook, services, simulate, users
@@ -21,4 +24,16 @@ users.register(cli)
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+        code: int | str | None = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    if "temporalio.bridge.temporal_sdk_bridge" in sys.modules:
+        # The Temporal client's Rust threads can outlive the event loop and abort the interpreter
+        # while it finalizes (temporalio/sdk-python#300: "PyGILState_Release ... must be current").
+        # Every command has finished its work and closed its files here, so skip the teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 1 if code else 0)
+    sys.exit(code)
