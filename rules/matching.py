@@ -44,8 +44,11 @@ class AccountKey:
     core: str
     domain: str
     tokens: tuple[str, ...]
-    # The core without spaces, and the blocking keys (see ``blocks``): computed once per key.
+    # The core without spaces, the core's words in sorted order (``fuzz.token_sort_ratio``
+    # sorts them on every call; ``fuzz.ratio`` on the sorted cores is the same score), and the
+    # blocking keys (see ``blocks``): computed once per key.
     compact: str = field(default="", compare=False, repr=False)
+    sorted_core: str = field(default="", compare=False, repr=False)
     block_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
@@ -72,6 +75,7 @@ def _account_key(name: str, domain: str) -> AccountKey:
         domain=registrable,
         tokens=specific,
         compact="".join(specific),
+        sorted_core=" ".join(sorted(specific)),
         block_keys=_blocks(specific, registrable),
     )
 
@@ -140,41 +144,60 @@ def similar_entries(
 ) -> list[tuple[ExistingRegistration, Similarity]]:
     """The entries at least ``threshold`` similar to ``key``, with their similarity.
 
-    Same result as calling ``similarity`` on each entry; the distinctive cores are first
-    screened in one rapidfuzz batch call (the score never exceeds the core score), so only
-    plausible entries pay for the exact comparison in Python.
+    Same result as calling ``similarity`` on each entry, for less: the distinctive cores are
+    scored in two rapidfuzz batch calls with ``score_cutoff`` (the name score never exceeds the
+    core score, so nothing below the cutoff can reach ``threshold``), and those batch scores are
+    the core score itself, so only entries whose full name differs from their core pay for one
+    more comparison in Python.
     """
     if not entries:
         return []
     cutoff = threshold * 100.0 - 1e-6
     # map with attrgetter/itemgetter runs in C: the candidate lists can be hundreds long.
     keys = list(map(_KEY, entries))
-    keep: set[int] = set()
+    # Best core score (0..100) per entry index, only for entries at or above the cutoff.
+    # ``token_sort_ratio`` is ``ratio`` on the words sorted and joined by one space; the cores
+    # are stored that way (``sorted_core``), so the batch skips re-sorting every candidate.
+    # rapidfuzz returns the exact score for every choice at or above ``score_cutoff``, and
+    # drops the rest after its own bounds (length difference, common affixes) show they
+    # cannot reach it.
+    best: dict[int, float] = {}
     if key.name:
-        for scorer, query, choices in (
-            (fuzz.token_sort_ratio, key.core, list(map(_CORE, keys))),
-            (fuzz.ratio, key.compact, list(map(_COMPACT, keys))),
+        for query, choices in (
+            (key.sorted_core, list(map(_SORTED_CORE, keys))),
+            (key.compact, list(map(_COMPACT, keys))),
         ):
-            keep.update(
-                i
-                for _, _, i in process.extract(query, choices, scorer=scorer, score_cutoff=cutoff, limit=None)
-            )
+            for _, points, i in process.extract(
+                query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                if points > best.get(i, -1.0):
+                    best[i] = points
+    keep = set(best)
     if match_domains and key.domain:
         domain = key.domain
         domains = list(map(_DOMAIN, keys))
         if domain in domains:
             keep.update(i for i, other in enumerate(domains) if other == domain)
-    found = []
+    found: list[tuple[ExistingRegistration, Similarity]] = []
+    plain = key.core == key.name
     for i in sorted(keep):
         existing, other = entries[i]
-        score = similarity(key, other, match_domains=match_domains)
+        core = best.get(i)
+        if core is None or not other.name or (match_domains and key.domain and key.domain == other.domain):
+            # Met through its domain only, or an edge case: the reference computation.
+            score = similarity(key, other, match_domains=match_domains)
+        elif plain and other.core == other.name:
+            score = Similarity(round(core / 100.0, 4), "name")
+        else:
+            full = _name_score(key.name, other.name)
+            score = Similarity(min(round(core / 100.0, 4), max(full, GENERIC_ONLY_CAP)), "name")
         if score.score >= threshold:
             found.append((existing, score))
     return found
 
 
 _KEY = itemgetter(1)
-_CORE = attrgetter("core")
+_SORTED_CORE = attrgetter("sorted_core")
 _COMPACT = attrgetter("compact")
 _DOMAIN = attrgetter("domain")
 
@@ -237,10 +260,12 @@ class RegistrationIndex:
         """Registrations sharing a block with ``key``, with their keys, in no particular order
         (callers that need submission order sort the few that matter)."""
         blocks = self._blocks
-        met = [members for block in key.block_keys if (members := blocks.get(block))]
+        # The key's blocks that hold anyone: one C-level intersection (the index never keeps an
+        # empty block) instead of a lookup per blocking key, most of which are empty.
+        met = blocks.keys() & key.block_keys
         if not met:
             return []
-        return list(map(self._entries.__getitem__, set().union(*met)))
+        return list(map(self._entries.__getitem__, set().union(*map(blocks.__getitem__, met))))
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -176,3 +176,37 @@ def test_short_names_two_letters_apart_are_candidates(stored, asked):
     index = RegistrationIndex([existing("r-1", "p", stored, "")])
     assert similarity(AccountKey.of(stored, ""), AccountKey.of(asked, "")).score >= 0.8
     assert [r.registration_id for r in index.candidates(asked, "")] == ["r-1"]
+
+
+DOMAINS = ["", "acme.com", "www.acme.com", "hooli.io", "initech.co.uk"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(company(), st.sampled_from(DOMAINS)), min_size=1, max_size=20),
+    st.tuples(company(), st.sampled_from(DOMAINS)),
+    st.sampled_from([0.5, 0.8, 0.85, 0.9, 1.0]),
+    st.booleans(),
+)
+def test_batch_scores_equal_scoring_each_entry_with_domains(names, probe, threshold, match_domains):
+    """The core scores taken from the batch calls, domain matches and the generic-word cap give
+    exactly what ``similarity`` gives entry by entry, whether or not domains count."""
+    entries = [(existing(f"r-{i}", "p", n, d), AccountKey.of(n, d)) for i, (n, d) in enumerate(names)]
+    key = AccountKey.of(*probe)
+    scored = [(reg, similarity(key, other, match_domains=match_domains)) for reg, other in entries]
+    expected = [(reg, found) for reg, found in scored if found.score >= threshold]
+    assert similar_entries(key, entries, threshold, match_domains=match_domains) == expected
+
+
+def test_word_order_and_generic_words_score_as_before():
+    """Cores are compared in sorted word order, and a full name differing only in generic words
+    is still capped (a person decides)."""
+    key = AccountKey.of("Vandelay Hooli Systems", "")
+    entries = [
+        (existing("r-1", "p", "Hooli Vandelay", ""), AccountKey.of("Hooli Vandelay", "")),
+        (existing("r-2", "p", "Hooli Vandelay Global", ""), AccountKey.of("Hooli Vandelay Global", "")),
+        (existing("r-3", "p", "Hooli Vandelay Systems", ""), AccountKey.of("Hooli Vandelay Systems", "")),
+    ]
+    found = {reg.registration_id: match.score for reg, match in similar_entries(key, entries, 0.8)}
+    assert found == {"r-1": 0.85, "r-2": 0.85, "r-3": 1.0}
+    assert all(similarity(key, other).score == found[reg.registration_id] for reg, other in entries)
