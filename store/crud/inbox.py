@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_, union
 from sqlmodel import Session, col, select
 
 from store.crud._common import Page, paginate, refuse, require_member
@@ -43,8 +43,8 @@ class InboxItem:
     on_behalf_of: str | None
 
 
-def _mine(username: str) -> ColumnElement[bool]:
-    return or_(col(Task.assignee) == username, col(Task.claimed_by) == username)
+def _mine(username: str) -> list[ColumnElement[bool]]:
+    return [col(Task.assignee) == username, col(Task.claimed_by) == username]
 
 
 def _role_queue(role: str, partner_id: int | None) -> ColumnElement[bool]:
@@ -54,16 +54,31 @@ def _role_queue(role: str, partner_id: int | None) -> ColumnElement[bool]:
     return condition
 
 
-def _queues(user: User, delegators: list[User]) -> dict[str, ColumnElement[bool]]:
-    """Every queue the user can see, by name, with the condition that selects it."""
-    queues: dict[str, ColumnElement[bool]] = {MINE: _mine(user.username)}
+def _queues(user: User, delegators: list[User]) -> dict[str, list[ColumnElement[bool]]]:
+    """Every queue the user can see, by name, with the conditions (any of) that select it.
+
+    Each condition is kept separate, not OR-ed, so that it can be answered by its own index
+    (see ``_visible_ids``).
+    """
+    queues: dict[str, list[ColumnElement[bool]]] = {MINE: _mine(user.username)}
     for role in user.roles:
-        queues[f"role:{role}"] = _role_queue(role, user.partner_id)
+        queues[f"role:{role}"] = [_role_queue(role, user.partner_id)]
     for delegator in delegators:
-        own = [_mine(delegator.username)]
+        own = _mine(delegator.username)
         own += [_role_queue(role, delegator.partner_id) for role in delegator.roles]
-        queues[f"delegated:{delegator.username}"] = or_(*own)
+        queues[f"delegated:{delegator.username}"] = own
     return queues
+
+
+def _visible_ids(conditions: list[ColumnElement[bool]]) -> Any:
+    """Ids of open tasks meeting any of ``conditions``: a UNION of one select per condition.
+
+    An OR of the conditions makes SQLite walk every open task; one select per condition lets
+    each use its own index ((state, assignee), (state, claimed_by), or the partial index of
+    unclaimed open tasks by role), so only the tasks the user may see are read.
+    """
+    selects = [select(col(Task.id)).where(col(Task.state) == TaskState.OPEN.value, c) for c in conditions]
+    return union(*selects)
 
 
 def _classify(task: Task, user: User, delegators: list[User]) -> tuple[str, str | None]:
@@ -114,10 +129,10 @@ def list_inbox(
     if filters.queue is not None:
         if filters.queue not in queues:
             raise refuse("queue", f"not one of your queues: {filters.queue!r}")
-        visible = queues[filters.queue]
+        conditions = queues[filters.queue]
     else:
-        visible = or_(*queues.values())
-    query = select(Task).where(col(Task.state) == TaskState.OPEN.value, visible)
+        conditions = [condition for queue in queues.values() for condition in queue]
+    query = select(Task).where(col(Task.id).in_(_visible_ids(conditions)))
     if filters.process_type is not None:
         process_type = require_member("process_type", filters.process_type, ProcessType)
         query = query.where(col(Task.process_type) == process_type)
@@ -140,14 +155,20 @@ def inbox_counts(*, session: Session, user: User, at: datetime) -> dict[str, int
     at = as_utc(at)
     delegators = active_delegators(session=session, delegate_id=_id(user), at=at)
     queues = _queues(user, delegators)
-    open_tasks = col(Task.state) == TaskState.OPEN.value
+    everything = [condition for queue in queues.values() for condition in queue]
 
-    def count(*conditions: ColumnElement[bool]) -> int:
-        return int(session.exec(select(func.count()).where(open_tasks, *conditions)).one())
+    def tally(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    counts = {name: count(condition) for name, condition in queues.items()}
-    counts["all"] = count(or_(*queues.values()))
-    counts["overdue"] = count(or_(*queues.values()), col(Task.due_at) < at)
+    # One pass over the user's visible open tasks (found through the per-condition indexes)
+    # rather than one count query per queue.
+    columns = [tally(or_(*queue)) for queue in queues.values()]
+    columns += [func.count(), tally(col(Task.due_at) < at)]
+    query = select(*columns).where(col(Task.id).in_(_visible_ids(everything)))
+    row = session.execute(query).one()
+    counts = {name: int(value) for name, value in zip(queues, row, strict=False)}
+    counts["all"] = int(row[-2])
+    counts["overdue"] = int(row[-1])
     return counts
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.models.enums import ProcessType, TaskState
 from store.models.types import JSONDocument, UTCDateTime, utcnow
+
+# The role queues of the inbox: open, unassigned, unclaimed tasks by role (and partner). A partial
+# index holds only those rows; store/crud/inbox.py asks for each queue condition in its own
+# select so that SQLite uses it (the assigned/claimed conditions use the two state indexes).
+# ``state`` leads although the WHERE fixes it: with two equality columns SQLite prefers this
+# index over (state, role, due_at), which would read every open task of the role.
+UNCLAIMED_OPEN = text("state = 'open' AND assignee IS NULL AND claimed_by IS NULL")
 
 
 class TaskBase(SQLModel):
@@ -53,6 +60,14 @@ class Task(TaskBase, table=True):
         Index(None, "state", "role", "due_at"),
         Index(None, "state", "assignee"),
         Index(None, "state", "claimed_by"),
+        Index(
+            "ix_tasks_unclaimed_open_state_role_partner_id",
+            "state",
+            "role",
+            "partner_id",
+            sqlite_where=UNCLAIMED_OPEN,
+            postgresql_where=UNCLAIMED_OPEN,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from parley.errors import ValidationFailed
@@ -127,3 +128,41 @@ def test_partner_users_see_only_their_partner(session: Session) -> None:
     make_task(session, "rival-info", role="partner", kind="info", partner_id=pk(rival))
     session.commit()
     assert _ids(crud.list_inbox(session=session, user=pat, at=NOW)) == ["acme-info"]
+
+
+def test_sqlite_reads_open_tasks_through_the_partial_indexes(
+    engine: Engine, session: Session, cam: User
+) -> None:
+    """No inbox statement scans the tasks table: each queue condition has its own index."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the query plan checked is SQLite's")
+    boss = make_user(session, "boss", ["vp_channel", "partner"], partner_id=pk(make_partner(session)))
+    crud.create_delegation(
+        session=session,
+        data={
+            "user_id": pk(boss),
+            "delegate_id": pk(cam),
+            "starts_at": NOW,
+            "ends_at": NOW + timedelta(days=1),
+        },
+    )
+    session.commit()
+    statements: list[tuple[str, object]] = []
+
+    def capture(_c: object, _cur: object, statement: str, parameters: object, *_: object) -> None:
+        if "FROM tasks" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        crud.list_inbox(session=session, user=cam, at=NOW, sort="value")
+        crud.inbox_counts(session=session, user=cam, at=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(statements) == 3  # the page's total, the page, the counts
+    connection = session.connection()
+    for statement, parameters in statements:
+        plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]  # type: ignore[arg-type]
+        scans = [step for step in plan if step.startswith("SCAN tasks")]
+        assert scans == [], plan
+        assert any("ix_tasks_unclaimed_open_state_role_partner_id" in step for step in plan), plan
