@@ -58,7 +58,7 @@ def _queues(user: User, delegators: list[User]) -> dict[str, list[ColumnElement[
     """Every queue the user can see, by name, with the conditions (any of) that select it.
 
     Each condition is kept separate, not OR-ed, so that it can be answered by its own index
-    (see ``_visible_ids``).
+    (see ``_visible``).
     """
     queues: dict[str, list[ColumnElement[bool]]] = {MINE: _mine(user.username)}
     for role in user.roles:
@@ -70,15 +70,20 @@ def _queues(user: User, delegators: list[User]) -> dict[str, list[ColumnElement[
     return queues
 
 
-def _visible_ids(conditions: list[ColumnElement[bool]]) -> Any:
-    """Ids of open tasks meeting any of ``conditions``: a UNION of one select per condition.
+def _visible(session: Session, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Open tasks meeting any of ``conditions``, in the shape each database's planner handles.
 
-    An OR of the conditions makes SQLite walk every open task; one select per condition lets
-    each use its own index ((state, assignee), (state, claimed_by), or the partial index of
-    unclaimed open tasks by role), so only the tasks the user may see are read.
+    SQLite answers an OR of the conditions by walking every open task, so there it becomes
+    ``id IN (a UNION of one select per condition)``: each select uses its own index
+    ((state, assignee), (state, claimed_by), or the partial index of unclaimed open tasks by
+    role) and only the tasks the user may see are read. PostgreSQL combines its indexes for
+    the OR (a BitmapOr) but would hash-join the UNION against a scan of the whole table.
     """
-    selects = [select(col(Task.id)).where(col(Task.state) == TaskState.OPEN.value, c) for c in conditions]
-    return union(*selects)
+    is_open = col(Task.state) == TaskState.OPEN.value
+    if session.get_bind().dialect.name != "sqlite":
+        return and_(is_open, or_(*conditions))
+    selects = [select(col(Task.id)).where(is_open, condition) for condition in conditions]
+    return col(Task.id).in_(union(*selects))
 
 
 def _classify(task: Task, user: User, delegators: list[User]) -> tuple[str, str | None]:
@@ -132,7 +137,7 @@ def list_inbox(
         conditions = queues[filters.queue]
     else:
         conditions = [condition for queue in queues.values() for condition in queue]
-    query = select(Task).where(col(Task.id).in_(_visible_ids(conditions)))
+    query = select(Task).where(_visible(session, conditions))
     if filters.process_type is not None:
         process_type = require_member("process_type", filters.process_type, ProcessType)
         query = query.where(col(Task.process_type) == process_type)
@@ -160,11 +165,10 @@ def inbox_counts(*, session: Session, user: User, at: datetime) -> dict[str, int
     def tally(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    # One pass over the user's visible open tasks (found through the per-condition indexes)
-    # rather than one count query per queue.
+    # One pass over the user's visible open tasks rather than one count query per queue.
     columns = [tally(or_(*queue)) for queue in queues.values()]
     columns += [func.count(), tally(col(Task.due_at) < at)]
-    query = select(*columns).where(col(Task.id).in_(_visible_ids(everything)))
+    query = select(*columns).where(_visible(session, everything))
     row = session.execute(query).one()
     counts = {name: int(value) for name, value in zip(queues, row, strict=False)}
     counts["all"] = int(row[-2])
