@@ -23,7 +23,6 @@ import random
 import shutil
 import statistics
 import string
-import subprocess
 import tempfile
 import time
 import uuid
@@ -208,7 +207,7 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
 def main() -> None:
     from parley.settings import Settings, get_settings
-    from parley.temporal_server import start_dev_command, wait_for_port
+    from parley.temporal_server import headless_dev_server
     from store.engine import engine_for
     from tests.fixtures_temporal import free_port
 
@@ -223,18 +222,8 @@ def main() -> None:
         settings = Settings(
             temporal_address=f"127.0.0.1:{port}", task_queue="bench", database_url=url, rulebook_dir=rulebooks
         )
-        server = subprocess.Popen(
-            start_dev_command(settings, ui=False, db_file=folder / "temporal.db"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            if not wait_for_port("127.0.0.1", port, timeout=60):
-                raise RuntimeError("the Temporal dev server did not start")
+        with headless_dev_server(settings, folder / "temporal.db"):
             asyncio.run(_measure(settings, url, _seed_partner(url)))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from parley.constants import SEARCH_ATTRIBUTE_TYPES
 from parley.errors import ConfigurationError, ServiceUnavailable
@@ -76,3 +80,21 @@ def wait_for_port(host: str, port: int, timeout: float) -> bool:
         except OSError:
             time.sleep(0.1)
     return False
+
+
+@contextmanager
+def headless_dev_server(settings: Settings, db_file: Path, log: IO[bytes] | None = None) -> Iterator[None]:
+    """A dev server without UI for tests, benchmarks and tools; stopped when the block ends."""
+    host, port = settings.temporal_host_port
+    process = subprocess.Popen(
+        start_dev_command(settings, ui=False, db_file=db_file),
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+    )
+    try:
+        if not wait_for_port(host, port, timeout=60):
+            raise ServiceUnavailable("Temporal dev server", f"did not open {host}:{port} within 60s")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from parley.settings import Settings
-from parley.temporal_server import start_dev_command, wait_for_port
+from parley.temporal_server import headless_dev_server
 
 
 def free_port() -> int:
@@ -39,18 +39,8 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tempor
     port = free_port()
     settings = Settings(temporal_address=f"127.0.0.1:{port}")
     db_file = tmp_path_factory.mktemp("temporal") / "temporal.db"
-    log = (db_file.parent / "server.log").open("w")
-    process = subprocess.Popen(
-        start_dev_command(settings, ui=False, db_file=db_file), stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        if not wait_for_port("127.0.0.1", port, timeout=60):
-            raise RuntimeError(f"Temporal dev server did not start; see {log.name}")
+    with (db_file.parent / "server.log").open("wb") as log, headless_dev_server(settings, db_file, log):
         yield TemporalServer(address=f"127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @dataclass

@@ -5,6 +5,7 @@ act, and the app's settings pointing at all of it."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 import yaml
 
 from parley.settings import get_settings
-from store.engine import engine_for
+from store.crud import tasks as tasks_crud
+from store.engine import engine_for, session_scope
+from store.models import Task
 from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,3 +160,15 @@ def registration_body(key: str, value: float = 300_000, name: str = "Initech Hol
         "product_line": "core-platform",
         "deal_value": value,
     }
+
+
+def wait_for_open_task(workflow_id: str, role: str, timeout: float = 20) -> Task:
+    """The process's open task for ``role`` once the workflow's projection has written it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope() as db:
+            for task in tasks_crud.list_process_tasks(session=db, process_id=workflow_id, state="open"):
+                if task.role == role:
+                    return task
+        time.sleep(0.1)
+    raise AssertionError(f"no open {role} task for {workflow_id}")

@@ -3,7 +3,6 @@ first one gets a clear "escalated" message instead of deciding a stale task."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +10,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from store.crud import tasks as tasks_crud
-from store.engine import engine_for, session_scope
-from store.models.tasks import Task
+from store.engine import engine_for
 from tests.fixtures_temporal import TemporalServer
 from tests.web.conftest import api_token, csrf_token, js, sign_in
-from tests.web.live import Live, registration_body, seed_live_world, start_live
+from tests.web.live import Live, registration_body, seed_live_world, start_live, wait_for_open_task
 from web import create_app
 
 pytestmark = pytest.mark.temporal
@@ -38,15 +35,6 @@ def short_sla(
         engine_for(parley_database).dispose()
 
 
-def wait_for_task(workflow_id: str, role: str, timeout: float = 20) -> Task:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with session_scope() as db:
-            for task in tasks_crud.list_process_tasks(session=db, process_id=workflow_id, state="open"):
-                if task.role == role:
-                    return task
-        time.sleep(0.2)
-    raise AssertionError(f"no open {role} task for {workflow_id}")
 
 
 def test_escalated_task_reaches_the_next_level(short_sla: Live) -> None:
@@ -58,9 +46,9 @@ def test_escalated_task_reaches_the_next_level(short_sla: Live) -> None:
     )
     assert created.status_code == 201, js(created)
     workflow_id = js(created)["workflow_id"]
-    first = wait_for_task(workflow_id, "channel_account_manager", timeout=5)
+    first = wait_for_open_task(workflow_id, "channel_account_manager", timeout=5)
 
-    second = wait_for_task(workflow_id, "regional_channel_director")
+    second = wait_for_open_task(workflow_id, "regional_channel_director")
     assert second.escalation_level == 1
 
     sign_in(client, "cam")

@@ -3,17 +3,13 @@ answer, approval, an extension asked too early, close won, and a withdrawal."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 from flask.testing import FlaskClient
 
-from store.crud import tasks as tasks_crud
-from store.engine import session_scope
-from store.models.tasks import Task
 from tests.web.conftest import api_token, csrf_token, js, sign_in
-from tests.web.live import Live, registration_body, seed_live_world
+from tests.web.live import Live, registration_body, seed_live_world, wait_for_open_task
 from web import create_app
 
 pytestmark = pytest.mark.temporal
@@ -25,15 +21,6 @@ def client(live: Live) -> FlaskClient:
     return create_app({"TESTING": True}).test_client()
 
 
-def wait_for_open(workflow_id: str, role: str, timeout: float = 10) -> Task:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with session_scope() as db:
-            for task in tasks_crud.list_process_tasks(session=db, process_id=workflow_id, state="open"):
-                if task.role == role:
-                    return task
-        time.sleep(0.1)
-    raise AssertionError(f"no open {role} task for {workflow_id}")
 
 
 def test_request_info_answer_approve_extend_close(client: FlaskClient) -> None:
@@ -42,7 +29,7 @@ def test_request_info_answer_approve_extend_close(client: FlaskClient) -> None:
         "/api/v1/registrations", json=registration_body(f"life-{uuid.uuid4().hex[:8]}"), headers=partner
     )
     workflow_id = js(created)["workflow_id"]
-    review = wait_for_open(workflow_id, "channel_account_manager")
+    review = wait_for_open_task(workflow_id, "channel_account_manager")
 
     sign_in(client, "cam")
     token = csrf_token(client, f"/inbox/tasks/{review.id}")
@@ -64,7 +51,7 @@ def test_request_info_answer_approve_extend_close(client: FlaskClient) -> None:
     assert answered.status_code == 200, js(answered)
     assert js(answered)["state"] == "pending_approval"
 
-    again = wait_for_open(workflow_id, "channel_account_manager")
+    again = wait_for_open_task(workflow_id, "channel_account_manager")
     decided = client.post(
         f"/api/v1/tasks/{again.id}/decision",
         json={"outcome": "approve", "comment": "Answer checks out"},
@@ -91,7 +78,7 @@ def test_partner_withdraws_and_the_review_task_is_gone(client: FlaskClient) -> N
         "/api/v1/registrations", json=registration_body(f"wd-{uuid.uuid4().hex[:8]}"), headers=partner
     )
     workflow_id = js(created)["workflow_id"]
-    review = wait_for_open(workflow_id, "channel_account_manager")
+    review = wait_for_open_task(workflow_id, "channel_account_manager")
     withdrawn = client.post(
         f"/api/v1/registrations/{workflow_id}/withdraw", json={"comment": "Customer paused"}, headers=partner
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-import subprocess
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from parley.clients import (
     RegistrationClient,
 )
 from parley.settings import Settings, get_settings
-from parley.temporal_server import start_dev_command, wait_for_port
+from parley.temporal_server import headless_dev_server
 from store.engine import engine_for
 from store.schema import upgrade_database
 from tests.fixtures_temporal import free_port
@@ -102,19 +101,9 @@ def main() -> None:
     settings = Settings(
         temporal_address=f"127.0.0.1:{port}", task_queue="record", database_url=url, rulebook_dir=rulebooks
     )
-    server = subprocess.Popen(
-        start_dev_command(settings, ui=False, db_file=folder / "temporal.db"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        if not wait_for_port("127.0.0.1", port, timeout=60):
-            raise RuntimeError("the Temporal dev server did not start")
+    with headless_dev_server(settings, folder / "temporal.db"):
         HISTORIES.mkdir(exist_ok=True)
         asyncio.run(_record(settings, url))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
