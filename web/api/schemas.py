@@ -194,8 +194,8 @@ class ExtensionOut(Out):
     new_expires_at: datetime | None = None
 
 
-class RegistrationOut(Out):
-    """A registration as its workflow reports it (the authority, fresher than any listing)."""
+class RegistrationCommon(Out):
+    """What every view of a registration carries: the submission and where it stands."""
 
     workflow_id: str
     state: str
@@ -207,6 +207,11 @@ class RegistrationOut(Out):
     vertical: str
     product_line: str
     deal_value: float
+
+
+class RegistrationOut(RegistrationCommon):
+    """A registration as its workflow reports it (the authority, fresher than any listing)."""
+
     rulebook_version: str
     submitted_at: datetime | None
     decided_at: datetime | None
@@ -218,19 +223,9 @@ class RegistrationOut(Out):
     history: list[TransitionOut]
 
 
-class RegistrationRow(Out):
+class RegistrationRow(RegistrationCommon):
     """A registration as the listing shows it (the database projection)."""
 
-    workflow_id: str
-    state: str
-    partner_id: int
-    request_key: str
-    account_name: str
-    account_domain: str | None
-    territory: str
-    vertical: str
-    product_line: str
-    deal_value: float
     submitted_at: datetime
     decided_at: datetime | None
     expires_at: datetime | None
