@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rules.enums import PartnerStatus, RegistrationState
 
 if TYPE_CHECKING:
-    from rules.matching import RegistrationIndex
+    from rules.matching import CandidateIndex
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,14 @@ class DirectEngagement:
 class RegistrationFacts:
     """What the registration decision may look at besides the request and the rulebook.
 
-    ``existing`` may be a ``RegistrationIndex`` (fast candidate lookup) or any sequence of
+    ``existing`` may be a ``CandidateIndex`` (fast candidate lookup: ``RegistrationIndex``, or
+    ``KnownAccountsIndex`` when every account is known up front) or any sequence of
     ``ExistingRegistration`` (scanned in full; fine for small snapshots and tests).
     ``prior_submissions`` counts this partner's earlier submissions for the same account and
     product line.
     """
 
     partner: PartnerFacts
-    existing: RegistrationIndex | Sequence[ExistingRegistration] = ()
+    existing: CandidateIndex | Sequence[ExistingRegistration] = ()
     direct_engagements: Sequence[DirectEngagement] = field(default_factory=tuple)
     prior_submissions: int = 0

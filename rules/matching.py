@@ -7,6 +7,7 @@ registrations that might be the same account looks at a few blocks, not every re
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -209,7 +210,20 @@ def _name_score(a: str, b: str) -> float:
     return round(max(words, compact) / 100.0, 4)
 
 
-class RegistrationIndex:
+class CandidateIndex(ABC):
+    """Registrations on file that answer "which of you might be this account?" quickly.
+
+    ``keyed_candidates`` may return more than the matches (``similar_entries`` scores them), but
+    never fewer than every registration sharing a blocking key with ``key`` that reaches the
+    review threshold.
+    """
+
+    @abstractmethod
+    def keyed_candidates(self, key: AccountKey) -> list[tuple[ExistingRegistration, AccountKey]]:
+        """Candidates with their keys, in no particular order."""
+
+
+class RegistrationIndex(CandidateIndex):
     """Existing registrations, blocked for fast candidate lookup (see module docstring)."""
 
     def __init__(self, registrations: Iterable[ExistingRegistration] = ()) -> None:

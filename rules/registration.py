@@ -13,7 +13,7 @@ from datetime import datetime
 from rules.durations import format_duration
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
 from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
-from rules.matching import AccountKey, RegistrationIndex, similar_entries
+from rules.matching import AccountKey, CandidateIndex, similar_entries
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_conflicts import direct_engagement, judge
 from rules.registration_eligibility import eligibility_reasons
@@ -166,9 +166,9 @@ def decide_registration(
 
 
 def _candidates(
-    existing: RegistrationIndex | Sequence[ExistingRegistration], key: AccountKey
+    existing: CandidateIndex | Sequence[ExistingRegistration], key: AccountKey
 ) -> list[tuple[ExistingRegistration, AccountKey]]:
-    if isinstance(existing, RegistrationIndex):
+    if isinstance(existing, CandidateIndex):
         return existing.keyed_candidates(key)
     return [(e, AccountKey.of(e.account_name, e.account_domain)) for e in existing]
 

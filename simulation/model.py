@@ -30,12 +30,12 @@ from rules import (
     PartnerStatus,
     Reason,
     RegistrationFacts,
-    RegistrationIndex,
     RegistrationRequest,
     RegistrationState,
     Rulebook,
     decide_registration,
 )
+from rules.known_accounts import AccountNeighbours, KnownAccountsIndex
 from simulation.calendar import WorkCalendar
 from simulation.channel import REGISTRATION_SLOTS, Channel
 from simulation.deals import DealDesk
@@ -100,7 +100,13 @@ class Approvers:
 class ProgramModel:
     """One run: a rulebook, a scenario and a pre-drawn channel; :meth:`run` fills a ledger."""
 
-    def __init__(self, rulebook: Rulebook, scenario: Scenario, channel: Channel) -> None:
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        scenario: Scenario,
+        channel: Channel,
+        accounts: AccountNeighbours | None = None,
+    ) -> None:
         self.rulebook = rulebook
         self.scenario = scenario
         self.channel = channel
@@ -113,7 +119,7 @@ class ProgramModel:
         )
         self.ledger.allocate(channel.arrival, channel.partner, channel.value)
         self.approvers = Approvers(self.env, scenario, self.ledger)
-        self.index = RegistrationIndex()
+        self.index = KnownAccountsIndex(accounts or account_neighbours(channel, rulebook))
         self.partner_facts = [
             PartnerFacts(
                 partner_id=p.key,
@@ -258,6 +264,21 @@ def _certifications(rulebook: Rulebook, lines: tuple[str, ...]) -> tuple[str, ..
     return tuple(sorted(held))
 
 
-def simulate(rulebook: Rulebook, scenario: Scenario, channel: Channel) -> Ledger:
-    """Run ``channel`` under ``rulebook`` to the scenario's horizon and return the ledger."""
-    return ProgramModel(rulebook, scenario, channel).run()
+def account_neighbours(channel: Channel, *rulebooks: Rulebook) -> AccountNeighbours:
+    """Which of the channel's accounts might be the same, for runs under any of ``rulebooks``
+    (one table serves every rulebook run on the channel)."""
+    floor = min(rb.registration.conflict.name_review_threshold for rb in rulebooks)
+    return AccountNeighbours(zip(channel.company_name, channel.domain, strict=True), floor)
+
+
+def simulate(
+    rulebook: Rulebook,
+    scenario: Scenario,
+    channel: Channel,
+    accounts: AccountNeighbours | None = None,
+) -> Ledger:
+    """Run ``channel`` under ``rulebook`` to the scenario's horizon and return the ledger.
+
+    ``accounts`` (from ``account_neighbours``) lets several runs on one channel share the table.
+    """
+    return ProgramModel(rulebook, scenario, channel, accounts).run()

@@ -18,7 +18,7 @@ from simulation.attribution import compare
 from simulation.channel import generate_channel
 from simulation.kpis import HOUR, compute
 from simulation.ledger import Final, First, Ledger
-from simulation.model import simulate
+from simulation.model import account_neighbours, simulate
 from simulation.scenario import Scenario, check_against, scenario_from_text
 
 # Approval latency histogram edges, in hours (the last bin is open-ended).
@@ -82,8 +82,9 @@ def run_replication(job: ReplicationInput) -> ReplicationResult:
     check_against(scenario, proposed, "proposed")
     channel = generate_channel(scenario, job.seed, job.replication)
     levels = route_levels(baseline, proposed)
-    base_ledger = simulate(baseline, scenario, channel)
-    prop_ledger = simulate(proposed, scenario, channel)
+    accounts = account_neighbours(channel, baseline, proposed)
+    base_ledger = simulate(baseline, scenario, channel, accounts)
+    prop_ledger = simulate(proposed, scenario, channel, accounts)
     changes = compare(base_ledger, prop_ledger)
     texts = {**prop_ledger.texts, **base_ledger.texts}
     return ReplicationResult(

@@ -1,0 +1,161 @@
+"""Candidate lookup for a closed world: every account that will be registered is known up front.
+
+The sandbox draws its whole channel before it runs, so which account names might be the same
+account can be settled once, in bulk, instead of once per registration: two accounts are
+*neighbours* when they share a blocking key (``AccountKey.blocks``, the same keys
+``RegistrationIndex`` uses) and either have the same registrable domain or score at least
+``floor`` on their distinctive names. The block join is one sparse matrix product and the
+scores one rapidfuzz batch call, both in C.
+
+``KnownAccountsIndex`` then answers ``keyed_candidates`` with the registrations on file under the
+key's neighbours. That is a subset of what ``RegistrationIndex`` returns (both need a shared
+block) holding every candidate that can reach ``floor``, so ``decide_registration`` reaches the
+same decisions with either index for any rulebook whose review threshold is at least ``floor``.
+One ``AccountNeighbours`` table serves every rulebook run on the same channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy import sparse
+
+from rules.facts import ExistingRegistration
+from rules.matching import AccountKey, CandidateIndex
+
+
+class AccountNeighbours:
+    """The neighbours of every account in a known set (see the module docstring)."""
+
+    def __init__(self, accounts: Iterable[tuple[str, str]], floor: float) -> None:
+        """``accounts``: (name, domain) pairs as registrations will carry them; ``floor``: the
+        lowest review threshold of the rulebooks that will use the table (0..1)."""
+        if not 0.0 <= floor <= 1.0:
+            raise ValueError(f"floor must be between 0 and 1, got {floor}")
+        self.floor = floor
+        self._id_of_written: dict[tuple[str, str], int] = {}
+        self._id_of_key: dict[AccountKey, int] = {}
+        self.keys: list[AccountKey] = []
+        for written in accounts:
+            if written in self._id_of_written:
+                continue
+            key = AccountKey.of(*written)
+            number = self._id_of_key.setdefault(key, len(self.keys))
+            if number == len(self.keys):
+                self.keys.append(key)
+            self._id_of_written[written] = number
+        self.neighbours = _neighbours(self.keys, floor)
+
+    def id_of(self, name: str, domain: str) -> int:
+        """The table's number for an account as written; unknown accounts are an error."""
+        try:
+            return self._id_of_written[(name, domain)]
+        except KeyError:
+            raise KeyError(f"account {name!r} / {domain!r} is not in the known set") from None
+
+    def id_of_key(self, key: AccountKey) -> int:
+        try:
+            return self._id_of_key[key]
+        except KeyError:
+            raise KeyError(f"account {key.name!r} / {key.domain!r} is not in the known set") from None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _neighbours(keys: list[AccountKey], floor: float) -> list[tuple[int, ...]]:
+    """For each key, the keys (itself included) sharing a block and reaching ``floor`` by name
+    score or having the same domain; see the module docstring."""
+    count = len(keys)
+    block_ids: dict[str, int] = {}
+    members: list[int] = []
+    starts = [0]
+    for key in keys:
+        members.extend(block_ids.setdefault(block, len(block_ids)) for block in key.block_keys)
+        starts.append(len(members))
+    # Keys x blocks incidence; its product with its transpose is non-zero where two keys share a
+    # block. Only the pairs above the diagonal are needed: the relation is symmetric.
+    incidence = sparse.csr_matrix(
+        (np.ones(len(members), dtype=np.int32), np.asarray(members, dtype=np.int64), starts),
+        shape=(count, len(block_ids)),
+    )
+    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+    left, right = shared.row, shared.col
+    near = _same_domain(keys, left, right)
+    cutoff = floor * 100.0 - 1e-6
+    # ``similar_entries`` scores the sorted core and the compact core; the name score never
+    # exceeds the better of the two, so a pair below ``floor`` on both cannot be a match.
+    for text in ("sorted_core", "compact"):
+        strings = np.array([getattr(key, text) for key in keys], dtype=object)
+        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=count)
+        a, b = lengths[left], lengths[right]
+        # ``fuzz.ratio`` is at most 2*min/(sum): skip pairs whose lengths alone rule it out.
+        feasible = np.flatnonzero((2 * np.minimum(a, b) >= floor * (a + b) - 1e-9) & (a + b > 0))
+        scores = process.cpdist(
+            strings[left[feasible]].tolist(),
+            strings[right[feasible]].tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+        )
+        near[feasible[scores >= cutoff]] = True
+    found: list[list[int]] = [[number] for number in range(count)]
+    for a_id, b_id in zip(left[near].tolist(), right[near].tolist(), strict=True):
+        found[a_id].append(b_id)
+        found[b_id].append(a_id)
+    return [tuple(row) for row in found]
+
+
+def _same_domain(keys: list[AccountKey], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    domain_ids: dict[str, int] = {"": 0}
+    codes = np.fromiter(
+        (domain_ids.setdefault(key.domain, len(domain_ids)) for key in keys), dtype=np.int64, count=len(keys)
+    )
+    a, b = codes[left], codes[right]
+    return (a == b) & (a != 0)
+
+
+class KnownAccountsIndex(CandidateIndex):
+    """Registrations on file, found through an ``AccountNeighbours`` table (module docstring)."""
+
+    def __init__(self, table: AccountNeighbours) -> None:
+        self.table = table
+        self._by_account: list[dict[str, tuple[ExistingRegistration, AccountKey]]] = [
+            {} for _ in range(len(table))
+        ]
+        self._account_of: dict[str, int] = {}
+
+    def add(self, existing: ExistingRegistration) -> None:
+        """Add or replace (same ``registration_id``) one registration."""
+        number = self.table.id_of(existing.account_name, existing.account_domain)
+        held = self._account_of.get(existing.registration_id)
+        if held is not None and held != number:
+            del self._by_account[held][existing.registration_id]
+        self._account_of[existing.registration_id] = number
+        self._by_account[number][existing.registration_id] = (existing, self.table.keys[number])
+
+    def remove(self, registration_id: str) -> None:
+        """Drop a registration; unknown ids are ignored (removal is idempotent)."""
+        number = self._account_of.pop(registration_id, None)
+        if number is not None:
+            del self._by_account[number][registration_id]
+
+    def keyed_candidates(self, key: AccountKey) -> list[tuple[ExistingRegistration, AccountKey]]:
+        by_account = self._by_account
+        found: list[tuple[ExistingRegistration, AccountKey]] = []
+        for number in self.table.neighbours[self.table.id_of_key(key)]:
+            held = by_account[number]
+            if held:
+                found.extend(held.values())
+        return found
+
+    def __len__(self) -> int:
+        return len(self._account_of)
+
+    def __iter__(self) -> Iterator[ExistingRegistration]:
+        return (entry[0] for held in self._by_account for entry in held.values())
+
+    def __contains__(self, registration_id: object) -> bool:
+        return registration_id in self._account_of
