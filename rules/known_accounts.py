@@ -17,6 +17,7 @@ One ``AccountNeighbours`` table serves every rulebook run on the same channel.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -69,17 +70,18 @@ def _neighbours(keys: list[AccountKey], floor: float) -> list[tuple[int, ...]]:
     """For each key, the keys (itself included) sharing a block and reaching ``floor`` by name
     score or having the same domain; see the module docstring."""
     count = len(keys)
-    block_ids: dict[str, int] = {}
-    members: list[int] = []
-    starts = [0]
-    for key in keys:
-        members.extend(block_ids.setdefault(block, len(block_ids)) for block in key.block_keys)
-        starts.append(len(members))
+    sizes = np.fromiter((len(key.block_keys) for key in keys), dtype=np.int64, count=count)
+    # Blocks are numbered by the hash of their key, in C. Two keys whose hashes collided would
+    # only merge two blocks: more pairs scored below, never a pair missed.
+    hashes = np.fromiter(
+        map(hash, chain.from_iterable(key.block_keys for key in keys)), dtype=np.int64, count=int(sizes.sum())
+    )
+    blocks, members = np.unique(hashes, return_inverse=True)
+    starts = np.concatenate(([0], np.cumsum(sizes)))
     # Keys x blocks incidence; its product with its transpose is non-zero where two keys share a
     # block. Only the pairs above the diagonal are needed: the relation is symmetric.
     incidence = sparse.csr_matrix(
-        (np.ones(len(members), dtype=np.int32), np.asarray(members, dtype=np.int64), starts),
-        shape=(count, len(block_ids)),
+        (np.ones(len(members), dtype=np.int32), members, starts), shape=(count, len(blocks))
     )
     shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
     left, right = shared.row, shared.col

@@ -67,9 +67,13 @@ class AccountKey:
 
 @lru_cache(maxsize=65536)
 def _account_key(name: str, domain: str) -> AccountKey:
-    tokens = tuple(name_tokens(name))
+    return _normalised_key(tuple(name_tokens(name)), normalise_domain(domain))
+
+
+@lru_cache(maxsize=65536)
+def _normalised_key(tokens: tuple[str, ...], registrable: str) -> AccountKey:
+    # Cached apart from the spelling: "Acme Corp", "ACME CORP." and "acme.com" are one key.
     specific = tuple(t for t in tokens if t not in _GENERIC) or tokens
-    registrable = normalise_domain(domain)
     return AccountKey(
         name=" ".join(tokens),
         core=" ".join(specific),
@@ -87,26 +91,33 @@ def _blocks(tokens: tuple[str, ...], domain: str) -> frozenset[str]:
     if domain:
         keys.add("d:" + domain)
     for token in tokens:
-        keys.add("t:" + token)
-        if len(token) >= 4:
-            keys.update("t:" + token[:i] + token[i + 1 :] for i in range(len(token)))
-        if 6 <= len(token) <= 7:
-            # A 4-5 letter word can be 80% alike one two letters longer ("suke" / "susike"):
-            # the longer word, less two letters, is the shorter one.
-            keys.update(
-                "t:" + token[:i] + token[i + 1 : j] + token[j + 1 :]
-                for i in range(len(token))
-                for j in range(i + 1, len(token))
-            )
-        if len(token) >= 6:
-            keys.add("p:" + token[:4])
-            keys.add("s:" + token[-4:])
+        keys |= _token_blocks(token)
     # The name without spaces, and its ends: "dunder mifflin" / "dundermifflin" / "dundermiflin".
     compact = "".join(tokens)
     keys.add("c:" + compact)
     if len(compact) >= 6:
         keys.add("p:" + compact[:4])
         keys.add("s:" + compact[-4:])
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=65536)
+def _token_blocks(token: str) -> frozenset[str]:
+    # Cached per word: the same surnames, brands and industry words recur across many names.
+    keys = {"t:" + token}
+    if len(token) >= 4:
+        keys.update("t:" + token[:i] + token[i + 1 :] for i in range(len(token)))
+    if 6 <= len(token) <= 7:
+        # A 4-5 letter word can be 80% alike one two letters longer ("suke" / "susike"):
+        # the longer word, less two letters, is the shorter one.
+        keys.update(
+            "t:" + token[:i] + token[i + 1 : j] + token[j + 1 :]
+            for i in range(len(token))
+            for j in range(i + 1, len(token))
+        )
+    if len(token) >= 6:
+        keys.add("p:" + token[:4])
+        keys.add("s:" + token[-4:])
     return frozenset(keys)
 
 
@@ -163,7 +174,17 @@ def similar_entries(
     # drops the rest after its own bounds (length difference, common affixes) show they
     # cannot reach it.
     best: dict[int, float] = {}
-    if key.name:
+    if key.name and len(keys) <= _ONE_BY_ONE:
+        # A batch call's set-up costs more than scoring a few candidates one by one.
+        ratio = fuzz.ratio
+        for i, other in enumerate(keys):
+            points = max(
+                ratio(key.sorted_core, other.sorted_core, score_cutoff=cutoff),
+                ratio(key.compact, other.compact, score_cutoff=cutoff),
+            )
+            if points >= cutoff:
+                best[i] = points
+    elif key.name:
         for query, choices in (
             (key.sorted_core, list(map(_SORTED_CORE, keys))),
             (key.compact, list(map(_COMPACT, keys))),
@@ -197,6 +218,7 @@ def similar_entries(
     return found
 
 
+_ONE_BY_ONE = 2  # candidates up to which scoring them one by one beats the batch calls
 _KEY = itemgetter(1)
 _SORTED_CORE = attrgetter("sorted_core")
 _COMPACT = attrgetter("compact")

@@ -110,6 +110,8 @@ def reason(code: ReasonCode, text: str, **facts: object) -> Reason:
 
 
 def _fact(value: object) -> str:
+    if type(value) is str:  # most facts; checked first as this runs for every reason
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):

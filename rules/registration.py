@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from rules.durations import format_duration
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
@@ -17,7 +18,7 @@ from rules.matching import AccountKey, CandidateIndex, similar_entries
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_conflicts import direct_engagement, judge
 from rules.registration_eligibility import eligibility_reasons
-from rules.schema import Rulebook
+from rules.schema import RouteLevel, Rulebook
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,7 @@ def decide_registration(
                 ),
                 *notes,
             ]
-    route = (
-        tuple(ApprovalLevel(lvl.role, lvl.sla.total_seconds()) for lvl in reg.approval_route)
-        if outcome is Outcome.NEEDS_APPROVAL
-        else ()
-    )
+    route = _levels(tuple(reg.approval_route)) if outcome is Outcome.NEEDS_APPROVAL else ()
     return RegistrationDecision(
         request_key=request.request_key,
         outcome=outcome,
@@ -217,15 +214,31 @@ def _approval_required(
     rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts, gaps: list[str]
 ) -> Reason:
     reg = rulebook.registration
-    route = " → ".join(f"{lvl.role} ({format_duration(lvl.sla)})" for lvl in reg.approval_route)
+    route, roles = _route_texts(tuple(reg.approval_route))
     why = "; ".join(gaps) if gaps else "the rules above need a person to decide"
     return reason(
         ReasonCode.APPROVAL_REQUIRED,
         f"{why}. Route: {route}; if nobody decides, the registration is {reg.default_action.past}",
         deal_value=request.deal_value,
         tier=facts.partner.tier,
-        route=" → ".join(lvl.role for lvl in reg.approval_route),
+        route=roles,
         default_action=reg.default_action.value,
+    )
+
+
+# The route is part of every decision that needs people; rulebooks are immutable, so its shapes
+# are built once per route rather than once per decision.
+@lru_cache(maxsize=64)
+def _levels(route: tuple[RouteLevel, ...]) -> tuple[ApprovalLevel, ...]:
+    return tuple(ApprovalLevel(level.role, level.sla.total_seconds()) for level in route)
+
+
+@lru_cache(maxsize=64)
+def _route_texts(route: tuple[RouteLevel, ...]) -> tuple[str, str]:
+    """The route for people ("cam (2d) → director (1d)") and its roles alone."""
+    return (
+        " → ".join(f"{level.role} ({format_duration(level.sla)})" for level in route),
+        " → ".join(level.role for level in route),
     )
 
 

@@ -99,15 +99,25 @@ class Program(Strict):
     volume_discounts: list[VolumeBand] = Field(default_factory=list)
     product_lines: list[ProductLine] = Field(min_length=1)
 
+    # Plain loops: these run for every decision, and the lists hold a handful of entries.
     def role(self, name: str) -> Role | None:
-        return next((r for r in self.roles if r.name == name), None)
+        for role in self.roles:
+            if role.name == name:
+                return role
+        return None
 
     def tier_rank(self, name: str) -> int | None:
         """Position of a tier from the bottom (0), or None when the program has no such tier."""
-        return next((i for i, t in enumerate(self.tiers) if t.name == name), None)
+        for rank, tier in enumerate(self.tiers):
+            if tier.name == name:
+                return rank
+        return None
 
     def product_line(self, product_id: str) -> ProductLine | None:
-        return next((p for p in self.product_lines if p.id == product_id), None)
+        for line in self.product_lines:
+            if line.id == product_id:
+                return line
+        return None
 
 
 # --- deal registration -----------------------------------------------------------------------
