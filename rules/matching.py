@@ -7,7 +7,6 @@ registrations that might be the same account looks at a few blocks, not every re
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -232,7 +231,7 @@ def _name_score(a: str, b: str) -> float:
     return round(max(words, compact) / 100.0, 4)
 
 
-class CandidateIndex(ABC):
+class CandidateIndex:
     """Registrations on file that answer "which of you might be this account?" quickly.
 
     ``keyed_candidates`` may return more than the matches (``similar_entries`` scores them), but
@@ -240,9 +239,11 @@ class CandidateIndex(ABC):
     review threshold.
     """
 
-    @abstractmethod
+    # A plain base class, not an ABC: ``decide_registration`` checks for it on every call, and
+    # an ABC's isinstance check costs more than the lookup it guards.
     def keyed_candidates(self, key: AccountKey) -> list[tuple[ExistingRegistration, AccountKey]]:
         """Candidates with their keys, in no particular order."""
+        raise NotImplementedError
 
 
 class RegistrationIndex(CandidateIndex):

@@ -33,6 +33,19 @@ def judge(
     """
     conflict = rulebook.registration.conflict
     same_account = found.score >= conflict.name_match_threshold
+    live = existing.state in conflict.holding_states and (
+        existing.expires_at is None or existing.expires_at > now
+    )
+    other_line = existing.product_line != request.product_line
+    own = existing.partner_id == request.partner_id
+    # Most similar registrations do not bear on the request: settle those before any text is
+    # written (the sandbox asks this for thousands of pairs per run).
+    if other_line and not (same_account and live and not own):
+        return None
+    if not live and not same_account:
+        return None
+    if live and own and not same_account:
+        return None  # the partner's own similar accounts are not a conflict
     holder = f"partner {existing.partner_id}"
     facts: dict[str, object] = {
         "registration_id": existing.registration_id,
@@ -44,23 +57,16 @@ def judge(
         "basis": found.basis,
     }
     score = f"similarity {found.score:.2f} by {found.basis}"
-    live = existing.state in conflict.holding_states and (
-        existing.expires_at is None or existing.expires_at > now
-    )
-    if existing.product_line != request.product_line:
-        if same_account and live and existing.partner_id != request.partner_id:
-            return reason(
-                ReasonCode.OTHER_PRODUCT_LINE,
-                f"{holder} holds {existing.account_name} for {existing.product_line}, not "
-                f"{request.product_line}; registrations are per account and product line "
-                f"({score})",
-                product_line=existing.product_line,
-                **facts,
-            )
-        return None
+    if other_line:
+        return reason(
+            ReasonCode.OTHER_PRODUCT_LINE,
+            f"{holder} holds {existing.account_name} for {existing.product_line}, not "
+            f"{request.product_line}; registrations are per account and product line "
+            f"({score})",
+            product_line=existing.product_line,
+            **facts,
+        )
     if not live:
-        if not same_account:
-            return None
         if existing.state in _RELEASED:
             return reason(
                 ReasonCode.PRIOR_RELEASED,
@@ -78,9 +84,7 @@ def judge(
                 **facts,
             )
         return None
-    if existing.partner_id == request.partner_id:
-        if not same_account:
-            return None  # the partner's own similar accounts are not a conflict
+    if own:
         return reason(
             ReasonCode.ALREADY_REGISTERED,
             f"this partner already holds {existing.account_name} / {existing.product_line} "

@@ -138,6 +138,7 @@ class ProgramModel:
             for a in channel.accounts
         ]
         self.deals = DealDesk(self)
+        self._next_lead = 0
 
     def at(self, t: float) -> datetime:
         return self.epoch + timedelta(seconds=t)
@@ -146,16 +147,25 @@ class ProgramModel:
         return (moment - self.epoch).total_seconds()
 
     def run(self) -> Ledger:
-        self.env.process(self._arrivals())
+        if self.channel.arrival:
+            self.env.timeout(self.channel.arrival[0]).callbacks.append(self._arrive)
         self.env.run(until=self.scenario.horizon)
         return self.ledger
 
-    def _arrivals(self) -> ProcessGen:
-        env, ch = self.env, self.channel
-        for i, t in enumerate(ch.arrival):
-            if t > env.now:
-                yield env.timeout(t - env.now)
+    def _arrive(self, _event: simpy.Event) -> None:
+        """Register every lead due now, then wake up at the next arrival.
+
+        A chain of timeout callbacks rather than a process: one event per arrival and no
+        generator to resume, in the same order a process would give.
+        """
+        env, arrival = self.env, self.channel.arrival
+        i = self._next_lead
+        while i < len(arrival) and arrival[i] <= env.now:
             self._register(i)
+            i += 1
+        self._next_lead = i
+        if i < len(arrival):
+            env.timeout(arrival[i] - env.now).callbacks.append(self._arrive)
 
     def _register(self, i: int) -> None:
         ch, ledger = self.channel, self.ledger
