@@ -86,28 +86,65 @@ def _neighbours(keys: list[AccountKey], floor: float) -> list[tuple[int, ...]]:
     shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
     left, right = shared.row, shared.col
     near = _same_domain(keys, left, right)
-    cutoff = floor * 100.0 - 1e-6
-    # ``similar_entries`` scores the sorted core and the compact core; the name score never
-    # exceeds the better of the two, so a pair below ``floor`` on both cannot be a match.
-    for text in ("sorted_core", "compact"):
-        strings = np.array([getattr(key, text) for key in keys], dtype=object)
-        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=count)
-        a, b = lengths[left], lengths[right]
-        # ``fuzz.ratio`` is at most 2*min/(sum): skip pairs whose lengths alone rule it out.
-        feasible = np.flatnonzero((2 * np.minimum(a, b) >= floor * (a + b) - 1e-9) & (a + b > 0))
-        scores = process.cpdist(
-            strings[left[feasible]].tolist(),
-            strings[right[feasible]].tolist(),
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float64,
-        )
-        near[feasible[scores >= cutoff]] = True
+    if floor <= 0.0:
+        near[:] = True  # every score reaches a floor of zero
+    else:
+        cutoff = floor * 100.0 - 1e-6
+        # ``similar_entries`` scores the sorted core and the compact core; the name score never
+        # exceeds the better of the two, so a pair below ``floor`` on both cannot be a match.
+        # Most block-sharing pairs are far apart: a bound from letter counts (in C) rules them
+        # out, and only the rest are scored.
+        maybe = np.flatnonzero(_letter_bound(keys, left, right) >= cutoff)
+        for text in ("sorted_core", "compact"):
+            strings = np.array([getattr(key, text) for key in keys], dtype=object)
+            scores = process.cpdist(
+                strings[left[maybe]].tolist(),
+                strings[right[maybe]].tolist(),
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
+                dtype=np.float64,
+            )
+            near[maybe[scores >= cutoff]] = True
     found: list[list[int]] = [[number] for number in range(count)]
     for a_id, b_id in zip(left[near].tolist(), right[near].tolist(), strict=True):
         found[a_id].append(b_id)
         found[b_id].append(a_id)
     return [tuple(row) for row in found]
+
+
+# Letter-count buckets: a-z, 0-9, and one for anything else (merging characters only raises
+# the bound, so it stays a bound).
+_BUCKETS = 37
+
+
+def _letter_bound(keys: list[AccountKey], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """An upper bound (0..100) of both ``fuzz.ratio`` scores ``similar_entries`` takes for each
+    pair. The ratio is ``2 * LCS / (len_a + len_b)``, and a common subsequence holds each
+    character at most as often as the rarer side has it; the sorted core is the compact core's
+    characters plus one space between words."""
+    count = len(keys)
+    compact = [key.compact for key in keys]
+    lengths = np.fromiter(map(len, compact), dtype=np.int64, count=count)
+    spaces = np.fromiter((max(len(key.tokens) - 1, 0) for key in keys), dtype=np.int64, count=count)
+    points = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    letter, digit = (points >= 97) & (points <= 122), (points >= 48) & (points <= 57)
+    bucket = np.where(letter, points - 97, np.where(digit, points - 22, 36))
+    owner = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    counts = np.bincount(owner * _BUCKETS + bucket, minlength=count * _BUCKETS).reshape(count, _BUCKETS)
+    letters = counts.astype(np.uint8 if counts.max(initial=0) <= 255 else np.uint16)
+    common = np.empty(len(left), dtype=np.int64)
+    step = 65_536  # pairs per slice: the gathered rows stay small
+    for at in range(0, len(left), step):
+        a, b = letters[left[at : at + step]], letters[right[at : at + step]]
+        np.minimum(a, b, out=a)
+        common[at : at + step] = a.sum(axis=1, dtype=np.int64)
+    total = lengths[left] + lengths[right]
+    shared_spaces = np.minimum(spaces[left], spaces[right])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        compact_bound = np.where(total > 0, 200.0 * common / total, 0.0)
+        spaced = total + spaces[left] + spaces[right]
+        sorted_bound = np.where(spaced > 0, 200.0 * (common + shared_spaces) / spaced, 0.0)
+    return np.maximum(compact_bound, sorted_bound)
 
 
 def _same_domain(keys: list[AccountKey], left: np.ndarray, right: np.ndarray) -> np.ndarray:
