@@ -106,12 +106,16 @@ class Reason:
 
 def reason(code: ReasonCode, text: str, **facts: object) -> Reason:
     """Build a ``Reason`` with every fact turned into a string (datetimes as ISO-8601)."""
-    return Reason(code=code.value, text=text, facts={k: _fact(v) for k, v in facts.items()})
+    # Every decision builds reasons, so the common case (a fact that is already a plain string)
+    # skips the conversion call, and ``str`` gives a StrEnum's value without the enum machinery.
+    return Reason(
+        code=str(code),
+        text=text,
+        facts={k: v if type(v) is str else _fact(v) for k, v in facts.items()},
+    )
 
 
 def _fact(value: object) -> str:
-    if type(value) is str:  # most facts; checked first as this runs for every reason
-        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):

@@ -100,7 +100,7 @@ def from_texts(
     )  # fmt: skip
 
 
-def _worker_setup() -> None:
+def worker_setup() -> None:
     """Worker processes only simulate: collect cyclic garbage less often (SimPy's events form
     short-lived cycles; with the default thresholds full collections rescan the whole channel)."""
     gc.set_threshold(50_000, 20, 100)
@@ -120,7 +120,7 @@ def run_local(what_if: WhatIf, workers: int, progress: Progress | None = None) -
             if progress:
                 progress(results[-1])
     else:
-        with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_worker_setup) as pool:
+        with ProcessPoolExecutor(min(workers, len(jobs)), initializer=worker_setup) as pool:
             futures = [pool.submit(run_replication, job) for job in jobs]
             for future in as_completed(futures):
                 results.append(future.result())
