@@ -4,8 +4,9 @@ The sandbox draws its whole channel before it runs, so which account names might
 account can be settled once, in bulk, instead of once per registration: two accounts are
 *neighbours* when they share a blocking key (``AccountKey.blocks``, the same keys
 ``RegistrationIndex`` uses) and either have the same registrable domain or score at least
-``floor`` on their distinctive names. The block join is one sparse matrix product and the
-scores one rapidfuzz batch call, both in C.
+``floor`` on their distinctive names. The block join is one sparse matrix product; a bound from
+letter counts rules out most block-sharing pairs, and one rapidfuzz batch call scores the rest,
+all in C.
 
 ``KnownAccountsIndex`` then answers ``keyed_candidates`` with the registrations on file under the
 key's neighbours. That is a subset of what ``RegistrationIndex`` returns (both need a shared
@@ -70,33 +71,84 @@ def _neighbours(keys: list[AccountKey], floor: float) -> list[tuple[int, ...]]:
     """For each key, the keys (itself included) sharing a block and reaching ``floor`` by name
     score or having the same domain; see the module docstring."""
     count = len(keys)
-    sizes = np.fromiter((len(key.block_keys) for key in keys), dtype=np.int64, count=count)
+    incidence = _incidence(keys)
+    transposed = incidence.T.tocsr()
+    profiles = _Profiles(keys)
+    found: list[list[int]] = [[number] for number in range(count)]
+    # The join goes a slice of keys at a time, so memory follows the slice, not the square of
+    # a large channel's size.
+    for start in range(0, count, _JOIN_ROWS):
+        shared = (incidence[start : start + _JOIN_ROWS] @ transposed).tocoo()
+        left, right = shared.row.astype(np.int64) + start, shared.col.astype(np.int64)
+        upper = right > left  # the relation is symmetric: each pair once
+        left, right = left[upper], right[upper]
+        near = profiles.near(left, right, floor)
+        for a_id, b_id in zip(left[near].tolist(), right[near].tolist(), strict=True):
+            found[a_id].append(b_id)
+            found[b_id].append(a_id)
+    return [tuple(row) for row in found]
+
+
+_JOIN_ROWS = 2048
+
+
+def _incidence(keys: list[AccountKey]) -> sparse.csr_matrix:
+    """Keys x blocks: its product with its transpose is non-zero where two keys share a block."""
+    sizes = np.fromiter((len(key.block_keys) for key in keys), dtype=np.int64, count=len(keys))
     # Blocks are numbered by the hash of their key, in C. Two keys whose hashes collided would
-    # only merge two blocks: more pairs scored below, never a pair missed.
+    # only merge two blocks: more pairs scored, never a pair missed.
     hashes = np.fromiter(
         map(hash, chain.from_iterable(key.block_keys for key in keys)), dtype=np.int64, count=int(sizes.sum())
     )
     blocks, members = np.unique(hashes, return_inverse=True)
     starts = np.concatenate(([0], np.cumsum(sizes)))
-    # Keys x blocks incidence; its product with its transpose is non-zero where two keys share a
-    # block. Only the pairs above the diagonal are needed: the relation is symmetric.
-    incidence = sparse.csr_matrix(
-        (np.ones(len(members), dtype=np.int32), members, starts), shape=(count, len(blocks))
+    return sparse.csr_matrix(
+        (np.ones(len(members), dtype=np.int32), members, starts), shape=(len(keys), len(blocks))
     )
-    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
-    left, right = shared.row, shared.col
-    near = _same_domain(keys, left, right)
-    if floor <= 0.0:
-        near[:] = True  # every score reaches a floor of zero
-    else:
+
+
+# Letter-count buckets: a-z, 0-9, and one for anything else (merging characters only raises
+# the bound, so it stays a bound).
+_BUCKETS = 37
+
+
+class _Profiles:
+    """What ``near`` needs of every key, as arrays: domain, letter counts, lengths, texts."""
+
+    def __init__(self, keys: list[AccountKey]) -> None:
+        count = len(keys)
+        domain_ids: dict[str, int] = {"": 0}
+        self.domains = np.fromiter(
+            (domain_ids.setdefault(key.domain, len(domain_ids)) for key in keys), dtype=np.int64, count=count
+        )
+        compact = [key.compact for key in keys]
+        self.lengths = np.fromiter(map(len, compact), dtype=np.int64, count=count)
+        self.spaces = np.fromiter((max(len(key.tokens) - 1, 0) for key in keys), dtype=np.int64, count=count)
+        points = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        letter, digit = (points >= 97) & (points <= 122), (points >= 48) & (points <= 57)
+        bucket = np.where(letter, points - 97, np.where(digit, points - 22, 36))
+        owner = np.repeat(np.arange(count, dtype=np.int64), self.lengths)
+        counts = np.bincount(owner * _BUCKETS + bucket, minlength=count * _BUCKETS).reshape(count, _BUCKETS)
+        self.letters = counts.astype(np.uint8 if counts.max(initial=0) <= 255 else np.uint16)
+        self.texts = {
+            "sorted_core": np.array([key.sorted_core for key in keys], dtype=object),
+            "compact": np.array(compact, dtype=object),
+        }
+
+    def near(self, left: np.ndarray, right: np.ndarray, floor: float) -> np.ndarray:
+        """Which pairs are neighbours: same domain, or a core score of at least ``floor``."""
+        a, b = self.domains[left], self.domains[right]
+        near = (a == b) & (a != 0)
+        if floor <= 0.0:
+            near[:] = True  # every score reaches a floor of zero
+            return near
         cutoff = floor * 100.0 - 1e-6
         # ``similar_entries`` scores the sorted core and the compact core; the name score never
         # exceeds the better of the two, so a pair below ``floor`` on both cannot be a match.
-        # Most block-sharing pairs are far apart: a bound from letter counts (in C) rules them
-        # out, and only the rest are scored.
-        maybe = np.flatnonzero(_letter_bound(keys, left, right) >= cutoff)
-        for text in ("sorted_core", "compact"):
-            strings = np.array([getattr(key, text) for key in keys], dtype=object)
+        # Most block-sharing pairs are far apart: the letter bound rules them out, and only the
+        # rest are scored.
+        maybe = np.flatnonzero(self.letter_bound(left, right) >= cutoff)
+        for strings in self.texts.values():
             scores = process.cpdist(
                 strings[left[maybe]].tolist(),
                 strings[right[maybe]].tolist(),
@@ -105,55 +157,26 @@ def _neighbours(keys: list[AccountKey], floor: float) -> list[tuple[int, ...]]:
                 dtype=np.float64,
             )
             near[maybe[scores >= cutoff]] = True
-    found: list[list[int]] = [[number] for number in range(count)]
-    for a_id, b_id in zip(left[near].tolist(), right[near].tolist(), strict=True):
-        found[a_id].append(b_id)
-        found[b_id].append(a_id)
-    return [tuple(row) for row in found]
+        return near
 
-
-# Letter-count buckets: a-z, 0-9, and one for anything else (merging characters only raises
-# the bound, so it stays a bound).
-_BUCKETS = 37
-
-
-def _letter_bound(keys: list[AccountKey], left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """An upper bound (0..100) of both ``fuzz.ratio`` scores ``similar_entries`` takes for each
-    pair. The ratio is ``2 * LCS / (len_a + len_b)``, and a common subsequence holds each
-    character at most as often as the rarer side has it; the sorted core is the compact core's
-    characters plus one space between words."""
-    count = len(keys)
-    compact = [key.compact for key in keys]
-    lengths = np.fromiter(map(len, compact), dtype=np.int64, count=count)
-    spaces = np.fromiter((max(len(key.tokens) - 1, 0) for key in keys), dtype=np.int64, count=count)
-    points = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    letter, digit = (points >= 97) & (points <= 122), (points >= 48) & (points <= 57)
-    bucket = np.where(letter, points - 97, np.where(digit, points - 22, 36))
-    owner = np.repeat(np.arange(count, dtype=np.int64), lengths)
-    counts = np.bincount(owner * _BUCKETS + bucket, minlength=count * _BUCKETS).reshape(count, _BUCKETS)
-    letters = counts.astype(np.uint8 if counts.max(initial=0) <= 255 else np.uint16)
-    common = np.empty(len(left), dtype=np.int64)
-    step = 65_536  # pairs per slice: the gathered rows stay small
-    for at in range(0, len(left), step):
-        a, b = letters[left[at : at + step]], letters[right[at : at + step]]
-        np.minimum(a, b, out=a)
-        common[at : at + step] = a.sum(axis=1, dtype=np.int64)
-    total = lengths[left] + lengths[right]
-    shared_spaces = np.minimum(spaces[left], spaces[right])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        compact_bound = np.where(total > 0, 200.0 * common / total, 0.0)
-        spaced = total + spaces[left] + spaces[right]
-        sorted_bound = np.where(spaced > 0, 200.0 * (common + shared_spaces) / spaced, 0.0)
-    return np.maximum(compact_bound, sorted_bound)
-
-
-def _same_domain(keys: list[AccountKey], left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    domain_ids: dict[str, int] = {"": 0}
-    codes = np.fromiter(
-        (domain_ids.setdefault(key.domain, len(domain_ids)) for key in keys), dtype=np.int64, count=len(keys)
-    )
-    a, b = codes[left], codes[right]
-    return (a == b) & (a != 0)
+    def letter_bound(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """An upper bound (0..100) of both ``fuzz.ratio`` scores ``similar_entries`` takes for
+        each pair. The ratio is ``2 * LCS / (len_a + len_b)``, and a common subsequence holds
+        each character at most as often as the rarer side has it; the sorted core is the compact
+        core's characters plus one space between words."""
+        common = np.empty(len(left), dtype=np.int64)
+        step = 65_536  # pairs per slice: the gathered rows stay small
+        for at in range(0, len(left), step):
+            a, b = self.letters[left[at : at + step]], self.letters[right[at : at + step]]
+            np.minimum(a, b, out=a)
+            common[at : at + step] = a.sum(axis=1, dtype=np.int64)
+        total = self.lengths[left] + self.lengths[right]
+        spaced = total + self.spaces[left] + self.spaces[right]
+        shared_spaces = np.minimum(self.spaces[left], self.spaces[right])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            compact_bound = np.where(total > 0, 200.0 * common / total, 0.0)
+            sorted_bound = np.where(spaced > 0, 200.0 * (common + shared_spaces) / spaced, 0.0)
+        return np.maximum(compact_bound, sorted_bound)
 
 
 class KnownAccountsIndex(CandidateIndex):

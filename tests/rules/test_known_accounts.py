@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules import RegistrationIndex
+from rules import RegistrationIndex, known_accounts
 from rules.known_accounts import AccountNeighbours, KnownAccountsIndex
 from rules.matching import AccountKey, similar_entries
 from tests.rules.helpers import existing
@@ -78,3 +78,13 @@ def test_unknown_accounts_and_bad_floors_are_refused_by_name():
         index.keyed_candidates(AccountKey.of("Globex", ""))
     with pytest.raises(ValueError, match="floor must be between 0 and 1"):
         AccountNeighbours([], 1.5)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(company(), st.sampled_from(DOMAINS)), min_size=2, max_size=25))
+def test_joining_in_slices_finds_the_same_neighbours(accounts):
+    whole = AccountNeighbours(accounts, 0.8).neighbours
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(known_accounts, "_JOIN_ROWS", 2)
+        sliced = AccountNeighbours(accounts, 0.8).neighbours
+    assert [sorted(row) for row in sliced] == [sorted(row) for row in whole]
