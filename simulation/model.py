@@ -119,7 +119,15 @@ class ProgramModel:
         )
         self.ledger.allocate(channel.arrival, channel.partner, channel.value)
         self.approvers = Approvers(self.env, scenario, self.ledger)
-        self.index = KnownAccountsIndex(accounts or account_neighbours(channel, rulebook))
+        accounts = accounts or account_neighbours(channel, rulebook)
+        review = rulebook.registration.conflict.name_review_threshold
+        if accounts.floor > review:
+            # The table would hide similar accounts this rulebook sends to review.
+            raise ValueError(
+                f"the account table's floor {accounts.floor} is above rulebook {rulebook.version!r}'s "
+                f"registration.conflict.name_review_threshold {review}: build it for this rulebook too"
+            )
+        self.index = KnownAccountsIndex(accounts)
         self.partner_facts = [
             PartnerFacts(
                 partner_id=p.key,

@@ -6,7 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from rules import parse_rulebook
+from rules.known_accounts import AccountNeighbours
 from simulation.channel import generate_channel
+from simulation.model import account_neighbours, simulate
 from simulation.replication import ReplicationInput, run_replication
 from simulation.runner import from_texts, run_local, summarise, write_outputs
 from simulation.scenario import parse_scenario
@@ -124,3 +129,18 @@ def test_rule_changes_reach_the_model_through_the_shared_decisions(
     assert any(r["kind"] == "discount" and r["to"] == "automatic" and r["cause"] == "discount"
                for r in results["decision_changes"])  # fmt: skip
     assert "registration.auto_approve.min_tier: silver → registered" in results["rule_changes"]
+
+
+
+def test_an_account_table_built_for_a_stricter_rulebook_is_refused(
+    tiny_scenario: dict[str, Any], default_rulebook_text: str
+) -> None:
+    """A table whose floor is above the rulebook's review threshold would hide review-level
+    matches, so the model refuses it and names the setting."""
+    scenario = parse_scenario(tiny_scenario)
+    rulebook = parse_rulebook(default_rulebook_text)
+    channel = generate_channel(scenario, 7, 0)
+    strict = AccountNeighbours(zip(channel.company_name, channel.domain, strict=True), 0.95)
+    with pytest.raises(ValueError, match=r"registration\.conflict\.name_review_threshold 0\.8"):
+        simulate(rulebook, scenario, channel, strict)
+    assert simulate(rulebook, scenario, channel, account_neighbours(channel, rulebook)).final
