@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from parley.errors import ServiceUnavailable
+from parley.errors import FieldProblem, ServiceUnavailable
 from web.api.errors import api_error_response
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,23 @@ def handle_unavailable(error: Exception) -> ResponseReturnValue:
     return render_template("errors/error.html", title=TITLES[503], message=message), 503
 
 
+def refuse_nul_bytes() -> ResponseReturnValue | None:
+    """Refuse a query or form value holding a NUL character, naming the field: no database text
+    column can store one (PostgreSQL refuses it outright), so it must not reach a query or a
+    process. JSON bodies are checked by the API's schemas."""
+    for source in (request.args, request.form):
+        for field, value in source.items(multi=True):
+            if "\x00" in value or "\x00" in field:
+                problem = FieldProblem(field.replace("\x00", "?"), "must not contain a NUL character")
+                message = str(problem)
+                if _wants_json():
+                    return api_error_response(400, message, [problem])
+                return render_template("errors/error.html", title=TITLES[400], message=message), 400
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_unavailable)

@@ -34,6 +34,12 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
+def _storable(text: str, field: str) -> None:
+    # The audit trail keeps this text in the database, and PostgreSQL cannot store a NUL.
+    if "\x00" in text:
+        raise Refusal(f"the {field} must not contain a NUL character")
+
+
 def _open_review(machine: RegistrationMachine, task_id: int) -> str:
     """The role of the open review task ``task_id``, or a refusal saying why it is not open."""
     view = machine.view
@@ -55,6 +61,7 @@ def _open_review(machine: RegistrationMachine, task_id: int) -> str:
 def validate_decide(machine: RegistrationMachine, update: DecideUpdate, now: datetime) -> None:
     decision = update.decision
     require_current(update.acting, decision.actor, now)
+    _storable(decision.comment, "comment")
     role = _open_review(machine, decision.task_id)
     if decision.outcome is DecisionOutcome.REJECT and not decision.comment.strip():
         raise Refusal("a rejection needs a comment saying why")
@@ -66,6 +73,7 @@ def validate_decide(machine: RegistrationMachine, update: DecideUpdate, now: dat
 def validate_escalate(machine: RegistrationMachine, update: EscalateUpdate, now: datetime) -> None:
     escalation = update.escalation
     require_current(update.acting, escalation.actor, now)
+    _storable(escalation.comment, "comment")
     role = _open_review(machine, escalation.task_id)
     task = machine.view.open_task
     if task is not None and task.escalation_level + 1 >= len(machine.route):
@@ -77,6 +85,7 @@ def validate_escalate(machine: RegistrationMachine, update: EscalateUpdate, now:
 
 def validate_provide_info(machine: RegistrationMachine, update: ProvideInfoUpdate, now: datetime) -> None:
     require_current(update.acting, update.info.actor, now)
+    _storable(update.info.answer, "answer")
     if machine.view.state != State.INFO_REQUESTED:
         raise Refusal(f"no question is waiting for an answer (the registration is {machine.view.state})")
     if machine.pending("provide_info"):
@@ -88,6 +97,7 @@ def validate_provide_info(machine: RegistrationMachine, update: ProvideInfoUpdat
 
 def validate_extend(machine: RegistrationMachine, update: ExtendUpdate, now: datetime) -> None:
     require_current(update.acting, update.extension.actor, now)
+    _storable(update.extension.comment, "comment")
     if machine.view.state != State.APPROVED:
         raise Refusal(f"only an approved registration can be extended (this one is {machine.view.state})")
     if machine.pending("extend"):
@@ -97,6 +107,7 @@ def validate_extend(machine: RegistrationMachine, update: ExtendUpdate, now: dat
 
 def validate_close(machine: RegistrationMachine, update: CloseUpdate, now: datetime) -> None:
     require_current(update.acting, update.closing.actor, now)
+    _storable(update.closing.comment, "comment")
     if machine.view.state != State.APPROVED:
         raise Refusal(
             f"only an approved registration can be closed won or lost (this one is {machine.view.state})"
@@ -108,6 +119,7 @@ def validate_close(machine: RegistrationMachine, update: CloseUpdate, now: datet
 
 def validate_withdraw(machine: RegistrationMachine, update: WithdrawUpdate, now: datetime) -> None:
     require_current(update.acting, update.withdrawal.actor, now)
+    _storable(update.withdrawal.comment, "comment")
     if machine.view.state in FINAL_STATES:
         raise Refusal(f"the registration is already {machine.view.state}")
     if machine.pending("withdraw") or machine.pending("close"):

@@ -323,6 +323,10 @@ def submission_problems(submission: RegistrationSubmission) -> list[FieldProblem
             problems.append(FieldProblem(name, "must not be empty"))
     if not submission.deal_value >= 0:
         problems.append(FieldProblem("deal_value", "must be zero or more"))
+    # The process writes every field to the database, and PostgreSQL cannot store a NUL.
+    for name, value in vars(submission).items():
+        if isinstance(value, str) and "\x00" in value:
+            problems.append(FieldProblem(name, "must not contain a NUL character"))
     return problems
 
 

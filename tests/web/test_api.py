@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 
 from store.crud import records as records_crud
 from store.engine import session_scope
-from tests.web.conftest import World, api_token, js
+from tests.web.conftest import World, api_token, csrf_token, js, sign_in
 from web.api.openapi import document
 
 
@@ -162,3 +164,41 @@ def test_openapi_document_lists_exactly_the_api_routes(app: Flask) -> None:
 def test_openapi_document_is_served_without_a_token(client: FlaskClient, world: World) -> None:
     body = js(client.get("/api/v1/openapi.json"))
     assert body["openapi"].startswith("3.1") and "DecisionIn" in body["components"]["schemas"]
+
+
+def test_nul_characters_are_refused_naming_the_field(client: FlaskClient, world: World) -> None:
+    # PostgreSQL cannot store a NUL: it must be refused up front, never reach a query or a process.
+    headers = bearer(api_token("cam"))
+    for url, field in (
+        ("/api/v1/audit?actor=%00", "actor"),
+        ("/api/v1/tasks?territory=us%00west", "territory"),
+        ("/api/v1/registrations?account=Acme%00", "account"),
+    ):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 400, url
+        assert js(response)["error"]["problems"][0]["field"] == field
+    response = client.post(
+        f"/api/v1/tasks/{world.tasks['acme']}/decision",
+        json={"outcome": "reject", "comment": "no\x00"},
+        headers=headers,
+    )
+    assert response.status_code == 422 and js(response)["error"]["problems"][0]["field"] == "comment"
+    assert js(client.get(f"/api/v1/tasks/{world.tasks['acme']}", headers=headers))["state"] == "open"
+    # Free text keeps its line breaks and tabs.
+    schema = document()["components"]["schemas"]["DecisionIn"]["properties"]["comment"]
+    assert re.fullmatch(schema["pattern"], "first line\n\tsecond line")
+    assert not re.fullmatch(schema["pattern"], "bad\x00")
+
+
+def test_nul_characters_in_pages_and_forms_are_a_400_naming_the_field(
+    client: FlaskClient, world: World
+) -> None:
+    response = client.get("/login?next=%00")
+    assert response.status_code == 400 and b"next: must not contain a NUL character" in response.data
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "cam\x00", "password": "x", "csrf_token": token})
+    assert response.status_code == 400 and b"username: must not contain a NUL character" in response.data
+    sign_in(client, "cam")
+    response = client.get("/inbox/?territory=us%00west")
+    assert response.status_code == 400 and b"territory: must not contain a NUL character" in response.data
+    assert client.get("/inbox/?territory=us-west").status_code == 200

@@ -59,8 +59,10 @@ async def test_automatic_outcomes_and_idempotent_resubmission(sqlite_stack: Stac
 async def test_bad_submission_names_the_field(sqlite_stack: Stack, world: World) -> None:
     client = await sqlite_stack.client()
     with pytest.raises(ValidationFailed) as refused:
-        await client.start(world.submission(request_key="has spaces", deal_value=-1, account_name=" "))
-    assert {p.path for p in refused.value.problems} == {"request_key", "deal_value", "account_name"}
+        await client.start(
+            world.submission(request_key="has spaces", deal_value=-1, account_name=" ", notes="n\x00")
+        )
+    assert {p.path for p in refused.value.problems} == {"request_key", "deal_value", "account_name", "notes"}
     with pytest.raises(ValidationFailed, match="partner_id"):
         await client.start(world.submission(partner_id=999_999))
 
@@ -272,7 +274,12 @@ async def test_human_paths_on_each_database(db_stack: Stack) -> None:
     wid = await _pending(client, world)
     task = (await client.get(wid)).open_task
     assert task is not None
+    # The database could not store a NUL: refused before anything is written.
+    with pytest.raises(DecisionRefused, match="NUL"):
+        await client.decide(wid, DecisionInput(task.task_id, cam, DecisionOutcome.REJECT, "no\x00"))
     await client.decide(wid, DecisionInput(task.task_id, cam, DecisionOutcome.REQUEST_INFO, "Which region?"))
+    with pytest.raises(DecisionRefused, match="NUL"):
+        await client.provide_info(wid, ProvideInfoInput(world.partner_user, "EM\x00EA"))
     reopened = await client.provide_info(wid, ProvideInfoInput(world.partner_user, "EMEA"))
     assert reopened.open_task is not None and reopened.open_task.task_id == task.task_id
     moved = await client.escalate(wid, EscalateInput(task.task_id, world.ops))

@@ -9,12 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 MAX_ID = 2**31 - 1  # ids are 32-bit: a larger number cannot name a row
-Text = Field(default="", max_length=2000)
-# Required text: no control characters and at least one visible character (leading and trailing
-# spaces are trimmed), so what the document allows is exactly what the process accepts.
+# No text may carry a NUL: PostgreSQL cannot store it, so it is refused here, naming the field,
+# rather than failing deep in a process. Free text keeps tabs and line breaks; one-line values
+# (filters, domains) take no control character at all.
+FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+Text = Field(default="", max_length=2000, pattern=FREE_TEXT)
+# Required text: no control characters and at least one visible character.
 VISIBLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
 
@@ -38,17 +42,25 @@ PartnerId = Annotated[
 ]
 
 
-class Strict(BaseModel):
-    """Request bodies: unknown fields are refused by name rather than silently dropped; numbers
-    must be JSON numbers (``Json*`` types)."""
+class Trimmed(BaseModel):
+    """Input models: unknown fields are refused by name rather than silently dropped, and text
+    is trimmed *after* its checks, so lengths and patterns apply to the text as sent (exactly
+    what the OpenAPI document states)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _trim(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
 
 
-class Query(BaseModel):
+class Strict(Trimmed):
+    """Request bodies: numbers must be JSON numbers (``Json*`` types)."""
+
+
+class Query(Trimmed):
     """Query strings: every value arrives as text, so numbers and booleans are parsed from it."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Out(BaseModel):
@@ -131,7 +143,7 @@ class DecisionOut(Out):
 class RegistrationIn(Strict):
     request_key: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
     account_name: str = required_text(200)
-    account_domain: str | None = Field(default=None, max_length=253)
+    account_domain: str | None = Field(default=None, max_length=253, pattern=ONE_LINE)
     territory: str = required_text(40)
     vertical: str = required_text(60)
     product_line: str = required_text(60)
@@ -271,7 +283,7 @@ class TaskQuery(Query):
     )
     process_type: Literal["registration", "discount", "dispute", "exit"] | None = None
     partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    territory: str | None = Field(default=None, max_length=40)
+    territory: str | None = Field(default=None, max_length=40, pattern=ONE_LINE)
     overdue: bool = False
     due_soon: bool = False
     sort: Literal["due_at", "priority", "value"] = "due_at"
@@ -281,7 +293,7 @@ class TaskQuery(Query):
 
 class RegistrationQuery(Query):
     partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    account: str | None = Field(default=None, max_length=200)
+    account: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
     state: (
         Literal[
             "submitted", "pending_approval", "info_requested", "approved", "rejected",
@@ -294,7 +306,7 @@ class RegistrationQuery(Query):
 
 
 class AuditQuery(Query):
-    process_id: str | None = Field(default=None, max_length=200)
-    actor: str | None = Field(default=None, max_length=120)
+    process_id: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
+    actor: str | None = Field(default=None, max_length=120, pattern=ONE_LINE)
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=100, ge=1, le=200)
