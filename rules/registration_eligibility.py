@@ -12,7 +12,8 @@ from rules.schema import Rulebook
 
 def when(moment: datetime) -> str:
     """A timestamp for reason texts: ``2026-03-02 14:00:05 UTC``."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    # Every time is UTC; isoformat costs a fraction of strftime, and reasons quote many times.
+    return moment.isoformat(" ", "seconds")[:19] + " UTC"
 
 
 def eligibility_reasons(

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import numpy as np
 from faker import Faker
 
+from rules import RegistrationRequest
 from simulation.names import LEGAL, account_stems, written
 from simulation.scenario import Range, Scenario
 from simulation.streams import replication_streams
@@ -66,10 +68,31 @@ class Channel:
     justify_u: list[float]
     handling_z: np.ndarray  # (leads, MAX_LEVELS) standard normals
     approve_u: np.ndarray  # (leads, MAX_LEVELS) uniforms
+    start: datetime  # the scenario's start: simulated second 0
 
     @property
     def leads(self) -> int:
         return len(self.arrival)
+
+    @cached_property
+    def requests(self) -> list[RegistrationRequest]:
+        """Every lead as the registration its partner submits. A request does not depend on the
+        rulebook, so every run on the channel shares these (built on first use)."""
+        start, partners, accounts = self.start, self.partners, self.accounts
+        return [
+            RegistrationRequest(
+                request_key=f"L{i:07d}",
+                partner_id=partners[self.partner[i]].key,
+                account_name=self.company_name[i],
+                account_domain=self.domain[i],
+                territory=accounts[self.account[i]].territory,
+                vertical=accounts[self.account[i]].vertical,
+                product_line=self.product_line[i],
+                deal_value=self.value[i],
+                submitted_at=start + timedelta(seconds=t),
+            )
+            for i, t in enumerate(self.arrival)
+        ]
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> list[str]:
@@ -246,6 +269,7 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
         justify_u=disc.random(n).tolist(),
         handling_z=rng["handling"].standard_normal((n, MAX_LEVELS)),
         approve_u=rng["approver_choice"].random((n, MAX_LEVELS)),
+        start=scenario.start,
     )
 
 

@@ -177,25 +177,13 @@ class ProgramModel:
 
     def _register(self, i: int) -> None:
         ch, ledger = self.channel, self.ledger
-        now = self.at(ch.arrival[i])
-        account = ch.accounts[ch.account[i]]
-        request = RegistrationRequest(
-            request_key=f"L{i:07d}",
-            partner_id=ch.partners[ch.partner[i]].key,
-            account_name=ch.company_name[i],
-            account_domain=ch.domain[i],
-            territory=account.territory,
-            vertical=account.vertical,
-            product_line=ch.product_line[i],
-            deal_value=ch.value[i],
-            submitted_at=now,
-        )
+        request = ch.requests[i]
         facts = RegistrationFacts(
             partner=self.partner_facts[ch.partner[i]],
             existing=self.index,
             direct_engagements=self.direct[ch.account[i]],
         )
-        decision = decide_registration(self.rulebook, request, facts, now)
+        decision = decide_registration(self.rulebook, request, facts, request.submitted_at)
         row = i  # the ledger has one row per lead, allocated up front
         ledger.codes[row] = decision.codes
         self.note_reasons(decision.reasons)
