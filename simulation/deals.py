@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from rules import (
+    DiscountDecision,
     DiscountRequest,
     RegistrationRequest,
     RegistrationState,
@@ -70,58 +71,74 @@ class DealDesk:
         ledger.extensions[row] = used
         end = min(close, expires)
         quote = now + self.quote_share * ch.cycle[row]
+        closes = close <= expires
+        # Timer callbacks rather than processes: only a discount that needs people runs as one.
         if ch.discount[row] > 0 and quote < end:
-            m.env.process(self._deal(row, request, quote, end, close <= expires, expires_at))
+            m.env.timeout(quote - now).callbacks.append(
+                lambda _e: self._quote(row, request, end, closes, expires_at)
+            )
         else:
-            timer = m.env.timeout(end - now)
-            timer.callbacks.append(
-                lambda _e: self._end(row, request, close <= expires, expires_at, None)
+            m.env.timeout(end - now).callbacks.append(
+                lambda _e: self._end(row, request, closes, expires_at, None)
             )
 
-    def _deal(
-        self,
-        row: int,
-        request: RegistrationRequest,
-        quote: float,
-        end: float,
-        closes: bool,
-        expires_at: Any,
-    ) -> ProcessGen:
+    def _quote(
+        self, row: int, request: RegistrationRequest, end: float, closes: bool, expires_at: Any
+    ) -> None:
+        """Quote time: the partner asks for the exception; the rulebook settles it or names the chain."""
         m, ch = self.model, self.model.channel
         env = m.env
-        yield env.timeout(quote - env.now)
         partner = m.partner_facts[ch.partner[row]]
-        asked = ch.discount[row]
         decision = decide_discount(
             self.rulebook,
             DiscountRequest(
                 partner_tier=partner.tier,
                 deal_value=ch.value[row],
-                requested_discount=asked,
+                requested_discount=ch.discount[row],
                 justification="meet-competitor" if ch.justify_u[row] < self.justification_rate else "",
             ),
             m.at(env.now),
         )
         m.note_reasons(decision.reasons)
-        ledger = m.ledger
-        granted: bool | None
-        if decision.refused:
-            granted = False
-        elif decision.automatic:
-            granted = True
+        if decision.refused or decision.automatic:
+            self._priced(row, decision, decision.automatic)
+            pricing = self._pricing(decision, decision.automatic)
+            env.timeout(end - env.now).callbacks.append(
+                lambda _e: self._end(row, request, closes, expires_at, pricing)
+            )
         else:
-            ledger.discount_fate[row] = DiscountFate.PENDING
-            granted = yield from self._chain(row, decision.steps, decision.escalate_to,
-                                             decision.default_action.value == "approve")  # fmt: skip
-        if asked > 0:
-            ledger.discount_fate[row] = (
-                DiscountFate.AUTOMATIC if decision.automatic
-                else DiscountFate.APPROVED if granted else DiscountFate.REFUSED
-            )  # fmt: skip
-        total = decision.total_discount if granted else decision.standard_discount
+            m.ledger.discount_fate[row] = DiscountFate.PENDING
+            env.process(self._negotiate(row, request, decision, end, closes, expires_at))
+
+    def _negotiate(
+        self,
+        row: int,
+        request: RegistrationRequest,
+        decision: DiscountDecision,
+        end: float,
+        closes: bool,
+        expires_at: Any,
+    ) -> ProcessGen:
+        """The exception walks its approval chain; the deal then runs to its end."""
+        env = self.model.env
+        granted = yield from self._chain(
+            row, decision.steps, decision.escalate_to, decision.default_action.value == "approve"
+        )
+        self._priced(row, decision, granted)
         if env.now < end:
             yield env.timeout(end - env.now)
-        self._end(row, request, closes, expires_at, (total, bool(granted) or asked == 0))
+        self._end(row, request, closes, expires_at, self._pricing(decision, granted))
+
+    def _priced(self, row: int, decision: DiscountDecision, granted: bool) -> None:
+        self.model.ledger.discount_fate[row] = (
+            DiscountFate.AUTOMATIC if decision.automatic
+            else DiscountFate.APPROVED if granted else DiscountFate.REFUSED
+        )  # fmt: skip
+
+    @staticmethod
+    def _pricing(decision: DiscountDecision, granted: bool) -> tuple[float, bool]:
+        """The total discount quoted, and whether the partner got the price asked for."""
+        return (decision.total_discount if granted else decision.standard_discount), granted
 
     def _chain(
         self, row: int, steps: Any, escalate_to: str, default_approve: bool
