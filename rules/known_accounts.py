@@ -184,9 +184,9 @@ class KnownAccountsIndex(CandidateIndex):
 
     def __init__(self, table: AccountNeighbours) -> None:
         self.table = table
-        self._by_account: list[dict[str, tuple[ExistingRegistration, AccountKey]]] = [
-            {} for _ in range(len(table))
-        ]
+        # Only accounts that hold a registration get an entry: most of a channel's accounts are
+        # registered once or never, and each run starts a new index.
+        self._by_account: dict[int, dict[str, tuple[ExistingRegistration, AccountKey]]] = {}
         self._account_of: dict[str, int] = {}
 
     def add(self, existing: ExistingRegistration) -> None:
@@ -196,7 +196,10 @@ class KnownAccountsIndex(CandidateIndex):
         if held is not None and held != number:
             del self._by_account[held][existing.registration_id]
         self._account_of[existing.registration_id] = number
-        self._by_account[number][existing.registration_id] = (existing, self.table.keys[number])
+        entries = self._by_account.get(number)
+        if entries is None:
+            entries = self._by_account[number] = {}
+        entries[existing.registration_id] = (existing, self.table.keys[number])
 
     def remove(self, registration_id: str) -> None:
         """Drop a registration; unknown ids are ignored (removal is idempotent)."""
@@ -208,7 +211,7 @@ class KnownAccountsIndex(CandidateIndex):
         by_account = self._by_account
         found: list[tuple[ExistingRegistration, AccountKey]] = []
         for number in self.table.neighbours[self.table.id_of_key(key)]:
-            held = by_account[number]
+            held = by_account.get(number)
             if held:
                 found.extend(held.values())
         return found
@@ -217,7 +220,7 @@ class KnownAccountsIndex(CandidateIndex):
         return len(self._account_of)
 
     def __iter__(self) -> Iterator[ExistingRegistration]:
-        return (entry[0] for held in self._by_account for entry in held.values())
+        return (entry[0] for held in self._by_account.values() for entry in held.values())
 
     def __contains__(self, registration_id: object) -> bool:
         return registration_id in self._account_of

@@ -6,9 +6,11 @@ they never change meaning; texts are for people and include the facts used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class ReasonCode(StrEnum):
@@ -106,18 +108,28 @@ class Reason:
 
 def reason(code: ReasonCode, text: str, **facts: object) -> Reason:
     """Build a ``Reason`` with every fact turned into a string (datetimes as ISO-8601)."""
-    # Every decision builds reasons, so the common case (a fact that is already a plain string)
-    # skips the conversion call, and ``str`` gives a StrEnum's value without the enum machinery.
+    # Every decision builds reasons: facts are converted by their exact type, looked up once
+    # (plain strings stay as they are), and ``str`` gives a StrEnum's value without the enum
+    # machinery.
     return Reason(
         code=str(code),
         text=text,
-        facts={k: v if type(v) is str else _fact(v) for k, v in facts.items()},
+        facts={k: _AS_TEXT.get(type(v), _fact)(v) for k, v in facts.items()},
     )
+
+
+def _float(value: float) -> str:
+    return f"{value:.4g}"
 
 
 def _fact(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return _float(value)
     return str(value)
+
+
+_AS_TEXT: dict[type, Callable[[Any], str]] = {
+    str: str, datetime: datetime.isoformat, float: _float, int: str
+}

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter
 
 from rules.durations import format_duration
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
@@ -58,11 +59,17 @@ class RegistrationDecision:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        return tuple(r.code for r in self.reasons)
+        return tuple(map(_CODE, self.reasons))
 
 
-# Conflict codes that send a registration to people rather than settle it.
-_ROUTING = {ReasonCode.FUZZY_MATCH, ReasonCode.FIRST_TO_REGISTER_WON, ReasonCode.APPROVAL_REQUIRED}
+_CODE = attrgetter("code")
+
+
+# Conflict codes that refuse (when ``auto_reject.conflict``) and codes that send a registration
+# to people rather than settle it. Codes are StrEnums, so a reason's plain-string code is found
+# in these sets as it is.
+_HELD = frozenset({ReasonCode.FIRST_TO_REGISTER, ReasonCode.ALREADY_REGISTERED})
+_ROUTING = frozenset({ReasonCode.FUZZY_MATCH, ReasonCode.FIRST_TO_REGISTER_WON, ReasonCode.APPROVAL_REQUIRED})
 
 
 def decide_registration(
@@ -120,10 +127,9 @@ def decide_registration(
 
     matches, conflict_reasons = _conflicts(rulebook, request, facts, key, now)
     for item in conflict_reasons:
-        code = ReasonCode(item.code)
-        if code in (ReasonCode.FIRST_TO_REGISTER, ReasonCode.ALREADY_REGISTERED):
+        if item.code in _HELD:
             (refusals if reg.auto_reject.conflict else routing).append(item)
-        elif code in _ROUTING:  # a person must look
+        elif item.code in _ROUTING:  # a person must look
             routing.append(item)
         else:
             notes.append(item)
