@@ -68,11 +68,14 @@ def _name_tokens(name: str) -> tuple[str, ...]:
 def _domain_label(text: str) -> str:
     """``www.acme-widgets.co.uk`` -> ``acme-widgets``: a name written as a domain (a dot, no
     space, a top-level domain at the end) loses everything but its registrable label."""
-    if "." not in text or any(c.isspace() for c in text.strip()):
+    if "." not in text:
         return text
-    labels = text.strip().strip(".").split(".")
+    stripped = text.strip()
+    if len(stripped.split(None, 1)) > 1:  # a space inside: words, not a domain
+        return text
+    labels = stripped.strip(".").split(".")
     last = labels[-1]
-    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+    if len(labels) < 2 or not all(map(_LABEL.fullmatch, labels)):
         return text
     if last not in _TOP_LEVEL and not (len(last) == 2 and last.isalpha()):
         return text
@@ -99,7 +102,7 @@ def normalise_domain(domain_or_url: str) -> str:
     text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     text = text.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
     labels = [label for label in text.split(".") if label]
-    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+    if len(labels) < 2 or not all(map(_LABEL.fullmatch, labels)):
         return ""
     keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
     return ".".join(labels[-keep:])
