@@ -101,8 +101,7 @@ class DealDesk:
         )
         m.note_reasons(decision.reasons)
         if decision.refused or decision.automatic:
-            self._priced(row, decision, decision.automatic)
-            pricing = self._pricing(decision, decision.automatic)
+            pricing = self._priced(row, decision, decision.automatic)
             env.timeout(end - env.now).callbacks.append(
                 lambda _e: self._end(row, request, closes, expires_at, pricing)
             )
@@ -124,20 +123,18 @@ class DealDesk:
         granted = yield from self._chain(
             row, decision.steps, decision.escalate_to, decision.default_action.value == "approve"
         )
-        self._priced(row, decision, granted)
+        pricing = self._priced(row, decision, granted)
         if env.now < end:
             yield env.timeout(end - env.now)
-        self._end(row, request, closes, expires_at, self._pricing(decision, granted))
+        self._end(row, request, closes, expires_at, pricing)
 
-    def _priced(self, row: int, decision: DiscountDecision, granted: bool) -> None:
+    def _priced(self, row: int, decision: DiscountDecision, granted: bool) -> tuple[float, bool]:
+        """Record how the exception ended; the total discount quoted, and whether the partner got
+        the price asked for."""
         self.model.ledger.discount_fate[row] = (
             DiscountFate.AUTOMATIC if decision.automatic
             else DiscountFate.APPROVED if granted else DiscountFate.REFUSED
         )  # fmt: skip
-
-    @staticmethod
-    def _pricing(decision: DiscountDecision, granted: bool) -> tuple[float, bool]:
-        """The total discount quoted, and whether the partner got the price asked for."""
         return (decision.total_discount if granted else decision.standard_discount), granted
 
     def _chain(
