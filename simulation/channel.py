@@ -9,6 +9,7 @@ between them comes from the rules and not from the dice (common random numbers).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -134,6 +135,10 @@ def _range(r: Range) -> tuple[int, int]:
     return r.min, r.max
 
 
+# What ``str.isalnum`` rejects: the non-word characters and the underscore.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _accounts(scenario: Scenario, rng: np.random.Generator) -> list[Account]:
     ch = scenario.channel
     n = ch.accounts
@@ -143,7 +148,7 @@ def _accounts(scenario: Scenario, rng: np.random.Generator) -> list[Account]:
     direct_at = rng.uniform(-0.5, 1.0, n) * scenario.horizon
     out = []
     for i, stem in enumerate(stems):
-        slug = "".join(c for c in stem.lower() if c.isalnum())
+        slug = _NOT_ALNUM.sub("", stem.lower())
         tld = ".ca" if territories[i] == "canada" else (".com", ".com", ".io", ".net")[i % 4]
         out.append(
             Account(

@@ -35,11 +35,16 @@ def _brands(rng: np.random.Generator, n: int) -> list[str]:
     onsets = rng.integers(0, len(_ONSETS), (n, 3))
     vowels = rng.integers(0, len(_VOWELS), (n, 3))
     codas = rng.integers(0, len(_CODAS), n)
-    out = []
-    for i in range(n):
-        word = "".join(_ONSETS[onsets[i, k]] + _VOWELS[vowels[i, k]] for k in range(syllables[i]))
-        out.append((word + _CODAS[codas[i]]).capitalize())
-    return out
+    # Syllables drawn as text columns: one string concatenation per brand, not per syllable.
+    first, second, third = (
+        [_ONSETS[o] + _VOWELS[v] for o, v in zip(onsets[:, k].tolist(), vowels[:, k].tolist(), strict=True)]
+        for k in range(3)
+    )
+    three = (syllables == 3).tolist()
+    return [
+        (a + b + (c if long else "") + _CODAS[coda]).capitalize()
+        for a, b, c, long, coda in zip(first, second, third, three, codas.tolist(), strict=True)
+    ]
 
 
 def account_stems(rng: np.random.Generator, n: int) -> list[str]:
