@@ -277,6 +277,3 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
         start=scenario.start,
     )
 
-
-def epoch_datetime(scenario: Scenario, t: float) -> datetime:
-    return scenario.start + timedelta(seconds=t)

@@ -123,7 +123,7 @@ class ProgramModel:
         self.rulebook = rulebook
         self.scenario = scenario
         self.channel = channel
-        self.epoch: datetime = scenario.start
+        self.epoch: datetime = channel.start  # the leads' requests are dated from it too
         self.env = simpy.Environment()
         self.ledger = Ledger(
             partners=len(channel.partners),
