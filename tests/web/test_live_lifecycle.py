@@ -45,7 +45,7 @@ def test_request_info_answer_approve_extend_close(client: FlaskClient) -> None:
     assert pending["open_task"]["question"] == "Which business unit is buying?"
     answered = client.post(
         f"/api/v1/registrations/{workflow_id}/info",
-        json={"answer": "Radiology, Pacific region"},
+        json={"answer": "Radiology,\nPacific region"},  # an answer may run over several lines
         headers=partner,
     )
     assert answered.status_code == 200, js(answered)

@@ -15,15 +15,20 @@ MAX_ID = 2**31 - 1  # ids are 32-bit: a larger number cannot name a row
 # No text may carry a NUL: PostgreSQL cannot store it, so it is refused here, naming the field,
 # rather than failing deep in a process. Free text keeps tabs and line breaks; one-line values
 # (filters, domains) take no control character at all.
-FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+_FREE_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_LINE_CHAR = r"[^\x00-\x1f\x7f]"
+_SEEN_CHAR = r"[^\s\x00-\x1f\x7f]"
+FREE_TEXT = rf"^{_FREE_CHAR}*$"
+ONE_LINE = rf"^{_LINE_CHAR}*$"
 Text = Field(default="", max_length=2000, pattern=FREE_TEXT)
-# Required text: no control characters and at least one visible character.
-VISIBLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+# Required text: at least one visible character; one line, or free text (an answer may run over
+# several lines).
+VISIBLE = rf"^{_LINE_CHAR}*{_SEEN_CHAR}{_LINE_CHAR}*$"
+VISIBLE_FREE = rf"^{_FREE_CHAR}*{_SEEN_CHAR}{_FREE_CHAR}*$"
 
 
-def required_text(max_length: int) -> Any:
-    return Field(min_length=1, max_length=max_length, pattern=VISIBLE)
+def required_text(max_length: int, pattern: str = VISIBLE) -> Any:
+    return Field(min_length=1, max_length=max_length, pattern=pattern)
 
 
 def _not_a_boolean(value: object) -> object:
@@ -168,7 +173,7 @@ class WithdrawIn(Strict):
 
 
 class InfoIn(Strict):
-    answer: str = required_text(2000)
+    answer: str = required_text(2000, VISIBLE_FREE)
 
 
 class ReasonOut(Out):
