@@ -8,7 +8,12 @@
    (``simulation.model.account_neighbours``), so the figure held against the target counts that
    table, split over the two runs it serves. The model alone, the table alone and one rulebook
    paying the whole table are printed beside it.
-2. The default what-if end to end: default scenario, 30 replications, rulebooks/default.yaml
+2. The floor: time spent inside the rulebook core's decision functions (``decide_registration``,
+   ``protection_window``, ``decide_extension``, ``decide_discount``, ``standard_discount``) per
+   lead, each call timed where the model makes it. The live workflows call the same functions
+   and the sandbox may not replace them, so one over that time bounds the throughput that any
+   change to the sandbox alone can reach.
+3. The default what-if end to end: default scenario, 30 replications, rulebooks/default.yaml
    against rulebooks/proposals/shorter-protection.yaml, 2 worker processes.
 
 Both run with the worker processes' garbage-collector setting (``runner.worker_setup``). The
@@ -21,10 +26,8 @@ Targets (issue 6): at least 15,000 leads/s per core; the what-if under 60 second
 
 from __future__ import annotations
 
-import cProfile
 import math
 import os
-import pstats
 import tempfile
 import time
 from collections.abc import Callable, Generator
@@ -34,6 +37,8 @@ from pathlib import Path
 import simpy
 
 from rules import Rulebook, load_rulebook
+from simulation import deals as deals_module
+from simulation import model as model_module
 from simulation.channel import Channel, generate_channel
 from simulation.model import account_neighbours, simulate
 from simulation.runner import prepare, run_local, summarise, worker_setup, write_outputs
@@ -134,24 +139,66 @@ def _measure_channel(
     found.bare += _best(3 * repeats, lambda: bare_model(scenario, channel))
 
 
-def rules_share() -> float:
-    """Share of the full model's time spent inside the rulebook core (profiled, so indicative):
-    registration decisions with their candidate matching, and the registration index upkeep."""
-    scenario, rulebook = default_scenario(), load_rulebook(BASELINE)
+# The rulebook core's functions the model calls, where it calls them (module, name).
+_DECISIONS = (
+    (model_module, "decide_registration"),
+    (deals_module, "protection_window"),
+    (deals_module, "decide_extension"),
+    (deals_module, "decide_discount"),
+    (deals_module, "standard_discount"),
+)
+
+
+@dataclass
+class RuleFloor:
+    """Seconds spent inside each shared decision function during both rulebook runs of a channel,
+    and the runs' whole time: the floor no change to the sandbox alone can go below."""
+
+    leads: int  # leads simulated: the channel's, once per rulebook
+    runs: float
+    inside: dict[str, float]
+
+    def per_lead(self, seconds: float) -> float:
+        return seconds / self.leads * 1e6
+
+    @property
+    def ceiling(self) -> float:
+        """Leads/s per core if everything but the decision functions cost nothing."""
+        return self.leads / sum(self.inside.values())
+
+
+def rule_floor() -> RuleFloor:
+    """Time the decision functions inside the model, each call between two clock readings (not
+    profiled: a profiler would slow the model's own code, which calls more functions, more)."""
+    scenario = default_scenario()
+    rulebooks = load_rulebook(BASELINE), load_rulebook(PROPOSED)
     channel = generate_channel(scenario, 7, 0)
-    accounts = account_neighbours(channel, rulebook)
-    profile = cProfile.Profile()
-    profile.runcall(simulate, rulebook, scenario, channel, accounts)
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    total = inside = 0.0
-    for (path, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
-        if name == "simulate" and path.endswith("model.py"):
-            total = cumulative
-        if path.endswith(("rules/registration.py", "rules/known_accounts.py")) and name in (
-            "decide_registration", "add", "remove"
-        ):
-            inside += cumulative
-    return inside / total if total else float("nan")
+    accounts = account_neighbours(channel, *rulebooks)
+    inside = {name: 0.0 for _module, name in _DECISIONS}
+    originals = [(module, name, getattr(module, name)) for module, name in _DECISIONS]
+
+    def timed(name: str, decide: Callable[..., object]) -> Callable[..., object]:
+        clock = time.perf_counter
+
+        def call(*args: object) -> object:
+            started = clock()
+            answer = decide(*args)
+            inside[name] += clock() - started
+            return answer
+
+        return call
+
+    for module, name, decide in originals:
+        setattr(module, name, timed(name, decide))
+    try:
+        started = time.perf_counter()
+        for rulebook in rulebooks:
+            simulate(rulebook, scenario, channel, accounts)
+        runs = time.perf_counter() - started
+    finally:
+        for module, name, decide in originals:
+            setattr(module, name, decide)
+    return RuleFloor(2 * channel.leads, runs, inside)
 
 
 def what_if_seconds(replications: int, workers: int) -> tuple[float, int]:
@@ -177,7 +224,15 @@ def main() -> None:
     print(f"ratio full (paired) / bare:                 {found.paired / bare:10.3f}")
     met = "met" if found.paired >= LEAD_TARGET else "NOT met"
     print(f"target >= {LEAD_TARGET:,} leads/s per core (paired): {met}")
-    print(f"time inside the rulebook core (decisions + index upkeep, profiled): {rules_share():.0%}")
+    floor = rule_floor()
+    print("inside the shared decision functions (the rulebook core both engines call), per lead:")
+    for name, seconds in floor.inside.items():
+        print(f"  {name:<22} {floor.per_lead(seconds):8.1f} us")
+    print(
+        f"  all of them            {floor.per_lead(sum(floor.inside.values())):8.1f} us of "
+        f"{floor.per_lead(floor.runs):.1f} us per lead in the model; with nothing else to pay, "
+        f"at most {floor.ceiling:,.0f} leads/s per core"
+    )
     replications = 4 if os.environ.get("PARLEY_BENCH_QUICK") == "1" else 30
     seconds, leads = what_if_seconds(replications, workers=2)
     print(
