@@ -180,9 +180,9 @@ def rule_floor() -> RuleFloor:
     def timed(name: str, decide: Callable[..., object]) -> Callable[..., object]:
         clock = time.perf_counter
 
-        def call(*args: object) -> object:
+        def call(*args: object, **kwargs: object) -> object:
             started = clock()
-            answer = decide(*args)
+            answer = decide(*args, **kwargs)
             inside[name] += clock() - started
             return answer
 
