@@ -159,13 +159,18 @@ class RuleFloor:
     runs: float
     inside: dict[str, float]
 
+    @property
+    def total(self) -> float:
+        """Seconds inside all the decision functions together."""
+        return sum(self.inside.values())
+
     def per_lead(self, seconds: float) -> float:
         return seconds / self.leads * 1e6
 
     @property
     def ceiling(self) -> float:
         """Leads/s per core if everything but the decision functions cost nothing."""
-        return self.leads / sum(self.inside.values())
+        return self.leads / self.total
 
 
 def rule_floor(repeats: int = 3) -> RuleFloor:
@@ -200,7 +205,7 @@ def rule_floor(repeats: int = 3) -> RuleFloor:
             for rulebook in rulebooks:
                 simulate(rulebook, scenario, channel, accounts)
             found = RuleFloor(2 * channel.leads, time.perf_counter() - started, dict(inside))
-            if best is None or sum(found.inside.values()) < sum(best.inside.values()):
+            if best is None or found.total < best.total:
                 best = found
     finally:
         for module, name, decide in originals:
@@ -237,12 +242,12 @@ def main() -> None:
     for name, seconds in floor.inside.items():
         print(f"  {name:<22} {floor.per_lead(seconds):8.1f} us")
     print(
-        f"  all of them            {floor.per_lead(sum(floor.inside.values())):8.1f} us of "
+        f"  all of them            {floor.per_lead(floor.total):8.1f} us of "
         f"{floor.per_lead(floor.runs):.1f} us per lead in the model; with nothing else to pay, "
         f"at most {floor.ceiling:,.0f} leads/s per core"
     )
     # Any model of these leads also runs at least the bare model's events: arrivals and queues.
-    least = floor.per_lead(sum(floor.inside.values())) + 1e6 / bare
+    least = floor.per_lead(floor.total) + 1e6 / bare
     print(f"  with the bare SimPy model's events added: {least:.1f} us per lead, at most "
           f"{1e6 / least:,.0f} leads/s per core")  # fmt: skip
     replications = 4 if os.environ.get("PARLEY_BENCH_QUICK") == "1" else 30
