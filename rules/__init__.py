@@ -4,9 +4,20 @@ No I/O here except ``load_rulebook`` / ``load_library``; no clock, no globals. E
 function of (rulebook, request, facts snapshot, now) and carries its reasons and the version.
 """
 
+from rules.approval import (
+    ApprovalPath,
+    PathEnd,
+    PathStep,
+    Position,
+    Quorum,
+    advance,
+    approved,
+    chain,
+    ladder,
+    waiting_for,
+)
 from rules.diff import RuleChange, diff_rulebooks
 from rules.discount import (
-    ApprovalStep,
     DiscountDecision,
     DiscountRequest,
     decide_discount,
@@ -25,7 +36,7 @@ from rules.enums import (
     PartnerStatus,
     RegistrationState,
 )
-from rules.escalation import EscalationLevel, dispute_deadlines, dispute_path
+from rules.escalation import EscalationLevel, dispute_deadlines, dispute_levels, dispute_path
 from rules.exit import ExitPlan, RegistrationDisposition, exit_plan
 from rules.explain import explain_rulebook
 from rules.facts import (
@@ -46,13 +57,12 @@ from rules.protection import (
     protection_window,
 )
 from rules.reasons import Reason, ReasonCode
-from rules.registration import ApprovalLevel, Match, RegistrationDecision, decide_registration
+from rules.registration import Match, RegistrationDecision, approval_path, decide_registration
 from rules.schema import Rulebook
 
 __all__ = [
     "AccessRevocation",
-    "ApprovalLevel",
-    "ApprovalStep",
+    "ApprovalPath",
     "Channel",
     "DefaultAction",
     "DirectEngagement",
@@ -69,7 +79,11 @@ __all__ = [
     "Outcome",
     "PartnerFacts",
     "PartnerStatus",
+    "PathEnd",
+    "PathStep",
+    "Position",
     "ProtectionWindow",
+    "Quorum",
     "Reason",
     "ReasonCode",
     "RegistrationDecision",
@@ -82,15 +96,21 @@ __all__ = [
     "Rulebook",
     "RulebookInvalid",
     "RulebookLibrary",
+    "advance",
+    "approval_path",
+    "approved",
+    "chain",
     "decide_discount",
     "decide_extension",
     "decide_registration",
     "diff_rulebooks",
     "dispute_deadlines",
+    "dispute_levels",
     "dispute_path",
     "exit_plan",
     "explain_rulebook",
     "format_duration",
+    "ladder",
     "load_library",
     "load_rulebook",
     "normalise_company_name",
@@ -101,4 +121,5 @@ __all__ = [
     "quote_valid_until",
     "similarity",
     "standard_discount",
+    "waiting_for",
 ]

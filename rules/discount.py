@@ -3,14 +3,18 @@
 ``requested_discount`` is the exception on top of the partner's standard pricing (tier discount
 plus the volume band for the deal size), which is always automatic. The matrix band of the
 exception gives the chain of steps; a large deal moves it up ``levels`` bands. Both only ever
-add approvers, so a larger discount or a larger deal never needs fewer approvals.
+add approvers, so a larger discount or a larger deal never needs fewer approvals. The chain is
+an approval path (``rules.approval.chain``): a step whose SLA passes escalates once to the
+rulebook's escalation role, then the default action decides.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from rules.approval import ApprovalPath, chain
 from rules.enums import DefaultAction
 from rules.reasons import Reason, ReasonCode, reason
 from rules.schema import DiscountBand, Rulebook
@@ -25,30 +29,20 @@ class DiscountRequest:
 
 
 @dataclass(frozen=True)
-class ApprovalStep:
-    """One step of the chain: every role in ``roles`` approves, in parallel, within the SLA."""
-
-    roles: tuple[str, ...]
-    sla_seconds: float
-
-
-@dataclass(frozen=True)
 class DiscountDecision:
     automatic: bool
     refused: bool
-    steps: tuple[ApprovalStep, ...]
+    path: ApprovalPath | None  # the chain of approvers; None when no person is needed
     valid_until: datetime | None  # set when automatic; approvals use quote_valid_until
     reasons: tuple[Reason, ...]
     standard_discount: float
     total_discount: float
-    escalate_to: str
-    default_action: DefaultAction
     rulebook_version: str
 
     @property
     def approvals(self) -> int:
-        """How many approvals the chain needs in all."""
-        return sum(len(step.roles) for step in self.steps)
+        """How many approvals the chain needs in all (none when automatic)."""
+        return self.path.approvals if self.path is not None else 0
 
 
 def standard_discount(rulebook: Rulebook, tier: str, deal_value: float) -> float:
@@ -91,7 +85,7 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
                 **facts,
             )
         )
-        return _decision(rulebook, (), True, reasons, standard, requested, None)
+        return _decision(rulebook, None, True, reasons, standard, requested, None)
     band = rules.matrix[index]
     if band.steps:
         bump = max(
@@ -112,7 +106,7 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
                     )
                 )
                 index, band = bumped, rules.matrix[bumped]
-    steps = _steps(band)
+    path = _chain(rulebook, band)
     missing_justification: list[Reason] = []
     if requested > rules.justification_required_above and not request.justification.strip():
         refused = True
@@ -125,7 +119,7 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
                 **facts,
             )
         )
-    if not steps:
+    if path is None:
         reasons.insert(
             0,
             reason(
@@ -137,7 +131,7 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
             ),
         )
     else:
-        chain = " then ".join(" + ".join(step.roles) for step in steps)
+        chain = path.roles_text()
         reasons.insert(
             0,
             reason(
@@ -150,17 +144,29 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
             ),
         )
     reasons = missing_justification + reasons
-    valid_until = now + rules.quote_validity if not steps and not refused else None
-    return _decision(rulebook, steps, refused, reasons, standard, requested, valid_until)
+    valid_until = now + rules.quote_validity if path is None and not refused else None
+    return _decision(rulebook, path, refused, reasons, standard, requested, valid_until)
 
 
-def _steps(band: DiscountBand) -> tuple[ApprovalStep, ...]:
-    return tuple(ApprovalStep(tuple(s.roles), s.sla.total_seconds()) for s in band.steps)
+def _chain(rulebook: Rulebook, band: DiscountBand) -> ApprovalPath | None:
+    if not band.steps:
+        return None
+    escalation = rulebook.discount.escalation
+    steps = tuple((tuple(s.roles), s.sla.total_seconds()) for s in band.steps)
+    return _built_chain(steps, escalation.escalate_to, escalation.default_action)
+
+
+# Bands are few and rulebooks immutable: each chain is built (and checked) once.
+@lru_cache(maxsize=256)
+def _built_chain(
+    steps: tuple[tuple[tuple[str, ...], float], ...], escalate_to: str, default_action: DefaultAction
+) -> ApprovalPath:
+    return chain(steps, escalate_to, default_action)
 
 
 def _decision(
     rulebook: Rulebook,
-    steps: tuple[ApprovalStep, ...],
+    path: ApprovalPath | None,
     refused: bool,
     reasons: list[Reason],
     standard: float,
@@ -168,14 +174,12 @@ def _decision(
     valid_until: datetime | None,
 ) -> DiscountDecision:
     return DiscountDecision(
-        automatic=not steps and not refused,
+        automatic=path is None and not refused,
         refused=refused,
-        steps=steps,
+        path=path,
         valid_until=valid_until,
         reasons=tuple(reasons),
         standard_discount=standard,
         total_discount=min(1.0, standard + requested),
-        escalate_to=rulebook.discount.escalation.escalate_to,
-        default_action=rulebook.discount.escalation.default_action,
         rulebook_version=rulebook.version,
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from operator import attrgetter
 
+from rules.approval import ApprovalPath, ladder
 from rules.durations import format_duration
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
 from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
@@ -20,14 +21,6 @@ from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_conflicts import direct_engagement, judge
 from rules.registration_eligibility import eligibility_reasons
 from rules.schema import RouteLevel, Rulebook
-
-
-@dataclass(frozen=True)
-class ApprovalLevel:
-    """One level of an approval route: ``role`` decides within ``sla_seconds`` or it escalates."""
-
-    role: str
-    sla_seconds: float
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ class RegistrationDecision:
     request_key: str
     outcome: Outcome
     reasons: tuple[Reason, ...]
-    route: tuple[ApprovalLevel, ...]
+    path: ApprovalPath | None  # who must decide, when the rules cannot settle it alone
     default_action: DefaultAction
     matches: tuple[Match, ...]
     rulebook_version: str
@@ -155,12 +148,12 @@ def decide_registration(
                 ),
                 *notes,
             ]
-    route = _levels(tuple(reg.approval_route)) if outcome is Outcome.NEEDS_APPROVAL else ()
+    path = approval_path(rulebook) if outcome is Outcome.NEEDS_APPROVAL else None
     return RegistrationDecision(
         request_key=request.request_key,
         outcome=outcome,
         reasons=tuple(reasons),
-        route=route,
+        path=path,
         default_action=reg.default_action,
         matches=tuple(matches),
         rulebook_version=rulebook.version,
@@ -232,11 +225,17 @@ def _approval_required(
     )
 
 
-# The route is part of every decision that needs people; rulebooks are immutable, so its shapes
-# are built once per route rather than once per decision.
+def approval_path(rulebook: Rulebook) -> ApprovalPath:
+    """The registration's approval route as a path: an escalation ladder, one role per level, a
+    decision at any level settling it, and the rulebook's default action past the last level."""
+    return _ladder(tuple(rulebook.registration.approval_route), rulebook.registration.default_action)
+
+
+# The route is part of every decision that needs people; rulebooks are immutable, so its path is
+# built once per route rather than once per decision.
 @lru_cache(maxsize=64)
-def _levels(route: tuple[RouteLevel, ...]) -> tuple[ApprovalLevel, ...]:
-    return tuple(ApprovalLevel(level.role, level.sla.total_seconds()) for level in route)
+def _ladder(route: tuple[RouteLevel, ...], default_action: DefaultAction) -> ApprovalPath:
+    return ladder([(level.role, level.sla.total_seconds()) for level in route], default_action)
 
 
 @lru_cache(maxsize=64)

@@ -3,26 +3,27 @@
 The protection window and every extension come from ``rules.protection_window`` and
 ``rules.decide_extension``; the discount chain from ``rules.decide_discount``. A partner asks for
 an extension when reminded and the deal is still open; a discount exception is asked for at quote
-time and walks its chain of approvers (parallel roles within a step, sequential steps, the SLA of
-a step escalating once to the rulebook's escalation role, then its default action).
+time and walks its chain of approvers, an approval path walked by ``rules.approval`` like the
+registration route (parallel roles within a step, sequential steps, the SLA of a step escalating
+once to the rulebook's escalation role, then its default action).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import simpy
-
 from rules import (
     DiscountDecision,
     DiscountRequest,
     RegistrationRequest,
     RegistrationState,
+    approved,
     decide_discount,
     decide_extension,
     protection_window,
     standard_discount,
 )
+from simulation.approvers import slot_sequence
 from simulation.channel import DISCOUNT_SLOT, MAX_LEVELS
 from simulation.ledger import DiscountFate, Fate
 
@@ -119,10 +120,13 @@ class DealDesk:
         expires_at: Any,
     ) -> ProcessGen:
         """The exception walks its approval chain; the deal then runs to its end."""
-        env = self.model.env
-        granted = yield from self._chain(
-            row, decision.steps, decision.escalate_to, decision.default_action.value == "approve"
-        )
+        m = self.model
+        env, ch = m.env, m.channel
+        path = decision.path
+        assert path is not None
+        slots = slot_sequence(DISCOUNT_SLOT, MAX_LEVELS - 1)
+        ended = yield from m.approvers.walk(path, ch.handling_z[row], ch.approve_u[row], slots)
+        granted = approved(path, ended)
         pricing = self._priced(row, decision, granted)
         if env.now < end:
             yield env.timeout(end - env.now)
@@ -136,41 +140,6 @@ class DealDesk:
             else DiscountFate.APPROVED if granted else DiscountFate.REFUSED
         )  # fmt: skip
         return (decision.total_discount if granted else decision.standard_discount), granted
-
-    def _chain(
-        self, row: int, steps: Any, escalate_to: str, default_approve: bool
-    ) -> ProcessGen:
-        """Walk the approval chain; returns True when every step approved."""
-        m, ch = self.model, self.model.channel
-        env, approvers = m.env, m.approvers
-        z, u = ch.handling_z[row], ch.approve_u[row]
-        slot = DISCOUNT_SLOT
-        for step in steps:
-            tasks = []
-            for role in step.roles:
-                s = min(slot, MAX_LEVELS - 1)
-                tasks.append(env.process(
-                    approvers.task(role, step.sla_seconds, float(z[s]), float(u[s]))
-                ))  # fmt: skip
-                slot += 1
-            answers: list[bool | None] = []
-            if len(tasks) == 1:
-                answers.append((yield tasks[0]))
-            else:
-                done = yield simpy.AllOf(env, tasks)
-                answers.extend(done[t] for t in tasks)
-            if any(a is False for a in answers):
-                return False
-            if any(a is None for a in answers):
-                # The step's SLA passed: escalate once, then the default action decides.
-                s = min(slot, MAX_LEVELS - 1)
-                slot += 1
-                answer = yield from approvers.task(escalate_to, step.sla_seconds, float(z[s]), float(u[s]))
-                if answer is None:
-                    return default_approve
-                if not answer:
-                    return False
-        return True
 
     def _end(
         self,

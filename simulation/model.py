@@ -1,8 +1,9 @@
 """The SimPy model of a partner program running under one rulebook.
 
 Partners register leads; ``rules.decide_registration`` settles each one or names the approval
-route; approvers are per-role resources working their calendars; an approval level that misses
-its SLA escalates to the next, and the rulebook's default action ends the path. Approved
+route; approvers are per-role resources working their calendars; the route is an approval path
+walked by ``rules.approval`` (``simulation.approvers``): a level that misses its SLA escalates
+to the next, and the rulebook's default action ends the path. Approved
 registrations are protected (``rules.protection_window``), extended on request
 (``rules.decide_extension``), and end won, lost or expired; discount exceptions walk the chain
 from ``rules.decide_discount``. Every rule is the rulebook core's; this module only keeps time.
@@ -14,100 +15,32 @@ builds a datetime only where a decision function needs ``now``.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from datetime import datetime, timedelta
-from typing import Any
 
 import simpy
 
 from rules import (
-    ApprovalLevel,
-    DefaultAction,
+    ApprovalPath,
     DirectEngagement,
     ExistingRegistration,
     Outcome,
     PartnerFacts,
     PartnerStatus,
+    PathEnd,
     Reason,
     RegistrationFacts,
     RegistrationRequest,
     RegistrationState,
     Rulebook,
+    approved,
     decide_registration,
 )
 from rules.known_accounts import AccountNeighbours, KnownAccountsIndex
-from simulation.calendar import WorkCalendar
+from simulation.approvers import Approvers, ProcessGen, slot_sequence
 from simulation.channel import REGISTRATION_SLOTS, Channel
 from simulation.deals import DealDesk
 from simulation.ledger import DecidedBy, Final, First, Ledger
 from simulation.scenario import Scenario
-
-ProcessGen = Generator[simpy.Event, Any, Any]
-
-
-class Approvers:
-    """Per-role approver pools: capacity, working calendar, handling times, time accounting."""
-
-    def __init__(self, env: simpy.Environment, scenario: Scenario, ledger: Ledger) -> None:
-        self.env = env
-        lo, hi = ledger.window
-        self.window = (lo, hi)
-        self.pool: dict[str, simpy.Resource] = {}
-        self.calendar: dict[str, WorkCalendar] = {}
-        self.handling: dict[str, tuple[float, float]] = {}
-        self.approve_rate: dict[str, float] = {}
-        self.busy = ledger.busy
-        for name, role in scenario.approvers.items():
-            self.pool[name] = simpy.Resource(env, capacity=role.staff)
-            cal = WorkCalendar.for_role(role, scenario.start)
-            self.calendar[name] = cal
-            self.handling[name] = (role.handling.median, role.handling.sigma)
-            self.approve_rate[name] = role.approve_rate
-            ledger.available[name] = role.staff * cal.worked(lo, hi)
-            self.busy[name] = 0.0
-
-    def task(self, role: str, sla: float, z: float, u: float) -> ProcessGen:
-        """One approver task: queue, work on the role's calendar, answer or run out of SLA.
-
-        Returns True (approve), False (reject) or None (the SLA passed first).
-        """
-        env = self.env
-        deadline = env.now + sla
-        request = self.pool[role].request()
-        if not request.triggered:
-            yield _first_of(env, request, env.timeout(sla))
-            if not request.triggered:
-                request.cancel()
-                return None
-        started = env.now
-        median, sigma = self.handling[role]
-        cal = self.calendar[role]
-        done = cal.finish(started, median * math.exp(sigma * z))
-        end = done if done <= deadline else deadline
-        if end > started:
-            yield env.timeout(end - started)
-        self.pool[role].release(request)
-        lo, hi = self.window
-        a, b = max(started, lo), min(end, hi)
-        if b > a:
-            self.busy[role] += cal.worked(a, b)
-        if done > deadline:
-            return None
-        return u < self.approve_rate[role]
-
-
-def _first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
-    """Fires when the first of ``events`` does: ``a | b`` without the condition's value, which
-    the approver queue never reads (most tasks wait in the queue, so this runs for most)."""
-    woken = env.event()
-
-    def wake(_event: simpy.Event) -> None:
-        if not woken.triggered:
-            woken.succeed()
-
-    for event in events:
-        event.callbacks.append(wake)
-    return woken
 
 
 class ProgramModel:
@@ -210,28 +143,16 @@ class ProgramModel:
             self.deals.protect(row, request)
             return
         self.hold(request, RegistrationState.PENDING)
-        self.env.process(self._approval(row, request, decision.route, decision.default_action))
+        assert decision.path is not None
+        self.env.process(self._approval(row, request, decision.path))
 
-    def _approval(
-        self,
-        row: int,
-        request: RegistrationRequest,
-        route: tuple[ApprovalLevel, ...],
-        default_action: DefaultAction,
-    ) -> ProcessGen:
-        ch, ledger = self.channel, self.ledger
-        z, u = ch.handling_z[row], ch.approve_u[row]
-        for level, step in enumerate(route):
-            slot = min(level, REGISTRATION_SLOTS - 1)
-            answer = yield from self.approvers.task(
-                step.role, step.sla_seconds, float(z[slot]), float(u[slot])
-            )
-            if answer is None:
-                ledger.breaches[row] = level + 1
-                continue
-            self._settle(row, request, bool(answer), DecidedBy.PERSON)
-            return
-        self._settle(row, request, default_action is DefaultAction.APPROVE, DecidedBy.DEFAULT)
+    def _approval(self, row: int, request: RegistrationRequest, path: ApprovalPath) -> ProcessGen:
+        ch = self.channel
+        slots = slot_sequence(0, REGISTRATION_SLOTS - 1)
+        ended = yield from self.approvers.walk(path, ch.handling_z[row], ch.approve_u[row], slots)
+        self.ledger.breaches[row] = ended.breaches
+        by = DecidedBy.DEFAULT if ended.end is PathEnd.LAPSED else DecidedBy.PERSON
+        self._settle(row, request, approved(path, ended), by)
 
     def _settle(
         self, row: int, request: RegistrationRequest, approve: bool, by: DecidedBy

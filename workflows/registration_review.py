@@ -33,8 +33,9 @@ class RegistrationReview(RegistrationMachine):
     # --- review -------------------------------------------------------------------------------
 
     async def review(self, decision: RegistrationDecision) -> None:
-        route = list(decision.route)
-        self.route = [level.role for level in route]
+        assert decision.path is not None
+        route = list(decision.path.steps)
+        self.route = [step.roles[0] for step in route]
         level = 0
         remaining = timedelta(seconds=route[0].sla_seconds)
         await self._open_review(

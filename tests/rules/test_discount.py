@@ -14,7 +14,7 @@ def rulebook():
 
 
 def chain(decision):
-    return [step.roles for step in decision.steps]
+    return [step.roles for step in decision.path.chain] if decision.path else []
 
 
 @pytest.mark.parametrize(
@@ -50,9 +50,15 @@ def test_automatic_pricing_is_valid_for_thirty_days(rulebook):
 
 def test_approval_chain_carries_slas_and_escalation(rulebook):
     decision = decide_discount(rulebook, DiscountRequest("silver", 10_000, 0.25, "competitor"), T0)
-    assert [s.sla_seconds for s in decision.steps] == [86400.0, 172800.0]
+    assert decision.path is not None
+    assert [s.sla_seconds for s in decision.path.chain] == [86400.0, 172800.0]
     assert decision.valid_until is None
-    assert decision.escalate_to == "vp_channel"
+    escalations = [s for s in decision.path.steps if s.escalation]
+    assert [(s.roles, s.sla_seconds) for s in escalations] == [
+        (("vp_channel",), 86400.0),
+        (("vp_channel",), 172800.0),
+    ]
+    assert decision.path.default_action == "reject"
     assert decision.approvals == 2
 
 

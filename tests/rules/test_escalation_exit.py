@@ -8,6 +8,7 @@ from rules import (
     ExitType,
     RegistrationState,
     dispute_deadlines,
+    dispute_levels,
     dispute_path,
     exit_plan,
     load_rulebook,
@@ -21,8 +22,8 @@ def rulebook():
 
 
 def test_dispute_path_is_the_written_one(rulebook):
-    path = dispute_path(rulebook)
-    assert [(lvl.role, lvl.response_sla_seconds, lvl.channel) for lvl in path] == [
+    levels = dispute_levels(rulebook)
+    assert [(lvl.role, lvl.response_sla_seconds, lvl.channel) for lvl in levels] == [
         ("channel_account_manager", 2 * 86400.0, Channel.EMAIL),
         ("regional_channel_director", 3 * 86400.0, Channel.MEETING),
         ("vp_channel", 5 * 86400.0, Channel.MEETING),
@@ -32,7 +33,11 @@ def test_dispute_path_is_the_written_one(rulebook):
         T0 + timedelta(days=5),
         T0 + timedelta(days=10),
     )
-    assert [lvl.response_sla_seconds for lvl in dispute_path(load_rulebook(FAST))] == [2.0] * 3
+    assert [step.sla_seconds for step in dispute_path(load_rulebook(FAST)).steps] == [2.0] * 3
+    # A ladder whose lapse the dispute process resolves (its default resolution), not the path.
+    path = dispute_path(rulebook)
+    assert [s.roles[0] for s in path.steps] == [lvl.role for lvl in levels]
+    assert path.default_action is None
 
 
 def _open():

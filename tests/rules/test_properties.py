@@ -128,9 +128,9 @@ def test_every_decision_and_every_refusal_carries_reason_codes(situation):
     if decision.outcome is Outcome.AUTO_REJECTED:
         assert not set(decision.codes) & {"auto.approved", "approval.required"}
     if decision.outcome is Outcome.NEEDS_APPROVAL:
-        assert "approval.required" in decision.codes and decision.route
+        assert "approval.required" in decision.codes and decision.path
     else:
-        assert decision.route == ()
+        assert decision.path is None
 
 
 def _overlap(a: ExistingRegistration, b: ExistingRegistration) -> bool:
@@ -196,8 +196,8 @@ def test_larger_discount_or_deal_never_needs_fewer_approvals(tier, d1, d2, v1, v
     ):
         large = decide_discount(RULEBOOK, bigger, T0)
         assert large.approvals >= small.approvals
-        small_roles = {r for s in small.steps for r in s.roles}
-        assert small_roles <= {r for s in large.steps for r in s.roles}
+        small_roles = {r for s in (small.path.chain if small.path else ()) for r in s.roles}
+        assert small_roles <= {r for s in (large.path.chain if large.path else ()) for r in s.roles}
 
 
 @settings(max_examples=200, deadline=None)
@@ -205,7 +205,7 @@ def test_larger_discount_or_deal_never_needs_fewer_approvals(tier, d1, d2, v1, v
 def test_discount_refusals_carry_reasons(discount, deal, justification):
     decision = decide_discount(RULEBOOK, DiscountRequest("gold", deal, discount, justification), T0)
     assert decision.reasons and {r.code for r in decision.reasons} <= CODES
-    assert decision.automatic != bool(decision.steps) or decision.refused
+    assert decision.automatic != bool(decision.path) or decision.refused
 
 
 @settings(max_examples=200, deadline=None)

@@ -35,7 +35,7 @@ def test_clean_registration_is_auto_approved_with_the_version(rulebook):
     decision = decide(rulebook)
     assert decision.outcome is Outcome.AUTO_APPROVED
     assert decision.codes == ("auto.approved",)
-    assert decision.route == ()
+    assert decision.path is None
     assert decision.rulebook_version == "2026.1"
     assert decision.decided_at == T0
 
@@ -69,17 +69,26 @@ def test_large_deal_or_low_tier_needs_the_route(rulebook):
     assert decision.codes == ("approval.required",)
     assert "above the auto-approve limit 250,000" in decision.reasons[0].text
     assert "'registered' is below 'silver'" in decision.reasons[0].text
-    assert [(lvl.role, lvl.sla_seconds) for lvl in decision.route] == [
-        ("channel_account_manager", 48 * 3600.0),
-        ("regional_channel_director", 24 * 3600.0),
-        ("vp_channel", 24 * 3600.0),
+    assert decision.path is not None
+    assert [(step.roles, step.sla_seconds) for step in decision.path.steps] == [
+        (("channel_account_manager",), 48 * 3600.0),
+        (("regional_channel_director",), 24 * 3600.0),
+        (("vp_channel",), 24 * 3600.0),
+    ]
+    # An escalation ladder: a decision at any level settles it, a breach moves it one level up.
+    assert [(step.then, step.on_breach) for step in decision.path.steps] == [
+        (None, 1),
+        (None, 2),
+        (None, None),
     ]
     assert decision.default_action is DefaultAction.REJECT
+    assert decision.path.default_action is DefaultAction.REJECT
 
 
 def test_fast_rulebook_routes_with_second_scale_slas():
     decision = decide(load_rulebook(FAST), request(deal_value=400_000.0))
-    assert [lvl.sla_seconds for lvl in decision.route] == [2.0, 2.0, 2.0]
+    assert decision.path is not None
+    assert [step.sla_seconds for step in decision.path.steps] == [2.0, 2.0, 2.0]
     assert decision.rulebook_version == "testing-fast"
 
 
@@ -149,7 +158,8 @@ def test_auto_reject_switches_send_refusals_to_people_instead(rulebook):
         "conflict.first_to_register",
         "approval.required",
     )
-    assert decision.route[0].role == "channel_account_manager"
+    assert decision.path is not None
+    assert decision.path.steps[0].roles == ("channel_account_manager",)
 
 
 def test_switching_off_auto_approval_routes_everything(rulebook):

@@ -15,6 +15,7 @@ from rules import (
     decide_discount,
     decide_extension,
     decide_registration,
+    dispute_levels,
     dispute_path,
     exit_plan,
     load_rulebook,
@@ -40,7 +41,7 @@ def test_registration_inputs_and_decision(rulebook):
     held = existing("r-1", "p-other", "Globex Retail", "globex-retail.com")
     facts = RegistrationFacts(partner(), RegistrationIndex([held]))
     decision = decide_registration(rulebook, request(account="Globex Realty", domain=""), facts, T0)
-    assert decision.matches and decision.route
+    assert decision.matches and decision.path
     for value in (decision, request(), partner(), held, DirectEngagement("Globex", "globex.com", None, T0)):
         assert round_trip(value) == value
 
@@ -51,7 +52,8 @@ def test_other_decisions(rulebook):
         decide_extension(rulebook, 0, T0 + timedelta(days=5), T0),
         decide_discount(rulebook, DiscountRequest("gold", 600_000, 0.25, "competitor"), T0),
         exit_plan(rulebook, ExitType.VOLUNTARY, [existing("r-1", "p")], T0),
-        dispute_path(rulebook)[0],
+        dispute_path(rulebook),
+        dispute_levels(rulebook)[0],
     ]
     for value in values:
         assert round_trip(value) == value

@@ -1,0 +1,157 @@
+"""Approvers in the sandbox: per-role pools working their calendars, and the walk of a path.
+
+A registration's route and a discount's chain are both ``rules.approval`` paths, walked here by
+``rules.approval.advance`` — the same function the live workflows walk them with. Each role of a
+step gets its own task; answers reach the walk in the order they come, so an all-of step passes
+with its last approval and fails on its first rejection, and a breached SLA escalates as the
+path says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from rules.approval import ApprovalPath, Breached, Decided, Position, advance, start, waiting_for
+from simulation.calendar import WorkCalendar
+from simulation.ledger import Ledger
+from simulation.scenario import Scenario
+
+ProcessGen = Generator[simpy.Event, Any, Any]
+
+
+class Approvers:
+    """Per-role approver pools: capacity, working calendar, handling times, time accounting."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, ledger: Ledger) -> None:
+        self.env = env
+        lo, hi = ledger.window
+        self.window = (lo, hi)
+        self.pool: dict[str, simpy.Resource] = {}
+        self.calendar: dict[str, WorkCalendar] = {}
+        self.handling: dict[str, tuple[float, float]] = {}
+        self.approve_rate: dict[str, float] = {}
+        self.busy = ledger.busy
+        for name, role in scenario.approvers.items():
+            self.pool[name] = simpy.Resource(env, capacity=role.staff)
+            cal = WorkCalendar.for_role(role, scenario.start)
+            self.calendar[name] = cal
+            self.handling[name] = (role.handling.median, role.handling.sigma)
+            self.approve_rate[name] = role.approve_rate
+            ledger.available[name] = role.staff * cal.worked(lo, hi)
+            self.busy[name] = 0.0
+
+    def task(self, role: str, sla: float, z: float, u: float) -> ProcessGen:
+        """One approver task: queue, work on the role's calendar, answer or run out of SLA.
+
+        Returns True (approve), False (reject) or None (the SLA passed first).
+        """
+        env = self.env
+        deadline = env.now + sla
+        request = self.pool[role].request()
+        if not request.triggered:
+            yield _first_of(env, request, env.timeout(sla))
+            if not request.triggered:
+                request.cancel()
+                return None
+        started = env.now
+        median, sigma = self.handling[role]
+        cal = self.calendar[role]
+        done = cal.finish(started, median * math.exp(sigma * z))
+        end = done if done <= deadline else deadline
+        if end > started:
+            yield env.timeout(end - started)
+        self.pool[role].release(request)
+        lo, hi = self.window
+        a, b = max(started, lo), min(end, hi)
+        if b > a:
+            self.busy[role] += cal.worked(a, b)
+        if done > deadline:
+            return None
+        return u < self.approve_rate[role]
+
+    def walk(self, path: ApprovalPath, z: np.ndarray, u: np.ndarray, slots: Iterator[int]) -> ProcessGen:
+        """Walk ``path`` from now to its end; returns the ended ``Position``.
+
+        ``slots`` hands out the lead's pre-drawn handling time and choice, one per task opened.
+        A parallel task still running when its step has moved on finishes its work (the approver
+        was busy with it) but its answer no longer counts.
+        """
+        env = self.env
+        position = start(path, env.now)
+        while position.end is None:
+            roles = waiting_for(path, position)
+            sla = position.remaining
+            if len(roles) == 1:
+                slot = next(slots)
+                answer = yield from self.task(roles[0], sla, float(z[slot]), float(u[slot]))
+                position = advance(path, position, _event(roles[0], answer, env.now))
+                continue
+            position = yield from self._parallel(path, position, roles, sla, z, u, slots)
+        return position
+
+    def _parallel(
+        self,
+        path: ApprovalPath,
+        position: Position,
+        roles: tuple[str, ...],
+        sla: float,
+        z: np.ndarray,
+        u: np.ndarray,
+        slots: Iterator[int],
+    ) -> ProcessGen:
+        """One step of several roles: every task at once, answers fed in as they come."""
+        env = self.env
+        answers: list[tuple[str, bool | None]] = []
+        woken = [env.event()]
+
+        def answered(role: str) -> Any:
+            def record(event: simpy.Event) -> None:
+                answers.append((role, event.value))
+                if not woken[0].triggered:
+                    woken[0].succeed()
+
+            return record
+
+        for role in roles:
+            slot = next(slots)
+            env.process(self.task(role, sla, float(z[slot]), float(u[slot]))).callbacks.append(answered(role))
+        step = position.step
+        while position.end is None and position.step == step:
+            if not answers:
+                yield woken[0]
+                woken[0] = env.event()
+                continue
+            role, answer = answers.pop(0)
+            position = advance(path, position, _event(role, answer, env.now))
+        return position
+
+
+def _event(role: str, answer: bool | None, now: float) -> Decided | Breached:
+    return Breached(now) if answer is None else Decided(role, answer, now)
+
+
+def slot_sequence(first: int, last: int) -> Iterator[int]:
+    """``first``, ``first + 1`` ... up to ``last``, then ``last`` for every further task."""
+    slot = first
+    while True:
+        yield min(slot, last)
+        slot += 1
+
+
+def _first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
+    """Fires when the first of ``events`` does: ``a | b`` without the condition's value, which
+    the approver queue never reads (most tasks wait in the queue, so this runs for most)."""
+    woken = env.event()
+
+    def wake(_event: simpy.Event) -> None:
+        if not woken.triggered:
+            woken.succeed()
+
+    for event in events:
+        event.callbacks.append(wake)
+    return woken
