@@ -16,8 +16,7 @@ from sqlmodel import Session
 from temporalio import activity
 
 from store.crud.records import append_audit_event, append_notification
-from store.crud.registration_process import open_task
-from store.crud.tasks import close_task
+from store.crud.tasks import close_task, open_task
 from store.engine import session_scope
 
 
@@ -38,7 +37,9 @@ class AuditRecord:
 
 @dataclass
 class TaskOpening:
-    """A human task to show in the inbox; (kind, escalation_level) identify it in its process."""
+    """A human task to show in the inbox; (kind, escalation_level, slot) identify it in its
+    process: ``escalation_level`` is the step of its approval path, ``slot`` tells the parallel
+    tasks of one step apart (empty when the step has one)."""
 
     kind: str
     escalation_level: int
@@ -52,6 +53,7 @@ class TaskOpening:
     territory: str | None = None
     assignee: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    slot: str = ""
 
 
 @dataclass
@@ -62,6 +64,7 @@ class TaskClosing:
     closed_by: str
     at: datetime
     on_behalf_of: str | None = None
+    slot: str = ""
 
 
 @dataclass
@@ -105,15 +108,20 @@ def apply_projection(session: Session, projection: Projection) -> ProjectionResu
             closed_by=closing.closed_by,
             on_behalf_of=closing.on_behalf_of,
             at=closing.at,
+            slot=closing.slot,
         )
-    task_ids = [
+    opened = [
         open_task(
             session=session,
-            process_type=projection.process_type,
-            values={"process_id": projection.process_id, **vars(opening)},
+            data={
+                "process_type": projection.process_type,
+                "process_id": projection.process_id,
+                **vars(opening),
+            },
         )
         for opening in projection.open_tasks
     ]
+    task_ids = [task.id for task in opened if task.id is not None]
     if projection.audit is not None:
         append_audit_event(
             session=session,

@@ -56,8 +56,8 @@ from store.crud.tasks import (
     find_task,
     get_task,
     list_process_tasks,
+    open_task,
     release_task,
-    upsert_task,
 )
 from store.crud.users import (
     active_delegators,
@@ -129,6 +129,7 @@ __all__ = [
     "list_simulation_runs",
     "list_users",
     "open_registrations",
+    "open_task",
     "record_rulebook_version",
     "release_account",
     "release_task",
@@ -138,6 +139,5 @@ __all__ = [
     "update_registration",
     "update_simulation_run",
     "update_user",
-    "upsert_task",
     "user_for_token",
 ]

@@ -25,7 +25,6 @@ def append_audit_event(*, session: Session, data: AuditEventCreate | Mapping[str
     """
     event_in = parse(AuditEventCreate, data)
     values = event_in.model_dump()
-    values["process_type"] = event_in.process_type.value
     values["at"] = as_utc(event_in.at) if event_in.at else utcnow()
     values["reason_codes"] = [str(code) for code in event_in.reason_codes]
     insert_if_absent(session, table_of(AuditEvent), values, ("idempotency_key",))

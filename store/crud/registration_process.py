@@ -1,52 +1,23 @@
 """Data access the registration process needs beyond the shared crud modules.
 
-Opening a task that may be reopened (request-more-info closes a review and reopens it when the
-partner answers; ``store.crud.tasks.upsert_task`` leaves closed tasks closed), conflict
-candidates for one submission (blocked by domain and name words, never every row), and the
-acting user's authority (roles and active delegations) for the workflow's validators.
+Conflict candidates for one submission (blocked by domain and name words, never every row), and
+the acting user's authority (roles and active delegations) for the workflow's validators.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
-from store.crud._common import insert_if_absent, table_of
 from store.crud.users import active_delegators, get_user_by_username
-from store.models import Registration, Task, TaskState, as_utc, utcnow
+from store.models import Registration, as_utc, utcnow
 
 # Name words shorter than this are too common to block on ("co", "ab").
 _MIN_BLOCK_WORD = 3
 _MAX_BLOCK_WORDS = 4
-
-
-def open_task(*, session: Session, process_type: str, values: dict[str, Any]) -> int:
-    """Open (or reopen) the task identified by (process_id, kind, escalation_level); its id.
-
-    Re-applying the same values is harmless, so a retried activity leaves one row.
-    """
-    key = {k: values[k] for k in ("process_id", "kind", "escalation_level")}
-    row = {**values, "process_type": process_type, "state": TaskState.OPEN.value, "created_at": utcnow()}
-    if not insert_if_absent(session, table_of(Task), row, tuple(key)):
-        session.execute(
-            update(Task)
-            .where(*(getattr(Task, k) == v for k, v in key.items()))
-            .values(
-                **{k: v for k, v in values.items() if k not in key},
-                state=TaskState.OPEN.value,
-                outcome=None,
-                closed_at=None,
-                closed_by=None,
-                on_behalf_of=None,
-            )
-        )
-    task_id = session.exec(select(Task.id).where(*(getattr(Task, k) == v for k, v in key.items()))).one()
-    assert task_id is not None
-    return task_id
 
 
 def conflict_candidates(

@@ -1,7 +1,8 @@
-"""Human tasks: the projection of each open approval step, written by workflow activities.
+"""Human tasks: the projection of each open step of a process, written by workflow activities.
 
-A task is identified by (process_id, kind, escalation_level), so an activity Temporal retries
-upserts the same row instead of adding a second one.
+A task is identified by (process_id, kind, escalation_level, slot): an activity Temporal retries
+writes the same row instead of adding a second one, and a step with several parallel tasks
+(one per role, party or item) keeps one row for each.
 """
 
 from __future__ import annotations
@@ -15,44 +16,52 @@ from sqlmodel import Session, col, select
 
 from parley.errors import NotFound
 from store.crud._common import insert_if_absent, parse, refuse, require_exists, require_member, table_of
-from store.models import Partner, Role, Task, TaskOutcome, TaskState, TaskUpsert, as_utc, utcnow
+from store.models import Partner, Role, Task, TaskOpen, TaskOutcome, TaskState, as_utc, utcnow
 
-_IDENTITY = ("process_id", "kind", "escalation_level")
-# Fields a retried or re-issued projection may refresh while the task is still open.
-_MUTABLE = (
-    "title", "role", "assignee", "priority", "value", "partner_id", "territory", "due_at",
-    "summary", "payload",
-)  # fmt: skip
+_IDENTITY = ("process_id", "kind", "escalation_level", "slot")
 
 
-def _find(session: Session, process_id: str, kind: str, escalation_level: int) -> Task | None:
+def _find(session: Session, process_id: str, kind: str, escalation_level: int, slot: str) -> Task | None:
     query = select(Task).where(
         Task.process_id == process_id,
         Task.kind == kind,
         Task.escalation_level == escalation_level,
+        Task.slot == slot,
     )
     return session.exec(query.execution_options(populate_existing=True)).first()
 
 
-def upsert_task(*, session: Session, data: TaskUpsert | Mapping[str, Any]) -> Task:
-    """Open the task, or refresh it if it is already open; a closed task is returned unchanged."""
-    task_in = parse(TaskUpsert, data)
+def open_task(*, session: Session, data: TaskOpen | Mapping[str, Any]) -> Task:
+    """Open the task, or open it again with these values (the one writer of task rows).
+
+    Validated first: every problem names its field and nothing is written. A task closed earlier
+    opens again under the same identity (a review the partner's answer resumes); re-applying the
+    same values to an open task changes nothing, so a retried activity leaves one row.
+    """
+    task_in = parse(TaskOpen, data)
     require_member("role", task_in.role, Role)
     require_exists(session, Partner, task_in.partner_id, "partner_id")
     fields = task_in.model_dump()
-    fields["process_type"] = task_in.process_type.value
     fields["due_at"] = as_utc(task_in.due_at) if task_in.due_at else None
-    values = {**fields, "state": TaskState.OPEN.value, "created_at": utcnow()}
-    if not insert_if_absent(session, table_of(Task), values, _IDENTITY):
-        task = _find(session, task_in.process_id, task_in.kind, task_in.escalation_level)
-        if task is not None and task.state == TaskState.OPEN:
-            for name in _MUTABLE:
-                setattr(task, name, fields[name])
-            session.add(task)
-            session.flush()
-    task = _find(session, task_in.process_id, task_in.kind, task_in.escalation_level)
+    identity = {name: fields[name] for name in _IDENTITY}
+    if not insert_if_absent(
+        session, table_of(Task), {**fields, "state": TaskState.OPEN.value, "created_at": utcnow()}, _IDENTITY
+    ):
+        session.execute(
+            update(Task)
+            .where(*(getattr(Task, name) == value for name, value in identity.items()))
+            .values(
+                **{name: value for name, value in fields.items() if name not in identity},
+                state=TaskState.OPEN.value,
+                outcome=None,
+                closed_at=None,
+                closed_by=None,
+                on_behalf_of=None,
+            )
+        )
+    task = _find(session, *identity.values())
     if task is None:  # only if another transaction deleted it in between
-        raise NotFound("task", (task_in.process_id, task_in.kind, task_in.escalation_level))
+        raise NotFound("task", tuple(identity.values()))
     return task
 
 
@@ -63,10 +72,12 @@ def get_task(*, session: Session, task_id: int) -> Task:
     return task
 
 
-def find_task(*, session: Session, process_id: str, kind: str, escalation_level: int) -> Task:
-    task = _find(session, process_id, kind, escalation_level)
+def find_task(
+    *, session: Session, process_id: str, kind: str, escalation_level: int, slot: str = ""
+) -> Task:
+    task = _find(session, process_id, kind, escalation_level, slot)
     if task is None:
-        raise NotFound("task", (process_id, kind, escalation_level))
+        raise NotFound("task", (process_id, kind, escalation_level, slot))
     return task
 
 
@@ -90,11 +101,14 @@ def close_task(
     closed_by: str | None = None,
     on_behalf_of: str | None = None,
     at: datetime | None = None,
+    slot: str = "",
 ) -> Task:
     """Close the task with an outcome. Closing again with the same outcome is a no-op (retries);
     with a different outcome it is refused."""
     outcome = require_member("outcome", outcome, TaskOutcome)
-    task = find_task(session=session, process_id=process_id, kind=kind, escalation_level=escalation_level)
+    task = find_task(
+        session=session, process_id=process_id, kind=kind, escalation_level=escalation_level, slot=slot
+    )
     if task.state == TaskState.CLOSED:
         if task.outcome != outcome:
             raise refuse("outcome", f"task already closed as {task.outcome}")
@@ -128,7 +142,7 @@ def list_process_tasks(*, session: Session, process_id: str, state: str | None =
     query = select(Task).where(Task.process_id == process_id)
     if state is not None:
         query = query.where(Task.state == require_member("state", state, TaskState))
-    query = query.order_by(col(Task.created_at), col(Task.escalation_level), col(Task.id))
+    query = query.order_by(col(Task.created_at), col(Task.escalation_level), col(Task.slot), col(Task.id))
     return list(session.exec(query).all())
 
 

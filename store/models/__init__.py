@@ -40,7 +40,7 @@ from store.models.rulebooks import (
     SimulationRun,
     SimulationRunCreate,
 )
-from store.models.tasks import Task, TaskPublic, TaskUpsert
+from store.models.tasks import Task, TaskOpen, TaskPublic
 from store.models.types import JSONDocument, UTCDateTime, as_utc, utcnow
 from store.models.users import ApiToken, Delegation, DelegationCreate, User, UserCreate, UserPublic
 
@@ -79,10 +79,10 @@ __all__ = [
     "SimulationRunCreate",
     "SimulationStatus",
     "Task",
+    "TaskOpen",
     "TaskOutcome",
     "TaskPublic",
     "TaskState",
-    "TaskUpsert",
     "UTCDateTime",
     "User",
     "UserCreate",

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from store.models.enums import NotificationKind, ProcessType
-from store.models.types import JSONDocument, UTCDateTime, utcnow
+from store.models.enums import NotificationKind
+from store.models.types import JSONDocument, ProcessTypeName, UTCDateTime, utcnow
 
 
 class AuditEventBase(SQLModel):
@@ -30,7 +30,7 @@ class AuditEventBase(SQLModel):
 
 
 class AuditEventCreate(AuditEventBase):
-    process_type: ProcessType
+    process_type: ProcessTypeName
     at: datetime | None = None
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from store.models.enums import ProcessType, TaskState
-from store.models.types import JSONDocument, UTCDateTime, utcnow
+from store.models.enums import TaskState
+from store.models.types import JSONDocument, ProcessTypeName, UTCDateTime, utcnow
 
 # The role queues of the inbox: open, unassigned, unclaimed tasks by role (and partner). A partial
 # index holds only those rows; store/crud/inbox.py asks for each queue condition in its own
@@ -25,7 +25,8 @@ class TaskBase(SQLModel):
     title: str = Field(min_length=1, max_length=300)
     role: str = Field(min_length=1, max_length=60)
     assignee: str | None = Field(default=None, max_length=64)
-    escalation_level: int = Field(default=0, ge=0)
+    escalation_level: int = Field(default=0, ge=0)  # the step of the process's approval path
+    slot: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
     priority: int = Field(default=0)
     value: float | None = None
     partner_id: int | None = None
@@ -35,10 +36,15 @@ class TaskBase(SQLModel):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
-class TaskUpsert(TaskBase):
-    """What a workflow activity projects; (process_id, kind, escalation_level) identifies it."""
+class TaskOpen(TaskBase):
+    """What a workflow activity projects: (process_id, kind, escalation_level, slot) identify it.
 
-    process_type: ProcessType
+    The slot tells several open tasks of one step apart: parallel approvers (one per role), the
+    parties of a dispute, the registrations of an exit. A process with one task per step leaves
+    it empty.
+    """
+
+    process_type: ProcessTypeName
 
 
 class TaskPublic(TaskBase):
@@ -56,7 +62,7 @@ class TaskPublic(TaskBase):
 class Task(TaskBase, table=True):
     __tablename__ = "tasks"
     __table_args__ = (
-        UniqueConstraint("process_id", "kind", "escalation_level"),
+        UniqueConstraint("process_id", "kind", "escalation_level", "slot"),
         Index(None, "state", "role", "due_at"),
         Index(None, "state", "assignee"),
         Index(None, "state", "claimed_by"),

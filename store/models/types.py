@@ -7,8 +7,9 @@ same Python values on either database, so code above the data layer never checks
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import StringConstraints
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -23,6 +24,11 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# A process type as the generic tables record it: Parley's own are ``ProcessType``'s members, and
+# a process added later (or a test's own) writes its tasks and audit under its own name.
+ProcessTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
 
 
 def utcnow() -> datetime:

@@ -66,7 +66,7 @@ def make_task(session: Session, process_id: str, **overrides: Any) -> Task:
         "value": 10_000,
         "territory": "emea",
     }
-    return crud.upsert_task(session=session, data={**data, **overrides})
+    return crud.open_task(session=session, data={**data, **overrides})
 
 
 def pk(row: SQLModel) -> int:

@@ -54,7 +54,7 @@ def test_audit_is_written_once_per_key_and_listed_in_order(session: Session) -> 
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"process_type": "party"}, "process_type"),
+        ({"process_type": "Party time"}, "process_type"),
         ({"actor": ""}, "actor"),
         ({"idempotency_key": ""}, "idempotency_key"),
         ({"reason_codes": "not-a-list"}, "reason_codes"),

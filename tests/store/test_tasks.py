@@ -1,4 +1,4 @@
-"""Task projection: idempotent upsert, closing, claiming and releasing."""
+"""Task projection: one validated writer (open, reopen, idempotent), slots, closing, claiming."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from store.engine import session_scope
 from tests.store.factories import NOW, make_partner, make_task, pk
 
 
-def test_upsert_is_idempotent_and_refreshes_an_open_task(session: Session) -> None:
+def test_open_is_idempotent_and_refreshes_an_open_task(session: Session) -> None:
     partner = make_partner(session)
     first = make_task(session, "wf-1", partner_id=pk(partner), payload={"why": ["a"]})
     again = make_task(session, "wf-1", title="Approve (updated)", payload={"why": ["a", "b"]})
@@ -34,8 +34,8 @@ def test_upsert_is_idempotent_and_refreshes_an_open_task(session: Session) -> No
     ]
 
 
-def test_closed_task_is_not_reopened_by_a_late_retry(session: Session) -> None:
-    make_task(session, "wf-2")
+def test_a_closed_task_opens_again_under_its_identity(session: Session) -> None:
+    first = make_task(session, "wf-2")
     closed = crud.close_task(
         session=session,
         process_id="wf-2",
@@ -47,8 +47,37 @@ def test_closed_task_is_not_reopened_by_a_late_retry(session: Session) -> None:
         at=NOW,
     )
     assert (closed.state, closed.outcome, closed.closed_at) == ("closed", "approved", NOW)
-    retried = make_task(session, "wf-2", title="changed")
-    assert retried.state == "closed" and retried.title != "changed"
+    # A review that a question paused opens again when the answer comes: same row, open, clean.
+    again = make_task(session, "wf-2", title="changed")
+    assert pk(again) == pk(first)
+    assert (again.state, again.title, again.outcome, again.closed_at, again.closed_by) == (
+        "open",
+        "changed",
+        None,
+        None,
+        None,
+    )
+    assert again.on_behalf_of is None
+
+
+def test_slots_hold_parallel_tasks_of_one_step(session: Session) -> None:
+    desk = make_task(session, "wf-9", slot="deal_desk", role="deal_desk")
+    money = make_task(session, "wf-9", slot="finance", role="finance")
+    assert pk(desk) != pk(money)
+    assert make_task(session, "wf-9", slot="finance", role="finance").id == pk(money)
+    crud.close_task(
+        session=session,
+        process_id="wf-9",
+        kind="approval",
+        escalation_level=0,
+        slot="deal_desk",
+        outcome="approved",
+        closed_by="dee",
+    )
+    states = {t.slot: t.state for t in crud.list_process_tasks(session=session, process_id="wf-9")}
+    assert states == {"deal_desk": "closed", "finance": "open"}
+    with pytest.raises(NotFound):
+        crud.find_task(session=session, process_id="wf-9", kind="approval", escalation_level=0)
 
 
 def test_close_is_idempotent_but_refuses_a_different_outcome(session: Session) -> None:
@@ -85,7 +114,8 @@ def test_close_open_tasks_cancels_only_open_ones(session: Session) -> None:
     ("overrides", "field"),
     [
         ({"role": "janitor"}, "role"),
-        ({"process_type": "lunch"}, "process_type"),
+        ({"process_type": "Lunch break"}, "process_type"),
+        ({"slot": "x" * 61}, "slot"),
         ({"escalation_level": -1}, "escalation_level"),
         ({"title": ""}, "title"),
         ({"partner_id": 31337}, "partner_id"),
@@ -134,7 +164,7 @@ def test_concurrent_claims_of_one_task_have_one_winner(engine: Engine) -> None:
         assert sum(pool.map(claim, range(people))) == 1
 
 
-def test_upsert_retries_racing_leave_one_row(engine: Engine) -> None:
+def test_open_retries_racing_leave_one_row(engine: Engine) -> None:
     workers = 10
     start = threading.Barrier(workers)
 

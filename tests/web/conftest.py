@@ -75,7 +75,7 @@ def _registration(db: Any, partner_id: int, key: str, name: str, domain: str, va
 def _task(
     db: Any, workflow_id: str, role: str, partner_id: int, due_in: timedelta, value: float, title: str
 ) -> int:
-    task = tasks_crud.upsert_task(
+    task = tasks_crud.open_task(
         session=db,
         data={
             "process_type": "registration",

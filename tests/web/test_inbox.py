@@ -178,7 +178,7 @@ def test_out_of_office_form_names_bad_fields(client: FlaskClient, world: World) 
 
 def test_tasks_of_a_process_type_without_a_handler_still_show(client: FlaskClient, world: World) -> None:
     with session_scope() as db:
-        task = tasks_crud.upsert_task(
+        task = tasks_crud.open_task(
             session=db,
             data={
                 "process_type": "discount",
