@@ -31,7 +31,6 @@ _CANDIDATE_STATES = [
     RegistrationState.LOST,
     RegistrationState.WITHDRAWN,
 ]
-_LIVE = {RegistrationState.PENDING_APPROVAL, RegistrationState.INFO_REQUESTED, RegistrationState.APPROVED}
 
 
 @dataclass
@@ -65,7 +64,11 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
             states=_CANDIDATE_STATES,
         ):
             holder = row.workflow_id == request.holder_workflow_id
-            if (row.account_key, row.product_line) == same_claim and row.state in _LIVE and not holder:
+            if (
+                (row.account_key, row.product_line) == same_claim
+                and row.state in RegistrationState.LIVE
+                and not holder
+            ):
                 continue  # only the claim holder holds this exact account and product line
             facts.existing.append(existing_registration(row))
         if request.holder_workflow_id != own.workflow_id and all(

@@ -23,7 +23,7 @@ from rules import (
     RegistrationFacts,
     RegistrationIndex,
     RegistrationRequest,
-    RegistrationState,
+    RegistrationStanding,
     RulebookLibrary,
     decide_registration,
     load_rulebook,
@@ -69,7 +69,7 @@ def _registrations(rnd: random.Random, count: int) -> list[ExistingRegistration]
                 account_name=name,
                 account_domain=domain,
                 product_line=rnd.choice(products),
-                state=rnd.choice([RegistrationState.APPROVED, RegistrationState.PENDING]),
+                state=rnd.choice([RegistrationStanding.APPROVED, RegistrationStanding.PENDING]),
                 submitted_at=T0 - timedelta(seconds=rnd.randrange(80 * 86400)),
                 expires_at=T0 + timedelta(days=rnd.randrange(1, 90)),
             )

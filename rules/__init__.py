@@ -34,7 +34,7 @@ from rules.enums import (
     ExitType,
     Outcome,
     PartnerStatus,
-    RegistrationState,
+    RegistrationStanding,
 )
 from rules.escalation import EscalationLevel, dispute_deadlines, dispute_levels, dispute_path
 from rules.exit import ExitPlan, RegistrationDisposition, exit_plan
@@ -91,7 +91,7 @@ __all__ = [
     "RegistrationFacts",
     "RegistrationIndex",
     "RegistrationRequest",
-    "RegistrationState",
+    "RegistrationStanding",
     "RuleChange",
     "Rulebook",
     "RulebookInvalid",

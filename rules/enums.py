@@ -9,13 +9,19 @@ from enum import StrEnum
 
 
 class PartnerStatus(StrEnum):
+    """A partner's standing in the program: the rules read it, the partners table stores it."""
+
     ACTIVE = "active"
     SUSPENDED = "suspended"
     EXITING = "exiting"  # notice given: new registrations are frozen
-    TERMINATED = "terminated"
+    EXITED = "exited"
 
 
-class RegistrationState(StrEnum):
+class RegistrationStanding(StrEnum):
+    """How an existing registration stands for the conflict rules (the rulebook's
+    ``holding_states``). The process's own lifecycle is ``store.models.RegistrationStanding``;
+    ``store.rules_view`` reads one as the other."""
+
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rules.durations import format_duration
-from rules.enums import AccessRevocation, Disposition, ExitType, RegistrationState
+from rules.enums import AccessRevocation, Disposition, ExitType, RegistrationStanding
 from rules.facts import ExistingRegistration
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_eligibility import when
 from rules.schema import ExitPolicy, Rulebook
 
-_OPEN = (RegistrationState.PENDING, RegistrationState.APPROVED)
+_OPEN = (RegistrationStanding.PENDING, RegistrationStanding.APPROVED)
 _CODES = {
     Disposition.HONOUR_UNTIL_EXPIRY: ReasonCode.EXIT_HONOUR,
     Disposition.TRANSFER: ReasonCode.EXIT_TRANSFER,
@@ -76,7 +76,7 @@ def _dispose(
 ) -> RegistrationDisposition:
     label = exit_type.value.replace("_", " ")
     facts: dict[str, object] = {"registration_id": reg.registration_id, "exit_type": label}
-    if reg.state is RegistrationState.PENDING:
+    if reg.state is RegistrationStanding.PENDING:
         chosen = policy.pending
         text = f"pending registrations are {_words(chosen)} on a {label} exit"
         return _made(reg, chosen, notice_ends, reason(_CODES[chosen], text, **facts))

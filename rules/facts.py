@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rules.enums import PartnerStatus, RegistrationState
+from rules.enums import PartnerStatus, RegistrationStanding
 
 if TYPE_CHECKING:
     from rules.matching import CandidateIndex
@@ -59,7 +59,7 @@ class ExistingRegistration:
     account_name: str
     account_domain: str
     product_line: str
-    state: RegistrationState
+    state: RegistrationStanding
     submitted_at: datetime
     expires_at: datetime | None = None
     request_key: str | None = None

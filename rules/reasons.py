@@ -52,7 +52,7 @@ class ReasonCode(StrEnum):
 
 
 MEANINGS: dict[ReasonCode, str] = {
-    ReasonCode.PARTNER_INACTIVE: "the partner is not active (suspended, exiting or terminated)",
+    ReasonCode.PARTNER_INACTIVE: "the partner is not active (suspended, exiting or exited)",
     ReasonCode.TERRITORY_NOT_AUTHORISED: "the partner is not authorised for the territory",
     ReasonCode.VERTICAL_NOT_AUTHORISED: "the partner is not authorised for the vertical",
     ReasonCode.NOT_CERTIFIED: "the partner lacks a certification the product line requires",

@@ -14,7 +14,7 @@ from operator import attrgetter
 
 from rules.approval import ApprovalPath, ladder
 from rules.durations import format_duration
-from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationState
+from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationStanding
 from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
 from rules.matching import AccountKey, CandidateIndex, similar_entries
 from rules.reasons import Reason, ReasonCode, reason
@@ -32,7 +32,7 @@ class Match:
     account_name: str
     account_domain: str
     product_line: str
-    state: RegistrationState
+    state: RegistrationStanding
     submitted_at: datetime
     similarity: float
     basis: str

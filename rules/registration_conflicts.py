@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rules.enums import RegistrationState
+from rules.enums import RegistrationStanding
 from rules.facts import DirectEngagement, ExistingRegistration, RegistrationRequest
 from rules.matching import AccountKey, Similarity, similarity
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_eligibility import when
 from rules.schema import Rulebook
 
-_RELEASED = {RegistrationState.CLOSED_LOST, RegistrationState.WITHDRAWN}
+_RELEASED = {RegistrationStanding.CLOSED_LOST, RegistrationStanding.WITHDRAWN}
 
 
 def judge(
@@ -74,7 +74,7 @@ def judge(
                 f"{existing.state.value.replace('_', ' ')}; the account is open again ({score})",
                 **facts,
             )
-        if existing.state in conflict.holding_states or existing.state is RegistrationState.EXPIRED:
+        if existing.state in conflict.holding_states or existing.state is RegistrationStanding.EXPIRED:
             lapsed = existing.expires_at or existing.submitted_at
             return reason(
                 ReasonCode.PRIOR_EXPIRED,

@@ -31,7 +31,7 @@ from rules.enums import (
     DirectEngagementPolicy,
     Disposition,
     ExitType,
-    RegistrationState,
+    RegistrationStanding,
 )
 
 
@@ -141,11 +141,11 @@ class ConflictPolicy(Strict):
     name_match_threshold: Fraction = 0.9
     name_review_threshold: Fraction = 0.8
     match_domains: bool = True
-    holding_states: list[RegistrationState] = Field(
+    holding_states: list[RegistrationStanding] = Field(
         default_factory=lambda: [
-            RegistrationState.PENDING,
-            RegistrationState.APPROVED,
-            RegistrationState.CLOSED_WON,
+            RegistrationStanding.PENDING,
+            RegistrationStanding.APPROVED,
+            RegistrationStanding.CLOSED_WON,
         ]
     )
 

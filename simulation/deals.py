@@ -16,7 +16,7 @@ from rules import (
     DiscountDecision,
     DiscountRequest,
     RegistrationRequest,
-    RegistrationState,
+    RegistrationStanding,
     approved,
     decide_discount,
     decide_extension,
@@ -66,7 +66,7 @@ class DealDesk:
             remind = m.seconds(answer.new_remind_at) if answer.new_remind_at else expires
         # Filed once with its final expiry: until the reminder both expiries lie ahead, so every
         # conflict check reads it the same as if the extension were filed when granted.
-        m.hold(request, RegistrationState.APPROVED, expires_at)
+        m.hold(request, RegistrationStanding.APPROVED, expires_at)
         ledger = m.ledger
         ledger.fate[row] = Fate.OPEN
         ledger.extensions[row] = used
@@ -165,7 +165,7 @@ class DealDesk:
             ledger.fate[row] = Fate.WON
             ledger.net[row] = ch.value[row] * (1.0 - total)
             ledger.discount[row] = total
-            m.hold(request, RegistrationState.CLOSED_WON, expires_at)
+            m.hold(request, RegistrationStanding.CLOSED_WON, expires_at)
         else:
             ledger.fate[row] = Fate.LOST
-            m.hold(request, RegistrationState.CLOSED_LOST, expires_at)
+            m.hold(request, RegistrationStanding.CLOSED_LOST, expires_at)

@@ -30,7 +30,7 @@ from rules import (
     Reason,
     RegistrationFacts,
     RegistrationRequest,
-    RegistrationState,
+    RegistrationStanding,
     Rulebook,
     approved,
     decide_registration,
@@ -142,7 +142,7 @@ class ProgramModel:
             self._decided(row, Final.APPROVED, DecidedBy.RULE)
             self.deals.protect(row, request)
             return
-        self.hold(request, RegistrationState.PENDING)
+        self.hold(request, RegistrationStanding.PENDING)
         assert decision.path is not None
         self.env.process(self._approval(row, request, decision.path))
 
@@ -179,7 +179,7 @@ class ProgramModel:
     def hold(
         self,
         request: RegistrationRequest,
-        state: RegistrationState,
+        state: RegistrationStanding,
         expires_at: datetime | None = None,
     ) -> None:
         """Put (or update) the registration in the index the next decisions consult."""

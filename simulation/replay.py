@@ -20,7 +20,7 @@ from sqlmodel import Session
 from rules import (
     RegistrationFacts,
     RegistrationRequest,
-    RegistrationState,
+    RegistrationStanding,
     Rulebook,
     decide_registration,
 )
@@ -34,9 +34,9 @@ from store.crud import (
 )
 from store.crud.registration_process import conflict_candidates
 from store.models import Registration
-from store.rules_view import RULES_STATE, direct_engagement, existing_registration, partner_facts
+from store.rules_view import STANDING, direct_engagement, existing_registration, partner_facts
 
-_EVERY_STATE = [str(s) for s in RULES_STATE]
+_EVERY_STATE = [str(s) for s in STANDING]
 _PAGE = 200
 _LATER_STATES = {"approved", "won", "lost", "expired", "withdrawn"}
 
@@ -68,15 +68,15 @@ class ReplayReport:
         return Counter((d.before, d.after) for d in self.differences)
 
 
-def _state_then(row: Registration, at: datetime) -> RegistrationState:
+def _state_then(row: Registration, at: datetime) -> RegistrationStanding:
     """The rules' view of ``row`` at ``at``, from what the database says about it now."""
     if row.decided_at is None or row.decided_at > at:
-        return RegistrationState.PENDING
+        return RegistrationStanding.PENDING
     if row.expires_at is not None and row.expires_at <= at and row.state in _LATER_STATES:
-        return RegistrationState.EXPIRED
+        return RegistrationStanding.EXPIRED
     if row.state in _LATER_STATES and row.updated_at > at:
-        return RegistrationState.APPROVED  # approved then; won, lost or withdrawn only later
-    return RULES_STATE[row.state]
+        return RegistrationStanding.APPROVED  # approved then; won, lost or withdrawn only later
+    return STANDING[row.state]
 
 
 def facts_at(session: Session, row: Registration) -> RegistrationFacts:

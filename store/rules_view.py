@@ -1,37 +1,36 @@
 """How stored rows read to the rulebook core: one translation for the live engine and for replay.
 
-The store keeps the process's own lifecycle (submitted, pending approval, info requested, won…);
-the rules reason about holding states (pending, approved, closed…). Both the facts activity of
+The store keeps the process's own lifecycle (``RegistrationState``: submitted, pending approval,
+info requested, won…); the rules reason about how a registration stands (``RegistrationStanding``:
+pending, approved, closed…). Both the facts activity of
 the live workflow and ``parley replay`` build the rules' facts through these functions, so the
 two engines can never read the same row differently.
 """
 
 from __future__ import annotations
 
-from rules.enums import PartnerStatus as RulesPartnerStatus
-from rules.enums import RegistrationState as RulesState
+from rules.enums import PartnerStatus, RegistrationStanding
 from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
 from store.models import Account, Partner, Registration, RegistrationState
 from store.models import DirectEngagement as DirectEngagementRow
 
-RULES_STATE: dict[str, RulesState] = {
-    RegistrationState.SUBMITTED: RulesState.PENDING,
-    RegistrationState.PENDING_APPROVAL: RulesState.PENDING,
-    RegistrationState.INFO_REQUESTED: RulesState.PENDING,
-    RegistrationState.APPROVED: RulesState.APPROVED,
-    RegistrationState.REJECTED: RulesState.REJECTED,
-    RegistrationState.EXPIRED: RulesState.EXPIRED,
-    RegistrationState.WITHDRAWN: RulesState.WITHDRAWN,
-    RegistrationState.WON: RulesState.CLOSED_WON,
-    RegistrationState.LOST: RulesState.CLOSED_LOST,
+STANDING: dict[str, RegistrationStanding] = {
+    RegistrationState.SUBMITTED: RegistrationStanding.PENDING,
+    RegistrationState.PENDING_APPROVAL: RegistrationStanding.PENDING,
+    RegistrationState.INFO_REQUESTED: RegistrationStanding.PENDING,
+    RegistrationState.APPROVED: RegistrationStanding.APPROVED,
+    RegistrationState.REJECTED: RegistrationStanding.REJECTED,
+    RegistrationState.EXPIRED: RegistrationStanding.EXPIRED,
+    RegistrationState.WITHDRAWN: RegistrationStanding.WITHDRAWN,
+    RegistrationState.WON: RegistrationStanding.CLOSED_WON,
+    RegistrationState.LOST: RegistrationStanding.CLOSED_LOST,
 }
-_PARTNER_STATUS: dict[str, RulesPartnerStatus] = {"exited": RulesPartnerStatus.TERMINATED}
 
 
 def partner_facts(partner: Partner) -> PartnerFacts:
     return PartnerFacts(
         partner_id=str(partner.id),
-        status=_PARTNER_STATUS.get(partner.status) or RulesPartnerStatus(partner.status),
+        status=PartnerStatus(partner.status),
         tier=partner.tier,
         territories=tuple(partner.territories),
         verticals=tuple(partner.verticals),
@@ -39,7 +38,9 @@ def partner_facts(partner: Partner) -> PartnerFacts:
     )
 
 
-def existing_registration(row: Registration, state: RulesState | None = None) -> ExistingRegistration:
+def existing_registration(
+    row: Registration, state: RegistrationStanding | None = None
+) -> ExistingRegistration:
     """``row`` as the rules see it; ``state`` overrides the current one (replay's past view)."""
     return ExistingRegistration(
         registration_id=row.workflow_id,
@@ -47,7 +48,7 @@ def existing_registration(row: Registration, state: RulesState | None = None) ->
         account_name=row.account_name,
         account_domain=row.account_domain or "",
         product_line=row.product_line,
-        state=state or RULES_STATE[row.state],
+        state=state or STANDING[row.state],
         submitted_at=row.submitted_at,
         expires_at=row.expires_at,
         request_key=row.request_key,
@@ -61,4 +62,3 @@ def direct_engagement(account: Account, engagement: DirectEngagementRow) -> Dire
         product_line=engagement.product_line,
         since=engagement.since,
     )
-

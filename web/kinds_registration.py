@@ -25,14 +25,6 @@ from web.workflow_clients import registration_client
 UNAVAILABLE = "The approval service is not available, try again in a moment. Nothing was recorded."
 SIMILAR_SHOWN = 10
 SIMILAR_THRESHOLD = 0.6
-# States in which another registration may hold (or compete for) the same account.
-COMPETING_STATES = (
-    RegistrationState.SUBMITTED,
-    RegistrationState.PENDING_APPROVAL,
-    RegistrationState.INFO_REQUESTED,
-    RegistrationState.APPROVED,
-    RegistrationState.WON,
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +80,7 @@ def similar_registrations(session: Session, workflow_id: str) -> list[Similar]:
         normalised_name=registration.normalised_name,
         normalised_domain=registration.normalised_domain,
         exclude_workflow_id=workflow_id,
-        states=[str(s) for s in COMPETING_STATES],
+        states=sorted(RegistrationState.HOLDING),
     )
     partner_names: dict[int, str] = {}
     found: list[Similar] = []

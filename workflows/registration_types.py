@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from rules.reasons import Reason
+from store.models.enums import RegistrationState
 
 PROCESS_TYPE = "registration"
 REVIEW_TASK = "registration.review"
@@ -238,7 +239,4 @@ class RegistrationView:
 
     @property
     def finished(self) -> bool:
-        return self.state in FINAL_STATES
-
-
-FINAL_STATES = frozenset({"rejected", "expired", "withdrawn", "won", "lost"})
+        return self.state in RegistrationState.FINAL

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.registration_machine import RegistrationMachine
     from workflows.registration_types import (
-        FINAL_STATES,
         REVIEW_TASK,
         CloseUpdate,
         DecideUpdate,
@@ -120,7 +119,7 @@ def validate_close(machine: RegistrationMachine, update: CloseUpdate, now: datet
 def validate_withdraw(machine: RegistrationMachine, update: WithdrawUpdate, now: datetime) -> None:
     require_current(update.acting, update.withdrawal.actor, now)
     _storable(update.withdrawal.comment, "comment")
-    if machine.view.state in FINAL_STATES:
+    if machine.view.state in State.FINAL:
         raise Refusal(f"the registration is already {machine.view.state}")
     if machine.pending("withdraw") or machine.pending("close"):
         raise Refusal("the registration is already being withdrawn or closed")

@@ -30,7 +30,6 @@ from store.crud.records import (
     list_notifications,
 )
 from store.crud.registrations import (
-    OPEN_STATES,
     count_prior_submissions,
     create_registration,
     get_registration,
@@ -77,7 +76,6 @@ from store.crud.users import (
 )
 
 __all__ = [
-    "OPEN_STATES",
     "ClaimResult",
     "InboxFilters",
     "InboxItem",

@@ -22,14 +22,6 @@ from store.models import (
     utcnow,
 )
 
-# States in which a registration still holds, or may come to hold, its account.
-OPEN_STATES: tuple[RegistrationState, ...] = (
-    RegistrationState.SUBMITTED,
-    RegistrationState.PENDING_APPROVAL,
-    RegistrationState.INFO_REQUESTED,
-    RegistrationState.APPROVED,
-)
-
 
 def create_registration(*, session: Session, data: RegistrationCreate | Mapping[str, Any]) -> Registration:
     """Record a submitted registration; a retry with the same ``workflow_id`` returns the first.
@@ -174,7 +166,7 @@ def open_registrations(
     exclude_workflow_id: str | None = None,
 ) -> list[Registration]:
     """Registrations that hold or may hold their account: the candidates a conflict check needs."""
-    query = select(Registration).where(col(Registration.state).in_(list(OPEN_STATES)))
+    query = select(Registration).where(col(Registration.state).in_(sorted(RegistrationState.LIVE)))
     if product_line is not None:
         query = query.where(Registration.product_line == product_line)
     if exclude_workflow_id is not None:

@@ -6,14 +6,21 @@ adding a member here needs no schema change.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, nonmember
 
+from rules.enums import PartnerStatus
 
-class PartnerStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    EXITING = "exiting"
-    EXITED = "exited"
+__all__ = [
+    "APPROVER_ROLES",
+    "NotificationKind",
+    "PartnerStatus",  # one vocabulary for rules and store: the rules core owns it
+    "ProcessType",
+    "RegistrationState",
+    "Role",
+    "SimulationStatus",
+    "TaskOutcome",
+    "TaskState",
+]
 
 
 class Role(StrEnum):
@@ -40,6 +47,8 @@ APPROVER_ROLES: tuple[Role, ...] = (
 
 
 class RegistrationState(StrEnum):
+    """A registration process's lifecycle, as its workflow moves and its row records it."""
+
     SUBMITTED = "submitted"
     PENDING_APPROVAL = "pending_approval"
     INFO_REQUESTED = "info_requested"
@@ -49,6 +58,13 @@ class RegistrationState(StrEnum):
     WITHDRAWN = "withdrawn"
     WON = "won"
     LOST = "lost"
+
+    # The process is still running: it holds its account, or may come to.
+    LIVE = nonmember(frozenset({"submitted", "pending_approval", "info_requested", "approved"}))
+    # The process has ended; nothing can change it any more.
+    FINAL = nonmember(frozenset({"rejected", "expired", "withdrawn", "won", "lost"}))
+    # Live, or won: the states in which a registration stands between a partner and an account.
+    HOLDING = nonmember(frozenset({"submitted", "pending_approval", "info_requested", "approved", "won"}))
 
 
 class ProcessType(StrEnum):

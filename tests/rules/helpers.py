@@ -10,7 +10,7 @@ from rules import (
     PartnerFacts,
     PartnerStatus,
     RegistrationRequest,
-    RegistrationState,
+    RegistrationStanding,
     Rulebook,
 )
 
@@ -64,7 +64,7 @@ def existing(
     account: str = "Globex Corporation",
     domain: str = "globex.com",
     *,
-    state: RegistrationState = RegistrationState.APPROVED,
+    state: RegistrationStanding = RegistrationStanding.APPROVED,
     at: datetime = T0 - timedelta(days=10),
     expires: datetime | None = T0 + timedelta(days=80),
     product_line: str = "core-platform",

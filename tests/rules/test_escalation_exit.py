@@ -6,7 +6,7 @@ from rules import (
     Channel,
     Disposition,
     ExitType,
-    RegistrationState,
+    RegistrationStanding,
     dispute_deadlines,
     dispute_levels,
     dispute_path,
@@ -42,16 +42,16 @@ def test_dispute_path_is_the_written_one(rulebook):
 
 def _open():
     return [
-        existing("r-soon", "p", state=RegistrationState.APPROVED, expires=T0 + timedelta(days=150)),
+        existing("r-soon", "p", state=RegistrationStanding.APPROVED, expires=T0 + timedelta(days=150)),
         existing(
             "r-late",
             "p",
-            state=RegistrationState.APPROVED,
+            state=RegistrationStanding.APPROVED,
             expires=T0 + timedelta(days=200),
             at=T0 - timedelta(days=1),
         ),
-        existing("r-pend", "p", state=RegistrationState.PENDING, expires=None, at=T0 - timedelta(hours=1)),
-        existing("r-won", "p", state=RegistrationState.CLOSED_WON),
+        existing("r-pend", "p", state=RegistrationStanding.PENDING, expires=None, at=T0 - timedelta(hours=1)),
+        existing("r-won", "p", state=RegistrationStanding.CLOSED_WON),
     ]
 
 

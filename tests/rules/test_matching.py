@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules import RegistrationIndex, RegistrationState, normalise_company_name, normalise_domain
+from rules import RegistrationIndex, RegistrationStanding, normalise_company_name, normalise_domain
 from rules.matching import AccountKey, similar_entries, similarity
 from tests.rules.helpers import existing
 
@@ -84,8 +84,10 @@ def test_seed_variants_of_one_account_meet_and_match():
 
 
 def test_re_adding_an_id_with_the_same_account_replaces_only_the_facts():
-    index = RegistrationIndex([existing("r-1", "p", "Globex", "globex.com", state=RegistrationState.PENDING)])
-    approved = existing("r-1", "p", "Globex", "globex.com", state=RegistrationState.APPROVED)
+    index = RegistrationIndex(
+        [existing("r-1", "p", "Globex", "globex.com", state=RegistrationStanding.PENDING)]
+    )
+    approved = existing("r-1", "p", "Globex", "globex.com", state=RegistrationStanding.APPROVED)
     index.add(approved)
     assert index.candidates("Globex", "") == [approved]
     assert len(index) == 1

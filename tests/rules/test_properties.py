@@ -15,7 +15,7 @@ from rules import (
     ReasonCode,
     RegistrationFacts,
     RegistrationIndex,
-    RegistrationState,
+    RegistrationStanding,
     decide_discount,
     decide_extension,
     decide_registration,
@@ -77,7 +77,7 @@ def a_registration(draw, i):
         draw(st.sampled_from(PARTNERS)),
         name,
         domain,
-        state=draw(st.sampled_from(list(RegistrationState))),
+        state=draw(st.sampled_from(list(RegistrationStanding))),
         at=T0 + timedelta(seconds=draw(st.integers(-5, 5))),
         expires=draw(st.sampled_from([None, T0 - timedelta(days=1), T0 + timedelta(days=1)])),
         product_line=draw(st.sampled_from(PRODUCTS)),
@@ -156,8 +156,8 @@ def test_conflict_rule_never_approves_two_overlapping_registrations(keys, data):
         )
         decision = decide_registration(RULEBOOK, req, facts, req.submitted_at)
         state = {
-            Outcome.AUTO_APPROVED: RegistrationState.APPROVED,
-            Outcome.NEEDS_APPROVAL: RegistrationState.PENDING,
+            Outcome.AUTO_APPROVED: RegistrationStanding.APPROVED,
+            Outcome.NEEDS_APPROVAL: RegistrationStanding.PENDING,
         }.get(decision.outcome)
         if state is None:
             continue
@@ -173,7 +173,7 @@ def test_conflict_rule_never_approves_two_overlapping_registrations(keys, data):
             req.request_key,
         )
         index.add(held)
-        if state is RegistrationState.APPROVED:
+        if state is RegistrationStanding.APPROVED:
             assert not any(_overlap(held, other) for other in approved), decision
             approved.append(held)
 
@@ -232,7 +232,10 @@ def _sample(rnd: random.Random):
     req = request("req-5", "p-1", name, domain, deal_value=rnd.choice([50_000.0, 400_000.0]))
     regs = [
         existing(
-            f"r-{i}", rnd.choice(PARTNERS), *rnd.choice(ACCOUNTS), state=rnd.choice(list(RegistrationState))
+            f"r-{i}",
+            rnd.choice(PARTNERS),
+            *rnd.choice(ACCOUNTS),
+            state=rnd.choice(list(RegistrationStanding)),
         )
         for i in range(rnd.randint(0, 4))
     ]

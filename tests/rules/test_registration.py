@@ -9,7 +9,7 @@ from rules import (
     PartnerStatus,
     RegistrationFacts,
     RegistrationIndex,
-    RegistrationState,
+    RegistrationStanding,
     decide_registration,
     load_rulebook,
 )
@@ -136,7 +136,7 @@ def test_sequence_and_index_give_the_same_decision(rulebook):
     regs = [
         existing("r-1", "p-other", "Globex Corp"),
         existing("r-2", "p-third", "Initech", "initech.com"),
-        existing("r-3", "p-fourth", "Globex", state=RegistrationState.CLOSED_LOST),
+        existing("r-3", "p-fourth", "Globex", state=RegistrationStanding.CLOSED_LOST),
     ]
     facts_seq = RegistrationFacts(partner=partner(), existing=regs)
     assert decide_registration(rulebook, request(), facts_seq, T0) == decide(rulebook, regs=regs)

@@ -18,14 +18,14 @@ from rules import (
     RegistrationFacts,
     RegistrationIndex,
     RegistrationRequest,
-    RegistrationState,
+    RegistrationStanding,
     decide_registration,
     load_rulebook,
 )
 from tests.rules.helpers import DEFAULT, T0, existing, partner, request
 
 DAY = timedelta(days=1)
-APPROVED, PENDING = RegistrationState.APPROVED, RegistrationState.PENDING
+APPROVED, PENDING = RegistrationStanding.APPROVED, RegistrationStanding.PENDING
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ SCENARIOS = [
         Outcome.AUTO_REJECTED,
         ("conflict.first_to_register",),
         registrations=(
-            existing("r-a", "p-a", state=RegistrationState.CLOSED_WON, at=T0 - 200 * DAY, expires=None),
+            existing("r-a", "p-a", state=RegistrationStanding.CLOSED_WON, at=T0 - 200 * DAY, expires=None),
         ),
     ),
     Scenario(
@@ -125,7 +125,7 @@ SCENARIOS = [
         request("req-b", "p-b"),
         Outcome.AUTO_APPROVED,
         ("auto.approved", "conflict.prior_released"),
-        registrations=(existing("r-a", "p-a", state=RegistrationState.CLOSED_LOST, at=T0 - 60 * DAY),),
+        registrations=(existing("r-a", "p-a", state=RegistrationStanding.CLOSED_LOST, at=T0 - 60 * DAY),),
     ),
     Scenario(
         "disengage at expiry: the lapsed registration no longer holds the account",
