@@ -9,7 +9,7 @@ from activities.diagnostics import probe_database
 from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
-from activities.registration_rulebook import load_rulebook
+from activities.rulebook import load_rulebook
 from activities.simulation import (
     record_simulation_ended,
     record_simulation_progress,

@@ -115,7 +115,7 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.worker import build_worker
     from workflows.diagnostics import RoundTripWorkflow
     from workflows.registration import RegistrationWorkflow
-    from workflows.registration_types import SettledRequest, registration_workflow_id
+    from workflows.registration.types import SettledRequest, registration_workflow_id
 
     client = await connect(settings, timeout=30)
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:

@@ -20,13 +20,9 @@ from parley.errors import ParleyError
 from parley.settings import Settings
 from store.engine import engine_for
 from store.models import Account, Partner, PartnerStatus, Registration, User
-from workflows.registration_types import (
-    DecisionInput,
-    DecisionOutcome,
-    EscalateInput,
-    RegistrationSubmission,
-    registration_workflow_id,
-)
+from workflows.human.updates import DecisionInput, EscalateInput
+from workflows.human.vocabulary import DecisionOutcome
+from workflows.registration.types import RegistrationSubmission, registration_workflow_id
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,7 @@ from parley.temporal_client import connect
 from workflows import ALL_WORKFLOWS
 
 
-def build_worker(
-    client: Client, settings: Settings, executor: concurrent.futures.Executor
-) -> Worker:
+def build_worker(client: Client, settings: Settings, executor: concurrent.futures.Executor) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,

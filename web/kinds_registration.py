@@ -42,7 +42,8 @@ class Similar:
 
 
 async def _decide(decision: Decision) -> DecisionResult:
-    from workflows.registration_types import DecisionInput, DecisionOutcome
+    from workflows.human.updates import DecisionInput
+    from workflows.human.vocabulary import DecisionOutcome
 
     client = await registration_client()
     view = await client.decide(

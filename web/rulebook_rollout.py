@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from activities.registration_rulebook import rulebook_document
+from activities.rulebook import rulebook_document
 from parley.errors import FieldProblem, ValidationFailed
 from rules import Rulebook, RulebookInvalid, diff_rulebooks
 from store.crud import records as records_crud

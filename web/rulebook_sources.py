@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from activities.registration_rulebook import rulebook_library
+from activities.rulebook import rulebook_library
 from parley.errors import FieldProblem, NotFound
 from parley.settings import get_settings
 from rules import Rulebook, RulebookInvalid, RulebookLibrary, load_rulebook, parse_rulebook

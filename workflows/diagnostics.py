@@ -16,6 +16,4 @@ class RoundTripWorkflow:
 
     @workflow.run
     async def run(self) -> DatabaseProbeResult:
-        return await workflow.execute_activity(
-            probe_database, start_to_close_timeout=timedelta(seconds=10)
-        )
+        return await workflow.execute_activity(probe_database, start_to_close_timeout=timedelta(seconds=10))

@@ -129,8 +129,14 @@ class SimulationWorkflow:
         summary: dict[str, Any] = await workflow.execute_activity(
             summarise_simulation,
             SummaryInput(
-                spec.baseline, spec.proposed, spec.scenario, spec.seed, spec.sources,
-                [without_details(r) for r in results], changes, texts,
+                spec.baseline,
+                spec.proposed,
+                spec.scenario,
+                spec.seed,
+                spec.sources,
+                [without_details(r) for r in results],
+                changes,
+                texts,
             ),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=RETRY,

@@ -16,7 +16,7 @@ from parley.cli.console import friendly_errors
 
 if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
     from parley.clients.registration import RegistrationClient
-    from workflows.registration_types import RegistrationView
+    from workflows.registration.types import RegistrationView
 
 T = TypeVar("T")
 DECISIONS = ["approve", "reject", "request_info"]
@@ -87,7 +87,7 @@ def register_command(
     actor: str,
 ) -> None:
     """Register a deal; prints the rules' decision (or the approval it waits for)."""
-    from workflows.registration_types import RegistrationSubmission
+    from workflows.registration.types import RegistrationSubmission
 
     submission = RegistrationSubmission(
         partner_id=partner_id,
@@ -147,7 +147,8 @@ def decide_command(
     workflow_id: str, outcome: str, task_id: int, actor: str, comment: str, on_behalf_of: str | None
 ) -> None:
     """Approve, reject (with a comment) or ask the partner for more information."""
-    from workflows.registration_types import DecisionInput, DecisionOutcome
+    from workflows.human.updates import DecisionInput
+    from workflows.human.vocabulary import DecisionOutcome
 
     decision = DecisionInput(task_id, actor, DecisionOutcome(outcome), comment, on_behalf_of)
     echo_view(_call(lambda c: c.decide(workflow_id, decision)), history=False)
@@ -160,7 +161,7 @@ def decide_command(
 @friendly_errors
 def answer_command(workflow_id: str, answer: str, actor: str) -> None:
     """Answer an approver's question (the review resumes with the SLA time left)."""
-    from workflows.registration_types import ProvideInfoInput
+    from workflows.human.updates import ProvideInfoInput
 
     echo_view(_call(lambda c: c.provide_info(workflow_id, ProvideInfoInput(actor, answer))), history=False)
 
@@ -172,7 +173,7 @@ def answer_command(workflow_id: str, answer: str, actor: str) -> None:
 @friendly_errors
 def extend_command(workflow_id: str, actor: str, comment: str) -> None:
     """Ask for an extension of the protection period."""
-    from workflows.registration_types import ExtendInput
+    from workflows.registration.types import ExtendInput
 
     echo_view(_call(lambda c: c.extend(workflow_id, ExtendInput(actor, comment))), history=False)
 

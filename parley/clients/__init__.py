@@ -7,16 +7,9 @@ from parley.clients.registration import (
     RegistrationSummary,
     SyncRegistrationClient,
 )
-from workflows.registration_types import (
-    CloseOutcome,
-    DecisionInput,
-    DecisionOutcome,
-    EscalateInput,
-    ExtendInput,
-    ProvideInfoInput,
-    RegistrationSubmission,
-    RegistrationView,
-)
+from workflows.human.updates import DecisionInput, EscalateInput, ProvideInfoInput
+from workflows.human.vocabulary import DecisionOutcome
+from workflows.registration.types import CloseOutcome, ExtendInput, RegistrationSubmission, RegistrationView
 
 __all__ = [
     "CloseOutcome",

@@ -39,23 +39,23 @@ from parley.temporal_client import connect
 from store.crud.partners import get_partner
 from store.crud.registration_process import actor_authority
 from store.engine import engine_for
+from workflows.human.authority import Acting, ActorAuthority, Delegator
+from workflows.human.updates import (
+    DecideUpdate,
+    DecisionInput,
+    EscalateInput,
+    EscalateUpdate,
+    ProvideInfoInput,
+    ProvideInfoUpdate,
+)
 from workflows.registration import RegistrationWorkflow
-from workflows.registration_types import (
+from workflows.registration.types import (
     PROCESS_TYPE,
-    Acting,
-    ActorAuthority,
     CloseInput,
     CloseOutcome,
     CloseUpdate,
-    DecideUpdate,
-    DecisionInput,
-    Delegator,
-    EscalateInput,
-    EscalateUpdate,
     ExtendInput,
     ExtendUpdate,
-    ProvideInfoInput,
-    ProvideInfoUpdate,
     RegistrationSubmission,
     RegistrationView,
     SettledRequest,

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from workflows.registration_authority import (
+from workflows.human.authority import (
+    Acting,
+    ActorAuthority,
+    Delegator,
     Refusal,
     decider_for,
     require_current,
     require_partner_side,
 )
-from workflows.registration_types import Acting, ActorAuthority, Delegator
 
 CAM = "channel_account_manager"
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -109,7 +109,7 @@ def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
 
 @bp.post("/registrations")
 def create_registration() -> Response:
-    from workflows.registration_types import RegistrationSubmission
+    from workflows.registration.types import RegistrationSubmission
 
     body = json_body(RegistrationIn)
     submission = RegistrationSubmission(
@@ -165,7 +165,7 @@ def get_registration(workflow_id: str) -> Response:
 
 @bp.post("/registrations/<workflow_id>/extend")
 def extend(workflow_id: str) -> Response:
-    from workflows.registration_types import ExtendInput
+    from workflows.registration.types import ExtendInput
 
     body = json_body(ExtendIn)
     _own(workflow_id)
@@ -194,7 +194,7 @@ def withdraw(workflow_id: str) -> Response:
 @bp.post("/registrations/<workflow_id>/info")
 def provide_info(workflow_id: str) -> Response:
     """The partner's answer to an approver's request for more information."""
-    from workflows.registration_types import ProvideInfoInput
+    from workflows.human.updates import ProvideInfoInput
 
     body = json_body(InfoIn)
     _own(workflow_id)

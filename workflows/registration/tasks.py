@@ -18,7 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from rules.durations import format_duration
     from rules.reasons import Reason
     from rules.registration import Match
-    from workflows.registration_types import INFO_TASK, REVIEW_TASK, RegistrationSubmission
+    from workflows.registration.types import (
+        DECISIONS,
+        INFO_TASK,
+        PROCESS_TYPE,
+        REVIEW_TASK,
+        RegistrationSubmission,
+    )
 
 
 def reasons_payload(reasons: list[Reason]) -> list[dict[str, Any]]:
@@ -48,6 +54,7 @@ def review_task(
     *,
     level: int,
     role: str,
+    slot: str,
     due_at: datetime,
     partner_name: str,
     rulebook_version: str,
@@ -72,8 +79,9 @@ def review_task(
         value=sub.deal_value,
         partner_id=sub.partner_id,
         territory=sub.territory,
+        slot=slot,
         payload={
-            "process_type": "registration",
+            "process_type": PROCESS_TYPE,
             "submission": asdict(sub),
             "partner_name": partner_name,
             "rulebook_version": rulebook_version,
@@ -82,7 +90,7 @@ def review_task(
             "route": route,
             "level": level,
             "answers": answers,
-            "actions": ["approve", "reject", "request_info"],
+            "actions": [str(outcome) for outcome in DECISIONS.outcomes],
         },
     )
 
@@ -103,7 +111,7 @@ def info_task(
         territory=sub.territory,
         assignee=sub.submitted_by,
         payload={
-            "process_type": "registration",
+            "process_type": PROCESS_TYPE,
             "submission": asdict(sub),
             "partner_name": partner_name,
             "question": question,

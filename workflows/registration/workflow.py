@@ -12,77 +12,68 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.registration import (
-        SubmissionInput,
-        record_submission,
-    )
+    from activities.registration import SubmissionInput, record_submission
     from activities.registration_facts import FactsRequest, gather_registration_facts
-    from activities.registration_rulebook import RulebookRequest, load_rulebook
+    from activities.rulebook import RulebookRequest, load_rulebook
     from rules import checks as _checks  # noqa: F401  (the schema validator imports it lazily)
     from rules.enums import Outcome
     from rules.facts import RegistrationFacts, RegistrationRequest
     from rules.registration import RegistrationDecision, decide_registration
     from rules.schema import Rulebook
     from store.models.enums import RegistrationState as State
-    from workflows.registration_machine import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, Change, Command, refusals
-    from workflows.registration_protection import RegistrationProtection
-    from workflows.registration_types import (
+    from workflows.human.authority import refusals
+    from workflows.human.commands import CommandQueue
+    from workflows.human.journal import Change
+    from workflows.human.local import run_local
+    from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate
+    from workflows.human.validation import validate_answer, validate_decide, validate_escalate
+    from workflows.registration.process import Registration
+    from workflows.registration.protection import protect
+    from workflows.registration.types import (
+        TASKS,
         CloseUpdate,
-        DecideUpdate,
-        EscalateUpdate,
         ExtendUpdate,
-        ProvideInfoUpdate,
         RegistrationSubmission,
+        RegistrationUpdate,
         RegistrationView,
         SettledRequest,
         WithdrawUpdate,
     )
-    from workflows.registration_validation import (
-        validate_close,
-        validate_decide,
-        validate_escalate,
-        validate_extend,
-        validate_provide_info,
-        validate_withdraw,
-    )
+    from workflows.registration.validation import validate_close, validate_extend, validate_withdraw
 
 
 @workflow.defn
-class RegistrationWorkflow(RegistrationProtection):
+class RegistrationWorkflow:
     """A partner's registration of one account and product line, from submission to its end."""
 
     @workflow.init
     def __init__(self, submission: RegistrationSubmission) -> None:
-        super().__init__(submission)
+        view = RegistrationView(
+            workflow_id=workflow.info().workflow_id, submission=submission, state=State.SUBMITTED
+        )
+        self.queue: CommandQueue[RegistrationUpdate] = CommandQueue()
+        self.reg = Registration(view, self.queue)
+
+    @property
+    def view(self) -> RegistrationView:
+        return self.reg.view
 
     @workflow.run
     async def run(self, submission: RegistrationSubmission) -> RegistrationView:
-        wid = workflow.info().workflow_id
-        pinned = await workflow.execute_local_activity(
-            load_rulebook,
-            RulebookRequest(at=workflow.now()),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        self.rulebook = Rulebook.model_validate(pinned.document)
-        self.view.rulebook_version = pinned.version
-        record = await workflow.execute_local_activity(
-            record_submission,
-            self._submission_input(wid),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        self.view.submitted_at = record.submitted_at
-        self.view.holder_workflow_id = record.holder_workflow_id
-        facts = await workflow.execute_local_activity(
+        reg, view = self.reg, self.reg.view
+        pinned = await run_local(load_rulebook, RulebookRequest(at=workflow.now()))
+        reg.rulebook = Rulebook.model_validate(pinned.document)
+        view.rulebook_version = pinned.version
+        record = await run_local(record_submission, self._submission_input())
+        view.submitted_at = record.submitted_at
+        view.holder_workflow_id = record.holder_workflow_id
+        facts = await run_local(
             gather_registration_facts,
-            FactsRequest(wid, record.holder_workflow_id, workflow.now()),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
+            FactsRequest(view.workflow_id, record.holder_workflow_id, workflow.now()),
         )
-        self.partner_name = facts.partner_name or f"partner {submission.partner_id}"
+        reg.partner_name = facts.partner_name or f"partner {submission.partner_id}"
         decision = decide_registration(
-            self.rulebook,
+            reg.rulebook,
             self._rules_request(),
             RegistrationFacts(
                 partner=facts.partner,
@@ -93,28 +84,30 @@ class RegistrationWorkflow(RegistrationProtection):
             workflow.now(),
         )
         await self._settle(decision)
-        if self.view.state == State.APPROVED:
-            await self.protect()
-        self.refuse_pending(f"the registration is {self.view.state}")
+        if view.state == State.APPROVED:
+            await protect(reg)
+        self.queue.refuse_all(f"the registration is {view.state}")
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.view
+        return view
 
     async def _settle(self, decision: RegistrationDecision) -> None:
-        self.view.reasons = list(decision.reasons)
-        self.matches = list(decision.matches)
+        reg = self.reg
+        reg.view.reasons = list(decision.reasons)
+        reg.matches = list(decision.matches)
         codes = list(decision.codes)
         if decision.outcome is Outcome.AUTO_APPROVED:
-            await self.approve(actor=f"rule:{codes[0]}", change=Change(reason_codes=codes))
+            await reg.approve(actor=f"rule:{codes[0]}", change=Change(reason_codes=codes))
         elif decision.outcome is Outcome.AUTO_REJECTED:
-            await self.reject(actor=f"rule:{codes[0]}", change=Change(reason_codes=codes))
+            await reg.reject(actor=f"rule:{codes[0]}", change=Change(reason_codes=codes))
         else:
-            await self.review(decision)
+            await reg.review(decision)
 
-    def _submission_input(self, wid: str) -> SubmissionInput:
-        sub = self.view.submission
+    def _submission_input(self) -> SubmissionInput:
+        view = self.view
+        sub = view.submission
         return SubmissionInput(
-            workflow_id=wid,
-            rulebook_version=self.view.rulebook_version,
+            workflow_id=view.workflow_id,
+            rulebook_version=view.rulebook_version,
             partner_id=sub.partner_id,
             request_key=sub.request_key,
             account_name=sub.account_name,
@@ -145,7 +138,7 @@ class RegistrationWorkflow(RegistrationProtection):
 
     @workflow.query
     def view_state(self) -> RegistrationView:
-        """The full state: submission, state, reasons, open task, timers, history."""
+        """The full state: submission, state, reasons, open tasks, timers, history."""
         return self.view
 
     @workflow.update
@@ -156,54 +149,60 @@ class RegistrationWorkflow(RegistrationProtection):
 
     @workflow.update
     async def decide(self, update: DecideUpdate) -> RegistrationView:
-        return await self.enqueue(Command("decide", update))
+        await self.queue.submit(update)
+        return self.view
 
     @decide.validator
     def _check_decide(self, update: DecideUpdate) -> None:
         with refusals():
-            validate_decide(self, update, workflow.now())
+            validate_decide(TASKS, self.reg, self.queue, update, workflow.now())
 
     @workflow.update
     async def escalate(self, update: EscalateUpdate) -> RegistrationView:
-        return await self.enqueue(Command("escalate", update))
+        await self.queue.submit(update)
+        return self.view
 
     @escalate.validator
     def _check_escalate(self, update: EscalateUpdate) -> None:
         with refusals():
-            validate_escalate(self, update, workflow.now())
+            validate_escalate(TASKS, self.reg, self.queue, self.reg.path, update, workflow.now())
 
     @workflow.update
     async def provide_info(self, update: ProvideInfoUpdate) -> RegistrationView:
-        return await self.enqueue(Command("provide_info", update))
+        await self.queue.submit(update)
+        return self.view
 
     @provide_info.validator
     def _check_provide_info(self, update: ProvideInfoUpdate) -> None:
         with refusals():
-            validate_provide_info(self, update, workflow.now())
+            validate_answer(TASKS, self.reg, self.queue, update, workflow.now())
 
     @workflow.update
     async def extend(self, update: ExtendUpdate) -> RegistrationView:
-        return await self.enqueue(Command("extend", update))
+        await self.queue.submit(update)
+        return self.view
 
     @extend.validator
     def _check_extend(self, update: ExtendUpdate) -> None:
         with refusals():
-            validate_extend(self, update, workflow.now())
+            validate_extend(self.reg, update, workflow.now())
 
     @workflow.update
     async def close(self, update: CloseUpdate) -> RegistrationView:
-        return await self.enqueue(Command("close", update))
+        await self.queue.submit(update)
+        return self.view
 
     @close.validator
     def _check_close(self, update: CloseUpdate) -> None:
         with refusals():
-            validate_close(self, update, workflow.now())
+            validate_close(self.reg, update, workflow.now())
 
     @workflow.update
     async def withdraw(self, update: WithdrawUpdate) -> RegistrationView:
-        return await self.enqueue(Command("withdraw", update))
+        await self.queue.submit(update)
+        return self.view
 
     @withdraw.validator
     def _check_withdraw(self, update: WithdrawUpdate) -> None:
         with refusals():
-            validate_withdraw(self, update, workflow.now())
+            validate_withdraw(self.reg, update, workflow.now())

@@ -2,7 +2,9 @@
 
 Plain dataclasses of JSON-friendly types (str, int, float, tz-aware datetimes, lists, dicts), so
 Temporal's default converter carries them and fields can be added without breaking callers.
-The client, the CLI, the web app and the workflow all use these same types.
+The client, the CLI, the web app and the workflow all use these same types. The task updates
+(decide, escalate, answer) and the view's task and history entries are the generic ones of
+``workflows.human``; what is here is the registration's own.
 """
 
 from __future__ import annotations
@@ -13,16 +15,27 @@ from enum import StrEnum
 
 from rules.reasons import Reason
 from store.models.enums import RegistrationState
+from workflows.human.authority import Acting
+from workflows.human.journal import TaskView, TransitionView
+from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate
+from workflows.human.validation import TaskSettings
+from workflows.human.vocabulary import APPROVE, REJECT, REQUEST_INFO, Vocabulary
 
 PROCESS_TYPE = "registration"
 REVIEW_TASK = "registration.review"
 INFO_TASK = "registration.info"
 
-
-class DecisionOutcome(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    REQUEST_INFO = "request_info"
+# The decisions an approver takes on a registration task: the inbox, the API and the CLI offer
+# these, and the workflow's validators accept these.
+DECISIONS = Vocabulary((APPROVE, REJECT, REQUEST_INFO))
+TASKS = TaskSettings(
+    noun="registration",
+    task_kind=REVIEW_TASK,
+    question_kind=INFO_TASK,
+    reviewing=RegistrationState.PENDING_APPROVAL,
+    asking=RegistrationState.INFO_REQUESTED,
+    vocabulary=DECISIONS,
+)
 
 
 class CloseOutcome(StrEnum):
@@ -51,67 +64,7 @@ class RegistrationSubmission:
     notes: str = ""
 
 
-# --- who is acting -----------------------------------------------------------------------------
-
-
-@dataclass
-class Delegator:
-    """Someone who delegated their tasks to the actor for a period that includes now."""
-
-    username: str
-    roles: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ActorAuthority:
-    """The actor's roles and active delegations, read from the database just before an update.
-
-    The client resolves this so the workflow's validators can check it without I/O.
-    """
-
-    username: str
-    roles: list[str] = field(default_factory=list)
-    partner_id: int | None = None
-    delegators: list[Delegator] = field(default_factory=list)
-
-
-@dataclass
-class Acting:
-    """Who sends an update, and until when it may still be applied.
-
-    ``not_after`` bounds delivery: an update that reaches a worker later (because no worker ran
-    when it was sent and the caller has already been told "try again") is refused.
-    """
-
-    authority: ActorAuthority
-    not_after: datetime
-
-
-# --- what people ask for -----------------------------------------------------------------------
-
-
-@dataclass
-class DecisionInput:
-    task_id: int
-    actor: str
-    outcome: DecisionOutcome
-    comment: str = ""
-    on_behalf_of: str | None = None
-
-
-@dataclass
-class EscalateInput:
-    """Send an open review up to the next level now, without waiting for the SLA."""
-
-    task_id: int
-    actor: str
-    comment: str = ""
-
-
-@dataclass
-class ProvideInfoInput:
-    actor: str
-    answer: str
+# --- what the partner asks for -----------------------------------------------------------------
 
 
 @dataclass
@@ -139,24 +92,6 @@ class SettledRequest:
 
 
 @dataclass
-class DecideUpdate:
-    decision: DecisionInput
-    acting: Acting
-
-
-@dataclass
-class EscalateUpdate:
-    escalation: EscalateInput
-    acting: Acting
-
-
-@dataclass
-class ProvideInfoUpdate:
-    info: ProvideInfoInput
-    acting: Acting
-
-
-@dataclass
 class ExtendUpdate:
     extension: ExtendInput
     acting: Acting
@@ -174,33 +109,12 @@ class WithdrawUpdate:
     acting: Acting
 
 
+RegistrationUpdate = (
+    DecideUpdate | EscalateUpdate | ProvideInfoUpdate | ExtendUpdate | CloseUpdate | WithdrawUpdate
+)
+
+
 # --- what the workflow shows -------------------------------------------------------------------
-
-
-@dataclass
-class TaskView:
-    """The open human task: a review by ``role``, or the partner's answer to a question."""
-
-    task_id: int
-    kind: str
-    role: str
-    escalation_level: int
-    opened_at: datetime
-    due_at: datetime | None
-    question: str = ""
-
-
-@dataclass
-class TransitionView:
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    before: str
-    after: str
-    reason_codes: list[str] = field(default_factory=list)
-    on_behalf_of: str | None = None
-    comment: str = ""
 
 
 @dataclass
@@ -228,10 +142,15 @@ class RegistrationView:
     extensions_used: int = 0
     reasons: list[Reason] = field(default_factory=list)
     holder_workflow_id: str | None = None
-    open_task: TaskView | None = None
+    open_tasks: list[TaskView] = field(default_factory=list)
     sla_paused_remaining_seconds: float | None = None
     extensions: list[ExtensionView] = field(default_factory=list)
     history: list[TransitionView] = field(default_factory=list)
+
+    @property
+    def open_task(self) -> TaskView | None:
+        """The one open task: a review, or the partner's question (a registration has at most one)."""
+        return self.open_tasks[0] if self.open_tasks else None
 
     @property
     def reason_codes(self) -> list[str]:

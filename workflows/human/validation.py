@@ -1,0 +1,139 @@
+"""Validators of the task updates (decide, escalate, answer): read-only checks that raise ``Refusal``.
+
+A validator sees the state as it is when the update arrives and must not change it; a refused
+update is not written to the workflow's history at all, so stale, duplicate, unauthorised and
+self-approvals leave no trace. They judge a *set* of open tasks: the parallel tasks of a step are
+decided one by one, each by its own role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from rules.approval import ApprovalPath
+    from workflows.human.authority import (
+        OPERATOR_ROLES,
+        ActorAuthority,
+        Refusal,
+        decider_for,
+        require_current,
+        require_storable,
+    )
+    from workflows.human.commands import CommandQueue
+    from workflows.human.journal import TaskView
+    from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate
+    from workflows.human.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """What one process's human tasks are called and which states they live in."""
+
+    noun: str  # "registration": in refusals and messages
+    task_kind: str  # the kind of a step's task rows, e.g. "registration.review"
+    question_kind: str  # the kind of the requester's question task
+    reviewing: str  # the process state while a step waits for its people
+    asking: str  # the process state while a question waits for its answer
+    vocabulary: Vocabulary
+    asked_of: str = "the partner"  # who answers questions, for messages
+
+
+class TaskHost(Protocol):
+    """What the validators read of the process."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def open_tasks(self) -> list[TaskView]: ...
+
+    @property
+    def requester(self) -> str:
+        """Who asked for what is being decided: they may never decide it (four-eyes)."""
+        ...
+
+    def check_answerer(self, authority: ActorAuthority) -> None:
+        """Refuse an actor who may not answer the process's questions."""
+        ...
+
+
+def open_step_task(
+    settings: TaskSettings, host: TaskHost, queue: CommandQueue[Any], task_id: int
+) -> TaskView:
+    """The open step task ``task_id``, or a refusal saying why it is not open."""
+    if host.state == settings.asking:
+        raise Refusal(f"the review waits for {settings.asked_of}'s answer to a question")
+    steps = [t for t in host.open_tasks if t.kind == settings.task_kind]
+    if host.state != settings.reviewing or not steps:
+        raise Refusal(f"the {settings.noun} is {host.state}; there is no open review")
+    task = find_task_of_kind(host.open_tasks, task_id, settings.task_kind)
+    if task is None:
+        open_now = ", ".join(f"task {t.task_id} for {t.role}" for t in steps)
+        what = "the open review is" if len(steps) == 1 else "the open tasks are"
+        raise Refusal(f"task {task_id} is no longer open (it was decided or escalated); {what} {open_now}")
+    if queue.pending(EscalateUpdate) or queue.pending(DecideUpdate, where=_on_task(task_id)):
+        raise Refusal("another decision on this task is being applied")
+    return task
+
+
+def find_task_of_kind(tasks: list[TaskView], task_id: int, kind: str) -> TaskView | None:
+    return next((t for t in tasks if t.task_id == task_id and t.kind == kind), None)
+
+
+def _on_task(task_id: int) -> Callable[[Any], bool]:
+    return lambda update: bool(update.decision.task_id == task_id)
+
+
+def validate_decide(
+    settings: TaskSettings, host: TaskHost, queue: CommandQueue[Any], update: DecideUpdate, now: datetime
+) -> None:
+    decision = update.decision
+    require_current(update.acting, decision.actor, now)
+    require_storable(decision.comment, "comment")
+    task = open_step_task(settings, host, queue, decision.task_id)
+    choice = settings.vocabulary.choice(decision.outcome)
+    if choice is None:
+        words = ", ".join(settings.vocabulary.outcomes)
+        raise Refusal(f"{decision.outcome!r} is not a decision on this task (one of {words})")
+    if choice.comment_required and not decision.comment.strip():
+        raise Refusal(choice.missing_comment)
+    decider_for(update.acting.authority, task.role, host.requester, decision.on_behalf_of, settings.noun)
+
+
+def validate_escalate(
+    settings: TaskSettings,
+    host: TaskHost,
+    queue: CommandQueue[Any],
+    path: ApprovalPath | None,
+    update: EscalateUpdate,
+    now: datetime,
+) -> None:
+    escalation = update.escalation
+    require_current(update.acting, escalation.actor, now)
+    require_storable(escalation.comment, "comment")
+    task = open_step_task(settings, host, queue, escalation.task_id)
+    if path is None or path.steps[task.escalation_level].on_breach is None:
+        raise Refusal(f"{task.role} is the last level of the route; decide the task instead")
+    if OPERATOR_ROLES & set(update.acting.authority.roles):
+        return
+    decider_for(update.acting.authority, task.role, host.requester, None, settings.noun)
+
+
+def validate_answer(
+    settings: TaskSettings, host: TaskHost, queue: CommandQueue[Any], update: ProvideInfoUpdate, now: datetime
+) -> None:
+    require_current(update.acting, update.info.actor, now)
+    require_storable(update.info.answer, "answer")
+    if host.state != settings.asking:
+        raise Refusal(f"no question is waiting for an answer (the {settings.noun} is {host.state})")
+    if queue.pending(ProvideInfoUpdate):
+        raise Refusal("an answer is already being applied")
+    host.check_answerer(update.acting.authority)
+    if not update.info.answer.strip():
+        raise Refusal("the answer must not be empty")
