@@ -114,7 +114,7 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.temporal_client import connect
     from parley.worker import build_worker
     from workflows.diagnostics import RoundTripWorkflow
-    from workflows.registration import RegistrationWorkflow
+    from workflows.registration.workflow import RegistrationWorkflow
     from workflows.registration.types import SettledRequest, registration_workflow_id
 
     client = await connect(settings, timeout=30)

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 from activities import all_activities
 from parley.settings import Settings, get_settings
 from parley.temporal_client import connect
-from workflows import ALL_WORKFLOWS
+from workflows.catalog import ALL_WORKFLOWS
 
 
 def build_worker(client: Client, settings: Settings, executor: concurrent.futures.Executor) -> Worker:

@@ -18,9 +18,8 @@ from store.engine import session_scope
 from store.models.enums import TaskState
 from store.models.tasks import Task
 from web.identity import Principal
-from web.kinds import OUTCOMES, Decision, DecisionResult, kind_for
+from web.kinds import Decision, DecisionResult, kind_for
 
-COMMENT_REQUIRED = frozenset({"reject", "request_info"})
 MAX_COMMENT = 2000
 PROJECTION_WAIT_SECONDS = 3.0
 
@@ -52,12 +51,16 @@ def visible_task(principal: Principal, task_id: int) -> tuple[Task, str | None]:
 
 
 def precheck(principal: Principal, task: Task, outcome: str, comment: str) -> Refusal | None:
-    if outcome not in OUTCOMES:
-        return Refusal("outcome", f"must be one of {', '.join(OUTCOMES)}", 422)
-    if outcome not in kind_for(task.process_type).outcomes:
-        return Refusal("outcome", f"{outcome!r} is not possible for a {task.process_type} task", 422)
-    if outcome in COMMENT_REQUIRED and not comment.strip():
-        return Refusal("comment", f"a comment is required to {OUTCOMES[outcome].lower()}", 422)
+    """The kind's own vocabulary says which decisions its tasks take and which need a comment."""
+    kind = kind_for(task.process_type)
+    choice = kind.vocabulary.choice(outcome)
+    if choice is None or outcome not in kind.outcomes:
+        words = ", ".join(kind.outcomes) or "none (its process does not run here)"
+        return Refusal(
+            "outcome", f"{outcome!r} is not a decision on a {kind.label.lower()} task: {words}", 422
+        )
+    if choice.comment_required and not comment.strip():
+        return Refusal("comment", f"a comment is required to {choice.label.lower()}", 422)
     if len(comment) > MAX_COMMENT:
         return Refusal("comment", f"must be at most {MAX_COMMENT} characters", 422)
     if task.state != TaskState.OPEN:
@@ -84,8 +87,9 @@ def decide(principal: Principal, task_id: int, outcome: str, comment: str) -> De
     refusal = precheck(principal, task, outcome, comment)
     if refusal is not None:
         return refusal
-    kind = kind_for(task.process_type)
-    result = kind.decide(Decision(task, principal.username, outcome, comment.strip(), on_behalf_of))
+    result = kind_for(task.process_type).decide(
+        Decision(task, principal.username, outcome, comment.strip(), on_behalf_of)
+    )
     if result.accepted:
         _wait_for_projection(task_id)
     return result

@@ -16,7 +16,6 @@ from store.crud import inbox as inbox_crud
 from store.crud import partners as partners_crud
 from store.crud import tasks as tasks_crud
 from store.engine import session_scope
-from store.models.enums import ProcessType
 from store.models.tasks import Task
 from store.models.types import utcnow
 from store.models.users import User
@@ -24,7 +23,7 @@ from web import deciding
 from web.audit_view import timeline_for
 from web.auth import approver_required
 from web.filters import Sla, sla
-from web.kinds import OUTCOMES, DecisionResult, kind_for
+from web.kinds import DecisionResult, ProcessLink, kind_for, kinds, process_links
 from web.paging import id_value, int_arg
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -40,6 +39,8 @@ class Row:
     sla: Sla
     on_behalf_of: str | None
     partner_name: str | None
+    kind_label: str = ""
+    process: ProcessLink | None = None
 
 
 def _queue_label(key: str, names: dict[str, str]) -> str:
@@ -58,7 +59,7 @@ def _filters() -> dict[str, Any]:
     sort = request.args.get("sort") or "due_at"
     filters: dict[str, Any] = {
         "queue": request.args.get("queue") or "all",
-        "process_type": process_type if process_type in set(ProcessType) else None,
+        "process_type": process_type if process_type in kinds() else None,
         "partner_id": int_arg("partner_id"),
         "territory": (request.args.get("territory") or "").strip()[:40] or None,
         "overdue": request.args.get("overdue") == "1",
@@ -104,9 +105,17 @@ def index() -> ResponseReturnValue:
         except ValidationFailed:  # a page past the end, typed by hand
             abort(404, "No such page of the inbox.")
         partners = partners_crud.list_partners(session=db, per_page=200).items
+        links = process_links(db, [i.task for i in page.items])
     names = {p.id: p.name for p in partners}
     rows = [
-        Row(i.task, sla(i.task.due_at, now), i.on_behalf_of, names.get(i.task.partner_id or -1))
+        Row(
+            i.task,
+            sla(i.task.due_at, now),
+            i.on_behalf_of,
+            names.get(i.task.partner_id or -1),
+            kind_for(i.task.process_type).label,
+            links[i.task.process_id],
+        )
         for i in page.items
     ]
     delegate_names = {d.username: d.display_name for d in g.user.acting_for}
@@ -124,7 +133,7 @@ def index() -> ResponseReturnValue:
         queues=queues,
         filters=filters,
         partners=partners,
-        process_types=list(ProcessType),
+        process_types=[(k.process_type, k.label) for k in kinds().values()],
         sorts=SORTS,
         page_url=page_url,
     )
@@ -149,10 +158,7 @@ def detail(task_id: int) -> ResponseReturnValue:
     with session_scope() as db:
         context = kind.detail_context(db, task)
         events = timeline_for(db, task.process_id)
-    process_state = None
-    registration = context.get("registration")
-    if registration is not None:
-        process_state = registration.state
+        process = process_links(db, [task])[task.process_id]
     return render_template(
         "inbox/detail.html",
         task=task,
@@ -160,8 +166,7 @@ def detail(task_id: int) -> ResponseReturnValue:
         row=Row(task, sla(task.due_at), on_behalf_of, None),
         access=g.user.access_to(task),
         events=events,
-        outcome_labels=OUTCOMES,
-        process_state=process_state,
+        process=process,
         **context,
     )
 

@@ -19,22 +19,21 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.service import RPCError, RPCStatusCode
 
-from parley.errors import NotFound, ServiceUnavailable
+from parley.clients.base import root_cause, temporal_errors
+from parley.errors import ServiceUnavailable
 from parley.settings import get_settings
-from parley.temporal_client import connect
 from web import runner
+from web.workflow_clients import temporal_client
 from workflows.simulation import SimulationInput, SimulationProgress, SimulationWorkflow
 
 # An idle worker re-polls about once a minute, so a poller older than this has gone away.
 POLLER_FRESH = timedelta(minutes=2)
 CALL_TIMEOUT = 10.0
 QUERY_TIMEOUT = 4.0
+NOUN = "simulation workflow"
 
 T = TypeVar("T")
-
-_clients: dict[str, Client] = {}
 
 
 def workflow_id(key: str) -> str:
@@ -50,19 +49,6 @@ class Observation:
     results: dict[str, Any] | None = None
     error: str | None = None
     worker_missing: str | None = None  # a sentence when no worker serves the queue
-
-
-async def _client() -> Client:
-    settings = get_settings()
-    key = f"{settings.temporal_address}|{settings.temporal_namespace}"
-    if key not in _clients:
-        _clients[key] = await connect(settings)
-    return _clients[key]
-
-
-def _unavailable(exc: Exception) -> ServiceUnavailable:
-    address = get_settings().temporal_address
-    return ServiceUnavailable("Temporal", f"{address} refused the call ({exc})")
 
 
 async def _worker_problem(client: Client) -> str | None:
@@ -88,16 +74,14 @@ async def _worker_problem(client: Client) -> str | None:
 
 
 async def _start(key: str, spec: SimulationInput) -> None:
-    client = await _client()
-    try:
+    client = await temporal_client()
+    with temporal_errors(NOUN, workflow_id(key)):
         problem = await _worker_problem(client)
         if problem:
             raise ServiceUnavailable("the simulation worker", problem)
         await client.start_workflow(
             SimulationWorkflow.run, spec, id=workflow_id(key), task_queue=get_settings().task_queue
         )
-    except RPCError as exc:
-        raise _unavailable(exc) from exc
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -121,25 +105,16 @@ def worker_problem() -> str | None:
     """A sentence when no worker serves the task queue, else None."""
 
     async def ask() -> str | None:
-        try:
-            return await _worker_problem(await _client())
-        except RPCError as exc:
-            raise _unavailable(exc) from exc
+        with temporal_errors(NOUN):
+            return await _worker_problem(await temporal_client())
 
     return _run(ask())
 
 
-def _failure_text(exc: WorkflowFailureError) -> str:
-    cause: BaseException = exc
-    while cause.__cause__ is not None:
-        cause = cause.__cause__
-    return str(cause) or type(cause).__name__
-
-
 async def _observe(key: str) -> Observation:
-    client = await _client()
+    client = await temporal_client()
     handle = client.get_workflow_handle(workflow_id(key))
-    try:
+    with temporal_errors(NOUN, workflow_id(key)):
         description = await handle.describe()
         status = description.status
         if status == WorkflowExecutionStatus.RUNNING:
@@ -162,12 +137,8 @@ async def _observe(key: str) -> Observation:
         try:
             await handle.result()
         except WorkflowFailureError as exc:
-            return Observation("failed", error=_failure_text(exc))
+            return Observation("failed", error=root_cause(exc))
         return Observation("failed", error=f"the workflow ended as {status.name.lower() if status else '?'}")
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound("simulation workflow", workflow_id(key)) from exc
-        raise _unavailable(exc) from exc
 
 
 def observe(key: str) -> Observation:

@@ -1,37 +1,42 @@
-"""Typed workflow clients, connected once per process on the web app's background loop."""
+"""The web app's one cache of Temporal connections, shared by every process client and the sandbox.
+
+One connection per (server, namespace), made on ``web.runner``'s background loop, which owns it;
+process clients are thin wrappers around it, built per call with the settings of the moment.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from parley.settings import get_settings
+from parley.temporal_client import connect
 
 if TYPE_CHECKING:
-    from parley.clients.registration import RegistrationClient
+    from temporalio.client import Client
 
-_clients: dict[str, RegistrationClient] = {}
+    from parley.clients.base import ProcessClient
+
+C = TypeVar("C", bound="ProcessClient[Any]")
+
+_connections: dict[str, Client] = {}
 _lock: asyncio.Lock | None = None
 
 
-async def registration_client() -> RegistrationClient:
-    """The shared client (runs on ``web.runner``'s loop, which owns it)."""
-    from parley.clients.registration import RegistrationClient
-
+async def temporal_client() -> Client:
+    """The shared connection for the settings in force (made on first use)."""
     global _lock
     settings = get_settings()
-    key = "|".join(
-        (
-            settings.temporal_address,
-            settings.temporal_namespace,
-            settings.task_queue,
-            settings.resolved_database_url,
-        )
-    )
-    if key in _clients:
-        return _clients[key]
+    key = f"{settings.temporal_address}|{settings.temporal_namespace}"
+    if key in _connections:
+        return _connections[key]
     _lock = _lock or asyncio.Lock()
     async with _lock:
-        if key not in _clients:
-            _clients[key] = await RegistrationClient.connect(settings)
-    return _clients[key]
+        if key not in _connections:
+            _connections[key] = await connect(settings)
+    return _connections[key]
+
+
+async def process_client(kind: type[C]) -> C:
+    """A client of the process type ``kind`` on the shared connection."""
+    return kind(await temporal_client(), get_settings())

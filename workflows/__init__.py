@@ -1,9 +1,6 @@
-"""Temporal workflows. ``ALL_WORKFLOWS`` is what a Parley worker registers."""
+"""Temporal workflows: ``workflows.catalog.ALL_WORKFLOWS`` is what a Parley worker registers.
 
-from __future__ import annotations
-
-from workflows.diagnostics import RoundTripWorkflow
-from workflows.registration import RegistrationWorkflow
-from workflows.simulation import SimulationWorkflow
-
-ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow, SimulationWorkflow]
+``workflows.human`` is the human-task machinery every process composes; each process has a
+package of its own (``workflows.registration``). Importing this package loads nothing, so the
+CLI and the web can read a process's types and vocabulary without loading every workflow.
+"""

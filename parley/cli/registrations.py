@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from parley.cli.console import friendly_errors
+from workflows.registration.vocabulary import DECISIONS
 
 if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
     from parley.clients.registration import RegistrationClient
     from workflows.registration.types import RegistrationView
 
 T = TypeVar("T")
-DECISIONS = ["approve", "reject", "request_info"]
 
 
 def _call(action: Callable[[RegistrationClient], Awaitable[T]]) -> T:
@@ -137,7 +137,7 @@ def show_command(workflow_id: str) -> None:
 
 @registrations_group.command("decide")
 @click.argument("workflow_id")
-@click.argument("outcome", type=click.Choice(DECISIONS))
+@click.argument("outcome", type=click.Choice([str(word) for word in DECISIONS.outcomes]))
 @click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
 @click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
@@ -148,9 +148,8 @@ def decide_command(
 ) -> None:
     """Approve, reject (with a comment) or ask the partner for more information."""
     from workflows.human.updates import DecisionInput
-    from workflows.human.vocabulary import DecisionOutcome
 
-    decision = DecisionInput(task_id, actor, DecisionOutcome(outcome), comment, on_behalf_of)
+    decision = DecisionInput(task_id, actor, outcome, comment, on_behalf_of)
     echo_view(_call(lambda c: c.decide(workflow_id, decision)), history=False)
 
 

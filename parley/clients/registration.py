@@ -1,8 +1,8 @@
 """The typed Python client of the registration process, used by the CLI and the web app.
 
-Every call is bounded: a Temporal server that is down, or an update that no worker picks up,
-becomes ``ServiceUnavailable`` within a few seconds instead of a hang, and a process that
-refuses an action becomes ``DecisionRefused`` with the workflow's reason.
+Reading a registration, deciding, escalating and answering its tasks come from
+``parley.clients.base.ProcessClient`` (bounded calls, Temporal's errors translated in one place);
+what is here is the registration's own: starting one, listing them, and the partner's actions.
 """
 
 from __future__ import annotations
@@ -10,18 +10,11 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
-from sqlmodel import Session
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
 from temporalio.common import (
     SearchAttributeKey,
     SearchAttributePair,
@@ -29,26 +22,15 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
-from parley.errors import DecisionRefused, FieldProblem, NotFound, ServiceUnavailable, ValidationFailed
+from parley.errors import FieldProblem, NotFound, ValidationFailed
 from parley.settings import Settings, get_settings
-from parley.temporal_client import connect
 from store.crud.partners import get_partner
-from store.crud.registration_process import actor_authority
-from store.engine import engine_for
-from workflows.human.authority import Acting, ActorAuthority, Delegator
-from workflows.human.updates import (
-    DecideUpdate,
-    DecisionInput,
-    EscalateInput,
-    EscalateUpdate,
-    ProvideInfoInput,
-    ProvideInfoUpdate,
-)
-from workflows.registration import RegistrationWorkflow
+from workflows.human.updates import DecisionInput, ProvideInfoInput
 from workflows.registration.types import (
     PROCESS_TYPE,
     CloseInput,
@@ -63,10 +45,10 @@ from workflows.registration.types import (
     WithdrawUpdate,
     registration_workflow_id,
 )
+from workflows.registration.workflow import RegistrationWorkflow
 
 T = TypeVar("T")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$")
-_APPROVAL_SERVICE = ServiceUnavailable("approval service", "not available, try again")
 
 
 @dataclass
@@ -82,24 +64,11 @@ class RegistrationSummary:
     started_at: datetime
 
 
-class RegistrationClient:
+class RegistrationClient(ProcessClient[RegistrationView]):
     """Start, read and act on registrations. ``await RegistrationClient.connect(settings)``."""
 
-    def __init__(self, client: Client, settings: Settings, *, rpc_timeout: float = 5.0) -> None:
-        self._client = client
-        self._settings = settings
-        self._rpc_timeout = timedelta(seconds=rpc_timeout)
-
-    @classmethod
-    async def connect(
-        cls, settings: Settings | None = None, *, rpc_timeout: float = 5.0
-    ) -> RegistrationClient:
-        settings = settings or get_settings()
-        return cls(await connect(settings), settings, rpc_timeout=rpc_timeout)
-
-    @property
-    def temporal(self) -> Client:
-        return self._client
+    noun: ClassVar[str] = "registration"
+    view_type: ClassVar[type[Any]] = RegistrationView
 
     # --- processes ----------------------------------------------------------------------------
 
@@ -113,75 +82,38 @@ class RegistrationClient:
         """
         await asyncio.to_thread(self._check_submission, submission)
         workflow_id = registration_workflow_id(submission.partner_id, submission.request_key)
-        try:
+        # A process that finished earlier with this request key answers as the same process.
+        with temporal_errors(self.noun, workflow_id), suppress(WorkflowAlreadyStartedError):
             await asyncio.wait_for(
-                self._client.start_workflow(
+                self.temporal.start_workflow(
                     RegistrationWorkflow.run,
                     submission,
                     id=workflow_id,
-                    task_queue=self._settings.task_queue,
+                    task_queue=self.settings.task_queue,
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     search_attributes=_initial_attributes(submission),
                     rpc_timeout=self._rpc_timeout,
                 ),
-                timeout=self._rpc_timeout.total_seconds() + 1,
+                timeout=self.bounded(),
             )
-        except WorkflowAlreadyStartedError:
-            pass  # finished earlier with this request key: the same process answers
-        except (RPCError, TimeoutError) as exc:
-            raise ServiceUnavailable("Temporal", f"could not start the registration ({exc})") from exc
-        handle = self._client.get_workflow_handle_for(RegistrationWorkflow.run, workflow_id)
-        try:
-            settled: RegistrationView = await asyncio.wait_for(
-                handle.execute_update(
-                    RegistrationWorkflow.settled,
-                    SettledRequest(),
-                    rpc_timeout=timedelta(seconds=settle_timeout),
-                ),
-                timeout=settle_timeout + 1,
-            )
-            return settled
-        except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError) as exc:
-            raise _APPROVAL_SERVICE from exc
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                # It has ended already (rejected by the rules), before or while the update came.
-                return await self._final(handle)
-            raise _rpc_problem(exc, workflow_id) from exc
-
-    async def get(self, workflow_id: str) -> RegistrationView:
-        """The full state: a query while the process runs (answered by a worker); the final
-        state from the history once it has ended (no worker needed)."""
-        handle = self._client.get_workflow_handle_for(RegistrationWorkflow.run, workflow_id)
-        try:
-            description = await handle.describe(rpc_timeout=self._rpc_timeout)
-            if description.status == WorkflowExecutionStatus.COMPLETED:
-                return await self._final(handle)
-            return await asyncio.wait_for(
-                handle.query(RegistrationWorkflow.view_state, rpc_timeout=self._rpc_timeout),
-                timeout=self._rpc_timeout.total_seconds() + 1,
-            )
-        except RPCError as exc:
-            raise _rpc_problem(exc, workflow_id) from exc
-        except TimeoutError as exc:
-            raise ServiceUnavailable("registration service", "no worker answered; try again") from exc
-
-    async def _final(self, handle: WorkflowHandle[Any, Any]) -> RegistrationView:
-        final: RegistrationView = await handle.result(rpc_timeout=self._rpc_timeout)
-        return final
-
-    async def wait_until(
-        self, workflow_id: str, done: Callable[[RegistrationView], bool], timeout: float, poll: float = 0.2
-    ) -> RegistrationView:
-        """Query until ``done(view)`` or ``timeout`` seconds pass; the last view either way."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            view = await self.get(workflow_id)
-            if done(view) or asyncio.get_running_loop().time() >= deadline:
-                return view
-            await asyncio.sleep(poll)
-            poll = min(poll * 1.5, 2.0)
+        handle = self.temporal.get_workflow_handle_for(RegistrationWorkflow.run, workflow_id)
+        with temporal_errors(self.noun, workflow_id):
+            try:
+                settled: RegistrationView = await asyncio.wait_for(
+                    handle.execute_update(
+                        RegistrationWorkflow.settled,
+                        SettledRequest(),
+                        rpc_timeout=timedelta(seconds=settle_timeout),
+                    ),
+                    timeout=settle_timeout + 1,
+                )
+                return settled
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+        # It has ended already (rejected by the rules), before or while the update came.
+        return await self.final(handle)
 
     async def list(
         self,
@@ -201,8 +133,8 @@ class RegistrationClient:
             if value is not None:
                 clauses.append(f"{name.value} = '{_quoted(value)}'")
         found: list[RegistrationSummary] = []
-        try:
-            async for execution in self._client.list_workflows(
+        with temporal_errors(self.noun):
+            async for execution in self.temporal.list_workflows(
                 " AND ".join(clauses), limit=limit, rpc_timeout=self._rpc_timeout
             ):
                 attrs = execution.typed_search_attributes
@@ -217,32 +149,14 @@ class RegistrationClient:
                         started_at=execution.start_time,
                     )
                 )
-        except RPCError as exc:
-            raise ServiceUnavailable("Temporal", f"could not list registrations ({exc.message})") from exc
         return found
 
-    # --- actions ------------------------------------------------------------------------------
-
-    async def decide(self, workflow_id: str, decision: DecisionInput) -> RegistrationView:
-        acting = await self._acting(decision.actor)
-        return await self._update(workflow_id, RegistrationWorkflow.decide, DecideUpdate(decision, acting))
-
-    async def escalate(self, workflow_id: str, escalation: EscalateInput) -> RegistrationView:
-        acting = await self._acting(escalation.actor)
-        return await self._update(
-            workflow_id, RegistrationWorkflow.escalate, EscalateUpdate(escalation, acting)
-        )
-
-    async def provide_info(self, workflow_id: str, info: ProvideInfoInput) -> RegistrationView:
-        acting = await self._acting(info.actor)
-        return await self._update(
-            workflow_id, RegistrationWorkflow.provide_info, ProvideInfoUpdate(info, acting)
-        )
+    # --- the partner's actions ----------------------------------------------------------------
 
     async def extend(self, workflow_id: str, extension: ExtendInput) -> RegistrationView:
         """Ask for an extension; the view's last ``extensions`` entry says granted or why not."""
-        acting = await self._acting(extension.actor)
-        return await self._update(workflow_id, RegistrationWorkflow.extend, ExtendUpdate(extension, acting))
+        acting = await self.acting(extension.actor)
+        return await self.update(workflow_id, "extend", ExtendUpdate(extension, acting))
 
     async def close(
         self, workflow_id: str, actor: str, outcome: CloseOutcome | str, comment: str = ""
@@ -251,62 +165,27 @@ class RegistrationClient:
             closing = CloseInput(actor, CloseOutcome(outcome), comment)
         except ValueError:
             raise ValidationFailed([FieldProblem("outcome", "must be won or lost")]) from None
-        acting = await self._acting(actor)
-        return await self._update(workflow_id, RegistrationWorkflow.close, CloseUpdate(closing, acting))
+        acting = await self.acting(actor)
+        return await self.update(workflow_id, "close", CloseUpdate(closing, acting))
 
     async def withdraw(self, workflow_id: str, actor: str, comment: str = "") -> RegistrationView:
-        acting = await self._acting(actor)
-        update = WithdrawUpdate(WithdrawInput(actor, comment), acting)
-        return await self._update(workflow_id, RegistrationWorkflow.withdraw, update)
+        acting = await self.acting(actor)
+        return await self.update(
+            workflow_id, "withdraw", WithdrawUpdate(WithdrawInput(actor, comment), acting)
+        )
 
     # --- plumbing -----------------------------------------------------------------------------
-
-    def _session(self) -> Session:
-        return Session(engine_for(self._settings.resolved_database_url), expire_on_commit=False)
 
     def _check_submission(self, submission: RegistrationSubmission) -> None:
         problems = submission_problems(submission)
         if not problems:
-            with self._session() as session:
+            with self.session() as session:
                 try:
                     get_partner(session=session, partner_id=submission.partner_id)
                 except NotFound:
                     problems.append(FieldProblem("partner_id", f"no partner with id {submission.partner_id}"))
         if problems:
             raise ValidationFailed(problems)
-
-    async def _acting(self, actor: str) -> Acting:
-        """The actor's authority as the database says now, valid for one bounded delivery."""
-        now = datetime.now(UTC)
-
-        def read() -> tuple[list[str], int | None, list[tuple[str, list[str]]]] | None:
-            with self._session() as session:
-                return actor_authority(session=session, username=actor, at=now)
-
-        found = await asyncio.to_thread(read)
-        if found is None:
-            raise DecisionRefused(f"unknown or inactive user {actor!r}")
-        roles, partner_id, delegators = found
-        authority = ActorAuthority(actor, roles, partner_id, [Delegator(u, r) for u, r in delegators])
-        return Acting(authority, not_after=now + self._rpc_timeout + timedelta(seconds=2))
-
-    async def _update(self, workflow_id: str, update: Any, arg: Any) -> RegistrationView:
-        handle: WorkflowHandle[Any, Any] = self._client.get_workflow_handle(workflow_id)
-        try:
-            result: RegistrationView = await asyncio.wait_for(
-                handle.execute_update(update, arg, rpc_timeout=self._rpc_timeout),
-                timeout=self._rpc_timeout.total_seconds() + 1,
-            )
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            if isinstance(cause, ApplicationError):
-                raise DecisionRefused(cause.message) from exc
-            raise DecisionRefused(str(cause or exc)) from exc
-        except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError) as exc:
-            raise _APPROVAL_SERVICE from exc
-        except RPCError as exc:
-            raise _rpc_problem(exc, workflow_id) from exc
-        return result
 
 
 def submission_problems(submission: RegistrationSubmission) -> list[FieldProblem]:
@@ -328,18 +207,6 @@ def submission_problems(submission: RegistrationSubmission) -> list[FieldProblem
         if isinstance(value, str) and "\x00" in value:
             problems.append(FieldProblem(name, "must not contain a NUL character"))
     return problems
-
-
-def _rpc_problem(exc: RPCError, workflow_id: str) -> Exception:
-    if exc.status == RPCStatusCode.NOT_FOUND:
-        if "completed" in exc.message or "closed" in exc.message:
-            return DecisionRefused("the registration has already ended")
-        return NotFound("registration", workflow_id)
-    if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
-        return ServiceUnavailable("registration service", f"did not answer ({exc.message}); try again")
-    if exc.status == RPCStatusCode.FAILED_PRECONDITION:
-        return DecisionRefused(exc.message)
-    return ServiceUnavailable("Temporal", exc.message)
 
 
 def _keyword(name: SearchAttribute) -> SearchAttributeKey[str]:

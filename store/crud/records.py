@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store.crud._common import Page, insert_if_absent, paginate, parse, refuse, table_of
@@ -85,3 +86,20 @@ def list_notifications(
         query = query.where(Notification.kind == kind)
     items, total = paginate(session, query, page, per_page)
     return Page(items, total, page, per_page)
+
+
+def latest_states(*, session: Session, process_ids: Sequence[str]) -> dict[str, str]:
+    """Each process's state after its latest transition, from the audit trail (every process
+    type writes one event per transition, so this is the same for all of them)."""
+    if not process_ids:
+        return {}
+    latest = (
+        select(AuditEvent.process_id, func.max(AuditEvent.id).label("id"))
+        .where(col(AuditEvent.process_id).in_(list(process_ids)), col(AuditEvent.after_state).is_not(None))
+        .group_by(col(AuditEvent.process_id))
+        .subquery()
+    )
+    query = select(AuditEvent.process_id, AuditEvent.after_state).join(
+        latest, col(AuditEvent.id) == latest.c.id
+    )
+    return {process_id: state for process_id, state in session.exec(query).all() if state is not None}

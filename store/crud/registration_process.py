@@ -1,19 +1,14 @@
-"""Data access the registration process needs beyond the shared crud modules.
-
-Conflict candidates for one submission (blocked by domain and name words, never every row), and
-the acting user's authority (roles and active delegations) for the workflow's validators.
-"""
+"""Data access the registration process needs beyond the shared crud modules: conflict
+candidates for one submission (blocked by domain and name words, never every row)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
-from store.crud.users import active_delegators, get_user_by_username
-from store.models import Registration, as_utc, utcnow
+from store.models import Registration
 
 # Name words shorter than this are too common to block on ("co", "ab").
 _MIN_BLOCK_WORD = 3
@@ -49,18 +44,3 @@ def conflict_candidates(
         .limit(limit)
     )
     return list(session.exec(query).all())
-
-
-def actor_authority(
-    *, session: Session, username: str, at: datetime | None = None
-) -> tuple[list[str], int | None, list[tuple[str, list[str]]]] | None:
-    """The user's roles, partner and active delegators ``(username, roles)``; None if unknown."""
-    user = get_user_by_username(session=session, username=username)
-    if user is None or not user.active or user.id is None:
-        return None
-    delegators = active_delegators(session=session, delegate_id=user.id, at=as_utc(at or utcnow()))
-    return (
-        list(user.roles),
-        user.partner_id,
-        [(d.username, list(d.roles)) for d in delegators],
-    )

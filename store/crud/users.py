@@ -222,3 +222,18 @@ def active_delegators(*, session: Session, delegate_id: int, at: datetime) -> li
     for user in session.exec(query).all():  # one row per delegation; a user may have several
         unique.setdefault(user.id, user)
     return list(unique.values())
+
+
+def actor_authority(
+    *, session: Session, username: str, at: datetime | None = None
+) -> tuple[list[str], int | None, list[tuple[str, list[str]]]] | None:
+    """The user's roles, partner and active delegators ``(username, roles)``; None if unknown."""
+    user = get_user_by_username(session=session, username=username)
+    if user is None or not user.active or user.id is None:
+        return None
+    delegators = active_delegators(session=session, delegate_id=user.id, at=as_utc(at or utcnow()))
+    return (
+        list(user.roles),
+        user.partner_id,
+        [(d.username, list(d.roles)) for d in delegators],
+    )

@@ -192,7 +192,7 @@ def test_tasks_of_a_process_type_without_a_handler_still_show(client: FlaskClien
     sign_in(client, "cam")
     assert "Discount 32% for Acme" in client.get("/inbox/?process_type=discount").get_data(as_text=True)
     page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
-    assert "discount percent" in page and "cannot be decided from the inbox yet" in page
+    assert "discount percent" in page and "No discount process runs in this Parley" in page
 
 
 def test_partner_sees_only_their_own_registrations(client: FlaskClient, world: World) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, g
 
+from parley.clients.registration import RegistrationClient
 from parley.errors import DecisionRefused, NotFound, ValidationFailed
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
@@ -30,7 +31,7 @@ from web.api.schemas import (
     RegistrationRow,
     WithdrawIn,
 )
-from web.workflow_clients import registration_client
+from web.workflow_clients import process_client
 
 INTEGRATOR_ROLES = frozenset({Role.ADMIN, Role.PARTNER_OPS})
 
@@ -99,7 +100,7 @@ def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
     """Run one client call; a refusal is a 409 naming why, an unreachable service a 503."""
 
     async def go() -> Any:
-        return await action(await registration_client())
+        return await action(await process_client(RegistrationClient))
 
     try:
         return _out(runner.run(go()))

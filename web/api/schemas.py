@@ -11,7 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from web.kinds import kinds
+
 MAX_ID = 2**31 - 1  # ids are 32-bit: a larger number cannot name a row
+# The process kinds installed, and every decision word their vocabularies hold.
+PROCESS_TYPES = tuple(kinds())
+DECISION_WORDS = tuple(sorted({str(word) for kind in kinds().values() for word in kind.outcomes}))
 # No text may carry a NUL: PostgreSQL cannot store it, so it is refused here, naming the field,
 # rather than failing deep in a process. Free text keeps tabs and line breaks; one-line values
 # (filters, domains) take no control character at all.
@@ -117,6 +122,12 @@ class TaskOut(Out):
     closed_by: str | None
     on_behalf_of: str | None
     summary: str
+    slot: str = Field(description="Tells the parallel tasks of one step apart (empty when it has one).")
+    process_state: str | None = Field(default=None, description="Where the task's process stands now.")
+    process_url: str | None = Field(default=None, description="The page that shows the process, if any.")
+    decisions: list[str] = Field(
+        default_factory=list, description="The decisions this task takes (its process's vocabulary)."
+    )
 
 
 class InboxTask(TaskOut):
@@ -134,8 +145,19 @@ class TaskPage(Out):
 
 
 class DecisionIn(Strict):
-    outcome: Literal["approve", "reject", "request_info"]
+    outcome: str = Field(
+        max_length=40,
+        json_schema_extra={"enum": list(DECISION_WORDS)},
+        description="One of the task's ``decisions`` (its process kind's vocabulary).",
+    )
     comment: str = Text
+
+    @field_validator("outcome")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in DECISION_WORDS:
+            raise ValueError(f"must be one of {', '.join(DECISION_WORDS)}")
+        return value
 
 
 class DecisionOut(Out):
@@ -286,7 +308,20 @@ class TaskQuery(Query):
         pattern=r"^(mine|role:[a-z_]+|delegated:[a-z0-9][a-z0-9_.-]*)$",
         description="mine, role:<role> or delegated:<username>; a queue that is not yours is empty.",
     )
-    process_type: Literal["registration", "discount", "dispute", "exit"] | None = None
+    process_type: str | None = Field(
+        default=None,
+        max_length=20,
+        json_schema_extra={"enum": list(PROCESS_TYPES)},
+        description="Only tasks of this process type.",
+    )
+
+    @field_validator("process_type")
+    @classmethod
+    def _installed(cls, value: str | None) -> str | None:
+        if value is not None and value not in PROCESS_TYPES:
+            raise ValueError(f"must be one of {', '.join(PROCESS_TYPES)}")
+        return value
+
     partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     territory: str | None = Field(default=None, max_length=40, pattern=ONE_LINE)
     overdue: bool = False

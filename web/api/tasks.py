@@ -6,12 +6,30 @@ from flask import Response, g
 
 from store.crud import inbox as inbox_crud
 from store.engine import session_scope
+from store.models.tasks import Task
 from store.models.types import utcnow
 from store.models.users import User
 from web import deciding
 from web.api import bp, json_body, query_args, reply
 from web.api.errors import ApiError
 from web.api.schemas import DecisionIn, DecisionOut, InboxTask, Me, TaskOut, TaskPage, TaskQuery
+from web.kinds import ProcessLink, kind_for, process_links
+
+
+def _fields(task: Task, link: ProcessLink) -> dict[str, object]:
+    """A task as the API shows it: the row, where its process stands, and what it can be decided."""
+    return {
+        **TaskOut.model_validate(task).model_dump(),
+        "process_state": link.state,
+        "process_url": link.url,
+        "decisions": [str(w) for w in kind_for(task.process_type).outcomes] if task.state == "open" else [],
+    }
+
+
+def _task_out(task: Task) -> TaskOut:
+    with session_scope() as db:
+        link = process_links(db, [task])[task.process_id]
+    return TaskOut.model_validate(_fields(task, link))
 
 
 @bp.get("/me")
@@ -54,10 +72,11 @@ def list_tasks() -> Response:
             page=query.page,
             per_page=query.per_page,
         )
+        links = process_links(db, [i.task for i in page.items])
     items = [
         InboxTask.model_validate(
             {
-                **TaskOut.model_validate(i.task).model_dump(),
+                **_fields(i.task, links[i.task.process_id]),
                 "queue": i.queue,
                 "acting_on_behalf_of": i.on_behalf_of,
             }
@@ -77,7 +96,7 @@ def get_task(task_id: int) -> Response:
         task, _ = deciding.visible_task(g.user, task_id)
     except deciding.TaskHidden:
         raise _hidden(task_id) from None
-    return reply(TaskOut.model_validate(task))
+    return reply(_task_out(task))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/decision")
@@ -101,6 +120,6 @@ def decide(task_id: int) -> Response:
             accepted=True,
             message=result.message,
             process_state=result.state,
-            task=TaskOut.model_validate(task),
+            task=_task_out(task),
         )
     )

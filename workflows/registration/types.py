@@ -19,15 +19,12 @@ from workflows.human.authority import Acting
 from workflows.human.journal import TaskView, TransitionView
 from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate
 from workflows.human.validation import TaskSettings
-from workflows.human.vocabulary import APPROVE, REJECT, REQUEST_INFO, Vocabulary
+from workflows.registration.vocabulary import DECISIONS
 
 PROCESS_TYPE = "registration"
 REVIEW_TASK = "registration.review"
 INFO_TASK = "registration.info"
 
-# The decisions an approver takes on a registration task: the inbox, the API and the CLI offer
-# these, and the workflow's validators accept these.
-DECISIONS = Vocabulary((APPROVE, REJECT, REQUEST_INFO))
 TASKS = TaskSettings(
     noun="registration",
     task_kind=REVIEW_TASK,

@@ -9,20 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from sqlmodel import Session
 
-from parley.errors import DecisionRefused, NotFound, ParleyError, ServiceUnavailable
+from parley.clients.registration import RegistrationClient
+from parley.errors import NotFound
 from rules.matching import AccountKey, similarity
 from store.crud import partners as partners_crud
 from store.crud import registrations as registrations_crud
 from store.crud.registration_process import conflict_candidates
 from store.models.enums import RegistrationState
 from store.models.tasks import Task
-from web import runner
-from web.kinds import Decision, DecisionResult, ProcessKind
-from web.workflow_clients import registration_client
+from web.kinds import ProcessKind
+from workflows.registration.types import DECISIONS, PROCESS_TYPE
 
-UNAVAILABLE = "The approval service is not available, try again in a moment. Nothing was recorded."
 SIMILAR_SHOWN = 10
 SIMILAR_THRESHOLD = 0.6
 
@@ -39,38 +39,6 @@ class Similar:
     score: float
     basis: str
     holds: bool
-
-
-async def _decide(decision: Decision) -> DecisionResult:
-    from workflows.human.updates import DecisionInput
-    from workflows.human.vocabulary import DecisionOutcome
-
-    client = await registration_client()
-    view = await client.decide(
-        decision.task.process_id,
-        DecisionInput(
-            task_id=decision.task.id or 0,
-            actor=decision.actor,
-            outcome=DecisionOutcome(decision.outcome),
-            comment=decision.comment,
-            on_behalf_of=decision.on_behalf_of,
-        ),
-    )
-    state = str(view.state)
-    return DecisionResult(
-        True, f"Decision recorded. The registration is now {state.replace('_', ' ')}.", state
-    )
-
-
-def decide(decision: Decision) -> DecisionResult:
-    try:
-        return runner.run(_decide(decision))
-    except DecisionRefused as refused:
-        return DecisionResult(False, f"Refused: {refused.reason}")
-    except ServiceUnavailable:
-        return DecisionResult(False, UNAVAILABLE, unavailable=True)
-    except ParleyError as exc:
-        return DecisionResult(False, f"Refused: {exc}")
 
 
 def similar_registrations(session: Session, workflow_id: str) -> list[Similar]:
@@ -131,10 +99,17 @@ def detail_context(session: Session, task: Task) -> dict[str, Any]:
     }
 
 
-REGISTRATION = ProcessKind(
-    process_type="registration",
+def registration_page(task: Task) -> str:
+    return url_for("processes.detail", workflow_id=task.process_id)
+
+
+KIND = ProcessKind(
+    process_type=PROCESS_TYPE,
     label="Deal registration",
+    noun="registration",
     detail_template="inbox/kinds/_registration.html",
-    decide=decide,
+    vocabulary=DECISIONS,
+    client=RegistrationClient,
     detail_context=detail_context,
+    process_url=registration_page,
 )

@@ -1,0 +1,195 @@
+"""What every process client shares: a Temporal connection, bounded calls, the actor's authority,
+the task updates, and the one place where Temporal's errors become Parley's.
+
+Every call is bounded: a Temporal server that is down, or an update that no worker picks up,
+becomes ``ServiceUnavailable`` within a few seconds instead of a hang, and a process that refuses
+an action becomes ``DecisionRefused`` with the workflow's reason. A process's client subclasses
+``ProcessClient`` and adds how its processes start and what else they take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlmodel import Session
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from parley.errors import DecisionRefused, NotFound, ServiceUnavailable
+from parley.settings import Settings, get_settings
+from parley.temporal_client import connect
+from store.crud.users import actor_authority
+from store.engine import engine_for
+from workflows.human.authority import Acting, ActorAuthority, Delegator
+from workflows.human.updates import (
+    DecideUpdate,
+    DecisionInput,
+    EscalateInput,
+    EscalateUpdate,
+    ProvideInfoInput,
+    ProvideInfoUpdate,
+)
+
+View = TypeVar("View")
+Client_ = TypeVar("Client_", bound="ProcessClient[Any]")
+# Parley's processes as their callers see them: the workers behind Temporal.
+APPROVAL_SERVICE = "approval service"
+
+
+@contextmanager
+def temporal_errors(noun: str, process_id: str | None = None) -> Iterator[None]:
+    """Translate what Temporal raises about the ``noun`` process ``process_id`` into Parley's
+    errors: the only place that does, so every caller sees the same ones."""
+    try:
+        yield
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        reason = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+        raise DecisionRefused(reason) from exc
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError) as exc:
+        raise ServiceUnavailable(APPROVAL_SERVICE, "not available, try again (no answer in time)") from exc
+    except WorkflowFailureError as exc:
+        raise ServiceUnavailable(APPROVAL_SERVICE, f"the {noun} failed ({root_cause(exc)})") from exc
+    except RPCError as exc:
+        raise _rpc_problem(exc, noun, process_id) from exc
+
+
+def _rpc_problem(exc: RPCError, noun: str, process_id: str | None) -> Exception:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        if "completed" in exc.message or "closed" in exc.message:
+            return DecisionRefused(f"the {noun} has already ended")
+        return NotFound(noun, process_id or "?")
+    if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
+        return ServiceUnavailable("Temporal", f"did not answer ({exc.message}); try again")
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+        return DecisionRefused(exc.message)
+    return ServiceUnavailable("Temporal", exc.message)
+
+
+def root_cause(exc: BaseException) -> str:
+    """The innermost cause's message: what a failed workflow says went wrong."""
+    cause: BaseException = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    return str(cause) or type(cause).__name__
+
+
+class ProcessClient(Generic[View]):
+    """Read and act on one kind of process. ``await SomeClient.connect(settings)``."""
+
+    noun: ClassVar[str] = "process"
+    view_type: ClassVar[type[Any]] = object
+    view_query: ClassVar[str] = "view_state"
+
+    def __init__(self, client: Client, settings: Settings, *, rpc_timeout: float = 5.0) -> None:
+        self._client = client
+        self._settings = settings
+        self._rpc_timeout = timedelta(seconds=rpc_timeout)
+
+    @classmethod
+    async def connect(
+        cls: type[Client_], settings: Settings | None = None, *, rpc_timeout: float = 5.0
+    ) -> Client_:
+        settings = settings or get_settings()
+        return cls(await connect(settings), settings, rpc_timeout=rpc_timeout)
+
+    @property
+    def temporal(self) -> Client:
+        return self._client
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def bounded(self, extra: float = 1.0) -> float:
+        """How long to wait for one call before calling the service unavailable."""
+        return self._rpc_timeout.total_seconds() + extra
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def get(self, workflow_id: str) -> View:
+        """The full state: a query while the process runs (answered by a worker); the final
+        state from the history once it has ended (no worker needed)."""
+        handle = self._client.get_workflow_handle(workflow_id, result_type=self.view_type)
+        with temporal_errors(self.noun, workflow_id):
+            description = await handle.describe(rpc_timeout=self._rpc_timeout)
+            if description.status == WorkflowExecutionStatus.COMPLETED:
+                return await self.final(handle)
+            view: View = await asyncio.wait_for(
+                handle.query(self.view_query, result_type=self.view_type, rpc_timeout=self._rpc_timeout),
+                timeout=self.bounded(),
+            )
+            return view
+
+    async def final(self, handle: WorkflowHandle[Any, Any]) -> View:
+        with temporal_errors(self.noun, handle.id):
+            result: View = await handle.result(rpc_timeout=self._rpc_timeout)
+            return result
+
+    async def wait_until(
+        self, workflow_id: str, done: Callable[[View], bool], timeout: float, poll: float = 0.2
+    ) -> View:
+        """Query until ``done(view)`` or ``timeout`` seconds pass; the last view either way."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            view = await self.get(workflow_id)
+            if done(view) or asyncio.get_running_loop().time() >= deadline:
+                return view
+            await asyncio.sleep(poll)
+            poll = min(poll * 1.5, 2.0)
+
+    # --- the task updates every process takes -------------------------------------------------
+
+    async def decide(self, workflow_id: str, decision: DecisionInput) -> View:
+        acting = await self.acting(decision.actor)
+        return await self.update(workflow_id, "decide", DecideUpdate(decision, acting))
+
+    async def escalate(self, workflow_id: str, escalation: EscalateInput) -> View:
+        acting = await self.acting(escalation.actor)
+        return await self.update(workflow_id, "escalate", EscalateUpdate(escalation, acting))
+
+    async def provide_info(self, workflow_id: str, info: ProvideInfoInput) -> View:
+        acting = await self.acting(info.actor)
+        return await self.update(workflow_id, "provide_info", ProvideInfoUpdate(info, acting))
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def session(self) -> Session:
+        return Session(engine_for(self._settings.resolved_database_url), expire_on_commit=False)
+
+    async def acting(self, actor: str) -> Acting:
+        """The actor's authority as the database says now, valid for one bounded delivery."""
+        now = datetime.now(UTC)
+
+        def read() -> tuple[list[str], int | None, list[tuple[str, list[str]]]] | None:
+            with self.session() as session:
+                return actor_authority(session=session, username=actor, at=now)
+
+        found = await asyncio.to_thread(read)
+        if found is None:
+            raise DecisionRefused(f"unknown or inactive user {actor!r}")
+        roles, partner_id, delegators = found
+        authority = ActorAuthority(actor, roles, partner_id, [Delegator(u, r) for u, r in delegators])
+        return Acting(authority, not_after=now + self._rpc_timeout + timedelta(seconds=2))
+
+    async def update(self, workflow_id: str, name: str, arg: Any) -> View:
+        """Send the update ``name`` and return the view the process answers with."""
+        handle = self._client.get_workflow_handle(workflow_id)
+        with temporal_errors(self.noun, workflow_id):
+            result: View = await asyncio.wait_for(
+                handle.execute_update(name, arg, result_type=self.view_type, rpc_timeout=self._rpc_timeout),
+                timeout=self.bounded(),
+            )
+            return result

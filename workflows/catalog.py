@@ -1,0 +1,9 @@
+"""Every workflow a Parley worker registers (and the replay tests replay)."""
+
+from __future__ import annotations
+
+from workflows.diagnostics import RoundTripWorkflow
+from workflows.registration.workflow import RegistrationWorkflow
+from workflows.simulation import SimulationWorkflow
+
+ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow, SimulationWorkflow]
