@@ -28,7 +28,8 @@ SQLModel.metadata.naming_convention = {
 
 # A process type as the generic tables record it: Parley's own are ``ProcessType``'s members, and
 # a process added later (or a test's own) writes its tasks and audit under its own name.
-ProcessTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
+PROCESS_TYPE_NAME = r"^[a-z][a-z0-9_]{0,19}$"
+ProcessTypeName = Annotated[str, StringConstraints(pattern=PROCESS_TYPE_NAME)]
 
 
 def utcnow() -> datetime:

@@ -14,9 +14,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from web.kinds import kinds
 
 MAX_ID = 2**31 - 1  # ids are 32-bit: a larger number cannot name a row
-# The process kinds installed, and every decision word their vocabularies hold.
-PROCESS_TYPES = tuple(kinds())
-DECISION_WORDS = tuple(sorted({str(word) for kind in kinds().values() for word in kind.outcomes}))
+
+
+def _process_types() -> list[str]:
+    return list(kinds())
+
+
+def _decision_words() -> list[str]:
+    """Every decision word the installed kinds' vocabularies hold."""
+    return sorted({str(word) for kind in kinds().values() for word in kind.outcomes})
+
+
 # No text may carry a NUL: PostgreSQL cannot store it, so it is refused here, naming the field,
 # rather than failing deep in a process. Free text keeps tabs and line breaks; one-line values
 # (filters, domains) take no control character at all.
@@ -147,7 +155,7 @@ class TaskPage(Out):
 class DecisionIn(Strict):
     outcome: str = Field(
         max_length=40,
-        json_schema_extra={"enum": list(DECISION_WORDS)},
+        json_schema_extra=lambda schema: schema.update(enum=list(_decision_words())),
         description="One of the task's ``decisions`` (its process kind's vocabulary).",
     )
     comment: str = Text
@@ -155,8 +163,9 @@ class DecisionIn(Strict):
     @field_validator("outcome")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in DECISION_WORDS:
-            raise ValueError(f"must be one of {', '.join(DECISION_WORDS)}")
+        words = _decision_words()
+        if value not in words:
+            raise ValueError(f"must be one of {', '.join(words)}")
         return value
 
 
@@ -311,15 +320,15 @@ class TaskQuery(Query):
     process_type: str | None = Field(
         default=None,
         max_length=20,
-        json_schema_extra={"enum": list(PROCESS_TYPES)},
+        json_schema_extra=lambda schema: schema.update(enum=list(_process_types())),
         description="Only tasks of this process type.",
     )
 
     @field_validator("process_type")
     @classmethod
     def _installed(cls, value: str | None) -> str | None:
-        if value is not None and value not in PROCESS_TYPES:
-            raise ValueError(f"must be one of {', '.join(PROCESS_TYPES)}")
+        if value is not None and value not in kinds():
+            raise ValueError(f"must be one of {', '.join(_process_types())}")
         return value
 
     partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
