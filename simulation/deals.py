@@ -28,7 +28,8 @@ from simulation.channel import DISCOUNT_SLOT, MAX_LEVELS
 from simulation.ledger import DiscountFate, Fate
 
 if TYPE_CHECKING:
-    from simulation.model import ProcessGen, ProgramModel
+    from simulation.approvers import ProcessGen
+    from simulation.model import ProgramModel
 
 
 class DealDesk:
