@@ -24,12 +24,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from rules.approval import ApprovalPath, PathStep, Quorum, approved
     from rules.enums import DefaultAction
-    from workflows.human.authority import ActorAuthority, Refusal, refusals
+    from workflows.human.authority import ActorAuthority, Refusal
     from workflows.human.commands import CommandQueue
+    from workflows.human.handlers import install_task_updates
     from workflows.human.journal import Change, Journal, TaskView, TransitionView
     from workflows.human.local import run_local
-    from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate, TaskUpdate
-    from workflows.human.validation import TaskSettings, validate_answer, validate_decide, validate_escalate
+    from workflows.human.updates import TaskUpdate
+    from workflows.human.validation import TaskSettings
     from workflows.human.vocabulary import APPROVE, REJECT, REQUEST_INFO, Vocabulary
     from workflows.human.walk import ApprovalWalk
 
@@ -76,24 +77,8 @@ class PairReview:
         self.journal = Journal(PROCESS_TYPE, view)
 
     @property
-    def state(self) -> str:
-        return self.view.state
-
-    @property
-    def open_tasks(self) -> list[TaskView]:
-        return self.view.open_tasks
-
-    @property
     def requester(self) -> str:
         return self.view.request.requested_by
-
-    @property
-    def sla_paused_remaining_seconds(self) -> float | None:
-        return self.view.sla_paused_remaining_seconds
-
-    @sla_paused_remaining_seconds.setter
-    def sla_paused_remaining_seconds(self, value: float | None) -> None:
-        self.view.sla_paused_remaining_seconds = value
 
     def check_answerer(self, authority: ActorAuthority) -> None:
         if authority.username != self.requester:
@@ -164,6 +149,7 @@ class PairReviewWorkflow:
         self.queue: CommandQueue[TaskUpdate] = CommandQueue()
         self.process = PairReview(PairView(workflow.info().workflow_id, request))
         self.path = pair_path(request.sla_seconds)
+        install_task_updates(TASKS, self.process, self.queue, lambda: self.path)
 
     @workflow.run
     async def run(self, request: PairRequest) -> PairView:
@@ -186,33 +172,3 @@ class PairReviewWorkflow:
     @workflow.query
     def view_state(self) -> PairView:
         return self.process.view
-
-    @workflow.update
-    async def decide(self, update: DecideUpdate) -> PairView:
-        await self.queue.submit(update)
-        return self.process.view
-
-    @decide.validator
-    def _check_decide(self, update: DecideUpdate) -> None:
-        with refusals():
-            validate_decide(TASKS, self.process, self.queue, update, workflow.now())
-
-    @workflow.update
-    async def escalate(self, update: EscalateUpdate) -> PairView:
-        await self.queue.submit(update)
-        return self.process.view
-
-    @escalate.validator
-    def _check_escalate(self, update: EscalateUpdate) -> None:
-        with refusals():
-            validate_escalate(TASKS, self.process, self.queue, self.path, update, workflow.now())
-
-    @workflow.update
-    async def provide_info(self, update: ProvideInfoUpdate) -> PairView:
-        await self.queue.submit(update)
-        return self.process.view
-
-    @provide_info.validator
-    def _check_provide_info(self, update: ProvideInfoUpdate) -> None:
-        with refusals():
-            validate_answer(TASKS, self.process, self.queue, update, workflow.now())

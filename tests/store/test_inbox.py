@@ -67,7 +67,7 @@ def test_filters(session: Session, cam: User) -> None:
     assert ids(process_type="registration") == ["overdue", "soon", "later"]
     assert crud.inbox_counts(session=session, user=cam, at=NOW)["overdue"] == 1
     with pytest.raises(ValidationFailed, match="process_type"):
-        ids(process_type="lunch")
+        ids(process_type="Lunch!")
 
 
 def test_sorting_and_pagination(session: Session, cam: User) -> None:

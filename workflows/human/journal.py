@@ -76,13 +76,14 @@ class Change:
 
 
 class ProcessRecord(Protocol):
-    """The part of a process's state (its view) that the journal keeps."""
+    """The part of a process's state (its view) that the generic machinery reads and keeps."""
 
     workflow_id: str
     state: str
     rulebook_version: str
     open_tasks: list[TaskView]
     history: list[TransitionView]
+    sla_paused_remaining_seconds: float | None
 
 
 Store = Callable[[Projection], Awaitable[ProjectionResult]]

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         require_storable,
     )
     from workflows.human.commands import CommandQueue
-    from workflows.human.journal import TaskView
+    from workflows.human.journal import ProcessRecord, TaskView
     from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate
     from workflows.human.vocabulary import Vocabulary
 
@@ -45,13 +45,10 @@ class TaskSettings:
 
 
 class TaskHost(Protocol):
-    """What the validators read of the process."""
+    """What the validators read of the process: its view (state, open tasks) and who asked."""
 
     @property
-    def state(self) -> str: ...
-
-    @property
-    def open_tasks(self) -> list[TaskView]: ...
+    def view(self) -> ProcessRecord: ...
 
     @property
     def requester(self) -> str:
@@ -67,12 +64,13 @@ def open_step_task(
     settings: TaskSettings, host: TaskHost, queue: CommandQueue[Any], task_id: int
 ) -> TaskView:
     """The open step task ``task_id``, or a refusal saying why it is not open."""
-    if host.state == settings.asking:
+    view = host.view
+    if view.state == settings.asking:
         raise Refusal(f"the review waits for {settings.asked_of}'s answer to a question")
-    steps = [t for t in host.open_tasks if t.kind == settings.task_kind]
-    if host.state != settings.reviewing or not steps:
-        raise Refusal(f"the {settings.noun} is {host.state}; there is no open review")
-    task = find_task_of_kind(host.open_tasks, task_id, settings.task_kind)
+    steps = [t for t in view.open_tasks if t.kind == settings.task_kind]
+    if view.state != settings.reviewing or not steps:
+        raise Refusal(f"the {settings.noun} is {view.state}; there is no open review")
+    task = find_task_of_kind(view.open_tasks, task_id, settings.task_kind)
     if task is None:
         open_now = ", ".join(f"task {t.task_id} for {t.role}" for t in steps)
         what = "the open review is" if len(steps) == 1 else "the open tasks are"
@@ -130,8 +128,8 @@ def validate_answer(
 ) -> None:
     require_current(update.acting, update.info.actor, now)
     require_storable(update.info.answer, "answer")
-    if host.state != settings.asking:
-        raise Refusal(f"no question is waiting for an answer (the {settings.noun} is {host.state})")
+    if host.view.state != settings.asking:
+        raise Refusal(f"no question is waiting for an answer (the {settings.noun} is {host.view.state})")
     if queue.pending(ProvideInfoUpdate):
         raise Refusal("an answer is already being applied")
     host.check_answerer(update.acting.authority)

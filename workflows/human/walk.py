@@ -49,8 +49,6 @@ INFO_REQUESTED = "approval.info_requested"
 class WalkHost(TaskHost, Protocol):
     """What a process provides to the walk: its transitions and how its tasks look."""
 
-    sla_paused_remaining_seconds: float | None
-
     async def transition(self, *, action: str, after: str, actor: str, change: Change) -> list[int]: ...
 
     def set_open_tasks(self, tasks: list[TaskView]) -> None:
@@ -125,7 +123,7 @@ class ApprovalWalk:
                 ended = self._interrupted(command, TaskOutcome.CANCELLED)
             else:
                 self.queue.finish(
-                    command, f"not possible while the {self.settings.noun} is {self.host.state}"
+                    command, f"not possible while the {self.settings.noun} is {self.host.view.state}"
                 )
                 continue
             if ended is not None:
@@ -146,7 +144,7 @@ class ApprovalWalk:
         task_ids = await self.host.transition(
             action=action, after=self.settings.reviewing, actor=actor, change=change
         )
-        self.host.sla_paused_remaining_seconds = None
+        self.host.view.sla_paused_remaining_seconds = None
         now = workflow.now()
         ids = task_ids[-len(roles) :]
         self.host.set_open_tasks(
@@ -160,7 +158,7 @@ class ApprovalWalk:
         now = workflow.now()
         before = self.position
         self.position = advance(self.path, before, Breached(self._seconds(now)))
-        open_tasks = list(self.host.open_tasks)
+        open_tasks = list(self.host.view.open_tasks)
         if self.position.end is PathEnd.LAPSED:
             actor = f"rule:{SLA_DEFAULT_ACTION}"
             return WalkEnd(
@@ -192,7 +190,7 @@ class ApprovalWalk:
     async def _decide(self, command: Command[Any], update: DecideUpdate) -> WalkEnd | None:
         decision = update.decision
         choice = self.settings.vocabulary.choice(decision.outcome)
-        task = next((t for t in self.host.open_tasks if t.task_id == decision.task_id), None)
+        task = next((t for t in self.host.view.open_tasks if t.task_id == decision.task_id), None)
         if choice is None or task is None:  # pragma: no cover - the validator refused these
             self.queue.finish(command, f"task {decision.task_id} cannot take {decision.outcome!r}")
             return None
@@ -212,7 +210,7 @@ class ApprovalWalk:
             close_tasks=[decided],
             detail={"task_id": decision.task_id, "role": task.role, "level": task.escalation_level},
         )
-        others = [t for t in self.host.open_tasks if t is not task]
+        others = [t for t in self.host.view.open_tasks if t is not task]
         if self.position.end is not None:
             change.close_tasks += [
                 closing(t, TaskOutcome.CANCELLED, acting_username(update), now) for t in others
@@ -242,7 +240,7 @@ class ApprovalWalk:
         asker = acting_username(update)
         closings = [
             closing(t, TaskOutcome.INFO_REQUESTED, asker, now, on_behalf_of if t is task else None)
-            for t in self.host.open_tasks
+            for t in self.host.view.open_tasks
         ]
         question = self.host.question_task(task.escalation_level, decision.comment, decision.actor)
         task_ids = await self.host.transition(
@@ -257,7 +255,7 @@ class ApprovalWalk:
                 open_tasks=[question],
             ),
         )
-        self.host.sla_paused_remaining_seconds = self.position.remaining
+        self.host.view.sla_paused_remaining_seconds = self.position.remaining
         asked = TaskView(
             task_ids[-1],
             self.settings.question_kind,
@@ -292,7 +290,7 @@ class ApprovalWalk:
     def _interrupted(self, command: Command[Any], outcome: TaskOutcome) -> WalkEnd:
         by = acting_username(command.update)
         now = workflow.now()
-        closings = [closing(t, outcome, by, now) for t in self.host.open_tasks]
+        closings = [closing(t, outcome, by, now) for t in self.host.view.open_tasks]
         return WalkEnd(None, self.position, command, by, Change(close_tasks=closings))
 
     def _decider(self, authority: ActorAuthority, task: TaskView, on_behalf_of: str | None) -> str | None:

@@ -62,24 +62,8 @@ class Registration:
     # --- what the walk and the validators read ------------------------------------------------
 
     @property
-    def state(self) -> str:
-        return self.view.state
-
-    @property
-    def open_tasks(self) -> list[TaskView]:
-        return self.view.open_tasks
-
-    @property
     def requester(self) -> str:
         return self.view.submission.submitted_by
-
-    @property
-    def sla_paused_remaining_seconds(self) -> float | None:
-        return self.view.sla_paused_remaining_seconds
-
-    @sla_paused_remaining_seconds.setter
-    def sla_paused_remaining_seconds(self, value: float | None) -> None:
-        self.view.sla_paused_remaining_seconds = value
 
     def check_answerer(self, authority: ActorAuthority) -> None:
         require_partner_side(authority, self.view.submission.partner_id)

@@ -21,8 +21,8 @@ with workflow.unsafe.imports_passed_through():
 def validate_extend(reg: Registration, update: ExtendUpdate, now: datetime) -> None:
     require_current(update.acting, update.extension.actor, now)
     require_storable(update.extension.comment, "comment")
-    if reg.state != State.APPROVED:
-        raise Refusal(f"only an approved registration can be extended (this one is {reg.state})")
+    if reg.view.state != State.APPROVED:
+        raise Refusal(f"only an approved registration can be extended (this one is {reg.view.state})")
     if reg.queue.pending(ExtendUpdate):
         raise Refusal("an extension request is already being applied")
     require_partner_side(update.acting.authority, reg.view.submission.partner_id)
@@ -31,8 +31,10 @@ def validate_extend(reg: Registration, update: ExtendUpdate, now: datetime) -> N
 def validate_close(reg: Registration, update: CloseUpdate, now: datetime) -> None:
     require_current(update.acting, update.closing.actor, now)
     require_storable(update.closing.comment, "comment")
-    if reg.state != State.APPROVED:
-        raise Refusal(f"only an approved registration can be closed won or lost (this one is {reg.state})")
+    if reg.view.state != State.APPROVED:
+        raise Refusal(
+            f"only an approved registration can be closed won or lost (this one is {reg.view.state})"
+        )
     if reg.queue.pending(CloseUpdate, WithdrawUpdate):
         raise Refusal("the registration is already being closed")
     require_partner_side(update.acting.authority, reg.view.submission.partner_id)
@@ -41,8 +43,8 @@ def validate_close(reg: Registration, update: CloseUpdate, now: datetime) -> Non
 def validate_withdraw(reg: Registration, update: WithdrawUpdate, now: datetime) -> None:
     require_current(update.acting, update.withdrawal.actor, now)
     require_storable(update.withdrawal.comment, "comment")
-    if reg.state in State.FINAL:
-        raise Refusal(f"the registration is already {reg.state}")
+    if reg.view.state in State.FINAL:
+        raise Refusal(f"the registration is already {reg.view.state}")
     if reg.queue.pending(WithdrawUpdate, CloseUpdate):
         raise Refusal("the registration is already being withdrawn or closed")
     require_partner_side(update.acting.authority, reg.view.submission.partner_id)

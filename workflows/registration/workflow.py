@@ -1,7 +1,8 @@
 """One deal registration as a durable workflow: decide, review with SLAs, protect, close.
 
-The run method is the only writer of state. Updates (decide, provide info, extend, close,
-withdraw, escalate) are checked by validators (a refusal changes nothing and leaves no trace),
+The run method is the only writer of state. Updates (the task updates decide, escalate and
+provide info, installed from ``workflows.human.handlers``; extend, close and withdraw) are
+checked by validators (a refusal changes nothing and leaves no trace),
 then queued as commands; the run loop applies each at its next wait and the update returns the
 resulting view. Every transition is written by one activity (registrations row, claim, task
 projection, audit, notifications in one transaction). All durations come from the pinned rulebook.
@@ -23,10 +24,10 @@ with workflow.unsafe.imports_passed_through():
     from store.models.enums import RegistrationState as State
     from workflows.human.authority import refusals
     from workflows.human.commands import CommandQueue
+    from workflows.human.updates import TaskUpdate  # noqa: F401  (see install_task_updates)
+    from workflows.human.handlers import install_task_updates
     from workflows.human.journal import Change
     from workflows.human.local import run_local
-    from workflows.human.updates import DecideUpdate, EscalateUpdate, ProvideInfoUpdate
-    from workflows.human.validation import validate_answer, validate_decide, validate_escalate
     from workflows.registration.process import Registration
     from workflows.registration.protection import protect
     from workflows.registration.types import (
@@ -53,6 +54,7 @@ class RegistrationWorkflow:
         )
         self.queue: CommandQueue[RegistrationUpdate] = CommandQueue()
         self.reg = Registration(view, self.queue)
+        install_task_updates(TASKS, self.reg, self.queue, lambda: self.reg.path)
 
     @property
     def view(self) -> RegistrationView:
@@ -146,36 +148,6 @@ class RegistrationWorkflow:
         """Answer once the rules have made their first decision (no polling for callers)."""
         await workflow.wait_condition(lambda: self.view.state != State.SUBMITTED)
         return self.view
-
-    @workflow.update
-    async def decide(self, update: DecideUpdate) -> RegistrationView:
-        await self.queue.submit(update)
-        return self.view
-
-    @decide.validator
-    def _check_decide(self, update: DecideUpdate) -> None:
-        with refusals():
-            validate_decide(TASKS, self.reg, self.queue, update, workflow.now())
-
-    @workflow.update
-    async def escalate(self, update: EscalateUpdate) -> RegistrationView:
-        await self.queue.submit(update)
-        return self.view
-
-    @escalate.validator
-    def _check_escalate(self, update: EscalateUpdate) -> None:
-        with refusals():
-            validate_escalate(TASKS, self.reg, self.queue, self.reg.path, update, workflow.now())
-
-    @workflow.update
-    async def provide_info(self, update: ProvideInfoUpdate) -> RegistrationView:
-        await self.queue.submit(update)
-        return self.view
-
-    @provide_info.validator
-    def _check_provide_info(self, update: ProvideInfoUpdate) -> None:
-        with refusals():
-            validate_answer(TASKS, self.reg, self.queue, update, workflow.now())
 
     @workflow.update
     async def extend(self, update: ExtendUpdate) -> RegistrationView:
