@@ -24,10 +24,10 @@ with workflow.unsafe.imports_passed_through():
     from store.models.enums import RegistrationState as State
     from workflows.human.authority import refusals
     from workflows.human.commands import CommandQueue
-    from workflows.human.updates import TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.human.handlers import install_task_updates
     from workflows.human.journal import Change
     from workflows.human.local import run_local
+    from workflows.human.updates import TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.registration.process import Registration
     from workflows.registration.protection import protect
     from workflows.registration.types import (
