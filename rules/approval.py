@@ -6,7 +6,10 @@ the step an approval leads to (none: the path is approved) and the step a breach
 (none: the path lapses and the process applies its default action). Steps only ever point
 forward, so every walk ends. Asking for more information stops the step's clock until the answer.
 
-``advance`` is the one walk: a pure function from (path, position, event) to the next position.
+Approvals can *carry*: a role whose earlier approval still stands (a discount revised within what
+it approved) counts as approved on every step it belongs to, and a step all of whose roles carry
+passes at once. ``advance`` is the one walk: a pure function from (path, position, event) to the
+next position.
 The live workflows (on Temporal timers, ``workflows.human``) and the sandbox (on SimPy's clock)
 both walk paths only through it. Time is a number of seconds on the caller's clock, so either
 engine passes its own.
@@ -147,6 +150,7 @@ class Position:
     approved: frozenset[str] = frozenset()
     breaches: int = 0
     end: PathEnd | None = None
+    carried: frozenset[str] = frozenset()  # roles whose earlier approval stands on every step
 
     @property
     def due(self) -> float | None:
@@ -193,9 +197,10 @@ class Answered:
 PathEvent = Decided | Breached | InfoRequested | Answered
 
 
-def start(path: ApprovalPath, at: float) -> Position:
-    """The first step, its clock running from ``at``."""
-    return Position(0, path.steps[0].sla_seconds, at)
+def start(path: ApprovalPath, at: float, carried: frozenset[str] = frozenset()) -> Position:
+    """The first step, its clock running from ``at``; ``carried`` roles count as approved
+    wherever they appear, so steps they cover pass at once (the path may even end approved)."""
+    return _enter(path, 0, at, 0, carried)
 
 
 def waiting_for(path: ApprovalPath, position: Position) -> tuple[str, ...]:
@@ -223,30 +228,55 @@ def advance(path: ApprovalPath, position: Position, event: PathEvent) -> Positio
         approved = position.approved | {event.role}
         if step.quorum is Quorum.ALL_OF and len(approved) < len(step.roles):
             return Position(
-                position.step, position.remaining, position.clock_from, approved, position.breaches
+                position.step,
+                position.remaining,
+                position.clock_from,
+                approved,
+                position.breaches,
+                None,
+                position.carried,
             )
         if step.then is None:
             return _ended(position, PathEnd.APPROVED, approved)
-        return _moved(path, step.then, event.at, position.breaches)
+        return _enter(path, step.then, event.at, position.breaches, position.carried)
     if isinstance(event, Breached):
         if position.paused:
             raise PathError("the clock is stopped while information is asked for; no SLA can pass")
         if step.on_breach is None:
             return _ended(position, PathEnd.LAPSED, breaches=position.breaches + 1)
-        return _moved(path, step.on_breach, event.at, position.breaches + 1)
+        return _enter(path, step.on_breach, event.at, position.breaches + 1, position.carried)
     if isinstance(event, InfoRequested):
         if position.paused:
             raise PathError("information has already been asked for")
         assert position.clock_from is not None
         left = max(0.0, position.remaining - (event.at - position.clock_from))
-        return Position(position.step, left, None, position.approved, position.breaches)
+        return Position(
+            position.step, left, None, position.approved, position.breaches, None, position.carried
+        )
     if not position.paused:
         raise PathError("no question is waiting for an answer")
-    return Position(position.step, position.remaining, event.at, position.approved, position.breaches)
+    return Position(
+        position.step,
+        position.remaining,
+        event.at,
+        position.approved,
+        position.breaches,
+        None,
+        position.carried,
+    )
 
 
-def _moved(path: ApprovalPath, index: int, at: float, breaches: int) -> Position:
-    return Position(index, path.steps[index].sla_seconds, at, frozenset(), breaches)
+def _enter(path: ApprovalPath, index: int, at: float, breaches: int, carried: frozenset[str]) -> Position:
+    """Step ``index`` with its clock starting at ``at``; passed at once while carried roles cover it."""
+    while True:
+        step = path.steps[index]
+        given = carried.intersection(step.roles) if carried else frozenset()
+        covered = len(given) == len(step.roles) if step.quorum is Quorum.ALL_OF else bool(given)
+        if not covered:
+            return Position(index, step.sla_seconds, at, given, breaches, None, carried)
+        if step.then is None:
+            return Position(index, step.sla_seconds, at, given, breaches, PathEnd.APPROVED, carried)
+        index = step.then
 
 
 def _ended(
@@ -262,6 +292,7 @@ def _ended(
         position.approved if approved is None else approved,
         position.breaches if breaches is None else breaches,
         end,
+        position.carried,
     )
 
 

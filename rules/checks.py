@@ -200,6 +200,13 @@ def _discount(discount: Discount, program: Program | None) -> list[FieldProblem]
                 )
             )
     problems += _unknown_role("discount.escalation.escalate_to", discount.escalation.escalate_to, program)
+    if discount.reminder_lead_time >= discount.quote_validity:
+        problems.append(
+            FieldProblem(
+                "discount.reminder_lead_time",
+                "must be shorter than discount.quote_validity (the reminder comes before the quote lapses)",
+            )
+        )
     return problems
 
 

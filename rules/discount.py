@@ -10,6 +10,7 @@ rulebook's escalation role, then the default action decides.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -33,6 +34,7 @@ class DiscountDecision:
     automatic: bool
     refused: bool
     path: ApprovalPath | None  # the chain of approvers; None when no person is needed
+    band: int | None  # the matrix band that applies (deal-size bumps included); None above them all
     valid_until: datetime | None  # set when automatic; approvals use quote_valid_until
     reasons: tuple[Reason, ...]
     standard_discount: float
@@ -85,7 +87,7 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
                 **facts,
             )
         )
-        return _decision(rulebook, None, True, reasons, standard, requested, None)
+        return _decision(rulebook, None, None, True, reasons, standard, requested, None)
     band = rules.matrix[index]
     if band.steps:
         bump = max(
@@ -145,7 +147,7 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
         )
     reasons = missing_justification + reasons
     valid_until = now + rules.quote_validity if path is None and not refused else None
-    return _decision(rulebook, path, refused, reasons, standard, requested, valid_until)
+    return _decision(rulebook, path, index, refused, reasons, standard, requested, valid_until)
 
 
 def _chain(rulebook: Rulebook, band: DiscountBand) -> ApprovalPath | None:
@@ -167,6 +169,7 @@ def _built_chain(
 def _decision(
     rulebook: Rulebook,
     path: ApprovalPath | None,
+    band: int | None,
     refused: bool,
     reasons: list[Reason],
     standard: float,
@@ -177,9 +180,77 @@ def _decision(
         automatic=path is None and not refused,
         refused=refused,
         path=path,
+        band=band,
         valid_until=valid_until,
         reasons=tuple(reasons),
         standard_discount=standard,
         total_discount=min(1.0, standard + requested),
         rulebook_version=rulebook.version,
     )
+
+
+@dataclass(frozen=True)
+class StandingApproval:
+    """A role's approval of a discount request at ``discount`` (on top of standard pricing) in
+    matrix band ``band``: it still stands for any revision no deeper and in no higher band."""
+
+    role: str
+    discount: float
+    band: int
+
+
+def standing_roles(
+    approvals: Sequence[StandingApproval], decision: DiscountDecision, requested: float
+) -> frozenset[str]:
+    """The roles whose earlier approval covers ``requested`` under ``decision``: they are not
+    asked again (``rules.approval.start(..., carried=...)``); everyone else the chain needs is."""
+    if decision.band is None:
+        return frozenset()
+    return frozenset(
+        a.role for a in approvals if a.discount >= requested - _EPSILON and a.band >= decision.band
+    )
+
+
+def revision_reasons(
+    approvals: Sequence[StandingApproval], decision: DiscountDecision, requested: float
+) -> tuple[Reason, ...]:
+    """Why a revision asks again or not: which approvals stand, and who must approve again."""
+    if decision.path is None:
+        return ()
+    standing = standing_roles(approvals, decision, requested)
+    needed = [role for step in decision.path.chain for role in step.roles]
+    again = [role for role in dict.fromkeys(needed) if role not in standing]
+    pct = f"{requested:.1%}"
+    if not again:
+        return (
+            reason(
+                ReasonCode.DISCOUNT_REVISION_COVERED,
+                f"{pct} is within what {', '.join(sorted(standing))} already approved: no new approval",
+                requested=requested,
+                standing=",".join(sorted(standing)),
+            ),
+        )
+    given = {a.role: a for a in approvals}
+    parts = []
+    for role in again:
+        earlier = given.get(role)
+        parts.append(
+            f"{role} (approved up to {earlier.discount:.1%} in band {earlier.band})"
+            if earlier is not None
+            else f"{role} (not asked before)"
+        )
+    return (
+        reason(
+            ReasonCode.DISCOUNT_REVISION_REAPPROVAL,
+            f"{pct} needs {', '.join(parts)} to approve again"
+            + (f"; {', '.join(sorted(standing))} still stand" if standing else ""),
+            requested=requested,
+            again=",".join(again),
+            standing=",".join(sorted(standing)),
+        ),
+    )
+
+
+# Discounts are fractions written with a few decimals; a revision to the same figure must count
+# as the same depth however it was computed.
+_EPSILON = 1e-9

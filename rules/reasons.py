@@ -45,6 +45,8 @@ class ReasonCode(StrEnum):
     DISCOUNT_DEAL_SIZE = "discount.deal_size_bump"
     DISCOUNT_JUSTIFICATION_MISSING = "discount.justification_required"
     DISCOUNT_ABOVE_MAXIMUM = "discount.above_maximum"
+    DISCOUNT_REVISION_COVERED = "discount.revision_covered"
+    DISCOUNT_REVISION_REAPPROVAL = "discount.revision_reapproval"
     EXIT_HONOUR = "exit.honour_until_expiry"
     EXIT_TRANSFER = "exit.transfer"
     EXIT_RETURN_TO_DIRECT = "exit.return_to_direct"
@@ -83,6 +85,9 @@ MEANINGS: dict[ReasonCode, str] = {
     ReasonCode.DISCOUNT_DEAL_SIZE: "a large deal moves the exception to a higher band",
     ReasonCode.DISCOUNT_JUSTIFICATION_MISSING: "a justification is required above the threshold",
     ReasonCode.DISCOUNT_ABOVE_MAXIMUM: "no approver may grant this much",
+    ReasonCode.DISCOUNT_REVISION_COVERED: "a revision within what was already approved: no new approval",
+    ReasonCode.DISCOUNT_REVISION_REAPPROVAL: "a revision beyond what was approved: those whose part "
+    "changed approve again",
     ReasonCode.EXIT_HONOUR: "the registration is honoured until it expires",
     ReasonCode.EXIT_TRANSFER: "the registration is transferred to another partner",
     ReasonCode.EXIT_RETURN_TO_DIRECT: "the registration returns to direct sales",

@@ -222,6 +222,7 @@ class Discount(Strict):
     deal_size_bumps: list[DealSizeBump] = Field(default_factory=list)
     justification_required_above: Fraction
     quote_validity: Duration
+    reminder_lead_time: Duration  # the partner is reminded this long before approved pricing lapses
     escalation: DiscountEscalation
 
 

@@ -219,3 +219,33 @@ def test_paths_refuse_shapes_that_could_loop_or_stall() -> None:
     no_default = ladder([("cam", 1.0)], None)
     with pytest.raises(PathError):
         approved(no_default, advance(no_default, start(no_default, 0.0), Breached(1.0)))
+
+
+@given(paths(), st.sets(st.sampled_from(ROLES)))
+def test_carried_approvals_pass_the_steps_they_cover_and_no_other(
+    path: ApprovalPath, carried: set[str]
+) -> None:
+    position = start(path, 0.0, frozenset(carried))
+    # Every step passed on the way was covered by carried roles, and the one it stops at is not.
+    index = 0
+    while index != position.step:
+        step = path.steps[index]
+        covered = (
+            set(step.roles) <= carried if step.quorum is Quorum.ALL_OF else bool(carried & set(step.roles))
+        )
+        assert covered and step.then is not None
+        index = step.then
+    if position.end is None:
+        step = path.steps[position.step]
+        assert position.approved == frozenset(carried) & set(step.roles)
+        assert set(waiting_for(path, position)).isdisjoint(carried) or step.quorum is Quorum.ANY_OF
+    else:
+        assert position.end is PathEnd.APPROVED
+
+
+@given(paths())
+def test_carrying_every_role_approves_at_once_and_carrying_none_changes_nothing(path: ApprovalPath) -> None:
+    everyone = frozenset(role for step in path.steps for role in step.roles)
+    assert start(path, 0.0, everyone).end is PathEnd.APPROVED
+    plain = start(path, 5.0)
+    assert (plain.step, plain.approved, plain.end, plain.clock_from) == (0, frozenset(), None, 5.0)

@@ -36,6 +36,7 @@ TINY_SCENARIO: dict[str, Any] = {
         "channel_account_manager": {"staff": 1, "handling": {"median": "2h", "sigma": 0.5}},
         "regional_channel_director": {"staff": 1, "handling": {"median": "1h", "sigma": 0.5}},
         "vp_channel": {"staff": 1, "handling": {"median": "1h", "sigma": 0.5}},
+        "deal_desk": {"staff": 1, "handling": {"median": "1h", "sigma": 0.5}},
         "finance": {"staff": 1, "handling": {"median": "1h", "sigma": 0.5}},
     },
 }
