@@ -134,8 +134,11 @@ class PairReview:
     def answered(self, answer: str) -> None:
         self.view.answers.append(answer)
 
-    def interrupts(self, update: Any) -> bool:
-        return False
+    def approval_given(self, task: TaskView, by: str, on_behalf_of: str | None) -> None:
+        """The journal's history says who approved; nothing else to keep."""
+
+    def interrupts(self, update: Any) -> str | None:
+        return None
 
 
 def pair_path(sla_seconds: float) -> ApprovalPath:

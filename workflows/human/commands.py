@@ -44,6 +44,10 @@ class CommandQueue(Generic[U]):
         if command.error is not None:
             raise ApplicationError(command.error, type=REFUSED, non_retryable=True)
 
+    def post(self, update: U) -> None:
+        """Queue ``update`` without waiting for it (a signal: nobody waits for an answer)."""
+        self._waiting.append(Command(update))
+
     def pending(self, *types: type, where: Callable[[Any], bool] | None = None) -> bool:
         """Whether an update of one of ``types`` (and meeting ``where``) waits to be applied."""
         return any(

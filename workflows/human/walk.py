@@ -67,8 +67,13 @@ class WalkHost(TaskHost, Protocol):
         """The requester's answer arrived (before the step's tasks reopen)."""
         ...
 
-    def interrupts(self, update: Any) -> bool:
-        """Whether ``update`` (not a task update) ends the walk, e.g. a withdrawal."""
+    def approval_given(self, task: TaskView, by: str, on_behalf_of: str | None) -> None:
+        """``by`` approved ``task`` (a step's part; the path may still need others)."""
+        ...
+
+    def interrupts(self, update: Any) -> str | None:
+        """Who ends the walk with ``update`` (not a task update), e.g. a withdrawal; None when
+        the update does not end it. The walk closes the open tasks in their name."""
         ...
 
 
@@ -93,14 +98,22 @@ def acting_username(update: Any) -> str:
 
 class ApprovalWalk:
     def __init__(
-        self, settings: TaskSettings, host: WalkHost, queue: CommandQueue[Any], path: ApprovalPath
+        self,
+        settings: TaskSettings,
+        host: WalkHost,
+        queue: CommandQueue[Any],
+        path: ApprovalPath,
+        carried: frozenset[str] = frozenset(),
     ) -> None:
+        """``carried``: roles whose earlier approval stands (``rules.approval.start``); the
+        caller checks first that they do not already cover the whole path."""
         self.settings = settings
         self.host = host
         self.queue = queue
         self.path = path
         self.origin = workflow.now()
-        self.position = start(path, 0.0)
+        self.position = start(path, 0.0, carried)
+        assert self.position.end is None, "the carried approvals cover the whole path"
 
     # The path's clock is seconds since the walk began: small numbers, exact to the microsecond.
     def _seconds(self, moment: datetime) -> float:
@@ -118,9 +131,9 @@ class ApprovalWalk:
                 ended = await self._breach(command)
             elif isinstance(update, DecideUpdate):
                 ended = await self._decide(command, update)
-            elif self.host.interrupts(update):
+            elif (by := self.host.interrupts(update)) is not None:
                 assert command is not None
-                ended = self._interrupted(command, TaskOutcome.CANCELLED)
+                ended = self._interrupted(command, by)
             else:
                 self.queue.finish(
                     command, f"not possible while the {self.settings.noun} is {self.host.view.state}"
@@ -203,6 +216,8 @@ class ApprovalWalk:
         self.position = advance(self.path, before, Decided(task.role, approve, self._seconds(now)))
         outcome = TaskOutcome.APPROVED if approve else TaskOutcome.REJECTED
         decided = closing(task, outcome, acting_username(update), now, on_behalf_of)
+        if approve:
+            self.host.approval_given(task, decision.actor, on_behalf_of)
         change = Change(
             reason_codes=[f"approval.{outcome.value}"],
             on_behalf_of=on_behalf_of,
@@ -272,8 +287,8 @@ class ApprovalWalk:
             assert answer is not None
             if isinstance(answer.update, ProvideInfoUpdate):
                 break
-            if self.host.interrupts(answer.update):
-                return self._interrupted(answer, TaskOutcome.CANCELLED)
+            if (by := self.host.interrupts(answer.update)) is not None:
+                return self._interrupted(answer, by)
             self.queue.finish(answer, f"waiting for {self.settings.asked_of}'s answer to a question")
         info = answer.update.info
         answered = closing(asked, TaskOutcome.ANSWERED, acting_username(answer.update), workflow.now())
@@ -287,10 +302,9 @@ class ApprovalWalk:
         self.queue.finish(answer)
         return None
 
-    def _interrupted(self, command: Command[Any], outcome: TaskOutcome) -> WalkEnd:
-        by = acting_username(command.update)
+    def _interrupted(self, command: Command[Any], by: str) -> WalkEnd:
         now = workflow.now()
-        closings = [closing(t, outcome, by, now) for t in self.host.view.open_tasks]
+        closings = [closing(t, TaskOutcome.CANCELLED, by, now) for t in self.host.view.open_tasks]
         return WalkEnd(None, self.position, command, by, Change(close_tasks=closings))
 
     def _decider(self, authority: ActorAuthority, task: TaskView, on_behalf_of: str | None) -> str | None:

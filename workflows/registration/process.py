@@ -161,8 +161,11 @@ class Registration:
     def answered(self, answer: str) -> None:
         self.answers.append(answer)
 
-    def interrupts(self, update: Any) -> bool:
-        return isinstance(update, WithdrawUpdate)
+    def approval_given(self, task: TaskView, by: str, on_behalf_of: str | None) -> None:
+        """A registration's route settles on its first approval: nothing to keep."""
+
+    def interrupts(self, update: Any) -> str | None:
+        return str(update.acting.authority.username) if isinstance(update, WithdrawUpdate) else None
 
     # --- the review ---------------------------------------------------------------------------
 
