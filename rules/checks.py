@@ -200,7 +200,7 @@ def _discount(discount: Discount, program: Program | None) -> list[FieldProblem]
                 )
             )
     problems += _unknown_role("discount.escalation.escalate_to", discount.escalation.escalate_to, program)
-    if discount.reminder_lead_time >= discount.quote_validity:
+    if discount.reminder_lead_time is not None and discount.reminder_lead_time >= discount.quote_validity:
         problems.append(
             FieldProblem(
                 "discount.reminder_lead_time",

@@ -158,10 +158,14 @@ def _discounts(doc: Document, rb: Rulebook) -> None:
         f"**If** an approver does not answer within the SLA, **then** the step escalates to "
         f"{_who(rb, d.escalation.escalate_to)}; if that also lapses the request is "
         f"{d.escalation.default_action.past}.",
-        f"**If** pricing is approved, **then** you may quote it for {format_duration(d.quote_validity)}; "
-        f"you are reminded {format_duration(d.reminder_lead_time)} before it lapses, and may ask for a "
-        "renewal (a new approval under the rules then in force). A revision asks again only those "
-        "whose approval it goes beyond: a lower discount stays approved.",
+        f"**If** pricing is approved, **then** you may quote it for {format_duration(d.quote_validity)}"
+        + (
+            f"; you are reminded {format_duration(d.reminder_lead_time)} before it lapses"
+            if d.reminder_lead_time
+            else ""
+        )
+        + ", and may ask for a renewal (a new approval under the rules then in force). A revision asks "
+        "again only those whose approval it goes beyond: a lower discount stays approved.",
         f"**If** you ask for more than {_pct(d.matrix[-1].max_discount)}, **then** it is refused.",
     ]
     doc.bullets(items)

@@ -135,6 +135,4 @@ def _fact(value: object) -> str:
     return str(value)
 
 
-_AS_TEXT: dict[type, Callable[[Any], str]] = {
-    str: str, datetime: datetime.isoformat, float: _float, int: str
-}
+_AS_TEXT: dict[type, Callable[[Any], str]] = {str: str, datetime: datetime.isoformat, float: _float, int: str}

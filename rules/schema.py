@@ -222,7 +222,9 @@ class Discount(Strict):
     deal_size_bumps: list[DealSizeBump] = Field(default_factory=list)
     justification_required_above: Fraction
     quote_validity: Duration
-    reminder_lead_time: Duration  # the partner is reminded this long before approved pricing lapses
+    # The partner is reminded this long before approved pricing lapses. Optional so that rulebooks
+    # pinned by processes before it existed still load; omitted, there is no reminder.
+    reminder_lead_time: Duration | None = None
     escalation: DiscountEscalation
 
 

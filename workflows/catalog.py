@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from workflows.diagnostics import RoundTripWorkflow
+from workflows.discount.workflow import DiscountWorkflow
 from workflows.registration.workflow import RegistrationWorkflow
 from workflows.simulation import SimulationWorkflow
 
-ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow, SimulationWorkflow]
+ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow, DiscountWorkflow, SimulationWorkflow]

@@ -72,9 +72,7 @@ def get_task(*, session: Session, task_id: int) -> Task:
     return task
 
 
-def find_task(
-    *, session: Session, process_id: str, kind: str, escalation_level: int, slot: str = ""
-) -> Task:
+def find_task(*, session: Session, process_id: str, kind: str, escalation_level: int, slot: str = "") -> Task:
     task = _find(session, process_id, kind, escalation_level, slot)
     if task is None:
         raise NotFound("task", (process_id, kind, escalation_level, slot))

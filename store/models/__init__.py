@@ -4,8 +4,10 @@ Importing this package registers all tables on ``SQLModel.metadata``, which Alem
 against when a migration is generated.
 """
 
+from store.models.discounts import DiscountException, DiscountExceptionCreate
 from store.models.enums import (
     APPROVER_ROLES,
+    DiscountState,
     NotificationKind,
     PartnerStatus,
     ProcessType,
@@ -57,6 +59,9 @@ __all__ = [
     "DelegationCreate",
     "DirectEngagement",
     "DirectEngagementCreate",
+    "DiscountException",
+    "DiscountExceptionCreate",
+    "DiscountState",
     "JSONDocument",
     "Notification",
     "NotificationCreate",

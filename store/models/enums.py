@@ -12,6 +12,7 @@ from rules.enums import PartnerStatus
 
 __all__ = [
     "APPROVER_ROLES",
+    "DiscountState",
     "NotificationKind",
     "PartnerStatus",  # one vocabulary for rules and store: the rules core owns it
     "ProcessType",
@@ -65,6 +66,23 @@ class RegistrationState(StrEnum):
     FINAL = nonmember(frozenset({"rejected", "expired", "withdrawn", "won", "lost"}))
     # Live, or won: the states in which a registration stands between a partner and an account.
     HOLDING = nonmember(frozenset({"submitted", "pending_approval", "info_requested", "approved", "won"}))
+
+
+class DiscountState(StrEnum):
+    """A discount request's lifecycle, as its workflow moves and its row records it."""
+
+    REQUESTED = "requested"
+    PENDING_APPROVAL = "pending_approval"
+    INFO_REQUESTED = "info_requested"
+    APPROVED = "approved"  # quotable until its validity date
+    EXPIRED = "expired"  # the quote lapsed; a renewal asks again
+    REFUSED = "refused"  # the rules refused it (above the maximum, no justification)
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"  # the registration it priced has ended
+
+    LIVE = nonmember(frozenset({"requested", "pending_approval", "info_requested", "approved", "expired"}))
+    FINAL = nonmember(frozenset({"refused", "rejected", "withdrawn", "closed"}))
 
 
 class ProcessType(StrEnum):

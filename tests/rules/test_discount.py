@@ -123,3 +123,15 @@ def test_standing_approvals_carry_step_by_step(rulebook):
     assert position.end is None and revised.path.steps[position.step].roles == (VP,)
     [why] = revision_reasons(given, revised, 0.32)
     assert "vp_channel (not asked before)" in why.text and "deal_desk, finance still stand" in why.text
+
+
+def test_a_rulebook_pinned_before_the_quote_reminder_existed_still_loads(rulebook):
+    from rules.schema import Rulebook
+
+    document = rulebook.model_dump(mode="json")
+    del document["discount"]["reminder_lead_time"]
+    older = Rulebook.model_validate(document)
+    assert older.discount.reminder_lead_time is None
+    document["discount"]["reminder_lead_time"] = "40d"
+    with pytest.raises(ValueError, match="reminder_lead_time"):
+        Rulebook.model_validate(document)

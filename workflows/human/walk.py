@@ -11,6 +11,7 @@ outcome transition must write; a process update that ends the process (a withdra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -122,8 +123,14 @@ class ApprovalWalk:
     def _moment(self, seconds: float | None) -> datetime | None:
         return None if seconds is None else self.origin + timedelta(seconds=seconds)
 
-    async def run(self, *, opened_by: str, change: Change) -> WalkEnd:
+    async def run(
+        self, *, opened_by: str, change: Change, opened: Callable[[], None] | None = None
+    ) -> WalkEnd:
+        """Walk to the end; ``opened`` is called once the first step's tasks are open (to answer
+        an update that started this walk with the state it produced)."""
         await self._open_step(action="review.opened", actor=opened_by, change=change)
+        if opened is not None:
+            opened()
         while True:
             command = await self.queue.next(until=self._moment(self.position.due))
             update = command.update if command is not None else None

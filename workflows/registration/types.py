@@ -89,6 +89,13 @@ class SettledRequest:
 
 
 @dataclass
+class DiscountOpened:
+    """Signalled by a discount request that prices this registration: it is ended with it."""
+
+    workflow_id: str
+
+
+@dataclass
 class ExtendUpdate:
     extension: ExtendInput
     acting: Acting
@@ -143,6 +150,7 @@ class RegistrationView:
     sla_paused_remaining_seconds: float | None = None
     extensions: list[ExtensionView] = field(default_factory=list)
     history: list[TransitionView] = field(default_factory=list)
+    discounts: list[str] = field(default_factory=list)  # the discount requests that price it
 
     @property
     def open_task(self) -> TaskView | None:

@@ -10,7 +10,10 @@ projection, audit, notifications in one transaction). All durations come from th
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.registration import SubmissionInput, record_submission
@@ -22,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.registration import RegistrationDecision, decide_registration
     from rules.schema import Rulebook
     from store.models.enums import RegistrationState as State
+    from workflows.discount.types import RegistrationEnded
     from workflows.human.authority import refusals
     from workflows.human.commands import CommandQueue
     from workflows.human.handlers import install_task_updates
@@ -33,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.registration.types import (
         TASKS,
         CloseUpdate,
+        DiscountOpened,
         ExtendUpdate,
         RegistrationSubmission,
         RegistrationUpdate,
@@ -89,8 +94,19 @@ class RegistrationWorkflow:
         if view.state == State.APPROVED:
             await protect(reg)
         self.queue.refuse_all(f"the registration is {view.state}")
+        # Only registrations that a discount priced take this branch, so histories recorded
+        # before it replay unchanged; the patch marks the ones that do.
+        if view.discounts and workflow.patched("registration-ends-its-discounts"):
+            await self._end_discounts()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return view
+
+    async def _end_discounts(self) -> None:
+        """Tell each discount request that priced this registration that it has ended."""
+        for discount_id in self.view.discounts:
+            handle = workflow.get_external_workflow_handle(discount_id)
+            with suppress(ApplicationError):  # it has ended already: nothing to tell
+                await handle.signal("registration_ended", RegistrationEnded(self.view.state))
 
     async def _settle(self, decision: RegistrationDecision) -> None:
         reg = self.reg
@@ -142,6 +158,12 @@ class RegistrationWorkflow:
     def view_state(self) -> RegistrationView:
         """The full state: submission, state, reasons, open tasks, timers, history."""
         return self.view
+
+    @workflow.signal
+    def discount_opened(self, opened: DiscountOpened) -> None:
+        """A discount request prices this registration (listed in the view, ended with it)."""
+        if opened.workflow_id not in self.view.discounts:
+            self.view.discounts.append(opened.workflow_id)
 
     @workflow.update
     async def settled(self, request: SettledRequest) -> RegistrationView:

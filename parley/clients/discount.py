@@ -1,0 +1,220 @@
+"""The typed Python client of the discount-exception process, used by the CLI, the web app and
+integrators.
+
+Reading a request, deciding, escalating and answering its tasks come from
+``parley.clients.base.ProcessClient``; what is here is the discount's own: requesting one (every
+problem with the request named by its field before anything is stored), listing them, revising,
+renewing and withdrawing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.rulebook import rulebook_library
+from parley.clients.base import ProcessClient, temporal_errors
+from parley.constants import SearchAttribute
+from parley.errors import FieldProblem, NotFound, ValidationFailed
+from rules.discount import DiscountRequest, decide_discount
+from rules.reasons import ReasonCode
+from store.crud.discounts import list_discounts
+from store.crud.partners import get_partner
+from store.crud.registrations import get_registration
+from store.models import DiscountException, RegistrationState
+from workflows.discount.types import (
+    PROCESS_TYPE,
+    DiscountSubmission,
+    DiscountTerms,
+    DiscountView,
+    RenewInput,
+    RenewUpdate,
+    ReviseInput,
+    ReviseUpdate,
+    SettledRequest,
+    WithdrawInput,
+    WithdrawUpdate,
+    discount_workflow_id,
+)
+from workflows.discount.validation import terms_problem
+from workflows.discount.workflow import DiscountWorkflow
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$")
+# The rules' refusals that are the request's own fault, and the field each concerns.
+_REFUSAL_FIELDS = {
+    ReasonCode.DISCOUNT_ABOVE_MAXIMUM: "requested_discount",
+    ReasonCode.DISCOUNT_JUSTIFICATION_MISSING: "justification",
+}
+
+
+class DiscountClient(ProcessClient[DiscountView]):
+    """Request, read and act on discount exceptions. ``await DiscountClient.connect(settings)``."""
+
+    noun: ClassVar[str] = "discount request"
+    view_type: ClassVar[type[Any]] = DiscountView
+
+    async def request(self, submission: DiscountSubmission, *, settle_timeout: float = 10.0) -> DiscountView:
+        """Start the process (or find the one a retried request started) and wait for the rules'
+        first decision, so the view says approved, refused or pending approval."""
+        await asyncio.to_thread(self._check_request, submission)
+        workflow_id = discount_workflow_id(submission.registration_id, submission.request_key)
+        with temporal_errors(self.noun, workflow_id), suppress(WorkflowAlreadyStartedError):
+            await asyncio.wait_for(
+                self.temporal.start_workflow(
+                    DiscountWorkflow.run,
+                    submission,
+                    id=workflow_id,
+                    task_queue=self.settings.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=_initial_attributes(submission),
+                    rpc_timeout=self._rpc_timeout,
+                ),
+                timeout=self.bounded(),
+            )
+        handle = self.temporal.get_workflow_handle_for(DiscountWorkflow.run, workflow_id)
+        with temporal_errors(self.noun, workflow_id):
+            try:
+                settled: DiscountView = await asyncio.wait_for(
+                    handle.execute_update(
+                        DiscountWorkflow.settled,
+                        SettledRequest(),
+                        rpc_timeout=timedelta(seconds=settle_timeout),
+                    ),
+                    timeout=settle_timeout + 1,
+                )
+                return settled
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+        return await self.final(handle)  # it has ended already (refused, or its registration closed)
+
+    def list(
+        self,
+        *,
+        partner_id: int | None = None,
+        registration_id: str | None = None,
+        state: str | None = None,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> tuple[list[DiscountException], int]:
+        """Requests from the database projection, newest first, and how many match."""
+        with self.session() as session:
+            found = list_discounts(
+                session=session,
+                partner_id=partner_id,
+                registration_workflow_id=registration_id,
+                state=state,
+                page=page,
+                per_page=per_page,
+            )
+        return list(found.items), found.total
+
+    async def revise(
+        self, workflow_id: str, actor: str, terms: DiscountTerms, comment: str = ""
+    ) -> DiscountView:
+        """New terms; the view's last ``revisions`` entry says who had to approve again."""
+        problem = terms_problem(terms)
+        if problem is not None:
+            field, _, message = problem.partition(": ")
+            raise ValidationFailed([FieldProblem(field, message)])
+        acting = await self.acting(actor)
+        return await self.update(
+            workflow_id, "revise", ReviseUpdate(ReviseInput(actor, terms, comment), acting)
+        )
+
+    async def renew(self, workflow_id: str, actor: str, comment: str = "") -> DiscountView:
+        acting = await self.acting(actor)
+        return await self.update(workflow_id, "renew", RenewUpdate(RenewInput(actor, comment), acting))
+
+    async def withdraw(self, workflow_id: str, actor: str, comment: str = "") -> DiscountView:
+        acting = await self.acting(actor)
+        return await self.update(
+            workflow_id, "withdraw", WithdrawUpdate(WithdrawInput(actor, comment), acting)
+        )
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _check_request(self, submission: DiscountSubmission) -> None:
+        """Every problem with the request, each naming its field; the rulebook in force decides
+        what it would refuse, so a refusal never starts a process."""
+        problems = request_problems(submission)
+        if problems:
+            raise ValidationFailed(problems)
+        with self.session() as session:
+            try:
+                registration = get_registration(session=session, workflow_id=submission.registration_id)
+            except NotFound:
+                registration = None
+            if registration is None or registration.partner_id != submission.partner_id:
+                # Another partner's registration looks exactly like one that does not exist.
+                raise ValidationFailed([FieldProblem("registration_id", "no such registration of yours")])
+            if registration.state != RegistrationState.APPROVED:
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "registration_id", f"must be approved and live (it is {registration.state})"
+                        )
+                    ]
+                )
+            tier = get_partner(session=session, partner_id=submission.partner_id).tier
+        rulebook = rulebook_library(self.settings.rulebook_dir).governing(datetime.now(UTC))
+        terms = submission.terms
+        decision = decide_discount(
+            rulebook,
+            DiscountRequest(tier, terms.deal_value, terms.requested_discount, terms.justification),
+            datetime.now(UTC),
+        )
+        refusals = [
+            FieldProblem(_REFUSAL_FIELDS[ReasonCode(r.code)], r.text)
+            for r in decision.reasons
+            if r.code in _REFUSAL_FIELDS
+        ]
+        if refusals:
+            raise ValidationFailed(refusals)
+
+
+def request_problems(submission: DiscountSubmission) -> list[FieldProblem]:
+    """Every problem with a request's own fields, each naming its field."""
+    problems: list[FieldProblem] = []
+    if not _KEY.match(submission.request_key or ""):
+        problems.append(
+            FieldProblem(
+                "request_key", "1-120 letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
+            )
+        )
+    for name in ("registration_id", "submitted_by"):
+        if not str(getattr(submission, name) or "").strip():
+            problems.append(FieldProblem(name, "must not be empty"))
+    problem = terms_problem(submission.terms)
+    if problem is not None:
+        field, _, message = problem.partition(": ")
+        problems.append(FieldProblem(field, message))
+    return problems
+
+
+def _keyword(name: SearchAttribute) -> SearchAttributeKey[str]:
+    return SearchAttributeKey.for_keyword(name.value)
+
+
+def _initial_attributes(submission: DiscountSubmission) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(_keyword(SearchAttribute.PROCESS), PROCESS_TYPE),
+            SearchAttributePair(_keyword(SearchAttribute.STATE), "requested"),
+            SearchAttributePair(_keyword(SearchAttribute.PARTNER), str(submission.partner_id)),
+        ]
+    )
