@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         DiscountView,
         RegistrationEnded,
         ReviseUpdate,
+        StepView,
         WithdrawUpdate,
     )
     from workflows.human.authority import ActorAuthority, require_partner_side
@@ -83,6 +84,8 @@ class Discount:
         self.view.total_discount = decision.total_discount
         self.view.band = decision.band
         self.view.chain = [list(step.roles) for step in decision.path.chain] if decision.path else []
+        path = decision.path
+        self.view.steps = [StepView(list(s.roles), s.escalation) for s in path.steps] if path else []
         return decision
 
     def standing(self) -> list[StandingApproval]:

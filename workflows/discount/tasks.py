@@ -34,6 +34,11 @@ def pricing(view: DiscountView) -> dict[str, Any]:
     }
 
 
+def path_steps(view: DiscountView) -> list[dict[str, Any]]:
+    """Every step of the path in order (the chain's and the escalations standing in for them)."""
+    return [{"position": i, "roles": s.roles, "escalation": s.escalation} for i, s in enumerate(view.steps)]
+
+
 def _reasons(reasons: list[Reason]) -> list[dict[str, Any]]:
     return [{"code": r.code, "text": r.text, "facts": dict(r.facts)} for r in reasons]
 
@@ -72,6 +77,7 @@ def approval_task(
             "pricing": pricing(view),
             "band": view.band,
             "chain": view.chain,
+            "steps": path_steps(view),
             "approvals": [
                 {"role": a.role, "by": a.by, "discount": a.discount, "on_behalf_of": a.on_behalf_of}
                 for a in view.approvals

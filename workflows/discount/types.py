@@ -151,6 +151,14 @@ class RevisionView:
 
 
 @dataclass
+class StepView:
+    """One step of the path: its roles, and whether it stands in for a breached step."""
+
+    roles: list[str]
+    escalation: bool = False
+
+
+@dataclass
 class DiscountView:
     """The full state of one discount request, as the ``view_state`` query returns it."""
 
@@ -168,6 +176,7 @@ class DiscountView:
     total_discount: float = 0.0
     band: int | None = None
     chain: list[list[str]] = field(default_factory=list)  # roles of each step, in order
+    steps: list[StepView] = field(default_factory=list)  # the whole path, escalations included
     reasons: list[Reason] = field(default_factory=list)
     approvals: list[ApprovalGiven] = field(default_factory=list)
     revisions: list[RevisionView] = field(default_factory=list)
