@@ -1,9 +1,10 @@
-"""Record registration workflow histories into ``tests/histories/`` for the replay tests.
+"""Record workflow histories into ``tests/histories/`` for the replay tests.
 
     .venv/bin/python -m tests.workflows.record_histories
 
-Runs each scenario to its end on a fresh dev server, database and in-process worker with the
-fast test rulebook, and saves every history as JSON. Re-record only on purpose: the point of the
+Runs each scenario whose file does not exist yet to its end on a fresh dev server, database and
+in-process worker with the fast test rulebook (adjusted per group), and saves its histories as
+JSON. A history is re-recorded only on purpose, by deleting its file first: the point of the
 stored histories is that code changes must keep replaying them (see docs/registration.md).
 """
 
@@ -14,6 +15,7 @@ import concurrent.futures
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from parley.clients import (
@@ -23,15 +25,19 @@ from parley.clients import (
     ProvideInfoInput,
     RegistrationClient,
 )
+from parley.clients.discount import DiscountClient
 from parley.settings import Settings, get_settings
 from parley.temporal_server import headless_dev_server
 from store.engine import engine_for
 from store.schema import upgrade_database
 from tests.fixtures_temporal import free_port
-from tests.workflows.harness import World, fast_rulebook_dir, seed_world
+from tests.workflows.discount_harness import DiscountWorld, decide
+from tests.workflows.discount_harness import submission as discount_submission
+from tests.workflows.harness import World, add_user, fast_rulebook_dir, seed_world
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
-Scenario = Callable[[RegistrationClient, World], Awaitable[str]]
+RegistrationScenario = Callable[[RegistrationClient, World], Awaitable[str]]
+GroupScenario = Callable[[Settings, World], Awaitable[list[str]]]
 
 
 async def auto_approved_then_expired(client: RegistrationClient, world: World) -> str:
@@ -67,43 +73,151 @@ async def extended_then_withdrawn(client: RegistrationClient, world: World) -> s
     return view.workflow_id
 
 
-SCENARIOS: dict[str, Scenario] = {
-    "auto_approved_then_expired": auto_approved_then_expired,
-    "approved_after_request_info": approved_after_request_info,
-    "escalated_to_default_action": escalated_to_default_action,
-    "extended_then_withdrawn": extended_then_withdrawn,
+async def _approved_registration(world: World, settings: Settings) -> str:
+    registrations = await RegistrationClient.connect(settings)
+    view = await registrations.start(world.submission())
+    assert view.state == "approved", view
+    return view.workflow_id
+
+
+async def _discounts(settings: Settings, world: World) -> tuple[DiscountClient, DiscountWorld, str]:
+    from tests.workflows.discount_harness import DISCOUNT_ROLES
+
+    approvers = {}
+    for role in DISCOUNT_ROLES:
+        approvers[role] = f"{role.replace('_', '')}-{world.suffix}"
+        add_user(settings.resolved_database_url, approvers[role], [role])
+    dw = DiscountWorld(world, approvers)
+    return await DiscountClient.connect(settings), dw, await _approved_registration(world, settings)
+
+
+async def discount_two_steps_with_a_question(settings: Settings, world: World) -> list[str]:
+    client, dw, registration = await _discounts(settings, world)
+    view = await client.request(discount_submission(dw, registration, requested_discount=0.40))
+    await decide(client, view.workflow_id, dw, "finance", "approve")
+    await decide(client, view.workflow_id, dw, "deal_desk", "request_info", comment="Which competitor?")
+    await client.provide_info(view.workflow_id, ProvideInfoInput(dw.partner, "Globex at 38%"))
+    await decide(client, view.workflow_id, dw, "deal_desk", "approve")
+    await decide(client, view.workflow_id, dw, "vp_channel", "approve")
+    await client.withdraw(view.workflow_id, dw.partner, "quoted elsewhere")
+    return [view.workflow_id]
+
+
+async def discount_revised_then_closed_with_its_registration(settings: Settings, world: World) -> list[str]:
+    client, dw, registration = await _discounts(settings, world)
+    view = await client.request(discount_submission(dw, registration, requested_discount=0.25))
+    await decide(client, view.workflow_id, dw, "deal_desk", "approve")
+    await decide(client, view.workflow_id, dw, "finance", "approve")
+    terms = view.submission.terms
+    await client.revise(view.workflow_id, dw.partner, replace(terms, requested_discount=0.18))
+    await client.revise(view.workflow_id, dw.partner, replace(terms, requested_discount=0.40))
+    await decide(client, view.workflow_id, dw, "deal_desk", "approve")
+    await decide(client, view.workflow_id, dw, "finance", "approve")
+    await decide(client, view.workflow_id, dw, "vp_channel", "approve")
+    registrations = await RegistrationClient.connect(settings)
+    await registrations.close(registration, dw.partner, "won")
+    await client.wait_until(view.workflow_id, lambda v: v.finished, timeout=20)
+    await registrations.wait_until(registration, lambda v: v.finished, timeout=20)
+    return [view.workflow_id, registration]
+
+
+async def discount_expired_then_renewed(settings: Settings, world: World) -> list[str]:
+    client, dw, registration = await _discounts(settings, world)
+    view = await client.request(discount_submission(dw, registration, requested_discount=0.05))
+    await client.wait_until(view.workflow_id, lambda v: v.state == "expired", timeout=30)
+    await client.renew(view.workflow_id, dw.partner, "signing next week")
+    await client.withdraw(view.workflow_id, dw.partner)
+    return [view.workflow_id]
+
+
+async def discount_escalated_to_default_action(settings: Settings, world: World) -> list[str]:
+    client, dw, registration = await _discounts(settings, world)
+    view = await client.request(discount_submission(dw, registration, requested_discount=0.15))
+    await client.wait_until(view.workflow_id, lambda v: v.finished, timeout=30)
+    return [view.workflow_id]
+
+
+def _registration(scenario: RegistrationScenario) -> GroupScenario:
+    async def run(settings: Settings, world: World) -> list[str]:
+        return [await scenario(await RegistrationClient.connect(settings), world)]
+
+    return run
+
+
+# Each group runs on its own rulebook; a scenario saves one file per workflow it names: the first
+# as ``<group>_<scenario>.json``, others by ``ALSO`` (or ``<process type>_<scenario>.json``).
+GROUPS: dict[str, tuple[dict[str, str], dict[str, GroupScenario]]] = {
+    "registration": (
+        {},
+        {
+            "auto_approved_then_expired": _registration(auto_approved_then_expired),
+            "approved_after_request_info": _registration(approved_after_request_info),
+            "escalated_to_default_action": _registration(escalated_to_default_action),
+            "extended_then_withdrawn": _registration(extended_then_withdrawn),
+        },
+    ),
+    "discount": (
+        {"protection_period": "1h", "request_window": "30m"},
+        {
+            "two_steps_with_a_question": discount_two_steps_with_a_question,
+            "revised_then_closed_with_its_registration": discount_revised_then_closed_with_its_registration,
+            "expired_then_renewed": discount_expired_then_renewed,
+            "escalated_to_default_action": discount_escalated_to_default_action,
+        },
+    ),
 }
 
 
-async def _record(settings: Settings, url: str) -> None:
+ALSO = {("revised_then_closed_with_its_registration", 1): "registration_won_with_a_revised_discount"}
+
+
+def _file(group: str, scenario: str, index: int, workflow_id: str) -> Path:
+    if index == 0:
+        return HISTORIES / f"{group}_{scenario}.json"
+    name = ALSO.get((scenario, index), f"{workflow_id.split('-', 1)[0]}_{scenario}")
+    return HISTORIES / f"{name}.json"
+
+
+async def _record(settings: Settings, group: str, scenarios: dict[str, GroupScenario]) -> None:
     from parley.worker import build_worker
 
     client = await RegistrationClient.connect(settings)
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
         async with build_worker(client.temporal, settings, executor):
-            names = list(SCENARIOS)
-            ids = await asyncio.gather(*(SCENARIOS[n](client, seed_world(url)) for n in names))
-            for name, workflow_id in zip(names, ids, strict=True):
-                history = await client.temporal.get_workflow_handle(workflow_id).fetch_history()
-                (HISTORIES / f"registration_{name}.json").write_text(history.to_json())
-                print(f"recorded {name} ({len(history.events)} events)")
+            names = list(scenarios)
+            url = settings.resolved_database_url
+            found = await asyncio.gather(*(scenarios[n](settings, seed_world(url)) for n in names))
+            for name, workflow_ids in zip(names, found, strict=True):
+                for index, workflow_id in enumerate(workflow_ids):
+                    history = await client.temporal.get_workflow_handle(workflow_id).fetch_history()
+                    _file(group, name, index, workflow_id).write_text(history.to_json())
+                    print(f"recorded {group} {name}: {workflow_id} ({len(history.events)} events)")
 
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="parley-record-"))
     url = f"sqlite:///{folder / 'parley.db'}"
     upgrade_database(url)
-    rulebooks = fast_rulebook_dir(folder / "rulebooks")
-    os.environ.update(PARLEY_DATABASE_URL=url, PARLEY_RULEBOOK_DIR=str(rulebooks))
-    get_settings.cache_clear()
-    engine_for.cache_clear()
     port = free_port()
-    settings = Settings(
-        temporal_address=f"127.0.0.1:{port}", task_queue="record", database_url=url, rulebook_dir=rulebooks
-    )
-    with headless_dev_server(settings, folder / "temporal.db"):
-        HISTORIES.mkdir(exist_ok=True)
-        asyncio.run(_record(settings, url))
+    server = Settings(temporal_address=f"127.0.0.1:{port}", database_url=url)
+    HISTORIES.mkdir(exist_ok=True)
+    with headless_dev_server(server, folder / "temporal.db"):
+        for group, (replace_lines, scenarios) in GROUPS.items():
+            missing = {n: s for n, s in scenarios.items() if not (HISTORIES / f"{group}_{n}.json").exists()}
+            if not missing:
+                continue
+            rulebooks = fast_rulebook_dir(folder / f"rulebooks-{group}", None, **replace_lines)
+            # The in-process activities read the settings: the group's rulebook, the one database.
+            os.environ.update(PARLEY_DATABASE_URL=url, PARLEY_RULEBOOK_DIR=str(rulebooks))
+            get_settings.cache_clear()
+            engine_for.cache_clear()
+            settings = Settings(
+                temporal_address=server.temporal_address,
+                task_queue=f"record-{group}",
+                database_url=url,
+                rulebook_dir=rulebooks,
+            )
+            asyncio.run(_record(settings, group, missing))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Determinism: histories recorded from real runs (``tests/histories/``) must keep replaying.
+"""Determinism: histories recorded from real runs of every process (``tests/histories/``) must
+keep replaying.
 
-A change to the workflow code that would break a registration already running fails here; such
-a change must be guarded with ``workflow.patched`` (see docs/registration.md). Re-record with
-``python -m tests.workflows.record_histories`` only when the change is meant to be incompatible
-and no old process can still be running.
+A change to the workflow code that would break a process already running fails here; such a
+change must be guarded with ``workflow.patched`` (see docs/registration.md). The recorder
+(``python -m tests.workflows.record_histories``) records only scenarios without a file: re-record
+one by deleting its file, only when the change is meant to be incompatible and no old process can
+still be running.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from temporalio.worker import Replayer
 
 from workflows.catalog import ALL_WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("registration_*.json"))
+HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
 
 
 def test_histories_cover_every_phase() -> None:
@@ -27,6 +29,11 @@ def test_histories_cover_every_phase() -> None:
         "registration_approved_after_request_info",
         "registration_escalated_to_default_action",
         "registration_extended_then_withdrawn",
+        "registration_won_with_a_revised_discount",
+        "discount_two_steps_with_a_question",
+        "discount_revised_then_closed_with_its_registration",
+        "discount_expired_then_renewed",
+        "discount_escalated_to_default_action",
     } <= names
 
 
