@@ -1,10 +1,11 @@
-"""In-flight demo registrations for ``parley up``: some decided, some waiting for approvers.
+"""In-flight demo processes for ``parley up``: registrations and discount requests, some decided,
+some waiting for approvers.
 
 Started once, on the first ``parley up`` of a database: the workflow ids are deterministic
-(partner + ``demo-N``), so the next start finds them and does nothing. Runs against the real
-worker, so every demo process is a real workflow with its tasks, audit and timers. With the
-shipped rulebook SLAs are hours long, so the "escalated" ones are sent up by partner operations
-(the manual escalate action) rather than by waiting.
+(partner + ``demo-N``, registration + ``demo-qN``), so the next start finds them and does
+nothing. Runs against the real worker, so every demo process is a real workflow with its tasks,
+audit and timers. With the shipped rulebook SLAs are hours long, so the "escalated" ones are sent
+up by partner operations (the manual escalate action) rather than by waiting.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from parley.clients.discount import DiscountClient
 from parley.clients.registration import RegistrationClient
 from parley.errors import ParleyError
 from parley.settings import Settings
 from store.engine import engine_for
 from store.models import Account, Partner, PartnerStatus, Registration, User
+from workflows.discount.types import DiscountSubmission, DiscountTerms, DiscountView
 from workflows.human.updates import DecisionInput, EscalateInput
 from workflows.human.vocabulary import DecisionOutcome
 from workflows.registration.types import RegistrationSubmission, registration_workflow_id
@@ -27,7 +30,28 @@ from workflows.registration.types import RegistrationSubmission, registration_wo
 log = logging.getLogger(__name__)
 
 PARTNER_USER, APPROVER, OPERATOR = "partner", "cam", "ops"
+DEAL_DESK, FINANCE = "dealdesk", "finance"
 FIRST_KEY = "demo-1"
+COMPETITOR = "Globex Systems"
+JUSTIFICATION = "meet-competitor: Globex quoted 30% below list"
+
+
+@dataclass(frozen=True)
+class DemoDiscount:
+    key: str
+    discount: float
+    value: float
+    approved_by: tuple[str, ...] = ()  # demo approvers who approve their part
+    rejected_by: str = ""
+
+
+DISCOUNTS = (
+    DemoDiscount("demo-q1", 0.05, 80_000),  # within the automatic band: quotable at once
+    DemoDiscount("demo-q2", 0.25, 600_000),  # waiting for deal desk and finance, in parallel
+    DemoDiscount("demo-q3", 0.15, 120_000),  # waiting for deal desk
+    DemoDiscount("demo-q4", 0.40, 250_000, approved_by=(DEAL_DESK, FINANCE)),  # at the VP channel
+    DemoDiscount("demo-q5", 0.25, 90_000, rejected_by=DEAL_DESK),  # rejected by deal desk
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,7 @@ def _plan(settings: Settings) -> tuple[Partner, list[Account]] | None:
 async def _start(client: RegistrationClient, partner: Partner, accounts: list[Account]) -> int:
     assert partner.id is not None
     started = 0
+    approved: str | None = None
     for case, account in zip(CASES, accounts, strict=False):
         view = await client.start(
             RegistrationSubmission(
@@ -102,11 +127,51 @@ async def _start(client: RegistrationClient, partner: Partner, accounts: list[Ac
                 view.workflow_id,
                 DecisionInput(view.open_task.task_id, APPROVER, DecisionOutcome.REQUEST_INFO, case.question),
             )
+        if view.state == "approved" and approved is None:
+            approved = view.workflow_id
+    if approved is None:  # the demo partner's tier sends even small deals to people: approve one
+        view = await client.get(registration_workflow_id(partner.id, "demo-2"))
+        if view.open_task is not None:
+            task = view.open_task.task_id
+            view = await client.decide(
+                view.workflow_id, DecisionInput(task, APPROVER, DecisionOutcome.APPROVE)
+            )
+            approved = view.workflow_id if view.state == "approved" else None
+    if approved is not None:
+        started += await _discounts(client.settings, partner.id, approved)
     return started
 
 
+async def _discounts(settings: Settings, partner_id: int, registration_id: str) -> int:
+    """Discount requests on one approved registration, in every state an approver meets."""
+    client = await DiscountClient.connect(settings, rpc_timeout=15)
+    for case in DISCOUNTS:
+        view = await client.request(
+            DiscountSubmission(
+                partner_id=partner_id,
+                registration_id=registration_id,
+                request_key=case.key,
+                terms=DiscountTerms(case.discount, case.value, COMPETITOR, JUSTIFICATION),
+                submitted_by=PARTNER_USER,
+            )
+        )
+        for approver in case.approved_by:
+            view = await _decide(client, view, approver, DecisionOutcome.APPROVE, "")
+        if case.rejected_by:
+            await _decide(client, view, case.rejected_by, DecisionOutcome.REJECT, "below our margin floor")
+    return len(DISCOUNTS)
+
+
+async def _decide(
+    client: DiscountClient, view: DiscountView, approver: str, outcome: DecisionOutcome, comment: str
+) -> DiscountView:
+    role = {DEAL_DESK: "deal_desk", FINANCE: "finance"}[approver]
+    task = next(t for t in view.open_tasks if t.role == role)
+    return await client.decide(view.workflow_id, DecisionInput(task.task_id, approver, outcome, comment))
+
+
 def start_demo_processes(settings: Settings) -> int:
-    """Start the demo registrations unless they exist already; how many were started."""
+    """Start the demo processes unless they exist already; how many were started."""
     plan = _plan(settings)
     if plan is None:
         return 0
@@ -118,5 +183,5 @@ def start_demo_processes(settings: Settings) -> int:
     try:
         return asyncio.run(run())
     except ParleyError as exc:  # the demo is a convenience: Parley runs without it
-        log.warning("demo registrations not started: %s", exc)
+        log.warning("demo processes not started: %s", exc)
         return 0

@@ -157,12 +157,13 @@ def run_all(settings: Settings) -> int:
 
 
 def _start_demo_processes(settings: Settings) -> None:
-    """Demo registrations in several states, on the first start only (deterministic ids)."""
+    """Demo registrations and discount requests in several states, on the first start only
+    (deterministic ids)."""
     from parley.demo_processes import start_demo_processes
 
     started = start_demo_processes(settings)
     if started:
-        print(f"parley: started {started} demo registrations", flush=True)
+        print(f"parley: started {started} demo processes (registrations and discount requests)", flush=True)
 
 
 def _supervise(children: list[Child], stopping: threading.Event) -> int:

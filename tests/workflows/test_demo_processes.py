@@ -1,5 +1,6 @@
-"""``parley up``'s demo registrations: several states, some queued at each approval level, and
-started only once however often Parley starts."""
+"""``parley up``'s demo processes: registrations and discount requests in several states, some
+queued at each approval level (one discount at deal desk and finance in parallel), and started
+only once however often Parley starts."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from parley.demo_processes import CASES, start_demo_processes
+from parley.demo_processes import CASES, DISCOUNTS, start_demo_processes
 from store.demo import ensure_demo_data
 from store.engine import engine_for
-from store.models import Registration, Task
+from store.models import DiscountException, Registration, Task
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.harness import ROOT, start_stack
 
@@ -28,13 +29,14 @@ async def test_demo_registrations_start_once(
     stack = start_stack(temporal_server, url, f"demo-{uuid.uuid4().hex[:8]}", ROOT / "rulebooks", tmp_path)
     try:
         # Synchronous like the supervisor that calls it: run it off this test's event loop.
-        assert await asyncio.to_thread(start_demo_processes, stack.settings) == len(CASES)
+        assert await asyncio.to_thread(start_demo_processes, stack.settings) == len(CASES) + len(DISCOUNTS)
         assert await asyncio.to_thread(start_demo_processes, stack.settings) == 0
     finally:
         stack.worker.stop()
 
     with Session(engine_for(url)) as session:
         states = Counter(r.state for r in session.exec(select(Registration)).all())
+        discounts = Counter(d.state for d in session.exec(select(DiscountException)).all())
         open_tasks = session.exec(select(Task).where(Task.state == "open")).all()
     assert sum(states.values()) == len(CASES)
     assert states["rejected"] >= 1 and states["info_requested"] == 1
@@ -43,3 +45,11 @@ async def test_demo_registrations_start_once(
     assert levels[("regional_channel_director", 1)] >= 1 and levels[("vp_channel", 2)] >= 1
     assert levels[("channel_account_manager", 0)] >= 2
     assert any(t.kind == "registration.info" and t.role == "partner" for t in open_tasks)
+    assert discounts == {"approved": 1, "pending_approval": 3, "rejected": 1}
+    parallel = Counter(
+        t.process_id
+        for t in open_tasks
+        if t.kind == "discount.approval" and t.role in ("deal_desk", "finance")
+    )
+    assert 2 in parallel.values()  # one request waits for deal desk and finance at once
+    assert any(t.kind == "discount.approval" and t.role == "vp_channel" for t in open_tasks)
