@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import random
-import shutil
 import statistics
 import string
-import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bench.live_stack import Job, bench_stack, bounded, seed_partner
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -39,44 +36,6 @@ BASELINE = 200
 CONCURRENCY = 50
 SEQUENTIAL = 20
 DEADLINE = 45.0  # seconds per phase
-
-
-def _prepare(folder: Path) -> tuple[str, Path]:
-    """A migrated SQLite database and a rulebook folder with an auto-approving rulebook."""
-    from store.schema import upgrade_database
-
-    url = f"sqlite:///{folder / 'parley.db'}"
-    upgrade_database(url)
-    rulebooks = folder / "rulebooks"
-    rulebooks.mkdir()
-    text = (Path(__file__).resolve().parents[1] / "rulebooks" / "testing" / "fast.yaml").read_text()
-    text = text.replace("protection_period: 6s", "protection_period: 1h").replace(
-        "request_window: 4s", "request_window: 30m"
-    )
-    (rulebooks / "bench.yaml").write_text(text)
-    return url, rulebooks
-
-
-def _seed_partner(url: str) -> int:
-    from sqlmodel import Session
-
-    from store import crud
-    from store.engine import engine_for
-
-    with Session(engine_for(url), expire_on_commit=False) as session:
-        partner = crud.create_partner(
-            session=session,
-            data={
-                "name": "Bench Partner",
-                "tier": "gold",
-                "territories": ["us-west"],
-                "verticals": ["retail"],
-                "certifications": ["platform-sales"],
-            },
-        )
-        session.commit()
-        assert partner.id is not None
-        return partner.id
 
 
 def _decided_at(url: str) -> dict[str, datetime]:
@@ -93,20 +52,6 @@ def _decided_at(url: str) -> dict[str, datetime]:
             )
         ).all()
     return {wid: at for wid, at in rows if at is not None}
-
-
-Job = Callable[[], Awaitable[None]]
-
-
-async def _bounded(limit: int, jobs: list[Job], deadline: float) -> None:
-    """Run the jobs with at most ``limit`` in flight, all within ``deadline`` seconds."""
-    gate = asyncio.Semaphore(limit)
-
-    async def run(job: Job) -> None:
-        async with gate:
-            await job()
-
-    await asyncio.wait_for(asyncio.gather(*(run(j) for j in jobs)), timeout=deadline)
 
 
 async def _measure(settings: Settings, url: str, partner_id: int) -> None:
@@ -152,7 +97,7 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
                 return job
 
             started = time.perf_counter()
-            await _bounded(CONCURRENCY, [submit(n) for n in range(REGISTRATIONS)], DEADLINE)
+            await bounded(CONCURRENCY, [submit(n) for n in range(REGISTRATIONS)], DEADLINE)
             while True:
                 decided = _decided_at(url)
                 if len(decided) >= REGISTRATIONS or time.perf_counter() - started > DEADLINE:
@@ -173,7 +118,7 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
                 return job
 
             started = time.perf_counter()
-            await _bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
+            await bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
             base_rate = BASELINE / (time.perf_counter() - started)
 
             # One at a time: the latency a single partner sees on an idle system.
@@ -206,26 +151,8 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
 
 def main() -> None:
-    from parley.settings import Settings, get_settings
-    from parley.temporal_server import headless_dev_server
-    from store.engine import engine_for
-    from tests.fixtures_temporal import free_port
-
-    folder = Path(tempfile.mkdtemp(prefix="parley-bench-"))
-    try:
-        url, rulebooks = _prepare(folder)
-        os.environ["PARLEY_DATABASE_URL"] = url  # the in-process activities read the settings
-        os.environ["PARLEY_RULEBOOK_DIR"] = str(rulebooks)
-        get_settings.cache_clear()
-        engine_for.cache_clear()
-        port = free_port()
-        settings = Settings(
-            temporal_address=f"127.0.0.1:{port}", task_queue="bench", database_url=url, rulebook_dir=rulebooks
-        )
-        with headless_dev_server(settings, folder / "temporal.db"):
-            asyncio.run(_measure(settings, url, _seed_partner(url)))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with bench_stack() as (settings, url):
+        asyncio.run(_measure(settings, url, seed_partner(url)))
 
 
 if __name__ == "__main__":

