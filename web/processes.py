@@ -12,6 +12,7 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from parley.errors import NotFound, ValidationFailed
+from store.crud import discounts as discounts_crud
 from store.crud import partners as partners_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
@@ -77,4 +78,11 @@ def detail(workflow_id: str) -> ResponseReturnValue:
             abort(404, "No registration with that id.")
         partner = partners_crud.get_partner(session=db, partner_id=registration.partner_id)
         events = timeline_for(db, workflow_id)
-    return render_template("processes/detail.html", registration=registration, partner=partner, events=events)
+        discounts = discounts_crud.list_discounts(session=db, registration_workflow_id=workflow_id).items
+    return render_template(
+        "processes/detail.html",
+        registration=registration,
+        partner=partner,
+        events=events,
+        discounts=discounts,
+    )
