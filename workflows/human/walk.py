@@ -193,6 +193,18 @@ class ApprovalWalk:
             )
         by_hand = command is not None
         actor = acting_username(command.update) if command is not None else f"rule:{SLA_ESCALATED}"
+        if self.position.end is PathEnd.APPROVED:
+            # The step it escalates to is covered by approvals that still stand: nothing to ask.
+            return WalkEnd(
+                PathEnd.APPROVED,
+                self.position,
+                command,
+                actor,
+                Change(
+                    reason_codes=[ESCALATED_BY_HAND if by_hand else SLA_ESCALATED],
+                    close_tasks=[closing(t, TaskOutcome.ESCALATED, actor, now) for t in open_tasks],
+                ),
+            )
         missed = tuple(t.role for t in open_tasks)
         to_roles = waiting_for(self.path, self.position)
         change = Change(
