@@ -54,7 +54,7 @@ class Approvers:
         deadline = env.now + sla
         request = self.pool[role].request()
         if not request.triggered:
-            yield _first_of(env, request, env.timeout(sla))
+            yield first_of(env, request, env.timeout(sla))
             if not request.triggered:
                 request.cancel()
                 return None
@@ -74,24 +74,39 @@ class Approvers:
             return None
         return u < self.approve_rate[role]
 
-    def walk(self, path: ApprovalPath, z: np.ndarray, u: np.ndarray, slots: Iterator[int]) -> ProcessGen:
-        """Walk ``path`` from now to its end; returns the ended ``Position``.
+    def walk(
+        self,
+        path: ApprovalPath,
+        z: np.ndarray,
+        u: np.ndarray,
+        slots: Iterator[int],
+        carried: frozenset[str] = frozenset(),
+        approved_by: list[str] | None = None,
+        stop: simpy.Event | None = None,
+    ) -> ProcessGen:
+        """Walk ``path`` from now to its end; returns the ``Position`` it ended at.
 
         ``slots`` hands out the lead's pre-drawn handling time and choice, one per task opened.
-        A parallel task still running when its step has moved on finishes its work (the approver
-        was busy with it) but its answer no longer counts.
+        ``carried`` roles count as approved wherever they appear (``rules.approval.start``): a path
+        they cover ends at once, before any task is opened. Every role whose approval the path
+        takes is appended to ``approved_by``. Once ``stop`` has fired (the partner revised the
+        request), the walk returns where it stands, not ended.
+        A task still running when its step has moved on or the walk stopped finishes its work
+        (the approver was busy with it) but its answer no longer counts.
         """
         env = self.env
-        position = start(path, env.now)
+        position = start(path, env.now, carried)
         while position.end is None:
+            if stop is not None and stop.triggered:
+                return position
             roles = waiting_for(path, position)
             sla = position.remaining
-            if len(roles) == 1:
+            if len(roles) == 1 and stop is None:
                 slot = next(slots)
                 answer = yield from self.task(roles[0], sla, float(z[slot]), float(u[slot]))
-                position = advance(path, position, _event(roles[0], answer, env.now))
+                position = _answered(path, position, roles[0], answer, env.now, approved_by)
                 continue
-            position = yield from self._parallel(path, position, roles, sla, z, u, slots)
+            position = yield from self._parallel(path, position, roles, sla, z, u, slots, approved_by, stop)
         return position
 
     def _parallel(
@@ -103,36 +118,59 @@ class Approvers:
         z: np.ndarray,
         u: np.ndarray,
         slots: Iterator[int],
+        approved_by: list[str] | None,
+        stop: simpy.Event | None,
     ) -> ProcessGen:
-        """One step of several roles: every task at once, answers fed in as they come."""
+        """One step: its tasks all at once, answers fed in as they come; returns when the step
+        is over or ``stop`` has fired."""
         env = self.env
         answers: list[tuple[str, bool | None]] = []
         woken = [env.event()]
 
+        def wake(_event: simpy.Event) -> None:
+            if not woken[0].triggered:
+                woken[0].succeed()
+
         def answered(role: str) -> Any:
             def record(event: simpy.Event) -> None:
                 answers.append((role, event.value))
-                if not woken[0].triggered:
-                    woken[0].succeed()
+                wake(event)
 
             return record
 
         for role in roles:
             slot = next(slots)
             env.process(self.task(role, sla, float(z[slot]), float(u[slot]))).callbacks.append(answered(role))
+        if stop is not None:
+            stop.callbacks.append(wake)
         step = position.step
         while position.end is None and position.step == step:
             if not answers:
+                if stop is not None and stop.triggered:
+                    break
                 yield woken[0]
                 woken[0] = env.event()
                 continue
             role, answer = answers.pop(0)
-            position = advance(path, position, _event(role, answer, env.now))
+            position = _answered(path, position, role, answer, env.now, approved_by)
         return position
 
 
-def _event(role: str, answer: bool | None, now: float) -> Decided | Breached:
-    return Breached(now) if answer is None else Decided(role, answer, now)
+def _answered(
+    path: ApprovalPath,
+    position: Position,
+    role: str,
+    answer: bool | None,
+    now: float,
+    approved_by: list[str] | None,
+) -> Position:
+    """The position after ``role``'s answer (None: its SLA passed first)."""
+    if answer is None:
+        return advance(path, position, Breached(now))
+    position = advance(path, position, Decided(role, answer, now))
+    if answer and approved_by is not None:
+        approved_by.append(role)
+    return position
 
 
 def slot_sequence(first: int, last: int) -> Iterator[int]:
@@ -143,7 +181,7 @@ def slot_sequence(first: int, last: int) -> Iterator[int]:
         slot += 1
 
 
-def _first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
+def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
     """Fires when the first of ``events`` does: ``a | b`` without the condition's value, which
     the approver queue never reads (most tasks wait in the queue, so this runs for most)."""
     woken = env.event()
