@@ -28,6 +28,9 @@ YEAR = 365.0 * 86_400.0
 REGISTRATION_SLOTS = 4
 DISCOUNT_SLOT = REGISTRATION_SLOTS
 MAX_LEVELS = 12
+# The pass that follows a discount's revision draws from slots of its own, so both rulebooks
+# give it the same dice however many tasks the first pass took.
+REVISION_SLOTS = 6
 
 @dataclass(frozen=True)
 class Partner:
@@ -67,8 +70,14 @@ class Channel:
     extension_u: list[float]
     discount: list[float]  # depth asked beyond standard; 0.0 when none
     justify_u: list[float]
+    revise_u: list[float]  # below the revision rate: the partner revises the exception once
+    revise_after: list[float]  # seconds from the request to the revision
+    revised_discount: list[float]  # the depth the revision asks for
+    renew_u: list[float]  # below the renewal rate: the partner renews a lapsed quote
     handling_z: np.ndarray  # (leads, MAX_LEVELS) standard normals
     approve_u: np.ndarray  # (leads, MAX_LEVELS) uniforms
+    revision_z: np.ndarray  # (leads, REVISION_SLOTS): the pass after a discount's revision
+    revision_u: np.ndarray
     start: datetime  # the scenario's start: simulated second 0
 
     @property
@@ -257,6 +266,18 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
         d.discounts.depth.median * np.exp(d.discounts.depth.sigma * disc.standard_normal(n)),
         d.discounts.max_depth,
     )
+    discount = np.where(asks, np.round(depth, 4), 0.0)
+    # Drawn after the earlier inputs of each stream, so adding them left those draws unchanged.
+    justify_u = disc.random(n)
+    revise_u = disc.random(n)
+    after = d.discounts.revision_after
+    revise_after = after.median * np.exp(after.sigma * disc.standard_normal(n))
+    factor = d.discounts.revision_factor
+    moved = discount * factor.median * np.exp(factor.sigma * disc.standard_normal(n))
+    revised = np.round(np.clip(moved, 0.0, d.discounts.max_depth), 4)
+    renew_u = disc.random(n)
+    handling_z = rng["handling"].standard_normal((n, MAX_LEVELS))
+    approve_u = rng["approver_choice"].random((n, MAX_LEVELS))
     return Channel(
         partners=partners,
         accounts=accounts,
@@ -270,10 +291,16 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
         win_u=win_u.tolist(),
         cycle=cycle.tolist(),
         extension_u=ext_u.tolist(),
-        discount=np.where(asks, np.round(depth, 4), 0.0).tolist(),
-        justify_u=disc.random(n).tolist(),
-        handling_z=rng["handling"].standard_normal((n, MAX_LEVELS)),
-        approve_u=rng["approver_choice"].random((n, MAX_LEVELS)),
+        discount=discount.tolist(),
+        justify_u=justify_u.tolist(),
+        revise_u=revise_u.tolist(),
+        revise_after=revise_after.tolist(),
+        revised_discount=revised.tolist(),
+        renew_u=renew_u.tolist(),
+        handling_z=handling_z,
+        approve_u=approve_u,
+        revision_z=rng["handling"].standard_normal((n, REVISION_SLOTS)),
+        revision_u=rng["approver_choice"].random((n, REVISION_SLOTS)),
         start=scenario.start,
     )
 

@@ -123,6 +123,12 @@ class Discounts(Strict):
     quote_after_share_of_cycle: Share = 0.4
     refused_win_rate_factor: float = Field(default=0.7, ge=0, le=1)
     justification_rate: Share = 0.8  # deep asks that come with a written justification
+    # Revisions: a share of exceptions is revised once, this long after the request (while still
+    # pending, or after its decision), the requested discount multiplied by ``revision_factor``.
+    revision_rate: Share = 0.2
+    revision_after: DurationLogNormal = DurationLogNormal(median=3 * 86_400.0, sigma=1.0)
+    revision_factor: LogNormal = LogNormal(median=1.1, sigma=0.3)
+    renewal_rate: Share = 0.7  # partners who renew a lapsed quote rather than close at standard
 
 
 class Deals(Strict):

@@ -75,3 +75,22 @@ def test_vocabulary_and_staffing_are_checked_against_the_rulebook(
     found = paths(exc)
     assert "not in proposed rulebook" in found["channel.tiers.diamond"]
     assert "does not staff it" in found["approvers.vp_channel"]
+
+
+def test_revision_and_renewal_parameters_are_checked(tiny_scenario: dict[str, Any]) -> None:
+    discounts = tiny_scenario["deals"]["discounts"]
+    discounts["revision_rate"] = 1.5
+    discounts["revision_after"] = {"median": "never", "sigma": 1.0}
+    discounts["renewal_rat"] = 0.5
+    with pytest.raises(ScenarioInvalid) as exc:
+        parse_scenario(tiny_scenario)
+    found = paths(exc)
+    assert "less than or equal to 1" in found["deals.discounts.revision_rate"]
+    assert "not a duration" in found["deals.discounts.revision_after.median"]
+    assert found["deals.discounts.renewal_rat"].startswith("unknown key")
+
+
+def test_the_default_scenario_revises_and_renews() -> None:
+    discounts = default_scenario().deals.discounts
+    assert 0 < discounts.revision_rate < 1 and 0 < discounts.renewal_rate < 1
+    assert discounts.revision_after.median == 3 * 86_400
