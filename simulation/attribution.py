@@ -44,6 +44,7 @@ DISCOUNT_LABELS = {
     DiscountFate.APPROVED: "exception approved",
     DiscountFate.REFUSED: "exception refused",
     DiscountFate.PENDING: "exception pending",
+    DiscountFate.EXPIRED: "quote lapsed",
 }
 
 
@@ -144,6 +145,12 @@ KPI_KINDS: dict[str, tuple[str, ...]] = {
     "revenue": ("deal", "discount", "decision"),
     "average_discount": ("discount", "deal"),
     "margin": ("discount", "deal"),
+    "discount_latency": ("discount",),
+    "approved_depth": ("discount", "deal"),
+    "discount_win_rate": ("deal", "discount"),
+    "discount_revisions": ("discount", "deal"),
+    "revision_reapproval_rate": ("discount",),
+    "quote_": ("discount", "deal"),
 }
 
 

@@ -1,11 +1,10 @@
 """After approval: protection, reminders, extensions, discount exceptions, and won/lost/expired.
 
 The protection window and every extension come from ``rules.protection_window`` and
-``rules.decide_extension``; the discount chain from ``rules.decide_discount``. A partner asks for
-an extension when reminded and the deal is still open; a discount exception is asked for at quote
-time and walks its chain of approvers, an approval path walked by ``rules.approval`` like the
-registration route (parallel roles within a step, sequential steps, the SLA of a step escalating
-once to the rulebook's escalation role, then its default action).
+``rules.decide_extension``; every discount decision from ``rules.decide_discount``. A partner
+asks for an extension when reminded and the deal is still open; a discount exception is asked
+for at quote time and lives on in :class:`~simulation.discounts.DiscountDesk` (its chain of
+approvers, the partner's revision, quote validity and renewal) until the deal ends.
 """
 
 from __future__ import annotations
@@ -17,18 +16,15 @@ from rules import (
     DiscountRequest,
     RegistrationRequest,
     RegistrationStanding,
-    approved,
     decide_discount,
     decide_extension,
     protection_window,
     standard_discount,
 )
-from simulation.approvers import slot_sequence
-from simulation.channel import DISCOUNT_SLOT, MAX_LEVELS
-from simulation.ledger import DiscountFate, Fate
+from simulation.discounts import DiscountDesk, Pricing
+from simulation.ledger import Fate
 
 if TYPE_CHECKING:
-    from simulation.approvers import ProcessGen
     from simulation.model import ProgramModel
 
 
@@ -44,6 +40,7 @@ class DealDesk:
         self.refused_factor = deals.discounts.refused_win_rate_factor
         self.justification_rate = deals.discounts.justification_rate
         self.quote_share = deals.discounts.quote_after_share_of_cycle
+        self.discounts = DiscountDesk(model, self.discount_decision)
 
     def protect(self, row: int, request: RegistrationRequest) -> None:
         """Protect an approved registration and schedule how its deal ends."""
@@ -74,73 +71,38 @@ class DealDesk:
         end = min(close, expires)
         quote = now + self.quote_share * ch.cycle[row]
         closes = close <= expires
-        # Timer callbacks rather than processes: only a discount that needs people runs as one.
+        # Timer callbacks rather than processes: only an exception with more to come than its
+        # first decision (people, a revision, a lapse) runs as one.
         if ch.discount[row] > 0 and quote < end:
             m.env.timeout(quote - now).callbacks.append(
-                lambda _e: self._quote(row, request, end, closes, expires_at)
+                lambda _e: self.discounts.request(
+                    row, end, lambda pricing: self._end(row, request, closes, expires_at, pricing)
+                )
             )
         else:
             m.env.timeout(end - now).callbacks.append(
                 lambda _e: self._end(row, request, closes, expires_at, None)
             )
 
-    def _quote(
-        self, row: int, request: RegistrationRequest, end: float, closes: bool, expires_at: Any
-    ) -> None:
-        """Quote time: the partner asks for the exception; the rulebook settles it or names the chain."""
+    # The discount desk decides through this method, so every decision function the model calls
+    # is called from this module or simulation.model (the bench times them there).
+    def discount_decision(self, row: int, requested: float) -> DiscountDecision:
+        """The rulebook's answer, now, to the lead's partner asking ``requested`` on top of
+        standard pricing: the request, its revision or a renewal."""
         m, ch = self.model, self.model.channel
-        env = m.env
         partner = m.partner_facts[ch.partner[row]]
         decision = decide_discount(
             self.rulebook,
             DiscountRequest(
                 partner_tier=partner.tier,
                 deal_value=ch.value[row],
-                requested_discount=ch.discount[row],
+                requested_discount=requested,
                 justification="meet-competitor" if ch.justify_u[row] < self.justification_rate else "",
             ),
-            m.at(env.now),
+            m.at(m.env.now),
         )
         m.note_reasons(decision.reasons)
-        if decision.refused or decision.automatic:
-            pricing = self._priced(row, decision, decision.automatic)
-            env.timeout(end - env.now).callbacks.append(
-                lambda _e: self._end(row, request, closes, expires_at, pricing)
-            )
-        else:
-            m.ledger.discount_fate[row] = DiscountFate.PENDING
-            env.process(self._negotiate(row, request, decision, end, closes, expires_at))
-
-    def _negotiate(
-        self,
-        row: int,
-        request: RegistrationRequest,
-        decision: DiscountDecision,
-        end: float,
-        closes: bool,
-        expires_at: Any,
-    ) -> ProcessGen:
-        """The exception walks its approval chain; the deal then runs to its end."""
-        m = self.model
-        env, ch = m.env, m.channel
-        path = decision.path
-        assert path is not None
-        slots = slot_sequence(DISCOUNT_SLOT, MAX_LEVELS - 1)
-        ended = yield from m.approvers.walk(path, ch.handling_z[row], ch.approve_u[row], slots)
-        granted = approved(path, ended)
-        pricing = self._priced(row, decision, granted)
-        if env.now < end:
-            yield env.timeout(end - env.now)
-        self._end(row, request, closes, expires_at, pricing)
-
-    def _priced(self, row: int, decision: DiscountDecision, granted: bool) -> tuple[float, bool]:
-        """Record how the exception ended; the total discount quoted, and whether the partner got
-        the price asked for."""
-        self.model.ledger.discount_fate[row] = (
-            DiscountFate.AUTOMATIC if decision.automatic
-            else DiscountFate.APPROVED if granted else DiscountFate.REFUSED
-        )  # fmt: skip
-        return (decision.total_discount if granted else decision.standard_discount), granted
+        return decision
 
     def _end(
         self,
@@ -148,7 +110,7 @@ class DealDesk:
         request: RegistrationRequest,
         closes: bool,
         expires_at: Any,
-        pricing: tuple[float, bool] | None,
+        pricing: Pricing | None,
     ) -> None:
         """The deal closes won or lost before protection ends, or the registration expires."""
         m, ch = self.model, self.model.channel

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from rules import ReasonCode
-from simulation.ledger import DecidedBy, Fate, Final, First, Ledger
+from simulation.ledger import DecidedBy, DiscountFate, Fate, Final, First, Ledger, Revision
 from simulation.stats import gini
 
 Better = Literal["lower", "higher", "neither"]
@@ -90,6 +90,30 @@ BASE_KPIS: tuple[Kpi, ...] = (
 )  # fmt: skip
 
 
+DISCOUNT_KPIS: tuple[Kpi, ...] = (
+    Kpi("discount_latency_p50", "Discount approval latency p50", "hours", "lower",
+        "Median hours from a discount exception's request to its decision, for requests that "
+        "went to people (a revision while pending is part of the wait)."),
+    Kpi("discount_latency_p95", "Discount approval latency p95", "hours", "lower",
+        "95th percentile of the same."),
+    Kpi("approved_depth", "Approved discount depth", "share", "neither",
+        "Mean total discount (standard pricing plus the exception) of won deals whose exception "
+        "was granted, by rule or by people."),
+    Kpi("discount_win_rate", "Win rate with an exception", "share", "higher",
+        "Deals won among closed deals that asked for a discount exception."),
+    Kpi("discount_revisions", "Discount revisions", "count", "neither",
+        "Revisions partners made to pending or approved exceptions, those the rules refused "
+        "included."),
+    Kpi("revision_reapproval_rate", "Revisions asked again", "share", "lower",
+        "Share of revisions that had to be approved again by at least one person; the others "
+        "were covered by approvals that still stand, by the rules, or refused by the rules."),
+    Kpi("quote_expiries", "Quote expiries", "count", "lower",
+        "Approved discount quotes that lapsed with the deal still open."),
+    Kpi("quote_renewals", "Quote renewals", "count", "neither",
+        "Lapsed quotes the partner asked to renew: a new approval pass from scratch."),
+)  # fmt: skip
+
+
 def escalation_kpi(level: int) -> Kpi:
     return Kpi(f"escalations.level_{level}", f"Escalations past level {level}", "count", "lower",
                f"Registrations whose SLA at approval level {level} passed without an answer.")  # fmt: skip
@@ -101,9 +125,11 @@ def utilisation_kpi(role: str) -> Kpi:
 
 
 def definitions(levels: int, roles: list[str]) -> list[Kpi]:
-    """Every KPI of a comparison: the base set, escalations per level, utilisation per role."""
+    """Every KPI of a comparison: the base set, the discount set, escalations per level,
+    utilisation per role."""
     return [
         *BASE_KPIS,
+        *DISCOUNT_KPIS,
         *(escalation_kpi(k) for k in range(1, levels + 1)),
         *(utilisation_kpi(r) for r in roles),
     ]
@@ -149,12 +175,35 @@ def compute(ledger: Ledger, levels: int) -> dict[str, float]:
         "margin": (revenue - cost) / revenue if revenue > 0 else float("nan"),
         "fairness_gini": gini(per_partner),
     }
+    values.update(_discount_values(a))
     for k in range(1, levels + 1):
         values[f"escalations.level_{k}"] = float((a["breaches"] >= k).sum())
     for role, busy in ledger.busy.items():
         available = ledger.available.get(role, 0.0)
         values[f"utilisation.{role}"] = busy / available if available > 0 else float("nan")
     return values
+
+
+def _discount_values(a: dict[str, np.ndarray]) -> dict[str, float]:
+    fate, asked = a["fate"], a["discount_fate"]
+    won = fate == Fate.WON
+    closed = won | (fate == Fate.LOST)
+    exception = asked != DiscountFate.NONE
+    granted = won & ((asked == DiscountFate.AUTOMATIC) | (asked == DiscountFate.APPROVED))
+    decided = (a["discount_reviewed"] > 0) & ~np.isnan(a["discount_decided_at"])
+    latency = (a["discount_decided_at"][decided] - a["discount_asked_at"][decided]) / HOUR
+    revision = a["revision"]
+    revised = revision != Revision.NONE
+    return {
+        "discount_latency_p50": _percentile(latency, 50),
+        "discount_latency_p95": _percentile(latency, 95),
+        "approved_depth": float(a["discount"][granted].mean()) if granted.any() else float("nan"),
+        "discount_win_rate": _share(won, closed & exception),
+        "discount_revisions": float(revised.sum()),
+        "revision_reapproval_rate": _share(revision == Revision.ASKED_AGAIN, revised),
+        "quote_expiries": float(a["quote_expiries"].sum()),
+        "quote_renewals": float(a["renewals"].sum()),
+    }
 
 
 Formatter = Callable[[float], str]

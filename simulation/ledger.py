@@ -50,6 +50,16 @@ class DiscountFate(IntEnum):
     APPROVED = 2
     REFUSED = 3
     PENDING = 4
+    EXPIRED = 5  # the approved quote lapsed and was not renewed: standard pricing
+
+
+class Revision(IntEnum):
+    """What the partner's one revision of an exception asked for."""
+
+    NONE = 0  # not revised
+    COVERED = 1  # every approval the new terms need still stands (or the rules approve them)
+    ASKED_AGAIN = 2  # at least one approver had to approve again
+    REFUSED = 3  # the rules would refuse the new terms: the request kept the old ones
 
 
 @dataclass
@@ -70,6 +80,12 @@ class Ledger:
     net: list[float] = field(default_factory=list)  # revenue booked when won, after discounts
     discount: list[float] = field(default_factory=list)  # total discount quoted (won deals)
     discount_fate: list[int] = field(default_factory=list)
+    discount_asked_at: list[float] = field(default_factory=list)  # the exception's request
+    discount_decided_at: list[float] = field(default_factory=list)  # its decision (revised or not)
+    discount_reviewed: list[bool] = field(default_factory=list)  # the request went to people
+    revision: list[int] = field(default_factory=list)
+    quote_expiries: list[int] = field(default_factory=list)  # approved quotes that lapsed
+    renewals: list[int] = field(default_factory=list)  # lapsed quotes the partner renewed
     partners: int = 0
     window: tuple[float, float] = (0.0, 0.0)  # KPIs count registrations arriving in [from, to)
     cost_ratio: float = 0.0
@@ -93,6 +109,12 @@ class Ledger:
         self.net = [0.0] * n
         self.discount = [float("nan")] * n
         self.discount_fate = [DiscountFate.NONE] * n
+        self.discount_asked_at = [float("nan")] * n
+        self.discount_decided_at = [float("nan")] * n
+        self.discount_reviewed = [False] * n
+        self.revision = [Revision.NONE] * n
+        self.quote_expiries = [0] * n
+        self.renewals = [0] * n
 
     def append_lead(self, arrival: float, partner: int, value: float) -> int:
         """Open the row of a new registration with neutral values; returns its index."""
@@ -110,6 +132,12 @@ class Ledger:
         self.net.append(0.0)
         self.discount.append(float("nan"))
         self.discount_fate.append(DiscountFate.NONE)
+        self.discount_asked_at.append(float("nan"))
+        self.discount_decided_at.append(float("nan"))
+        self.discount_reviewed.append(False)
+        self.revision.append(Revision.NONE)
+        self.quote_expiries.append(0)
+        self.renewals.append(0)
         return len(self.arrival) - 1
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -121,6 +149,8 @@ class Ledger:
             for name in (
                 "arrival", "partner", "first", "final", "decided_by", "decided_at", "breaches",
                 "fate", "extensions", "value", "net", "discount", "discount_fate",
+                "discount_asked_at", "discount_decided_at", "discount_reviewed", "revision",
+                "quote_expiries", "renewals",
             )
         }  # fmt: skip
         return out

@@ -131,6 +131,19 @@ def test_rule_changes_reach_the_model_through_the_shared_decisions(
     assert "registration.auto_approve.min_tier: silver → registered" in results["rule_changes"]
 
 
+def test_a_longer_quote_validity_lapses_fewer_quotes(
+    tiny_scenario: dict[str, Any], default_rulebook_text: str, variant: Callable[..., str]
+) -> None:
+    longer = variant("longer-quotes", (("discount", "quote_validity"), "90d"))
+    results = run(default_rulebook_text, longer, tiny_scenario)
+    expiries, renewals = kpi(results, "quote_expiries"), kpi(results, "quote_renewals")
+    assert expiries["baseline"] > 0
+    assert expiries["difference"] < 0 and expiries["verdict"] == "better"
+    assert renewals["difference"] < 0
+    assert "discount.quote_validity: 30 days → 90 days" in results["rule_changes"]
+    assert any(r["kind"] == "discount" and r["from"] == "quote lapsed" and r["cause"] == "discount"
+               for r in results["decision_changes"])  # fmt: skip
+
 
 def test_an_account_table_built_for_a_stricter_rulebook_is_refused(
     tiny_scenario: dict[str, Any], default_rulebook_text: str

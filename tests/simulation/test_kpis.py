@@ -7,7 +7,7 @@ import math
 import pytest
 
 from simulation.kpis import compute, definitions, format_value
-from simulation.ledger import DecidedBy, Fate, Final, First, Ledger
+from simulation.ledger import DecidedBy, DiscountFate, Fate, Final, First, Ledger, Revision
 
 H = 3600.0
 
@@ -70,3 +70,32 @@ def test_values_read_well() -> None:
     assert format_value(hours, 12.34) == "12.3 h"
     assert format_value(money, -1234567.8, signed=True) == "-1,234,568"
     assert format_value(money, None) == "n/a"
+
+
+def test_discount_kpis_from_first_principles() -> None:
+    book = ledger()
+    rows = [
+        # fate, discount fate, total discount, asked at, decided after (h), reviewed, revision,
+        # quote expiries, renewals
+        (Fate.WON, DiscountFate.APPROVED, 0.30, 1000.0, 10.0, True, Revision.ASKED_AGAIN, 1, 1),
+        (Fate.WON, DiscountFate.AUTOMATIC, 0.20, 1000.0, 0.0, False, Revision.COVERED, 0, 0),
+        (Fate.WON, DiscountFate.EXPIRED, 0.10, 1000.0, 30.0, True, Revision.NONE, 1, 0),
+        (Fate.LOST, DiscountFate.REFUSED, math.nan, 1000.0, 50.0, True, Revision.REFUSED, 0, 0),
+        (Fate.LOST, DiscountFate.NONE, math.nan, math.nan, math.nan, False, Revision.NONE, 0, 0),
+    ]  # fmt: skip
+    for fate, fate_d, total, asked, hours, reviewed, revision, expiries, renewals in rows:
+        i = book.append_lead(600.0, 2, 1000.0)
+        book.first[i], book.final[i], book.fate[i] = First.AUTO_APPROVED, Final.APPROVED, fate
+        book.discount_fate[i], book.discount[i], book.discount_asked_at[i] = fate_d, total, asked
+        book.discount_decided_at[i] = asked + hours * H
+        book.discount_reviewed[i], book.revision[i] = reviewed, revision
+        book.quote_expiries[i], book.renewals[i] = expiries, renewals
+    k = compute(book, levels=3)
+    assert k["discount_latency_p50"] == pytest.approx(30.0)  # 10, 30 and 50 hours
+    assert k["discount_latency_p95"] == pytest.approx(48.0)
+    assert k["approved_depth"] == pytest.approx(0.25)  # the lapsed quote's deal is not counted
+    assert k["discount_win_rate"] == pytest.approx(3 / 4)  # the last deal asked for nothing
+    assert k["discount_revisions"] == 3
+    assert k["revision_reapproval_rate"] == pytest.approx(1 / 3)
+    assert (k["quote_expiries"], k["quote_renewals"]) == (2, 1)
+    assert k["win_rate"] == pytest.approx(4 / 7)  # the existing KPIs count these deals too
