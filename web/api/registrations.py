@@ -16,9 +16,8 @@ from parley.clients.registration import RegistrationClient
 from parley.errors import DecisionRefused, NotFound, ValidationFailed
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
-from store.models.enums import Role
 from web import runner
-from web.api import bp, json_body, query_args, reply
+from web.api import access, bp, json_body, query_args, reply
 from web.api.errors import ApiError
 from web.api.schemas import (
     CloseIn,
@@ -33,42 +32,20 @@ from web.api.schemas import (
 )
 from web.workflow_clients import process_client
 
-INTEGRATOR_ROLES = frozenset({Role.ADMIN, Role.PARTNER_OPS})
-
-
-def _is_integrator() -> bool:
-    return bool(INTEGRATOR_ROLES & g.user.roles)
-
-
-def _acting_partner(requested: int | None) -> int:
-    if _is_integrator():
-        if requested is None:
-            raise ApiError.field(422, "partner_id", "required when acting for a partner")
-        return requested
-    if not g.user.is_partner or g.user.partner_id is None:
-        raise ApiError.field(403, "partner_id", "only partner users and integrators register deals")
-    if requested not in (None, g.user.partner_id):
-        raise ApiError.field(403, "partner_id", "you can register only for your own partner")
-    return int(g.user.partner_id)
-
 
 def _own(workflow_id: str) -> None:
     """404 unless the registration exists and the caller may see it."""
+    access.valid_process_id(workflow_id, "registration")
     with session_scope() as db:
         try:
             registration = registrations_crud.get_registration(session=db, workflow_id=workflow_id)
         except NotFound:
             raise ApiError.field(404, "workflow_id", "no such registration") from None
-    partner_only = g.user.is_partner and not g.user.is_approver and not _is_integrator()
-    if partner_only and registration.partner_id != g.user.partner_id:
-        raise ApiError.field(404, "workflow_id", "no such registration")
+    access.require_visible(registration.partner_id, "registration")
 
 
 def _may_change() -> None:
-    if not (_is_integrator() or g.user.is_partner):
-        raise ApiError.field(
-            403, "workflow_id", "only the registering partner or an integrator can change it"
-        )
+    access.may_change("the registering partner")
 
 
 def _out(view: Any) -> RegistrationOut:
@@ -114,7 +91,7 @@ def create_registration() -> Response:
 
     body = json_body(RegistrationIn)
     submission = RegistrationSubmission(
-        partner_id=_acting_partner(body.partner_id),
+        partner_id=access.acting_partner(body.partner_id, "register deals"),
         request_key=body.request_key,
         account_name=body.account_name,
         territory=body.territory,
@@ -131,11 +108,7 @@ def create_registration() -> Response:
 @bp.get("/registrations")
 def list_registrations() -> Response:
     query = query_args(RegistrationQuery)
-    partner_id = query.partner_id
-    if g.user.is_partner and not g.user.is_approver and not _is_integrator():
-        if partner_id not in (None, g.user.partner_id):
-            raise ApiError.field(403, "partner_id", "you can list only your own partner's registrations")
-        partner_id = g.user.partner_id
+    partner_id = access.listing_partner(query.partner_id, "registrations")
     with session_scope() as db:
         try:
             page = registrations_crud.list_registrations(

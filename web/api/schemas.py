@@ -44,18 +44,21 @@ def required_text(max_length: int, pattern: str = VISIBLE) -> Any:
     return Field(min_length=1, max_length=max_length, pattern=pattern)
 
 
-def _not_a_boolean(value: object) -> object:
-    # JSON true/false is not a number, although Python's bool is an int.
+def _json_number(value: object) -> object:
+    # JSON true/false is not a number, although Python's bool is an int; and a body's number is
+    # a JSON number, not text that looks like one (pydantic would otherwise parse "5").
     if isinstance(value, bool):
         raise ValueError("must be a number, not true or false")
+    if not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
     return value
 
 
-JsonFloat = Annotated[float, BeforeValidator(_not_a_boolean)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 PartnerId = Annotated[
     int,
     Field(ge=1, le=MAX_ID),
-    BeforeValidator(_not_a_boolean),
+    BeforeValidator(_json_number),
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
 ]
 
