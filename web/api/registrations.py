@@ -70,6 +70,7 @@ def _out(view: Any) -> RegistrationOut:
         open_task=view.open_task.__dict__ if view.open_task else None,
         extensions=[e.__dict__ for e in view.extensions],
         history=[t.__dict__ for t in view.history],
+        discounts=list(view.discounts),
     )
 
 

@@ -272,6 +272,9 @@ class RegistrationOut(RegistrationCommon):
     open_task: OpenTaskOut | None
     extensions: list[ExtensionOut]
     history: list[TransitionOut]
+    discounts: list[str] = Field(
+        default_factory=list, description="The discount requests that price it (their workflow ids)."
+    )
 
 
 class RegistrationRow(RegistrationCommon):
