@@ -47,6 +47,7 @@ class DiscountFacts:
     account_name: str
     registration_state: str
     registration_live: bool
+    territory: str | None = None
 
 
 @dataclass
@@ -85,6 +86,7 @@ def discount_facts(registration_id: str, partner_id: int) -> DiscountFacts:
             account_name=registration.account_name,
             registration_state=registration.state,
             registration_live=registration.state == RegistrationState.APPROVED,
+            territory=registration.territory,
         )
 
 

@@ -83,6 +83,8 @@ class Discount:
         self.view.standard_discount = decision.standard_discount
         self.view.total_discount = decision.total_discount
         self.view.band = decision.band
+        matrix = self.rulebook.discount.matrix
+        self.view.band_limit = matrix[decision.band].max_discount if decision.band is not None else None
         self.view.chain = [list(step.roles) for step in decision.path.chain] if decision.path else []
         path = decision.path
         self.view.steps = [StepView(list(s.roles), s.escalation) for s in path.steps] if path else []
@@ -147,7 +149,14 @@ class Discount:
     def step_task(self, step: int, role: str, slot: str, due_at: datetime) -> TaskOpening:
         name = self.facts.partner_name if self.facts else f"partner {self.view.submission.partner_id}"
         return approval_task(
-            self.view, step=step, role=role, slot=slot, due_at=due_at, partner_name=name, account=self.account
+            self.view,
+            step=step,
+            role=role,
+            slot=slot,
+            due_at=due_at,
+            partner_name=name,
+            account=self.account,
+            territory=self.facts.territory if self.facts else None,
         )
 
     def question_task(self, step: int, question: str, asked_by: str) -> TaskOpening:

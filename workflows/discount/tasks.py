@@ -44,7 +44,15 @@ def _reasons(reasons: list[Reason]) -> list[dict[str, Any]]:
 
 
 def approval_task(
-    view: DiscountView, *, step: int, role: str, slot: str, due_at: datetime, partner_name: str, account: str
+    view: DiscountView,
+    *,
+    step: int,
+    role: str,
+    slot: str,
+    due_at: datetime,
+    partner_name: str,
+    account: str,
+    territory: str | None,
 ) -> TaskOpening:
     """The task of one role at one step of the chain (parallel roles each get their own)."""
     terms = view.submission.terms
@@ -66,6 +74,7 @@ def approval_task(
         priority=step,
         value=terms.deal_value,
         partner_id=view.submission.partner_id,
+        territory=territory,
         payload={
             "process_type": PROCESS_TYPE,
             "registration_id": view.submission.registration_id,
@@ -76,6 +85,7 @@ def approval_task(
             "terms": asdict(terms),
             "pricing": pricing(view),
             "band": view.band,
+            "band_limit": view.band_limit,
             "chain": view.chain,
             "steps": path_steps(view),
             "approvals": [

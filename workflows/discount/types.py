@@ -175,6 +175,7 @@ class DiscountView:
     standard_discount: float = 0.0
     total_discount: float = 0.0
     band: int | None = None
+    band_limit: float | None = None  # the band's max_discount: it covers exceptions up to this
     chain: list[list[str]] = field(default_factory=list)  # roles of each step, in order
     steps: list[StepView] = field(default_factory=list)  # the whole path, escalations included
     reasons: list[Reason] = field(default_factory=list)
