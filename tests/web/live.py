@@ -24,8 +24,18 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST_RULEBOOK = ROOT / "rulebooks" / "testing" / "fast.yaml"
 
 
-def web_rulebook(directory: Path, *, first_sla: str = "300s", later_sla: str = "300s") -> Path:
-    """The fast test rulebook with approval SLAs of our choosing (version ``testing-web``)."""
+def web_rulebook(
+    directory: Path,
+    *,
+    first_sla: str = "300s",
+    later_sla: str = "300s",
+    discount_sla: str | None = None,
+    quote_validity: str | None = None,
+) -> Path:
+    """The fast test rulebook with approval SLAs of our choosing (version ``testing-web``).
+
+    The discount matrix keeps the fast rulebook's second-scale SLAs and quote validity unless
+    ``discount_sla`` (every step of every band) or ``quote_validity`` is given."""
     document: dict[str, Any] = yaml.safe_load(FAST_RULEBOOK.read_text())
     document["version"] = "testing-web"
     route = document["registration"]["approval_route"]
@@ -33,6 +43,12 @@ def web_rulebook(directory: Path, *, first_sla: str = "300s", later_sla: str = "
         step["sla"] = first_sla if index == 0 else later_sla
     document["registration"]["protection_period"] = "3600s"
     document["registration"]["reminder_lead_time"] = "60s"
+    if discount_sla is not None:
+        for band in document["discount"]["matrix"]:
+            for discount_step in band["steps"]:
+                discount_step["sla"] = discount_sla
+    if quote_validity is not None:
+        document["discount"]["quote_validity"] = quote_validity
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "web.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
     return directory
@@ -147,6 +163,51 @@ def seed_live_world(*, dual_role_user: bool = False) -> LiveWorld:
         if dual_role_user:  # a partner seller who is also a channel account manager (four-eyes)
             user("dual", "Drew Dual", ["partner", "channel_account_manager"], partner_id=partner.id)
     return LiveWorld(partner.id, partner_user, approvers)
+
+
+@dataclass
+class DiscountPeople:
+    """Who a discount request needs besides ``seed_live_world``'s: deal desk, finance, and a user
+    of another partner (who must never see the first partner's requests)."""
+
+    deal_desk: str
+    finance: str
+    other_partner_id: int
+    other_partner_user: str
+
+
+def seed_discount_people() -> DiscountPeople:
+    """Add deal desk (``desk``), finance (``fin``) and another partner with its user ``olga``
+    (after ``seed_live_world``, whose partner asks)."""
+    from store.crud import partners as partners_crud
+    from store.crud import users as users_crud
+    from tests.web.conftest import PASSWORD
+
+    def user(db: Any, name: str, roles: list[str], partner_id: int | None = None) -> str:
+        if users_crud.get_user_by_username(session=db, username=name) is None:
+            users_crud.create_user(
+                session=db,
+                data={
+                    "username": name,
+                    "display_name": name.title(),
+                    "password": PASSWORD,
+                    "roles": roles,
+                    "partner_id": partner_id,
+                },
+            )
+        return name
+
+    with session_scope() as db:
+        other = partners_crud.create_partner(
+            session=db, data={"name": "Contoso Partners", "tier": "silver", "territories": ["us-west"]}
+        )
+        assert other.id is not None
+        return DiscountPeople(
+            deal_desk=user(db, "desk", ["deal_desk"]),
+            finance=user(db, "fin", ["finance"]),
+            other_partner_id=other.id,
+            other_partner_user=user(db, "olga", ["partner"], other.id),
+        )
 
 
 def registration_body(key: str, value: float = 300_000, name: str = "Initech Holdings") -> dict[str, Any]:

@@ -15,13 +15,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from web.api import bp
+from web.api import discount_schemas as d
 from web.api import schemas as s
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (
     s.ErrorBody, s.Me, s.TaskOut, s.TaskPage, s.DecisionIn, s.DecisionOut, s.RegistrationIn,
     s.ExtendIn, s.CloseIn, s.WithdrawIn, s.InfoIn, s.RegistrationOut, s.RegistrationPage,
-    s.AuditPage,
+    s.AuditPage, d.DiscountIn, d.DiscountReviseIn, d.RenewIn, d.DiscountOut, d.DiscountPage,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -93,10 +94,10 @@ def _operation(
     return operation
 
 
-def _change(summary: str, body: type[BaseModel]) -> dict[str, Any]:
+def _change(summary: str, body: type[BaseModel], ok: type[BaseModel] = s.RegistrationOut) -> dict[str, Any]:
     return {
         "post": _operation(
-            summary, s.RegistrationOut, ("400", "403", "404", "409", "422", "503"),
+            summary, ok, ("400", "403", "404", "409", "422", "503"),
             body=body, parameters=[_path("workflow_id")],
         )
     }  # fmt: skip
@@ -142,6 +143,35 @@ def paths() -> dict[str, Any]:
         "/registrations/{workflow_id}/close": _change("Close as won or lost", s.CloseIn),
         "/registrations/{workflow_id}/withdraw": _change("Withdraw the registration", s.WithdrawIn),
         "/registrations/{workflow_id}/info": _change("Answer a request for more information", s.InfoIn),
+        "/discounts": {
+            "get": _operation(
+                "Search discount requests (partners: their own)", d.DiscountPage, ("400", "403"),
+                parameters=_query(d.DiscountQuery),
+            ),
+            "post": _operation(
+                "Request a discount exception on an approved registration (idempotent per "
+                "registration and request_key)", d.DiscountOut,
+                ("400", "403", "409", "422", "503"), status="201", body=d.DiscountIn,
+            ),
+        },
+        "/discounts/{workflow_id}": {
+            "get": _operation(
+                "A discount request as its process reports it", d.DiscountOut, ("404", "503"),
+                parameters=workflow,
+            )
+        },
+        "/discounts/{workflow_id}/revise": _change(
+            "New terms (asks again only whose approval they go beyond)", d.DiscountReviseIn, d.DiscountOut
+        ),
+        "/discounts/{workflow_id}/renew": _change(
+            "Renew approved or lapsed pricing under the rulebook in force", d.RenewIn, d.DiscountOut
+        ),
+        "/discounts/{workflow_id}/withdraw": _change(
+            "Withdraw the discount request", s.WithdrawIn, d.DiscountOut
+        ),
+        "/discounts/{workflow_id}/info": _change(
+            "Answer a request for more information", s.InfoIn, d.DiscountOut
+        ),
         "/audit": {
             "get": _operation(
                 "Audit events (partners: one of their registrations)", s.AuditPage, ("400", "404"),
@@ -166,7 +196,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Parley API",
             "version": "1",
-            "description": "Deal registrations, approval tasks and the audit trail. "
+            "description": "Deal registrations, discount exceptions, approval tasks and the audit trail. "
             "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
         },
         "servers": [{"url": "/api/v1"}],
