@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from parley.cli import db, registrations, rulebook, services, simulate, users
+from parley.cli import db, discounts, registrations, rulebook, services, simulate, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +16,7 @@ def cli() -> None:
 
 
 db.register(cli)
+discounts.register(cli)
 registrations.register(cli)
 rulebook.register(cli)
 services.register(cli)

@@ -1,0 +1,295 @@
+"""``parley discount request|show|list|revise|renew|withdraw|decide|answer``.
+
+Every command but ``list`` goes through the typed discount client, as the web app does; ``list``
+reads the database projection (no Temporal needed), ``show`` asks the process itself (a query).
+A discount is given as a fraction or a percentage (``0.25`` or ``25%``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from parley.cli.console import friendly_errors
+from workflows.discount.vocabulary import DECISIONS
+
+if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
+    from parley.clients.discount import DiscountClient
+    from workflows.discount.types import DiscountView
+
+T = TypeVar("T")
+STATES = (
+    "requested", "pending_approval", "info_requested", "approved", "expired",
+    "refused", "rejected", "withdrawn", "closed",
+)  # fmt: skip
+
+
+class Discount(click.ParamType):
+    """A discount as a fraction (0.25) or a percentage (25%), between 0 and 1."""
+
+    name = "discount"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        percent = text.endswith("%")
+        try:
+            fraction = float(text.removesuffix("%").strip()) / (100 if percent else 1)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a discount: give a fraction (0.25) or a percentage (25%)", param, ctx
+            )
+        if not math.isfinite(fraction) or not 0 <= fraction <= 1:
+            hint = "" if percent else f" (for {text} percent write {text}%)"
+            self.fail(f"{value!r} must be between 0 and 1, or 0% and 100%{hint}", param, ctx)
+        return fraction
+
+
+def _call(action: Callable[[DiscountClient], Awaitable[T]]) -> T:
+    from parley.clients.discount import DiscountClient
+    from parley.settings import get_settings
+
+    async def go() -> T:
+        return await action(await DiscountClient.connect(get_settings()))
+
+    return asyncio.run(go())
+
+
+def _when(value: object) -> str:
+    return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else "-"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def echo_view(view: DiscountView, *, history: bool = True) -> None:
+    sub, terms = view.submission, view.submission.terms
+    click.echo(f"{view.workflow_id}: {view.state}")
+    click.echo(f"  partner {sub.partner_id}, registration {sub.registration_id}, key {sub.request_key}")
+    against = f", against {terms.competitor}" if terms.competitor else ""
+    click.echo(f"  deal value {terms.deal_value:,.0f}{against}")
+    if terms.justification:
+        click.echo(f"  justification: {terms.justification}")
+    band = f" (matrix band {view.band})" if view.band is not None else ""
+    click.echo(
+        f"  pricing: standard {_pct(view.standard_discount)} + requested {_pct(terms.requested_discount)}"
+        f" = total {_pct(view.total_discount)}{band}"
+    )
+    click.echo(
+        f"  rulebook {view.rulebook_version}, submitted {_when(view.submitted_at)} by {sub.submitted_by}"
+    )
+    if view.chain:
+        click.echo("  chain: " + " -> ".join(" + ".join(step) for step in view.chain))
+    for approval in view.approvals:
+        by = f"{approval.by} for {approval.on_behalf_of}" if approval.on_behalf_of else approval.by
+        click.echo(f"  approved by {approval.role} ({by}) at {_pct(approval.discount)}, {_when(approval.at)}")
+    for task in view.open_tasks:
+        due = f", due {_when(task.due_at)}" if task.due_at else ""
+        question = f": {task.question}" if task.question else ""
+        click.echo(f"  open task {task.task_id}: {task.kind} for {task.role}{due}{question}")
+    if view.valid_until:
+        click.echo(f"  quotable until {_when(view.valid_until)}")
+    if view.ended_because:
+        click.echo(f"  ended: {view.ended_because}")
+    for reason in view.reasons:
+        click.echo(f"  - {reason.code}: {reason.text}")
+    for revision in view.revisions:
+        again = ", ".join(revision.asked_again) or "nobody"
+        click.echo(
+            f"  revised {_when(revision.at)} by {revision.actor}: {_pct(revision.before.requested_discount)}"
+            f" -> {_pct(revision.after.requested_discount)}, asked again: {again}"
+        )
+    if history:
+        for step in view.history:
+            who = f"{step.actor} for {step.on_behalf_of}" if step.on_behalf_of else step.actor
+            note = f" - {step.comment}" if step.comment else ""
+            click.echo(f"  {_when(step.at)}  {step.action:28} {step.before} -> {step.after}  by {who}{note}")
+
+
+@click.group("discount")
+def discount_group() -> None:
+    """Discount exceptions on approved registrations: request, show, list and act on them."""
+
+
+@discount_group.command("request")
+@click.option("--registration", "registration_id", required=True, help="The approved registration's id.")
+@click.option(
+    "--key", "request_key", required=True, help="Your own key: retrying with it finds the same request."
+)
+@click.option(
+    "--discount",
+    "requested_discount",
+    type=Discount(),
+    required=True,
+    help="On top of standard: 0.25 or 25%.",
+)
+@click.option("--value", "deal_value", type=float, required=True, help="Deal value.")
+@click.option("--competitor", default="", help="Whom the price must meet.")
+@click.option(
+    "--justification", default="", help="Why the exception (needed above the rulebook's threshold)."
+)
+@click.option("--partner-id", type=int, required=True)
+@click.option("--as", "actor", required=True, help="User name of the person asking.")
+@friendly_errors
+def request_command(
+    registration_id: str,
+    request_key: str,
+    requested_discount: float,
+    deal_value: float,
+    competitor: str,
+    justification: str,
+    partner_id: int,
+    actor: str,
+) -> None:
+    """Ask for a discount exception; prints the rules' decision, or the chain it waits for."""
+    from workflows.discount.types import DiscountSubmission, DiscountTerms
+
+    submission = DiscountSubmission(
+        partner_id=partner_id,
+        registration_id=registration_id,
+        request_key=request_key,
+        terms=DiscountTerms(requested_discount, deal_value, competitor, justification),
+        submitted_by=actor,
+    )
+    echo_view(_call(lambda c: c.request(submission)), history=False)
+
+
+@discount_group.command("show")
+@click.argument("workflow_id")
+@friendly_errors
+def show_command(workflow_id: str) -> None:
+    """The full state of one request and its history."""
+    echo_view(_call(lambda c: c.get(workflow_id)))
+
+
+@discount_group.command("list")
+@click.option("--partner-id", type=int, default=None)
+@click.option("--registration", "registration_id", default=None)
+@click.option("--state", type=click.Choice(STATES), default=None)
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@friendly_errors
+def list_command(partner_id: int | None, registration_id: str | None, state: str | None, limit: int) -> None:
+    """Discount requests on record (the database), newest first."""
+    from sqlmodel import Session
+
+    from parley.settings import get_settings
+    from store.crud.discounts import list_discounts
+    from store.engine import engine_for
+
+    with Session(engine_for(get_settings().resolved_database_url)) as session:
+        found = list_discounts(
+            session=session,
+            partner_id=partner_id,
+            registration_workflow_id=registration_id,
+            state=state,
+            per_page=limit,
+        )
+    if not found.items:
+        click.echo("no discount requests found")
+        return
+    for row in found.items:
+        until = f" quotable until {_when(row.valid_until)}" if row.valid_until else ""
+        click.echo(
+            f"{row.workflow_id:56} {row.state:16} requested {_pct(row.requested_discount):>6}"
+            f" total {_pct(row.total_discount):>6}{until}"
+        )
+    if found.total > len(found.items):
+        click.echo(f"({len(found.items)} of {found.total}; raise --limit for more)")
+
+
+@discount_group.command("revise")
+@click.argument("workflow_id")
+@click.option("--discount", "requested_discount", type=Discount(), default=None, help="0.25 or 25%.")
+@click.option("--value", "deal_value", type=float, default=None)
+@click.option("--competitor", default=None)
+@click.option("--justification", default=None)
+@click.option("--as", "actor", required=True)
+@click.option("--comment", default="")
+@friendly_errors
+def revise_command(
+    workflow_id: str,
+    requested_discount: float | None,
+    deal_value: float | None,
+    competitor: str | None,
+    justification: str | None,
+    actor: str,
+    comment: str,
+) -> None:
+    """New terms (what you leave out stays as it is); only whose approval they go beyond is asked
+    again."""
+    from workflows.discount.types import DiscountTerms
+
+    if requested_discount is None and deal_value is None and competitor is None and justification is None:
+        raise click.UsageError("give at least one of --discount, --value, --competitor, --justification")
+
+    async def revise(client: DiscountClient) -> DiscountView:
+        now = (await client.get(workflow_id)).submission.terms
+        terms = DiscountTerms(
+            now.requested_discount if requested_discount is None else requested_discount,
+            now.deal_value if deal_value is None else deal_value,
+            now.competitor if competitor is None else competitor,
+            now.justification if justification is None else justification,
+        )
+        return await client.revise(workflow_id, actor, terms, comment)
+
+    echo_view(_call(revise), history=False)
+
+
+@discount_group.command("renew")
+@click.argument("workflow_id")
+@click.option("--as", "actor", required=True)
+@click.option("--comment", default="")
+@friendly_errors
+def renew_command(workflow_id: str, actor: str, comment: str) -> None:
+    """Ask again for approved or lapsed pricing, under the rulebook in force now."""
+    echo_view(_call(lambda c: c.renew(workflow_id, actor, comment)), history=False)
+
+
+@discount_group.command("withdraw")
+@click.argument("workflow_id")
+@click.option("--as", "actor", required=True)
+@click.option("--comment", default="")
+@friendly_errors
+def withdraw_command(workflow_id: str, actor: str, comment: str) -> None:
+    """Withdraw a request (pending or approved)."""
+    echo_view(_call(lambda c: c.withdraw(workflow_id, actor, comment)), history=False)
+
+
+@discount_group.command("decide")
+@click.argument("workflow_id")
+@click.argument("outcome", type=click.Choice([str(word) for word in DECISIONS.outcomes]))
+@click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
+@click.option("--as", "actor", required=True)
+@click.option("--comment", default="")
+@click.option("--on-behalf-of", default=None, help="The approver you stand in for (delegation).")
+@friendly_errors
+def decide_command(
+    workflow_id: str, outcome: str, task_id: int, actor: str, comment: str, on_behalf_of: str | None
+) -> None:
+    """Approve, reject (with a comment) or ask the partner for more information."""
+    from workflows.human.updates import DecisionInput
+
+    decision = DecisionInput(task_id, actor, outcome, comment, on_behalf_of)
+    echo_view(_call(lambda c: c.decide(workflow_id, decision)), history=False)
+
+
+@discount_group.command("answer")
+@click.argument("workflow_id")
+@click.argument("answer")
+@click.option("--as", "actor", required=True)
+@friendly_errors
+def answer_command(workflow_id: str, answer: str, actor: str) -> None:
+    """Answer an approver's question (the review resumes with the SLA time left)."""
+    from workflows.human.updates import ProvideInfoInput
+
+    echo_view(_call(lambda c: c.provide_info(workflow_id, ProvideInfoInput(actor, answer))), history=False)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(discount_group)
