@@ -61,21 +61,7 @@ def discount_live(
 
 
 @pytest.fixture
-def kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The inbox kind that decides discount tasks (a plain one if the web's is not installed)."""
-    from parley.clients.discount import DiscountClient
-    from web import kinds
-    from workflows.discount.vocabulary import DECISIONS
-
-    if "discount" not in kinds.kinds():
-        plain = kinds.ProcessKind(
-            "discount", "Discount exception", "inbox/kinds/_generic.html", DECISIONS, DiscountClient
-        )
-        monkeypatch.setitem(kinds.KINDS, "discount", plain)
-
-
-@pytest.fixture
-def world(discount_live: Live, kind: None) -> tuple[LiveWorld, DiscountPeople]:
+def world(discount_live: Live) -> tuple[LiveWorld, DiscountPeople]:
     return seed_live_world(), seed_discount_people()
 
 
