@@ -29,7 +29,7 @@ from activities.rulebook import rulebook_library
 from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
 from parley.errors import FieldProblem, NotFound, ValidationFailed
-from rules.discount import DiscountRequest, decide_discount
+from rules.discount import DiscountDecision, DiscountRequest, decide_discount
 from rules.reasons import ReasonCode
 from store.crud.discounts import list_discounts
 from store.crud.partners import get_partner
@@ -131,6 +131,15 @@ class DiscountClient(ProcessClient[DiscountView]):
         if problem is not None:
             field, _, message = problem.partition(": ")
             raise ValidationFailed([FieldProblem(field, message)])
+        view = await self.get(workflow_id)
+        if view.rulebook_version:
+            # What the pinned rulebook would refuse is named by its field here, as for a request.
+            rulebook = rulebook_library(self.settings.rulebook_dir).get(view.rulebook_version)
+            refusals = _refusals(
+                decide_discount(rulebook, _rules_request(view.partner_tier, terms), datetime.now(UTC))
+            )
+            if refusals:
+                raise ValidationFailed(refusals)
         acting = await self.acting(actor)
         return await self.update(
             workflow_id, "revise", ReviseUpdate(ReviseInput(actor, terms, comment), acting)
@@ -172,19 +181,24 @@ class DiscountClient(ProcessClient[DiscountView]):
                 )
             tier = get_partner(session=session, partner_id=submission.partner_id).tier
         rulebook = rulebook_library(self.settings.rulebook_dir).governing(datetime.now(UTC))
-        terms = submission.terms
-        decision = decide_discount(
-            rulebook,
-            DiscountRequest(tier, terms.deal_value, terms.requested_discount, terms.justification),
-            datetime.now(UTC),
+        refusals = _refusals(
+            decide_discount(rulebook, _rules_request(tier, submission.terms), datetime.now(UTC))
         )
-        refusals = [
-            FieldProblem(_REFUSAL_FIELDS[ReasonCode(r.code)], r.text)
-            for r in decision.reasons
-            if r.code in _REFUSAL_FIELDS
-        ]
         if refusals:
             raise ValidationFailed(refusals)
+
+
+def _rules_request(tier: str, terms: DiscountTerms) -> DiscountRequest:
+    return DiscountRequest(tier, terms.deal_value, terms.requested_discount, terms.justification)
+
+
+def _refusals(decision: DiscountDecision) -> list[FieldProblem]:
+    """The rules' refusals that are the request's own fault, each on the field it concerns."""
+    return [
+        FieldProblem(_REFUSAL_FIELDS[ReasonCode(r.code)], r.text)
+        for r in decision.reasons
+        if r.code in _REFUSAL_FIELDS
+    ]
 
 
 def request_problems(submission: DiscountSubmission) -> list[FieldProblem]:

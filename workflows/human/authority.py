@@ -107,4 +107,5 @@ def require_partner_side(authority: ActorAuthority, partner_id: int) -> None:
     """The actor is a user of the requesting partner, or partner operations."""
     if authority.partner_id == partner_id or OPERATOR_ROLES & set(authority.roles):
         return
-    raise Refusal(f"only users of partner {partner_id} or partner operations may do this")
+    # No partner id in the words: the refused actor may be another partner's user.
+    raise Refusal("only users of the requesting partner or partner operations may do this")
