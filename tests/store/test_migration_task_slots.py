@@ -85,6 +85,7 @@ def test_upgrade_keeps_rows_and_admits_parallel_tasks(database_url: str, engine:
 
 
 def test_downgrade_refuses_to_fold_parallel_tasks(database_url: str, engine: Engine) -> None:
+    command.downgrade(alembic_config(database_url), "0003")  # later revisions are not the point here
     with session_scope(engine) as session:
         for role in ("deal_desk", "finance"):
             crud.open_task(
@@ -100,4 +101,5 @@ def test_downgrade_refuses_to_fold_parallel_tasks(database_url: str, engine: Eng
             )
     with pytest.raises(RuntimeError, match="cannot be downgraded"):
         command.downgrade(alembic_config(database_url), "0002")
-    assert current_revision(database_url) == head_revision()
+    assert current_revision(database_url) == "0003"
+    assert upgrade_database(database_url) == head_revision()

@@ -181,18 +181,18 @@ def test_tasks_of_a_process_type_without_a_handler_still_show(client: FlaskClien
         task = tasks_crud.open_task(
             session=db,
             data={
-                "process_type": "discount",
-                "process_id": "discount-7",
-                "kind": "discount.approval",
-                "title": "Discount 32% for Acme",
+                "process_type": "dispute",
+                "process_id": "dispute-7",
+                "kind": "dispute.level",
+                "title": "Dispute over Acme",
                 "role": "channel_account_manager",
-                "payload": {"discount_percent": 32},
+                "payload": {"contested_by": "partner 2"},
             },
         )
     sign_in(client, "cam")
-    assert "Discount 32% for Acme" in client.get("/inbox/?process_type=discount").get_data(as_text=True)
+    assert "Dispute over Acme" in client.get("/inbox/").get_data(as_text=True)
     page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
-    assert "discount percent" in page and "No discount process runs in this Parley" in page
+    assert "contested by" in page and "No dispute process runs in this Parley" in page
 
 
 def test_partner_sees_only_their_own_registrations(client: FlaskClient, world: World) -> None:
