@@ -95,10 +95,10 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from workflows.discount.types import (
         DiscountSubmission,
         DiscountTerms,
-        SettledRequest,
         discount_workflow_id,
     )
     from workflows.discount.workflow import DiscountWorkflow
+    from workflows.human.updates import SettledRequest
 
     client = await connect(settings, timeout=30)
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:

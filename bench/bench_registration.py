@@ -59,7 +59,8 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.temporal_client import connect
     from parley.worker import build_worker
     from workflows.diagnostics import RoundTripWorkflow
-    from workflows.registration.types import SettledRequest, registration_workflow_id
+    from workflows.human.updates import SettledRequest
+    from workflows.registration.types import registration_workflow_id
     from workflows.registration.workflow import RegistrationWorkflow
 
     client = await connect(settings, timeout=30)

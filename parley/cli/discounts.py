@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from parley.cli.console import friendly_errors
+from parley.cli.tasks import add_task_commands
 from workflows.discount.vocabulary import DECISIONS
 
 if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
@@ -22,10 +23,6 @@ if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported wh
     from workflows.discount.types import DiscountView
 
 T = TypeVar("T")
-STATES = (
-    "requested", "pending_approval", "info_requested", "approved", "expired",
-    "refused", "rejected", "withdrawn", "closed",
-)  # fmt: skip
 
 
 class Discount(click.ParamType):
@@ -171,7 +168,7 @@ def show_command(workflow_id: str) -> None:
 @discount_group.command("list")
 @click.option("--partner-id", type=int, default=None)
 @click.option("--registration", "registration_id", default=None)
-@click.option("--state", type=click.Choice(STATES), default=None)
+@click.option("--state", default=None, help="requested, pending_approval, approved, expired, ...")
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
 @friendly_errors
 def list_command(partner_id: int | None, registration_id: str | None, state: str | None, limit: int) -> None:
@@ -261,34 +258,7 @@ def withdraw_command(workflow_id: str, actor: str, comment: str) -> None:
     echo_view(_call(lambda c: c.withdraw(workflow_id, actor, comment)), history=False)
 
 
-@discount_group.command("decide")
-@click.argument("workflow_id")
-@click.argument("outcome", type=click.Choice([str(word) for word in DECISIONS.outcomes]))
-@click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
-@click.option("--as", "actor", required=True)
-@click.option("--comment", default="")
-@click.option("--on-behalf-of", default=None, help="The approver you stand in for (delegation).")
-@friendly_errors
-def decide_command(
-    workflow_id: str, outcome: str, task_id: int, actor: str, comment: str, on_behalf_of: str | None
-) -> None:
-    """Approve, reject (with a comment) or ask the partner for more information."""
-    from workflows.human.updates import DecisionInput
-
-    decision = DecisionInput(task_id, actor, outcome, comment, on_behalf_of)
-    echo_view(_call(lambda c: c.decide(workflow_id, decision)), history=False)
-
-
-@discount_group.command("answer")
-@click.argument("workflow_id")
-@click.argument("answer")
-@click.option("--as", "actor", required=True)
-@friendly_errors
-def answer_command(workflow_id: str, answer: str, actor: str) -> None:
-    """Answer an approver's question (the review resumes with the SLA time left)."""
-    from workflows.human.updates import ProvideInfoInput
-
-    echo_view(_call(lambda c: c.provide_info(workflow_id, ProvideInfoInput(actor, answer))), history=False)
+add_task_commands(discount_group, DECISIONS, _call, echo_view)
 
 
 def register(group: click.Group) -> None:

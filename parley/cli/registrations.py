@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from parley.cli.console import friendly_errors
+from parley.cli.tasks import add_task_commands
 from workflows.registration.vocabulary import DECISIONS
 
 if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
@@ -135,36 +136,6 @@ def show_command(workflow_id: str) -> None:
     echo_view(_call(lambda c: c.get(workflow_id)))
 
 
-@registrations_group.command("decide")
-@click.argument("workflow_id")
-@click.argument("outcome", type=click.Choice([str(word) for word in DECISIONS.outcomes]))
-@click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
-@click.option("--as", "actor", required=True)
-@click.option("--comment", default="")
-@click.option("--on-behalf-of", default=None, help="The approver you stand in for (delegation).")
-@friendly_errors
-def decide_command(
-    workflow_id: str, outcome: str, task_id: int, actor: str, comment: str, on_behalf_of: str | None
-) -> None:
-    """Approve, reject (with a comment) or ask the partner for more information."""
-    from workflows.human.updates import DecisionInput
-
-    decision = DecisionInput(task_id, actor, outcome, comment, on_behalf_of)
-    echo_view(_call(lambda c: c.decide(workflow_id, decision)), history=False)
-
-
-@registrations_group.command("answer")
-@click.argument("workflow_id")
-@click.argument("answer")
-@click.option("--as", "actor", required=True)
-@friendly_errors
-def answer_command(workflow_id: str, answer: str, actor: str) -> None:
-    """Answer an approver's question (the review resumes with the SLA time left)."""
-    from workflows.human.updates import ProvideInfoInput
-
-    echo_view(_call(lambda c: c.provide_info(workflow_id, ProvideInfoInput(actor, answer))), history=False)
-
-
 @registrations_group.command("extend")
 @click.argument("workflow_id")
 @click.option("--as", "actor", required=True)
@@ -201,3 +172,6 @@ def withdraw_command(workflow_id: str, actor: str, comment: str) -> None:
 def register(group: click.Group) -> None:
     group.add_command(register_command)
     group.add_command(registrations_group)
+
+
+add_task_commands(registrations_group, DECISIONS, _call, echo_view)

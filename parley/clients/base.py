@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -24,7 +24,8 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from parley.errors import DecisionRefused, NotFound, ServiceUnavailable
@@ -40,6 +41,7 @@ from workflows.human.updates import (
     EscalateUpdate,
     ProvideInfoInput,
     ProvideInfoUpdate,
+    SettledRequest,
 )
 
 View = TypeVar("View")
@@ -116,6 +118,54 @@ class ProcessClient(Generic[View]):
     def bounded(self, extra: float = 1.0) -> float:
         """How long to wait for one call before calling the service unavailable."""
         return self._rpc_timeout.total_seconds() + extra
+
+    # --- starting -----------------------------------------------------------------------------
+
+    async def start_settled(
+        self,
+        run: Any,
+        arg: Any,
+        workflow_id: str,
+        *,
+        search_attributes: TypedSearchAttributes,
+        settle_timeout: float = 10.0,
+    ) -> View:
+        """Start the process ``workflow_id`` (or find the one a retried request already started:
+        a running one answers, a finished one is not run again) and wait up to ``settle_timeout``
+        seconds for the rules' first decision (its ``settled`` update), so the view says where
+        the rules put it rather than just "requested"."""
+        with temporal_errors(self.noun, workflow_id), suppress(WorkflowAlreadyStartedError):
+            await asyncio.wait_for(
+                self._client.start_workflow(
+                    run,
+                    arg,
+                    id=workflow_id,
+                    task_queue=self._settings.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=search_attributes,
+                    rpc_timeout=self._rpc_timeout,
+                ),
+                timeout=self.bounded(),
+            )
+        handle = self._client.get_workflow_handle(workflow_id, result_type=self.view_type)
+        with temporal_errors(self.noun, workflow_id):
+            try:
+                settled: View = await asyncio.wait_for(
+                    handle.execute_update(
+                        "settled",
+                        SettledRequest(),
+                        result_type=self.view_type,
+                        rpc_timeout=timedelta(seconds=settle_timeout),
+                    ),
+                    timeout=settle_timeout + 1,
+                )
+                return settled
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+        # It has ended already (settled by the rules), before or while the update came.
+        return await self.final(handle)
 
     # --- reading ------------------------------------------------------------------------------
 

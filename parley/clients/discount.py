@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from temporalio.common import (
     SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.rulebook import rulebook_library
-from parley.clients.base import ProcessClient, temporal_errors
+from parley.clients.base import ProcessClient
 from parley.constants import SearchAttribute
 from parley.errors import FieldProblem, NotFound, ValidationFailed
 from rules.discount import DiscountDecision, DiscountRequest, decide_discount
@@ -44,7 +39,6 @@ from workflows.discount.types import (
     RenewUpdate,
     ReviseInput,
     ReviseUpdate,
-    SettledRequest,
     WithdrawInput,
     WithdrawUpdate,
     discount_workflow_id,
@@ -71,36 +65,13 @@ class DiscountClient(ProcessClient[DiscountView]):
         first decision, so the view says approved, refused or pending approval."""
         await asyncio.to_thread(self._check_request, submission)
         workflow_id = discount_workflow_id(submission.registration_id, submission.request_key)
-        with temporal_errors(self.noun, workflow_id), suppress(WorkflowAlreadyStartedError):
-            await asyncio.wait_for(
-                self.temporal.start_workflow(
-                    DiscountWorkflow.run,
-                    submission,
-                    id=workflow_id,
-                    task_queue=self.settings.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    search_attributes=_initial_attributes(submission),
-                    rpc_timeout=self._rpc_timeout,
-                ),
-                timeout=self.bounded(),
-            )
-        handle = self.temporal.get_workflow_handle_for(DiscountWorkflow.run, workflow_id)
-        with temporal_errors(self.noun, workflow_id):
-            try:
-                settled: DiscountView = await asyncio.wait_for(
-                    handle.execute_update(
-                        DiscountWorkflow.settled,
-                        SettledRequest(),
-                        rpc_timeout=timedelta(seconds=settle_timeout),
-                    ),
-                    timeout=settle_timeout + 1,
-                )
-                return settled
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    raise
-        return await self.final(handle)  # it has ended already (refused, or its registration closed)
+        return await self.start_settled(
+            DiscountWorkflow.run,
+            submission,
+            workflow_id,
+            search_attributes=_initial_attributes(submission),
+            settle_timeout=settle_timeout,
+        )
 
     def list(
         self,

@@ -10,20 +10,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from temporalio.common import (
     SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
@@ -40,7 +35,6 @@ from workflows.registration.types import (
     ExtendUpdate,
     RegistrationSubmission,
     RegistrationView,
-    SettledRequest,
     WithdrawInput,
     WithdrawUpdate,
     registration_workflow_id,
@@ -82,38 +76,13 @@ class RegistrationClient(ProcessClient[RegistrationView]):
         """
         await asyncio.to_thread(self._check_submission, submission)
         workflow_id = registration_workflow_id(submission.partner_id, submission.request_key)
-        # A process that finished earlier with this request key answers as the same process.
-        with temporal_errors(self.noun, workflow_id), suppress(WorkflowAlreadyStartedError):
-            await asyncio.wait_for(
-                self.temporal.start_workflow(
-                    RegistrationWorkflow.run,
-                    submission,
-                    id=workflow_id,
-                    task_queue=self.settings.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    search_attributes=_initial_attributes(submission),
-                    rpc_timeout=self._rpc_timeout,
-                ),
-                timeout=self.bounded(),
-            )
-        handle = self.temporal.get_workflow_handle_for(RegistrationWorkflow.run, workflow_id)
-        with temporal_errors(self.noun, workflow_id):
-            try:
-                settled: RegistrationView = await asyncio.wait_for(
-                    handle.execute_update(
-                        RegistrationWorkflow.settled,
-                        SettledRequest(),
-                        rpc_timeout=timedelta(seconds=settle_timeout),
-                    ),
-                    timeout=settle_timeout + 1,
-                )
-                return settled
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    raise
-        # It has ended already (rejected by the rules), before or while the update came.
-        return await self.final(handle)
+        return await self.start_settled(
+            RegistrationWorkflow.run,
+            submission,
+            workflow_id,
+            search_attributes=_initial_attributes(submission),
+            settle_timeout=settle_timeout,
+        )
 
     async def list(
         self,

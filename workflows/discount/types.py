@@ -109,11 +109,6 @@ class RegistrationEnded:
     state: str
 
 
-@dataclass
-class SettledRequest:
-    """Wait for the rules' first decision (``settled`` update); nothing to say yet."""
-
-
 DiscountUpdate = (
     DecideUpdate
     | EscalateUpdate

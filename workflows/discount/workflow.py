@@ -35,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         RenewUpdate,
         ReviseUpdate,
         RevisionView,
-        SettledRequest,
         WithdrawUpdate,
     )
     from workflows.discount.validation import validate_renew, validate_revise, validate_withdraw
@@ -44,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.handlers import install_task_updates
     from workflows.human.journal import Change
     from workflows.human.local import run_local
-    from workflows.human.updates import TaskUpdate  # noqa: F401  (see install_task_updates)
+    from workflows.human.updates import SettledRequest, TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.human.walk import ApprovalWalk
     from workflows.registration.types import DiscountOpened
 

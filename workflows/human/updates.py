@@ -58,4 +58,9 @@ class ProvideInfoUpdate:
     acting: Acting
 
 
+@dataclass
+class SettledRequest:
+    """Wait for the rules' first decision (every process's ``settled`` update); nothing to say."""
+
+
 TaskUpdate = DecideUpdate | EscalateUpdate | ProvideInfoUpdate

@@ -84,11 +84,6 @@ class WithdrawInput:
 
 
 @dataclass
-class SettledRequest:
-    """Wait for the rules' first decision (``settled`` update); nothing to say yet."""
-
-
-@dataclass
 class DiscountOpened:
     """Signalled by a discount request that prices this registration: it is ended with it."""
 

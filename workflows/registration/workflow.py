@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.handlers import install_task_updates
     from workflows.human.journal import Change
     from workflows.human.local import run_local
-    from workflows.human.updates import TaskUpdate  # noqa: F401  (see install_task_updates)
+    from workflows.human.updates import SettledRequest, TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.registration.process import Registration
     from workflows.registration.protection import protect
     from workflows.registration.types import (
@@ -42,7 +42,6 @@ with workflow.unsafe.imports_passed_through():
         RegistrationSubmission,
         RegistrationUpdate,
         RegistrationView,
-        SettledRequest,
         WithdrawUpdate,
     )
     from workflows.registration.validation import validate_close, validate_extend, validate_withdraw
