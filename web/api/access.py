@@ -17,7 +17,7 @@ from web.api.errors import ApiError
 
 INTEGRATOR_ROLES = frozenset({Role.ADMIN, Role.PARTNER_OPS})
 # A process id as the URL carries it: one line of printable text (no NUL a database would refuse).
-_PROCESS_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_PROCESS_ID = re.compile(r"^[^\x00-\x1f\x7f-\x9f]{1,200}$")
 
 
 def is_integrator() -> bool:

@@ -8,10 +8,10 @@ role approved and when.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
+from store.models.enums import DiscountState
 from web.api.schemas import (
     FREE_TEXT,
     MAX_ID,
@@ -153,12 +153,6 @@ class DiscountPage(Out):
 class DiscountQuery(Query):
     partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     registration_id: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
-    state: (
-        Literal[
-            "requested", "pending_approval", "info_requested", "approved", "expired",
-            "refused", "rejected", "withdrawn", "closed",
-        ]
-        | None
-    ) = None  # fmt: skip
+    state: DiscountState | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=50, ge=1, le=200)

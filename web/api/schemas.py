@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from store.models.enums import RegistrationState
 from web.kinds import kinds
 
 MAX_ID = 2**31 - 1  # ids are 32-bit: a larger number cannot name a row
@@ -27,10 +28,10 @@ def _decision_words() -> list[str]:
 
 # No text may carry a NUL: PostgreSQL cannot store it, so it is refused here, naming the field,
 # rather than failing deep in a process. Free text keeps tabs and line breaks; one-line values
-# (filters, domains) take no control character at all.
-_FREE_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_LINE_CHAR = r"[^\x00-\x1f\x7f]"
-_SEEN_CHAR = r"[^\s\x00-\x1f\x7f]"
+# (filters, domains) take no control character at all — the C1 controls (U+0080-U+009F) included.
+_FREE_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_LINE_CHAR = r"[^\x00-\x1f\x7f-\x9f]"
+_SEEN_CHAR = r"[^\s\x00-\x1f\x7f-\x9f]"
 FREE_TEXT = rf"^{_FREE_CHAR}*$"
 ONE_LINE = rf"^{_LINE_CHAR}*$"
 Text = Field(default="", max_length=2000, pattern=FREE_TEXT)
@@ -349,13 +350,7 @@ class TaskQuery(Query):
 class RegistrationQuery(Query):
     partner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     account: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
-    state: (
-        Literal[
-            "submitted", "pending_approval", "info_requested", "approved", "rejected",
-            "expired", "withdrawn", "won", "lost",
-        ]
-        | None
-    ) = None  # fmt: skip
+    state: RegistrationState | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=50, ge=1, le=200)
 
