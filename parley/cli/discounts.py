@@ -73,7 +73,7 @@ def echo_view(view: DiscountView, *, history: bool = True) -> None:
     click.echo(f"  deal value {terms.deal_value:,.0f}{against}")
     if terms.justification:
         click.echo(f"  justification: {terms.justification}")
-    band = f" (matrix band {view.band})" if view.band is not None else ""
+    band = f" (the band of exceptions up to {view.band_limit:.0%})" if view.band_limit is not None else ""
     click.echo(
         f"  pricing: standard {_pct(view.standard_discount)} + requested {_pct(terms.requested_discount)}"
         f" = total {_pct(view.total_discount)}{band}"
