@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.diagnostics import probe_database
-from activities.discount import record_discount_submission, record_discount_transition
+from activities.discount import live_discounts, record_discount_submission, record_discount_transition
 from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
@@ -30,6 +30,7 @@ def all_activities() -> list[Callable[..., Any]]:
         record_registration_transition,
         record_discount_submission,
         record_discount_transition,
+        live_discounts,
         simulate_replication,
         summarise_simulation,
         record_simulation_progress,

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.projection import Projection, ProjectionResult, apply_projection
 from parley.errors import NotFound, ValidationFailed
-from store.crud.discounts import create_discount, update_discount
+from store.crud.discounts import create_discount, discount_ids, update_discount
 from store.crud.partners import get_partner
 from store.crud.registrations import get_registration
 from store.engine import session_scope
@@ -72,28 +73,37 @@ class DiscountTransition:
     reason_codes: list[str] | None = None
 
 
-def discount_facts(registration_id: str, partner_id: int) -> DiscountFacts:
+def discount_facts(session: Session, registration_id: str, partner_id: int) -> DiscountFacts:
     """The facts for a request on ``registration_id`` by ``partner_id`` (NotFound if either is
-    unknown, or the registration is another partner's: a partner may not learn it exists)."""
-    with session_scope() as session:
-        registration = get_registration(session=session, workflow_id=registration_id)
-        if registration.partner_id != partner_id:
-            raise NotFound("registration", registration_id)
-        partner = get_partner(session=session, partner_id=partner_id)
-        return DiscountFacts(
-            partner_tier=partner.tier,
-            partner_name=partner.name,
-            account_name=registration.account_name,
-            registration_state=registration.state,
-            registration_live=registration.state == RegistrationState.APPROVED,
-            territory=registration.territory,
-        )
+    unknown, or the registration is another partner's: a partner may not learn it exists).
+
+    The registration's row is read locked: see ``record_discount_submission``."""
+    registration = get_registration(session=session, workflow_id=registration_id, lock=True)
+    if registration.partner_id != partner_id:
+        raise NotFound("registration", registration_id)
+    partner = get_partner(session=session, partner_id=partner_id)
+    return DiscountFacts(
+        partner_tier=partner.tier,
+        partner_name=partner.name,
+        account_name=registration.account_name,
+        registration_state=registration.state,
+        registration_live=registration.state == RegistrationState.APPROVED,
+        territory=registration.territory,
+    )
 
 
 @activity.defn
 def record_discount_submission(request: DiscountSubmissionInput) -> DiscountFacts:
+    """Store the request and read its registration in one transaction.
+
+    The stored row is the link a registration follows when it ends (``live_discounts``). The row
+    is written first and the registration read after it, locked: on PostgreSQL the registration's
+    own state change then waits for this transaction, or this read waits for that change; on
+    SQLite the insert already holds the only write lock, so the read sees every committed state.
+    Either the registration is still live here and, when it ends, finds this request, or this
+    request learns now that it has ended. No signal is needed, and none can be missed.
+    """
     try:
-        facts = discount_facts(request.registration_id, request.partner_id)
         with session_scope() as session:
             create_discount(
                 session=session,
@@ -110,9 +120,21 @@ def record_discount_submission(request: DiscountSubmissionInput) -> DiscountFact
                     "rulebook_version": request.rulebook_version,
                 },
             )
+            return discount_facts(session, request.registration_id, request.partner_id)
     except (ValidationFailed, NotFound) as exc:
         raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
-    return facts
+
+
+@dataclass
+class RegistrationDiscountsRequest:
+    registration_id: str
+
+
+@activity.defn
+def live_discounts(request: RegistrationDiscountsRequest) -> list[str]:
+    """The discount requests still open on a registration (run after its final state is stored)."""
+    with session_scope() as session:
+        return discount_ids(session=session, registration_workflow_id=request.registration_id, live_only=True)
 
 
 @activity.defn

@@ -46,6 +46,17 @@ def get_discount(*, session: Session, workflow_id: str) -> DiscountException:
     return row
 
 
+def discount_ids(*, session: Session, registration_workflow_id: str, live_only: bool = False) -> list[str]:
+    """The discount requests pricing a registration (only those not ended: ``live_only``), oldest
+    first."""
+    query = select(DiscountException.workflow_id).where(
+        DiscountException.registration_workflow_id == registration_workflow_id
+    )
+    if live_only:
+        query = query.where(col(DiscountException.state).in_(sorted(DiscountState.LIVE)))
+    return list(session.exec(query.order_by(col(DiscountException.id))).all())
+
+
 def update_discount(
     *,
     session: Session,

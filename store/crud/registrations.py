@@ -65,8 +65,11 @@ def create_registration(*, session: Session, data: RegistrationCreate | Mapping[
     return registration
 
 
-def get_registration(*, session: Session, workflow_id: str) -> Registration:
-    registration = session.exec(select(Registration).where(Registration.workflow_id == workflow_id)).first()
+def get_registration(*, session: Session, workflow_id: str, lock: bool = False) -> Registration:
+    """The registration; ``lock`` holds its row until the session ends (PostgreSQL), so a state
+    change by another transaction waits for this one, or this read waits for it and sees it."""
+    query = select(Registration).where(Registration.workflow_id == workflow_id)
+    registration = session.exec(query.with_for_update() if lock else query).first()
     if registration is None:
         raise NotFound("registration", workflow_id)
     return registration

@@ -121,6 +121,21 @@ async def discount_revised_then_closed_with_its_registration(settings: Settings,
     return [view.workflow_id, registration]
 
 
+async def discount_found_on_file_by_its_ending_registration(
+    settings: Settings, world: World
+) -> list[str]:
+    """Recorded once the stored row, not a signal, linked a request to its registration."""
+    client, dw, registration = await _discounts(settings, world)
+    pending = await client.request(discount_submission(dw, registration, requested_discount=0.25))
+    approved = await client.request(discount_submission(dw, registration, requested_discount=0.05))
+    registrations = await RegistrationClient.connect(settings)
+    await registrations.close(registration, dw.partner, "won")
+    for view in (pending, approved):
+        await client.wait_until(view.workflow_id, lambda v: v.finished, timeout=20)
+    await registrations.wait_until(registration, lambda v: v.finished, timeout=20)
+    return [pending.workflow_id, registration, approved.workflow_id]
+
+
 async def discount_expired_then_renewed(settings: Settings, world: World) -> list[str]:
     client, dw, registration = await _discounts(settings, world)
     view = await client.request(discount_submission(dw, registration, requested_discount=0.05))
@@ -162,13 +177,18 @@ GROUPS: dict[str, tuple[dict[str, str], dict[str, GroupScenario]]] = {
             "two_steps_with_a_question": discount_two_steps_with_a_question,
             "revised_then_closed_with_its_registration": discount_revised_then_closed_with_its_registration,
             "expired_then_renewed": discount_expired_then_renewed,
+            "found_on_file_by_its_ending_registration": discount_found_on_file_by_its_ending_registration,
             "escalated_to_default_action": discount_escalated_to_default_action,
         },
     ),
 }
 
 
-ALSO = {("revised_then_closed_with_its_registration", 1): "registration_won_with_a_revised_discount"}
+ALSO = {
+    ("revised_then_closed_with_its_registration", 1): "registration_won_with_a_revised_discount",
+    ("found_on_file_by_its_ending_registration", 1): "registration_won_ending_its_discounts_on_file",
+    ("found_on_file_by_its_ending_registration", 2): "discount_approved_then_closed_with_its_registration",
+}
 
 
 def _file(group: str, scenario: str, index: int, workflow_id: str) -> Path:

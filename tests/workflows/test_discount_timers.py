@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.errors import DecisionRefused, ServiceUnavailable
+from parley.errors import DecisionRefused, ServiceUnavailable, ValidationFailed
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.discount_harness import (
     LONG_PROTECTION,
@@ -161,5 +161,40 @@ async def test_a_worker_killed_in_a_half_approved_parallel_step_finishes_it_once
         assert view.state == "approved" and [a.role for a in view.approvals] == ["finance", "deal_desk"]
         actions = [e.action for e in audit_of(stack.database_url, view.workflow_id)]
         assert actions == ["review.opened", "review.approval_recorded", "discount.approved"]
+    finally:
+        stack.worker.stop()
+
+
+async def test_requests_racing_the_registrations_end_are_all_ended_with_it(
+    temporal_server: TemporalServer, database_url: str, task_queue: str, tmp_path: Path
+) -> None:
+    """The stored request is the registration's link to it: whichever commits first, no request
+    opened around the registration's end is left approved on an ended registration."""
+    from parley.clients.registration import RegistrationClient
+
+    rulebooks = fast_rulebook_dir(tmp_path / "rulebooks", SUBSTITUTIONS, **LONG_PROTECTION)
+    stack = start_stack(temporal_server, database_url, task_queue, rulebooks, tmp_path)
+    try:
+        dw = seed_discount_world(stack)
+        client = await discount_client(stack)
+        registrations = await RegistrationClient.connect(stack.settings)
+        registration = await approved_registration(stack, dw)
+
+        async def one_request() -> str | None:
+            try:
+                view = await client.request(submission(dw, registration, requested_discount=0.05))
+            except ValidationFailed:
+                return None  # it came after the end: refused before anything was stored
+            return view.workflow_id
+
+        async def close_soon() -> None:
+            await asyncio.sleep(0.15)
+            await registrations.close(registration, dw.partner, "won")
+
+        started, _ = await asyncio.gather(asyncio.gather(*(one_request() for _ in range(8))), close_soon())
+        opened = [workflow_id for workflow_id in started if workflow_id is not None]
+        ended = [await client.wait_until(w, lambda v: v.finished, timeout=20) for w in opened]
+        assert opened, "every request came after the end: nothing raced it"
+        assert all(view.state in {"closed", "refused"} for view in ended), [v.state for v in ended]
     finally:
         stack.worker.stop()

@@ -34,6 +34,9 @@ def test_histories_cover_every_phase() -> None:
         "discount_revised_then_closed_with_its_registration",
         "discount_expired_then_renewed",
         "discount_escalated_to_default_action",
+        "discount_found_on_file_by_its_ending_registration",
+        "discount_approved_then_closed_with_its_registration",
+        "registration_won_ending_its_discounts_on_file",
     } <= names
 
 

@@ -14,6 +14,7 @@ from flask import Response, g
 
 from parley.clients.registration import RegistrationClient
 from parley.errors import DecisionRefused, NotFound, ValidationFailed
+from store.crud import discounts as discounts_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
 from web import runner
@@ -70,8 +71,16 @@ def _out(view: Any) -> RegistrationOut:
         open_task=view.open_task.__dict__ if view.open_task else None,
         extensions=[e.__dict__ for e in view.extensions],
         history=[t.__dict__ for t in view.history],
-        discounts=list(view.discounts),
+        discounts=_discounts(view.workflow_id, view.discounts),
     )
+
+
+def _discounts(workflow_id: str, signalled: list[str]) -> list[str]:
+    """The discount requests on file for it (and, from histories recorded before those rows were
+    the link, any the registration was told of by a signal)."""
+    with session_scope() as db:
+        on_file = discounts_crud.discount_ids(session=db, registration_workflow_id=workflow_id)
+    return [*signalled, *(d for d in on_file if d not in signalled)]
 
 
 def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:

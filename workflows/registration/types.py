@@ -145,7 +145,9 @@ class RegistrationView:
     sla_paused_remaining_seconds: float | None = None
     extensions: list[ExtensionView] = field(default_factory=list)
     history: list[TransitionView] = field(default_factory=list)
-    discounts: list[str] = field(default_factory=list)  # the discount requests that price it
+    # Discount requests that signalled on opening (histories recorded before the discount rows
+    # became the link; see ``activities.discount.record_discount_submission``).
+    discounts: list[str] = field(default_factory=list)
 
     @property
     def open_task(self) -> TaskView | None:

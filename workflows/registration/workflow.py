@@ -16,6 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.discount import RegistrationDiscountsRequest, live_discounts
     from activities.registration import SubmissionInput, record_submission
     from activities.registration_facts import FactsRequest, gather_registration_facts
     from activities.rulebook import RulebookRequest, load_rulebook
@@ -93,16 +94,20 @@ class RegistrationWorkflow:
         if view.state == State.APPROVED:
             await protect(reg)
         self.queue.refuse_all(f"the registration is {view.state}")
-        # Only registrations that a discount priced take this branch, so histories recorded
-        # before it replay unchanged; the patch marks the ones that do.
-        if view.discounts and workflow.patched("registration-ends-its-discounts"):
-            await self._end_discounts()
+        if workflow.patched("registration-finds-its-discounts-on-file"):
+            # The discount rows are the link (see ``record_discount_submission``): read once the
+            # final state is stored, they hold every request that can still be open.
+            found = await run_local(live_discounts, RegistrationDiscountsRequest(view.workflow_id))
+            await self._end_discounts([*view.discounts, *(d for d in found if d not in view.discounts)])
+        elif view.discounts and workflow.patched("registration-ends-its-discounts"):
+            # Histories recorded while discounts signalled their registration on opening.
+            await self._end_discounts(view.discounts)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return view
 
-    async def _end_discounts(self) -> None:
+    async def _end_discounts(self, discount_ids: list[str]) -> None:
         """Tell each discount request that priced this registration that it has ended."""
-        for discount_id in self.view.discounts:
+        for discount_id in discount_ids:
             handle = workflow.get_external_workflow_handle(discount_id)
             with suppress(ApplicationError):  # it has ended already: nothing to tell
                 await handle.signal("registration_ended", RegistrationEnded(self.view.state))
@@ -160,7 +165,8 @@ class RegistrationWorkflow:
 
     @workflow.signal
     def discount_opened(self, opened: DiscountOpened) -> None:
-        """A discount request prices this registration (listed in the view, ended with it)."""
+        """A discount request prices this registration: how discounts opened in histories
+        recorded before their rows became the link; they are ended with it."""
         if opened.workflow_id not in self.view.discounts:
             self.view.discounts.append(opened.workflow_id)
 
