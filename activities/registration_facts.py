@@ -1,6 +1,6 @@
 """The snapshot of facts a registration decision needs, read from the database.
 
-The partner, registrations that might be the same account (blocked by domain and name words),
+The partner, registrations that might be the same account (sharing a rules-core blocking key),
 direct-sales engagements on matching accounts, and the partner's earlier submissions. The
 atomic account claim is authoritative for the exact account key and product line: only its
 holder counts there, never other submissions still in flight (they lost, or will lose, the claim).
@@ -58,8 +58,8 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
         same_claim = (own.account_key, own.product_line)
         for row in conflict_candidates(
             session=session,
-            normalised_name=own.normalised_name,
-            normalised_domain=own.normalised_domain,
+            account_name=own.account_name,
+            account_domain=own.account_domain,
             exclude_workflow_id=own.workflow_id,
             states=_CANDIDATE_STATES,
         ):

@@ -86,8 +86,8 @@ def facts_at(session: Session, row: Registration) -> RegistrationFacts:
         existing_registration(other, _state_then(other, at))
         for other in conflict_candidates(
             session=session,
-            normalised_name=row.normalised_name,
-            normalised_domain=row.normalised_domain,
+            account_name=row.account_name,
+            account_domain=row.account_domain,
             exclude_workflow_id=row.workflow_id,
             states=_EVERY_STATE,
         )

@@ -1,4 +1,5 @@
-"""``parley db upgrade|current|seed-demo``: the database schema and the demo data."""
+"""``parley db upgrade|current|reindex-accounts|seed-demo``: the schema, the conflict check's
+account keys, and the demo data."""
 
 from __future__ import annotations
 
@@ -33,6 +34,28 @@ def current() -> None:
     now, head = current_revision(), head_revision()
     state = "up to date" if now == head else "needs `parley db upgrade`"
     click.echo(f"current: {now or 'none (empty database)'}  head: {head}  ({state})")
+
+
+@db_group.command("reindex-accounts")
+@friendly_errors
+def reindex_accounts() -> None:
+    """Rewrite every registration's account blocking keys as the rules core computes them.
+
+    Needed only after an upgrade that changes how accounts are normalised (the conflict check
+    finds candidates through these keys); safe to run again: it rewrites only rows that differ.
+    """
+    from parley.settings import get_settings
+    from store.crud.registration_blocks import reindex_blocks
+    from store.engine import session_scope
+    from store.schema import shown_url, upgrade_database
+
+    upgrade_database()
+    with session_scope() as session:
+        done = reindex_blocks(session)
+    click.echo(
+        f"{shown_url(get_settings().resolved_database_url)}: {done.checked} registrations checked, "
+        f"{done.rewritten} rewritten"
+    )
 
 
 @db_group.command("seed-demo")

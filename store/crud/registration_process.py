@@ -1,46 +1,39 @@
-"""Data access the registration process needs beyond the shared crud modules: conflict
-candidates for one submission (blocked by domain and name words, never every row)."""
+"""Data access the registration process needs beyond the shared crud modules: the conflict
+candidates of one account, found the way the rules core finds them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
-from store.models import Registration
-
-# Name words shorter than this are too common to block on ("co", "ab").
-_MIN_BLOCK_WORD = 3
-_MAX_BLOCK_WORDS = 4
+from store.crud.registration_blocks import account_blocks
+from store.models import Registration, RegistrationBlock
 
 
 def conflict_candidates(
     *,
     session: Session,
-    normalised_name: str,
-    normalised_domain: str | None,
+    account_name: str,
+    account_domain: str | None,
     exclude_workflow_id: str,
     states: Sequence[str],
-    limit: int = 200,
 ) -> list[Registration]:
-    """Registrations in ``states`` that could be the same account: same domain, or a name word.
+    """Registrations in ``states`` sharing a blocking key with this account, oldest first.
 
-    Blocking keeps this a handful of indexed look-ups however many registrations exist; the
-    rulebook's fuzzy matcher then scores each candidate.
+    The same set ``rules.RegistrationIndex.candidates`` gives for the same rows (the keys are the
+    rules core's, stored with each registration); the rules core then scores them. No cap: a
+    holder is never dropped because many similar names are on file.
     """
-    conditions: list[ColumnElement[bool]] = []
-    if normalised_domain:
-        conditions.append(col(Registration.normalised_domain) == normalised_domain)
-    words = [w for w in normalised_name.split() if len(w) >= _MIN_BLOCK_WORD][:_MAX_BLOCK_WORDS]
-    for word in words or [normalised_name]:
-        conditions.append(col(Registration.normalised_name).contains(word))
+    blocks = sorted(account_blocks(account_name, account_domain))
+    if not blocks:
+        return []
+    sharing = select(RegistrationBlock.registration_id).where(col(RegistrationBlock.block).in_(blocks))
     query = (
         select(Registration)
-        .where(or_(*conditions))
+        .where(col(Registration.id).in_(sharing))
         .where(col(Registration.state).in_(list(states)))
         .where(col(Registration.workflow_id) != exclude_workflow_id)
-        .order_by(col(Registration.submitted_at))
-        .limit(limit)
+        .order_by(col(Registration.submitted_at), col(Registration.id))
     )
     return list(session.exec(query).all())

@@ -33,6 +33,7 @@ from store.models.records import AuditEvent, AuditEventCreate, Notification, Not
 from store.models.registrations import (
     AccountClaim,
     Registration,
+    RegistrationBlock,
     RegistrationCreate,
     RegistrationPublic,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "PartnerStatus",
     "ProcessType",
     "Registration",
+    "RegistrationBlock",
     "RegistrationCreate",
     "RegistrationPublic",
     "RegistrationState",

@@ -75,6 +75,22 @@ class Registration(RegistrationBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class RegistrationBlock(SQLModel, table=True):
+    """One blocking key of a registration's account (``rules.matching.AccountKey.blocks``).
+
+    Written in the transaction that stores the registration, so the conflict check finds its
+    candidates the way the rules core's ``RegistrationIndex`` does: every registration sharing a
+    key, through this table's primary-key index, however many registrations are on file.
+    """
+
+    __tablename__ = "registration_blocks"
+
+    block: str = Field(primary_key=True, max_length=260)
+    registration_id: int = Field(
+        primary_key=True, foreign_key="registrations.id", index=True, ondelete="CASCADE"
+    )
+
+
 class AccountClaim(SQLModel, table=True):
     """The "first to register" hold: at most one row per (account key, product line).
 

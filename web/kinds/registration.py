@@ -46,8 +46,8 @@ def similar_registrations(session: Session, workflow_id: str) -> list[Similar]:
     me = AccountKey.of(registration.account_name, registration.account_domain or "")
     rows = conflict_candidates(
         session=session,
-        normalised_name=registration.normalised_name,
-        normalised_domain=registration.normalised_domain,
+        account_name=registration.account_name,
+        account_domain=registration.account_domain,
         exclude_workflow_id=workflow_id,
         states=sorted(RegistrationState.HOLDING),
     )
