@@ -2,8 +2,11 @@
 
 Names: accents folded, case folded, ``&`` spelt out, punctuation dropped, legal suffixes
 (Inc, Corp, LLC, GmbH, S.A. ...) and a leading "the" removed. Domains: scheme, credentials,
-port, path, ``www.`` and other subdomains dropped, keeping the registrable part
-(``shop.acme.co.uk`` -> ``acme.co.uk``). A name written as a domain ("acme.com") is the name
+port, path, ``www.`` and other subdomains dropped, each label in its IDNA ASCII form
+(``bücher.de`` -> ``xn--bcher-kva.de``; accents are never folded, ``bucher.de`` is another
+domain), keeping the registrable domain by the public suffix list that ships with
+``publicsuffixlist``, private suffixes included (``shop.acme.co.uk`` -> ``acme.co.uk``,
+``foo.github.io`` stays ``foo.github.io``). A name written as a domain ("acme.com") is the name
 of the domain's registrable label ("acme"), so its top-level domain never counts as a word.
 """
 
@@ -12,6 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+import idna
+from publicsuffixlist import PublicSuffixList
 
 _LEGAL_SUFFIXES = frozenset(
     {
@@ -24,10 +30,9 @@ _LEGAL_SUFFIXES = frozenset(
 # Dotted forms collapse first ("S.A." -> "sa", "s.a.r.l." -> "sarl") so the table above matches.
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?=\s|$|,)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-# Second-level labels under which the registrable domain has three labels (acme.co.uk).
-_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ltd", "plc", "ne", "or"})
 # Generic top-level domains a company name written as a domain ends with; any two-letter label
 # (a country code) counts too. "Acme.S.A." ends in a one-letter label, so it is not a domain.
+# Not the whole list of top-level domains: "Mr.Green" or "Foo.Bar" is more likely a name.
 _TOP_LEVEL = frozenset(
     {
         "com", "net", "org", "io", "ai", "app", "dev", "biz", "info", "tech", "cloud", "online",
@@ -35,7 +40,13 @@ _TOP_LEVEL = frozenset(
     }
 )  # fmt: skip
 _LABEL = re.compile(r"[a-z0-9-]+")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_HOST_END = re.compile(r"[/?#\\]")
+# The full stops IDNA reads as label separators (ASCII, ideographic, full-width, half-width).
+_DOTS = re.compile("[.\u3002\uff0e\uff61]")
+# The package's own copy of the list, read once; nothing is fetched. Unknown top-level domains
+# count as public suffixes, so "acme.internal" is still a registrable domain.
+_SUFFIXES = PublicSuffixList()
 
 
 def fold(text: str) -> str:
@@ -66,8 +77,9 @@ def _name_tokens(name: str) -> tuple[str, ...]:
 
 
 def _domain_label(text: str) -> str:
-    """``www.acme-widgets.co.uk`` -> ``acme-widgets``: a name written as a domain (a dot, no
-    space, a top-level domain at the end) loses everything but its registrable label."""
+    """``www.acme-widgets.co.uk`` -> ``acme-widgets``, ``foo.github.io`` -> ``foo``: a name
+    written as a domain (a dot, no space, a top-level domain at the end) loses everything but
+    the first label of its registrable domain, as ``normalise_domain`` finds it."""
     if "." not in text:
         return text
     stripped = text.strip()
@@ -92,17 +104,29 @@ def normalise_company_name(name: str) -> str:
 def normalise_domain(domain_or_url: str) -> str:
     """Registrable domain of a domain or URL: ``https://www.Shop.Acme.com/x`` -> ``acme.com``.
 
-    Returns ``""`` when nothing domain-like is left (so an empty domain never matches another).
+    Labels are compared in their IDNA ASCII form, so a domain written in Unicode or in punycode
+    is one domain. Returns ``""`` when nothing domain-like is left, or only a public suffix
+    (``co.uk``, ``github.io``), so an empty domain never matches another.
     Cached: a pure function of a string the engine sees many times.
     """
     if not domain_or_url:
         return ""
-    text = fold(domain_or_url.strip())
-    text = _SCHEME.sub("", text)
-    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    text = text.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
-    labels = [label for label in text.split(".") if label]
-    if len(labels) < 2 or not all(map(_LABEL.fullmatch, labels)):
+    text = _SCHEME.sub("", domain_or_url.strip())
+    host = _HOST_END.split(text, 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    labels = [_ascii_label(label) for label in _DOTS.split(host) if label]
+    # All-digit last label: an IP address, not a domain.
+    if len(labels) < 2 or not all(labels) or labels[-1].isdigit():
         return ""
-    keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-keep:])
+    return _SUFFIXES.privatesuffix(".".join(labels)) or ""
+
+
+def _ascii_label(label: str) -> str:
+    """One label in lower-case IDNA ASCII form (``Bücher`` -> ``xn--bcher-kva``), ``""`` if it
+    cannot be one. ASCII labels, punycode included, are only lower-cased."""
+    if not label.isascii():
+        try:
+            label = idna.encode(label, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return ""
+    label = label.lower()
+    return label if _LABEL.fullmatch(label) else ""
