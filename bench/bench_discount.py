@@ -25,7 +25,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bench.live_stack import Job, bench_stack, bounded, seed_partner
+from bench.live_stack import Job, baseline_rate, bench_stack, bounded, decided_by_deadline, seed_partner
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -91,7 +91,6 @@ async def _registrations(settings: Settings, partner_id: int, count: int, run_id
 async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.temporal_client import connect
     from parley.worker import build_worker
-    from workflows.diagnostics import RoundTripWorkflow
     from workflows.discount.types import (
         DiscountSubmission,
         DiscountTerms,
@@ -130,26 +129,14 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
             started = time.perf_counter()
             await bounded(CONCURRENCY, [request(n) for n in range(REQUESTS)], DEADLINE)
-            while True:
-                decided = _approved_at(url)
-                if len(decided) >= REQUESTS or time.perf_counter() - started > DEADLINE:
-                    break
-                await asyncio.sleep(0.2)
+            decided = await decided_by_deadline(lambda: _approved_at(url), REQUESTS, started, DEADLINE)
             elapsed = (max(decided.values()) - min(requested.values())).total_seconds()
             latencies = sorted((decided[w] - requested[w]).total_seconds() for w in decided if w in requested)
             rate = len(decided) / elapsed
 
-            def round_trip(n: int) -> Job:
-                async def job() -> None:
-                    await client.execute_workflow(
-                        RoundTripWorkflow.run, id=f"bench-rt-{run_id}-{n}", task_queue=settings.task_queue
-                    )
-
-                return job
-
-            started = time.perf_counter()
-            await bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
-            base_rate = BASELINE / (time.perf_counter() - started)
+            base_rate = await baseline_rate(
+                client, settings.task_queue, run_id, BASELINE, CONCURRENCY, DEADLINE
+            )
 
             alone: list[float] = []
             for n in range(SEQUENTIAL):

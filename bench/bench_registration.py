@@ -26,7 +26,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bench.live_stack import Job, bench_stack, bounded, seed_partner
+from bench.live_stack import Job, baseline_rate, bench_stack, bounded, decided_by_deadline, seed_partner
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -58,7 +58,6 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.clients import RegistrationSubmission
     from parley.temporal_client import connect
     from parley.worker import build_worker
-    from workflows.diagnostics import RoundTripWorkflow
     from workflows.human.updates import SettledRequest
     from workflows.registration.types import registration_workflow_id
     from workflows.registration.workflow import RegistrationWorkflow
@@ -99,28 +98,16 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
             started = time.perf_counter()
             await bounded(CONCURRENCY, [submit(n) for n in range(REGISTRATIONS)], DEADLINE)
-            while True:
-                decided = _decided_at(url)
-                if len(decided) >= REGISTRATIONS or time.perf_counter() - started > DEADLINE:
-                    break
-                await asyncio.sleep(0.2)
+            decided = await decided_by_deadline(lambda: _decided_at(url), REGISTRATIONS, started, DEADLINE)
             last = max(decided.values())
             first = min(submitted.values())
             elapsed = (last - first).total_seconds()
             latencies = sorted((decided[w] - submitted[w]).total_seconds() for w in decided if w in submitted)
             reg_rate = len(decided) / elapsed
 
-            def round_trip(n: int) -> Job:
-                async def job() -> None:
-                    await client.execute_workflow(
-                        RoundTripWorkflow.run, id=f"bench-rt-{run_id}-{n}", task_queue=settings.task_queue
-                    )
-
-                return job
-
-            started = time.perf_counter()
-            await bounded(CONCURRENCY, [round_trip(n) for n in range(BASELINE)], DEADLINE)
-            base_rate = BASELINE / (time.perf_counter() - started)
+            base_rate = await baseline_rate(
+                client, settings.task_queue, run_id, BASELINE, CONCURRENCY, DEADLINE
+            )
 
             # One at a time: the latency a single partner sees on an idle system.
             alone: list[float] = []

@@ -7,12 +7,16 @@ import asyncio
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from parley.settings import Settings
 
 Job = Callable[[], Awaitable[None]]
@@ -97,3 +101,34 @@ async def bounded(limit: int, jobs: list[Job], deadline: float) -> None:
             await job()
 
     await asyncio.wait_for(asyncio.gather(*(run(j) for j in jobs)), timeout=deadline)
+
+
+async def decided_by_deadline(
+    read: Callable[[], dict[str, datetime]], count: int, started: float, deadline: float
+) -> dict[str, datetime]:
+    """Poll ``read`` (process id -> decision time) until ``count`` are decided or time is up."""
+    while True:
+        decided = read()
+        if len(decided) >= count or time.perf_counter() - started > deadline:
+            return decided
+        await asyncio.sleep(0.2)
+
+
+async def baseline_rate(
+    client: Client, task_queue: str, run_id: str, count: int, limit: int, deadline: float
+) -> float:
+    """Workflows/s of ``RoundTripWorkflow`` (one activity, ``SELECT 1``) on the same server: the
+    baseline each live bench prints its figure beside."""
+    from workflows.diagnostics import RoundTripWorkflow
+
+    def round_trip(n: int) -> Job:
+        async def job() -> None:
+            await client.execute_workflow(
+                RoundTripWorkflow.run, id=f"bench-rt-{run_id}-{n}", task_queue=task_queue
+            )
+
+        return job
+
+    started = time.perf_counter()
+    await bounded(limit, [round_trip(n) for n in range(count)], deadline)
+    return count / (time.perf_counter() - started)
