@@ -1,7 +1,8 @@
 """Conflict-candidate lookup per lead through the live data layer, beside the rules core's
 ``RegistrationIndex`` in memory on the same registrations, at growing numbers on file.
 
-For each size (10k, 100k, 1M registrations; ``PARLEY_BENCH_QUICK=1``: 10k and 100k) on SQLite
+For each size (10k, 100k, 1M registrations; ``PARLEY_BENCH_QUICK=1``: 10k and 100k;
+``PARLEY_BENCH_SIZES=10000,1000000`` chooses) on SQLite
 and on PostgreSQL (``PARLEY_BENCH_POSTGRES_URL``, default the local server; a throwaway database
 is created and dropped): registrations of sandbox-style accounts (``simulation.names``: the
 channel generator's names, each account written several ways by several partners) are loaded in
@@ -176,6 +177,8 @@ def _database(kind: str) -> Iterator[str]:
 
 def main() -> None:
     sizes = QUICK_SIZES if os.environ.get("PARLEY_BENCH_QUICK") == "1" else SIZES
+    if chosen := os.environ.get("PARLEY_BENCH_SIZES"):
+        sizes = tuple(int(size) for size in chosen.split(","))
     for kind in ("sqlite", "postgresql"):
         first_p95: float | None = None
         for size in sizes:
