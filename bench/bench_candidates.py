@@ -176,7 +176,7 @@ def _database(kind: str) -> Iterator[str]:
 
 
 def main() -> None:
-    sizes = QUICK_SIZES if os.environ.get("PARLEY_BENCH_QUICK") == "1" else SIZES
+    sizes: tuple[int, ...] = QUICK_SIZES if os.environ.get("PARLEY_BENCH_QUICK") == "1" else SIZES
     if chosen := os.environ.get("PARLEY_BENCH_SIZES"):
         sizes = tuple(int(size) for size in chosen.split(","))
     for kind in ("sqlite", "postgresql"):
