@@ -22,7 +22,11 @@ from store.models import RegistrationState
 from store.rules_view import direct_engagement, existing_registration, partner_facts
 
 # States that tell the rules something: holding now, or ended in a way that reopens the account.
-_CANDIDATE_STATES = [
+# A submission still being decided counts as pending, as the sandbox counts it: two spellings of
+# one new account submitted at once then see each other (whichever stored its row first is seen
+# by the other), so the rules never approve both.
+CANDIDATE_STATES = [
+    RegistrationState.SUBMITTED,
     RegistrationState.PENDING_APPROVAL,
     RegistrationState.INFO_REQUESTED,
     RegistrationState.APPROVED,
@@ -61,7 +65,7 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
             account_name=own.account_name,
             account_domain=own.account_domain,
             exclude_workflow_id=own.workflow_id,
-            states=_CANDIDATE_STATES,
+            states=CANDIDATE_STATES,
         ):
             holder = row.workflow_id == request.holder_workflow_id
             if (

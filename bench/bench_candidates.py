@@ -29,6 +29,7 @@ import numpy as np
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine, make_url
 
+from activities.registration_facts import CANDIDATE_STATES
 from rules.matching import RegistrationIndex
 from simulation.names import account_stems, written
 from store.crud.registration_blocks import account_blocks
@@ -44,9 +45,6 @@ WRITINGS_PER_ACCOUNT = 3  # registrations per account on file (partners, spellin
 PARTNERS = 50
 LEADS = 200
 STATES = ("approved", "approved", "expired", "lost", "won", "withdrawn", "pending_approval")
-CANDIDATE_STATES = sorted(
-    {"pending_approval", "info_requested", "approved", "won", "expired", "lost", "withdrawn"}
-)
 POSTGRES_URL = os.environ.get(
     "PARLEY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from activities.registration_facts import CANDIDATE_STATES
 from rules.facts import RegistrationFacts, RegistrationRequest
 from rules.loader import load_rulebook
 from rules.matching import RegistrationIndex
@@ -32,10 +33,6 @@ from store.rules_view import existing_registration, partner_facts
 RULEBOOK = Path(__file__).resolve().parents[2] / "rulebooks" / "default.yaml"
 ON_FILE = 2_400  # channel leads stored as registrations before the decided ones
 DECIDED = 900  # channel leads then decided both ways
-# What the facts activity asks for: every state that tells the rules something.
-CANDIDATE_STATES = sorted(
-    {s.value for s in RegistrationState} - {RegistrationState.SUBMITTED, RegistrationState.REJECTED}
-)
 # Stored registrations cycle through these, so lapsed, released and live holders all occur.
 ON_FILE_STATES = (
     RegistrationState.APPROVED,

@@ -1,6 +1,7 @@
 """First to register under concurrency: 50 partners submit the same account and product line at
 once, through the workflows, on each database. Exactly one holds it; every other submission is
-refused with ``conflict.first_to_register`` naming the holder and its submission time."""
+refused with ``conflict.first_to_register`` naming the holder and its submission time. And eight
+spellings of one new account at once: the rules never approve two of them."""
 
 from __future__ import annotations
 
@@ -91,3 +92,56 @@ async def test_fifty_concurrent_submissions_yield_exactly_one_holder(long_protec
         assert conflicts[0].facts["registration_id"] == holder.workflow_id
         assert conflicts[0].facts["since"] == holder.submitted_at.isoformat()
         assert view.submitted_at is not None and view.submitted_at > holder.submitted_at
+
+
+# One new account written the ways partners write it: the same registrable domain (one claim key,
+# so the claim lets one through), and without a domain, close enough that a person must decide.
+SPELLINGS = [
+    ("Zorblax Systems", "zorblax.io"),
+    ("ZORBLAX SYSTEMS INC.", "https://www.zorblax.io/"),
+    ("Zorblax Systems, LLC", "sales.zorblax.io"),
+    ("zorblax systems", "ZORBLAX.IO"),
+    ("Zorblax Sys", "zorblax.io"),
+    ("zorblax.io", ""),
+    ("Zorblaks Systems", ""),
+    ("ZORBLAX", ""),
+]
+
+
+async def test_spelling_variants_at_once_never_get_two_automatic_holders(
+    long_protection_stack: Stack,
+) -> None:
+    """Every spelling is decided against the others as the rules core would: the one claim key
+    lets one holder through, the rest are refused as first-to-register or sent to a person as a
+    possible duplicate naming another racer; the rules never approve two of them."""
+    url = long_protection_stack.database_url
+    client = await long_protection_stack.client()
+    run = uuid.uuid4().hex[:8]
+    partner_ids = seed_partners(url, len(SPELLINGS))
+    submissions = [
+        RegistrationSubmission(
+            partner_id=partner_id,
+            request_key=f"variant-{run}-{partner_id}",
+            account_name=name,
+            account_domain=domain or None,
+            territory="us-west",
+            vertical="retail",
+            product_line="core-platform",
+            deal_value=50_000,
+            submitted_by=f"seller-{partner_id}",
+        )
+        for partner_id, (name, domain) in zip(partner_ids, SPELLINGS, strict=True)
+    ]
+    views = await asyncio.gather(*(client.start(s, settle_timeout=60) for s in submissions))
+    racers = {v.workflow_id for v in views}
+
+    states = Counter(v.state for v in views)
+    assert set(states) <= {"approved", "rejected", "pending_approval"}, states
+    assert states["approved"] <= 1, [(v.submission.account_name, v.state) for v in views]
+    for view in views:
+        if view.state == "approved":
+            continue
+        named = {r.facts.get("registration_id") for r in view.reasons} & racers
+        assert named, (view.submission.account_name, view.state, [r.code for r in view.reasons])
+        if view.state == "rejected":
+            assert "conflict.first_to_register" in [r.code for r in view.reasons]
