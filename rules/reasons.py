@@ -31,6 +31,9 @@ class ReasonCode(StrEnum):
     OTHER_PRODUCT_LINE = "conflict.other_product_line"
     ALREADY_REGISTERED = "duplicate.already_registered"
     FUZZY_MATCH = "duplicate.fuzzy_match"
+    # An approver's answer to ``FUZZY_MATCH``, recorded with their decision (not by the rules).
+    JUDGED_DIFFERENT_ACCOUNT = "duplicate.judged_different_account"
+    JUDGED_SAME_ACCOUNT = "duplicate.judged_same_account"
     APPROVAL_REQUIRED = "approval.required"
     AUTO_APPROVED = "auto.approved"
     AUTO_REJECTED = "auto.rejected"
@@ -71,6 +74,10 @@ MEANINGS: dict[ReasonCode, str] = {
     "line (information)",
     ReasonCode.ALREADY_REGISTERED: "the partner already holds this account and product line",
     ReasonCode.FUZZY_MATCH: "a similar account is registered; a person decides if it is the same",
+    ReasonCode.JUDGED_DIFFERENT_ACCOUNT: "an approver judged the similar registered account a "
+    "different account and approved",
+    ReasonCode.JUDGED_SAME_ACCOUNT: "an approver judged the similar registered account the same "
+    "account and rejected",
     ReasonCode.APPROVAL_REQUIRED: "outside the auto-approve conditions: the approval route decides",
     ReasonCode.AUTO_APPROVED: "eligible, no conflict, within the auto-approve conditions",
     ReasonCode.AUTO_REJECTED: "an automatic refusal condition (e.g. deal below the minimum)",
