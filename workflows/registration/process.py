@@ -33,7 +33,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.commands import Command, CommandQueue
     from workflows.human.journal import Change, Journal, TaskView
     from workflows.human.local import run_local
+    from workflows.human.updates import DecideUpdate
     from workflows.human.walk import ApprovalWalk
+    from workflows.registration.judgement import record_judgement
     from workflows.registration.tasks import escalation_notice, info_task, partner_notice, review_task
     from workflows.registration.types import (
         PROCESS_TYPE,
@@ -179,7 +181,11 @@ class Registration:
             assert ended.command is not None
             await self.withdrawn(ended.command, ended.change.close_tasks)
             return
-        if approved(decision.path, ended.position):
+        approve = approved(decision.path, ended.position)
+        if ended.command is not None and isinstance(ended.command.update, DecideUpdate):
+            # A person decided (a lapse judges nothing): on a flagged duplicate that is a judgement.
+            record_judgement(ended.change, self.matches, same_account=not approve)
+        if approve:
             await self.approve(actor=ended.actor, change=ended.change)
         else:
             await self.reject(actor=ended.actor, change=ended.change)
