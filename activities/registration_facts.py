@@ -14,12 +14,12 @@ from datetime import datetime
 from temporalio import activity
 
 from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
-from store.crud.partners import active_direct_engagements, find_accounts, get_partner
-from store.crud.registration_process import conflict_candidates
+from store.crud.partners import get_partner
+from store.crud.registration_process import conflict_candidates, direct_engagements_near
 from store.crud.registrations import count_prior_submissions, get_registration
 from store.engine import session_scope
 from store.models import RegistrationState
-from store.rules_view import direct_engagement, existing_registration, partner_facts
+from store.rules_view import existing_registration, partner_facts
 
 # States that tell the rules something: holding now, or ended in a way that reopens the account.
 # A submission still being decided counts as pending, as the sandbox counts it: two spellings of
@@ -80,12 +80,13 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
         ):
             holder_row = get_registration(session=session, workflow_id=request.holder_workflow_id)
             facts.existing.append(existing_registration(holder_row))
-        for account in find_accounts(session=session, name=own.account_name, domain=own.account_domain):
-            assert account.id is not None
-            for engagement in active_direct_engagements(
-                session=session, account_id=account.id, product_line=own.product_line, at=request.at
-            ):
-                facts.direct_engagements.append(direct_engagement(account, engagement))
+        facts.direct_engagements = direct_engagements_near(
+            session=session,
+            account_name=own.account_name,
+            account_domain=own.account_domain,
+            product_line=own.product_line,
+            at=request.at,
+        )
         facts.prior_submissions = count_prior_submissions(
             session=session,
             partner_id=own.partner_id,

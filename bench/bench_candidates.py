@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine, make_url
 from activities.registration_facts import CANDIDATE_STATES
 from rules.matching import RegistrationIndex
 from simulation.names import account_stems, written
-from store.crud.registration_blocks import account_blocks
+from store.crud.blocks import account_blocks
 from store.crud.registration_process import conflict_candidates
 from store.engine import create_engine_for, session_scope
 from store.models import Partner, Registration, RegistrationBlock

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from itertools import chain
 
 import simpy
 
@@ -85,11 +86,17 @@ class ProgramModel:
             )
             for p in channel.partners
         ]
+        # Direct sales' engagements, found as the live engine finds them: through the accounts
+        # sharing a blocking key with the lead's account as written (the table's neighbours), not
+        # through which account the lead really is; the rules core then judges each.
+        engaged: dict[int, list[DirectEngagement]] = {}
+        for a in channel.accounts:
+            if math.isfinite(a.direct_from):
+                engagement = DirectEngagement(a.stem, a.domain, None, self.at(a.direct_from))
+                engaged.setdefault(accounts.id_of(a.stem, a.domain), []).append(engagement)
         self.direct = [
-            (DirectEngagement(a.stem, a.domain, None, self.at(a.direct_from)),)
-            if math.isfinite(a.direct_from)
-            else ()
-            for a in channel.accounts
+            tuple(e for n in accounts.neighbours[accounts.id_of(name, domain)] for e in engaged.get(n, ()))
+            for name, domain in zip(channel.company_name, channel.domain, strict=True)
         ]
         self.deals = DealDesk(self)
         self._next_lead = 0
@@ -127,7 +134,7 @@ class ProgramModel:
         facts = RegistrationFacts(
             partner=self.partner_facts[ch.partner[i]],
             existing=self.index,
-            direct_engagements=self.direct[ch.account[i]],
+            direct_engagements=self.direct[i],
         )
         decision = decide_registration(self.rulebook, request, facts, request.submitted_at)
         row = i  # the ledger has one row per lead, allocated up front
@@ -154,9 +161,7 @@ class ProgramModel:
         by = DecidedBy.DEFAULT if ended.end is PathEnd.LAPSED else DecidedBy.PERSON
         self._settle(row, request, approved(path, ended), by)
 
-    def _settle(
-        self, row: int, request: RegistrationRequest, approve: bool, by: DecidedBy
-    ) -> None:
+    def _settle(self, row: int, request: RegistrationRequest, approve: bool, by: DecidedBy) -> None:
         if approve:
             self._decided(row, Final.APPROVED, by)
             self.deals.protect(row, request)
@@ -208,7 +213,8 @@ def account_neighbours(channel: Channel, *rulebooks: Rulebook) -> AccountNeighbo
     """Which of the channel's accounts might be the same, for runs under any of ``rulebooks``
     (one table serves every rulebook run on the channel)."""
     floor = min(rb.registration.conflict.name_review_threshold for rb in rulebooks)
-    return AccountNeighbours(zip(channel.company_name, channel.domain, strict=True), floor)
+    engaged = ((a.stem, a.domain) for a in channel.accounts if math.isfinite(a.direct_from))
+    return AccountNeighbours(chain(zip(channel.company_name, channel.domain, strict=True), engaged), floor)
 
 
 def simulate(

@@ -25,16 +25,14 @@ from rules import (
     decide_registration,
 )
 from store.crud import (
-    active_direct_engagements,
     count_prior_submissions,
-    find_accounts,
     get_partner,
     get_rulebook_version,
     list_registrations,
 )
-from store.crud.registration_process import conflict_candidates
+from store.crud.registration_process import conflict_candidates, direct_engagements_near
 from store.models import Registration
-from store.rules_view import STANDING, direct_engagement, existing_registration, partner_facts
+from store.rules_view import STANDING, existing_registration, partner_facts
 
 _EVERY_STATE = [str(s) for s in STANDING]
 _PAGE = 200
@@ -93,21 +91,23 @@ def facts_at(session: Session, row: Registration) -> RegistrationFacts:
         )
         if (other.submitted_at, other.request_key) < (at, row.request_key)
     ]
-    engagements = [
-        direct_engagement(account, e)
-        for account in find_accounts(session=session, name=row.account_name, domain=row.account_domain)
-        if account.id is not None
-        for e in active_direct_engagements(
-            session=session, account_id=account.id, product_line=row.product_line, at=at
-        )
-    ]
+    engagements = direct_engagements_near(
+        session=session,
+        account_name=row.account_name,
+        account_domain=row.account_domain,
+        product_line=row.product_line,
+        at=at,
+    )
     return RegistrationFacts(
         partner=partner_facts(partner),
         existing=existing,
         direct_engagements=engagements,
         prior_submissions=count_prior_submissions(
-            session=session, partner_id=row.partner_id, account_key=row.account_key,
-            product_line=row.product_line, before=at,
+            session=session,
+            partner_id=row.partner_id,
+            account_key=row.account_key,
+            product_line=row.product_line,
+            before=at,
         ),
     )
 

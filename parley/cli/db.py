@@ -39,13 +39,13 @@ def current() -> None:
 @db_group.command("reindex-accounts")
 @friendly_errors
 def reindex_accounts() -> None:
-    """Rewrite every registration's account blocking keys as the rules core computes them.
+    """Rewrite every registration's and account's blocking keys as the rules core computes them.
 
     Needed only after an upgrade that changes how accounts are normalised (the conflict check
     finds candidates through these keys); safe to run again: it rewrites only rows that differ.
     """
     from parley.settings import get_settings
-    from store.crud.registration_blocks import reindex_blocks
+    from store.crud.blocks import reindex_blocks
     from store.engine import session_scope
     from store.schema import shown_url, upgrade_database
 
@@ -53,8 +53,8 @@ def reindex_accounts() -> None:
     with session_scope() as session:
         done = reindex_blocks(session)
     click.echo(
-        f"{shown_url(get_settings().resolved_database_url)}: {done.checked} registrations checked, "
-        f"{done.rewritten} rewritten"
+        f"{shown_url(get_settings().resolved_database_url)}: "
+        + "; ".join(f"{table}: {d.checked} checked, {d.rewritten} rewritten" for table, d in done.items())
     )
 
 

@@ -6,14 +6,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from parley.errors import NotFound
 from store.crud._common import Page, check_paging, paginate, parse, refuse, require_exists, require_member
+from store.crud.blocks import account_blocks, write_blocks
 from store.keys import normalised_domain, normalised_name
 from store.models import (
     Account,
+    AccountBlock,
     AccountCreate,
     DirectEngagement,
     DirectEngagementCreate,
@@ -141,6 +143,7 @@ def create_account(*, session: Session, data: AccountCreate | Mapping[str, Any])
     )
     session.add(account)
     session.flush()
+    write_blocks(session, account)
     return account
 
 
@@ -151,22 +154,14 @@ def get_account(*, session: Session, account_id: int) -> Account:
     return account
 
 
-def find_accounts(
-    *,
-    session: Session,
-    name: str | None = None,
-    domain: str | None = None,
-    limit: int = 20,
-) -> list[Account]:
-    """Accounts whose normalised domain equals, or normalised name contains, the given ones."""
-    conditions: list[ColumnElement[bool]] = []
-    if domain and (wanted := normalised_domain(domain)):
-        conditions.append(col(Account.normalised_domain) == wanted)
-    if name and (wanted := normalised_name(name)):
-        conditions.append(col(Account.normalised_name).contains(wanted, autoescape=True))
-    if not conditions:
+def find_accounts(*, session: Session, name: str, domain: str | None = None) -> list[Account]:
+    """Accounts sharing one of the rules core's blocking keys with this account, by name: the
+    accounts the rules may judge to be it (they score them), however many accounts exist."""
+    blocks = sorted(account_blocks(name, domain))
+    if not blocks:
         return []
-    query = select(Account).where(or_(*conditions)).order_by(col(Account.name)).limit(limit)
+    sharing = select(AccountBlock.account_id).where(col(AccountBlock.block).in_(blocks))
+    query = select(Account).where(col(Account.id).in_(sharing)).order_by(col(Account.name), col(Account.id))
     return list(session.exec(query).all())
 
 

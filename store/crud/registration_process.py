@@ -1,14 +1,19 @@
 """Data access the registration process needs beyond the shared crud modules: the conflict
-candidates of one account, found the way the rules core finds them."""
+candidates of one account and the direct-sales engagements on accounts like it, both found the way
+the rules core finds them (rows sharing one of its blocking keys; the rules then score them)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from store.crud.registration_blocks import account_blocks
+from rules.facts import DirectEngagement
+from store.crud.blocks import account_blocks
+from store.crud.partners import active_direct_engagements, find_accounts
 from store.models import Registration, RegistrationBlock
+from store.rules_view import direct_engagement
 
 
 def conflict_candidates(
@@ -37,3 +42,18 @@ def conflict_candidates(
         .order_by(col(Registration.submitted_at), col(Registration.id))
     )
     return list(session.exec(query).all())
+
+
+def direct_engagements_near(
+    *, session: Session, account_name: str, account_domain: str | None, product_line: str, at: datetime
+) -> list[DirectEngagement]:
+    """Direct sales' engagements in force at ``at`` covering ``product_line`` on every account
+    sharing a blocking key with this one, as the rules read them (they judge which is this account)."""
+    found: list[DirectEngagement] = []
+    for account in find_accounts(session=session, name=account_name, domain=account_domain):
+        assert account.id is not None
+        for engagement in active_direct_engagements(
+            session=session, account_id=account.id, product_line=product_line, at=at
+        ):
+            found.append(direct_engagement(account, engagement))
+    return found

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from parley.errors import NotFound
 from store.crud._common import Page, paginate, parse, refuse, require_exists, require_member
-from store.crud.registration_blocks import write_blocks
+from store.crud.blocks import write_blocks
 from store.keys import account_key, normalised_domain, normalised_name
 from store.models import (
     Account,

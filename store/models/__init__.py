@@ -19,6 +19,7 @@ from store.models.enums import (
 )
 from store.models.partners import (
     Account,
+    AccountBlock,
     AccountCreate,
     AccountPublic,
     DirectEngagement,
@@ -50,6 +51,7 @@ from store.models.users import ApiToken, Delegation, DelegationCreate, User, Use
 __all__ = [
     "APPROVER_ROLES",
     "Account",
+    "AccountBlock",
     "AccountClaim",
     "AccountCreate",
     "AccountPublic",

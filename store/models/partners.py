@@ -85,6 +85,16 @@ class Account(AccountBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class AccountBlock(SQLModel, table=True):
+    """One blocking key of an account (``rules.matching.AccountKey.blocks``), written with it, so
+    the conflict check finds direct-sales accounts the way it finds registrations."""
+
+    __tablename__ = "account_blocks"
+
+    block: str = Field(primary_key=True, max_length=260)
+    account_id: int = Field(primary_key=True, foreign_key="accounts.id", index=True, ondelete="CASCADE")
+
+
 class DirectEngagementBase(SQLModel):
     account_id: int
     product_line: str | None = Field(default=None, max_length=60)

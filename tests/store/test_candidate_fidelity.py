@@ -3,21 +3,24 @@
 Leads from the sandbox's own channel generator are stored as registrations on file through the
 store's writer; later leads are then decided twice against the same rows: with the candidates
 the live data layer returns (``conflict_candidates``, as the facts activity asks) and with
-``rules.RegistrationIndex`` over every row. Candidate sets, outcomes, reason codes and matches
-must be identical, lead by lead, including the near-duplicates the row-capped word search used to
-miss, and above 200 similar rows on file.
+``rules.RegistrationIndex`` over every row; direct sales' engagements come through the accounts
+sharing a key (``direct_engagements_near``) on one side and are every engagement on file on the
+other. Candidate sets, outcomes, reason codes and matches must be identical, lead by lead,
+including the near-duplicates the row-capped word search used to miss, and above 200 similar rows
+on file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from activities.registration_facts import CANDIDATE_STATES
-from rules.facts import RegistrationFacts, RegistrationRequest
+from rules.facts import DirectEngagement, RegistrationFacts, RegistrationRequest
 from rules.loader import load_rulebook
 from rules.matching import RegistrationIndex
 from rules.registration import RegistrationDecision, decide_registration
@@ -25,10 +28,10 @@ from rules.schema import Rulebook
 from simulation.channel import Channel, generate_channel
 from simulation.scenario import default_scenario
 from store import crud
-from store.crud.registration_process import conflict_candidates
+from store.crud.registration_process import conflict_candidates, direct_engagements_near
 from store.engine import session_scope
 from store.models import Registration, RegistrationState
-from store.rules_view import existing_registration, partner_facts
+from store.rules_view import direct_engagement, existing_registration, partner_facts
 
 RULEBOOK = Path(__file__).resolve().parents[2] / "rulebooks" / "default.yaml"
 ON_FILE = 2_400  # channel leads stored as registrations before the decided ones
@@ -52,6 +55,7 @@ class World:
     channel: Channel
     partner_ids: list[int]  # database id of each channel partner
     rows: list[Registration]  # everything stored
+    engagements: list[DirectEngagement] = field(default_factory=list)  # every one on file
 
 
 def _store(session, world: World, request: RegistrationRequest, state: RegistrationState, i: int) -> None:
@@ -108,7 +112,26 @@ def _world(engine: Engine) -> World:
         for i in range(ON_FILE):
             _store(session, world, _request(world, i), ON_FILE_STATES[i % len(ON_FILE_STATES)], i)
         _near_duplicates(session, world)
+        _direct_sales(session, world)
     return world
+
+
+def _direct_sales(session, world: World) -> None:
+    """Direct sales engaged on the channel's accounts the scenario says it engages (every line)."""
+    start = world.channel.start
+    for account in world.channel.accounts:
+        if not math.isfinite(account.direct_from):
+            continue
+        row = crud.create_account(
+            session=session,
+            data={"name": account.stem, "web_domain": account.domain, "territory": account.territory,
+                  "vertical": account.vertical},
+        )  # fmt: skip
+        since = start + timedelta(seconds=account.direct_from)
+        engagement = crud.add_direct_engagement(
+            session=session, data={"account_id": row.id, "owner": "direct-sales", "since": since}
+        )
+        world.engagements.append(direct_engagement(row, engagement))
 
 
 # Holders the row-capped word search and its plain domain rule got wrong, each stored by the
@@ -161,14 +184,26 @@ def _decide_both(
         states=CANDIDATE_STATES,
     )
     live_existing = [existing_registration(row) for row in rows]
+    near = direct_engagements_near(
+        session=session,
+        account_name=request.account_name,
+        account_domain=request.account_domain,
+        product_line=request.product_line,
+        at=request.submitted_at,
+    )
     live = decide_registration(
         world.rulebook,
         request,
-        RegistrationFacts(partner=partner, existing=live_existing),
+        RegistrationFacts(partner=partner, existing=live_existing, direct_engagements=near),
         request.submitted_at,
     )
+    # The reference: the rules core given every registration (through its index) and every
+    # direct engagement on file.
     core = decide_registration(
-        world.rulebook, request, RegistrationFacts(partner=partner, existing=index), request.submitted_at
+        world.rulebook,
+        request,
+        RegistrationFacts(partner=partner, existing=index, direct_engagements=world.engagements),
+        request.submitted_at,
     )
     core_set = {e.registration_id for e in index.candidates(request.account_name, request.account_domain)}
     return live, core, {e.registration_id for e in live_existing}, core_set
@@ -220,6 +255,7 @@ def test_live_candidates_and_decisions_equal_the_rules_cores(engine: Engine) -> 
                 differences.append(f"{request.account_name}: live {live.codes} / core {core.codes}")
     assert differences == []
     assert len(outcomes) >= 2, outcomes  # the sample is not one kind of decision
+    assert any("conflict.direct_engaged" in d.codes for d in decided), "no lead met direct sales"
     # The near-duplicates of another partner's holder go to a person, naming that holder.
     for decision, ((held_name, _), (name, _)) in zip(decided[-len(near) :], NEAR_DUPLICATES, strict=True):
         assert decision.outcome.value != "auto_approved", (name, decision.codes)

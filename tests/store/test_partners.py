@@ -73,9 +73,11 @@ def test_accounts_are_normalised_and_found(session: Session) -> None:
     )
     session.commit()
     assert (account.normalised_name, account.normalised_domain) == ("globex", "globex.com")
-    assert crud.find_accounts(session=session, domain="globex.com") == [account]
+    # Found through the rules core's blocking keys: the domain, the name, a typo of it.
+    assert crud.find_accounts(session=session, name="Umbrella", domain="https://www.globex.com") == [account]
     assert crud.find_accounts(session=session, name="GLOBEX Corp.") == [account]
-    assert crud.find_accounts(session=session) == []
+    assert crud.find_accounts(session=session, name="Globx") == [account]
+    assert crud.find_accounts(session=session, name="Umbrella") == []
     assert crud.list_accounts(session=session, territory="emea").total == 2
     assert crud.get_account(session=session, account_id=pk(account)) is account
     with pytest.raises(ValidationFailed, match="web_domain"):

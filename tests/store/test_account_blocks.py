@@ -1,5 +1,6 @@
-"""The conflict check's account keys on SQLite and PostgreSQL: written with each registration,
-back-filled by migration 0005 for rows stored before it, rewritten only where they differ."""
+"""The conflict check's account keys on SQLite and PostgreSQL: written with each registration and
+each end-customer account, back-filled by migration 0005 for rows stored before it, rewritten
+only where they differ."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from store.crud.registration_blocks import account_blocks, reindex_blocks
+from store.crud.blocks import account_blocks, reindex_blocks
 from store.engine import session_scope
-from store.models import RegistrationBlock
+from store.models import AccountBlock, RegistrationBlock
 from store.schema import alembic_config, head_revision, upgrade_database
 from tests.store.factories import make_partner, make_registration
 
+OLD_ACCOUNT = (
+    "INSERT INTO accounts (name, web_domain, territory, vertical, normalised_name, normalised_domain, "
+    "created_at) VALUES (:name, :domain, 'emea', 'retail', :name, :domain, :at)"
+)
 OLD_ROW = (
     "INSERT INTO registrations (workflow_id, partner_id, request_key, account_name, account_domain, "
     "territory, vertical, product_line, deal_value, submitted_by, rulebook_version, normalised_name, "
@@ -68,6 +73,7 @@ def test_migration_back_fills_older_rows_and_reindexing_again_changes_nothing(
                     "at": at,
                 },
             )
+            connection.execute(text(OLD_ACCOUNT), {"name": name, "domain": domain, "at": at})
     assert upgrade_database(database_url) == head_revision()
     with engine.connect() as connection:
         ids: dict[str, int] = dict(
@@ -77,8 +83,13 @@ def test_migration_back_fills_older_rows_and_reindexing_again_changes_nothing(
     for i, (name, domain) in enumerate(accounts):
         assert stored[ids[f"wf-old-{i}"]] == account_blocks(name, domain)
     with session_scope(engine) as session:
+        by_account = {(a.account_id, a.block) for a in session.exec(select(AccountBlock))}
+        named = {name: i for name, i in session.execute(text("SELECT name, id FROM accounts"))}
         again = reindex_blocks(session)
-    assert again.checked == len(ids) and again.rewritten == 0
+    for name, domain in accounts:
+        assert {b for a, b in by_account if a == named[name]} == account_blocks(name, domain)
+    assert again["registrations"].checked == len(ids) and again["registrations"].rewritten == 0
+    assert again["accounts"].checked == len(accounts) and again["accounts"].rewritten == 0
 
 
 def test_reindex_rewrites_only_what_differs(engine: Engine, database_url: str, tmp_path: Path) -> None:
@@ -103,7 +114,7 @@ def test_reindex_rewrites_only_what_differs(engine: Engine, database_url: str, t
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.rstrip().endswith(", 1 rewritten"), result.stdout
+    assert "registrations: 2 checked, 1 rewritten; accounts: 0 checked, 0 rewritten" in result.stdout
     stored = _stored(engine)
     assert stored[stale] == account_blocks("Stale Widgets", None)
     assert stored[kept] == account_blocks("Kept Widgets", None)

@@ -1,7 +1,8 @@
-"""Registration blocks: each registration's account blocking keys, for the conflict check.
+"""Registration and account blocks: the blocking keys of each registration's account and of each
+end-customer account, for the conflict check.
 
 The keys are the rules core's (``rules.matching.AccountKey.blocks``): the back-fill computes them
-for every registration already stored, through ``store.crud.registration_blocks``, the one writer
+for every row already stored, through ``store.crud.blocks``, the one writer
 the running system uses too. Rerun (``parley db reindex-accounts``), it changes nothing.
 
 Revision ID: 0005
@@ -39,9 +40,23 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_registration_blocks_registration_id"), ["registration_id"], unique=False
         )
+    op.create_table(
+        "account_blocks",
+        sa.Column("block", sa.String(length=260), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_blocks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("block", "account_id", name=op.f("pk_account_blocks")),
+    )
+    with op.batch_alter_table("account_blocks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_account_blocks_account_id"), ["account_id"], unique=False)
     # The one exception to "plain SQLAlchemy only": the keys must be the rules core's own, so the
     # back-fill uses the writer the running system uses.
-    from store.crud.registration_blocks import reindex_blocks
+    from store.crud.blocks import reindex_blocks
 
     with Session(op.get_bind()) as session:
         reindex_blocks(session)
@@ -49,4 +64,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("account_blocks")
     op.drop_table("registration_blocks")
