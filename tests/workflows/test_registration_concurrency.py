@@ -1,7 +1,8 @@
 """First to register under concurrency: 50 partners submit the same account and product line at
 once, through the workflows, on each database. Exactly one holds it; every other submission is
 refused with ``conflict.first_to_register`` naming the holder and its submission time. And eight
-spellings of one new account at once: the rules never approve two of them."""
+spellings of one new account at once: the rules never approve two of them; a second holder comes
+only from an approver's recorded "different account" judgement."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from parley.clients import RegistrationSubmission
+from parley.clients import DecisionInput, DecisionOutcome, RegistrationSubmission
 from store import crud
 from store.engine import engine_for
 from store.models import AccountClaim
 from tests.fixtures_temporal import TemporalServer
-from tests.workflows.harness import Stack, fast_rulebook_dir, start_stack
+from tests.workflows.harness import Stack, add_user, audit_of, fast_rulebook_dir, start_stack
 
 SUBMISSIONS = 50
 
@@ -48,7 +49,8 @@ def long_protection_stack(
     temporal_server: TemporalServer, database_url: str, task_queue: str, tmp_path: Path
 ) -> Iterator[Stack]:
     """The fast rulebook with an hour of protection: the holder must not lapse mid-test."""
-    rulebooks = fast_rulebook_dir(tmp_path / "rulebooks", protection_period="1h")
+    # Approval SLAs of two minutes, so an approver in the test never races an escalation.
+    rulebooks = fast_rulebook_dir(tmp_path / "rulebooks", {"sla: 2s}": "sla: 120s}"}, protection_period="1h")
     stack = start_stack(temporal_server, database_url, task_queue, rulebooks, tmp_path)
     yield stack
     stack.worker.stop()
@@ -145,3 +147,25 @@ async def test_spelling_variants_at_once_never_get_two_automatic_holders(
         assert named, (view.submission.account_name, view.state, [r.code for r in view.reasons])
         if view.state == "rejected":
             assert "conflict.first_to_register" in [r.code for r in view.reasons]
+
+    # A second holder only through a person's recorded judgement: approving each flagged spelling
+    # records "a different account", naming the racer it was flagged against.
+    approver = f"cam-{run}"
+    add_user(url, approver, ["channel_account_manager"])
+    flagged = [
+        v for v in views if v.state == "pending_approval" and "duplicate.fuzzy_match" in v.reason_codes
+    ]
+    assert flagged, [(v.submission.account_name, v.state) for v in views]
+    for view in flagged:
+        task = (await client.get(view.workflow_id)).open_task
+        assert task is not None and task.role == "channel_account_manager", task
+        await client.decide(
+            view.workflow_id,
+            DecisionInput(task.task_id, approver, DecisionOutcome.APPROVE, "a different company"),
+        )
+        event = audit_of(url, view.workflow_id)[-1]
+        assert event.action == "registration.approved"
+        assert "duplicate.judged_different_account" in event.reason_codes
+        assert {h["registration_id"] for h in event.detail["judged_holders"]} <= racers
+    approved = [await client.get(v.workflow_id) for v in views]
+    assert sum(v.state == "approved" for v in approved) == states["approved"] + len(flagged)
