@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from parley.clients import DecisionInput, DecisionOutcome, RegistrationClient
+from store.engine import engine_for
 from store.models import AuditEvent
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.harness import (
@@ -45,6 +46,9 @@ def stack(
     stack = start_stack(temporal_server, database_url, task_queue, rulebooks, tmp_path)
     yield stack
     stack.worker.stop()
+    # The harness reads through the process-wide engine: close its connections with the test, so
+    # none is left to be collected (a ResourceWarning) once a later test clears the engine cache.
+    engine_for(database_url).dispose()
 
 
 async def _holder_and_flagged(client: RegistrationClient, holder: World, rival: World) -> tuple[str, str]:
