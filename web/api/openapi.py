@@ -48,9 +48,20 @@ def _json(model: type[BaseModel]) -> dict[str, Any]:
 def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template=REF)
     return [
-        {"name": name, "in": "query", "required": False, "schema": prop}
+        {"name": name, "in": "query", "required": False, "schema": _present(prop)}
         for name, prop in schema["properties"].items()
     ]
+
+
+def _present(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema when it is given: a query string has no null, so an optional
+    filter's ``anyOf [X, null]`` is X (leaving the null in let a test client call "false" a
+    non-string and expect it refused)."""
+    options = [p for p in prop.get("anyOf", ()) if p.get("type") != "null"]
+    if len(options) != 1 or len(options) == len(prop.get("anyOf", ())):
+        return prop
+    kept = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**options[0], **kept}
 
 
 def _path(name: str, kind: str = "string") -> dict[str, Any]:
