@@ -9,9 +9,13 @@ another partner's process exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask import g
 
+from parley.errors import NotFound
+from store.engine import session_scope
 from store.models.enums import Role
 from web.api.errors import ApiError
 
@@ -58,6 +62,18 @@ def valid_process_id(workflow_id: str, noun: str) -> None:
     """404 for an id no process can have (so it never reaches a database query)."""
     if not _PROCESS_ID.match(workflow_id):
         raise ApiError.field(404, "workflow_id", f"no such {noun}")
+
+
+def require_own_process(workflow_id: str, noun: str, read: Callable[..., Any]) -> None:
+    """404 unless the process exists and the caller may see it. ``read(session=, workflow_id=)``
+    is the process's row reader (its row has ``partner_id``; an unknown id raises NotFound)."""
+    valid_process_id(workflow_id, noun)
+    with session_scope() as db:
+        try:
+            partner_id = read(session=db, workflow_id=workflow_id).partner_id
+        except NotFound:
+            raise ApiError.field(404, "workflow_id", f"no such {noun}") from None
+    require_visible(partner_id, noun)
 
 
 def require_visible(partner_id: int, noun: str) -> None:

@@ -56,16 +56,8 @@ _REFUSAL_FIELDS = {
 }
 
 
-def _own(workflow_id: str) -> DiscountException:
-    """The request's row; 404 unless it exists and the caller may see it."""
-    access.valid_process_id(workflow_id, NOUN)
-    with session_scope() as db:
-        try:
-            row = discounts_crud.get_discount(session=db, workflow_id=workflow_id)
-        except NotFound:
-            raise ApiError.field(404, "workflow_id", f"no such {NOUN}") from None
-    access.require_visible(row.partner_id, NOUN)
-    return row
+def _own(workflow_id: str) -> None:
+    access.require_own_process(workflow_id, NOUN, discounts_crud.get_discount)
 
 
 def _may_change() -> None:

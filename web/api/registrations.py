@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, g
 
 from parley.clients.registration import RegistrationClient
-from parley.errors import DecisionRefused, NotFound, ValidationFailed
+from parley.errors import DecisionRefused, ValidationFailed
 from store.crud import discounts as discounts_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
@@ -35,14 +35,7 @@ from web.workflow_clients import process_client
 
 
 def _own(workflow_id: str) -> None:
-    """404 unless the registration exists and the caller may see it."""
-    access.valid_process_id(workflow_id, "registration")
-    with session_scope() as db:
-        try:
-            registration = registrations_crud.get_registration(session=db, workflow_id=workflow_id)
-        except NotFound:
-            raise ApiError.field(404, "workflow_id", "no such registration") from None
-    access.require_visible(registration.partner_id, "registration")
+    access.require_own_process(workflow_id, "registration", registrations_crud.get_registration)
 
 
 def _may_change() -> None:
