@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import statistics
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bench.live_stack import Job, baseline_rate, bench_stack, bounded, decided_by_deadline, seed_partner
+from bench.live_stack import (
+    Job,
+    baseline_rate,
+    bench_stack,
+    bounded,
+    decided_by_deadline,
+    one_at_a_time,
+    p50_p95_ms,
+    seed_partner,
+)
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -97,7 +105,6 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
         discount_workflow_id,
     )
     from workflows.discount.workflow import DiscountWorkflow
-    from workflows.human.updates import SettledRequest
 
     client = await connect(settings, timeout=30)
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as executor:
@@ -138,29 +145,24 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
                 client, settings.task_queue, run_id, BASELINE, CONCURRENCY, DEADLINE
             )
 
-            alone: list[float] = []
-            for n in range(SEQUENTIAL):
-                sub = submission(registrations[REQUESTS + n], f"alone-{run_id}")
-                began = time.perf_counter()
-                handle = await client.start_workflow(
-                    DiscountWorkflow.run,
-                    sub,
-                    id=discount_workflow_id(sub.registration_id, sub.request_key),
-                    task_queue=settings.task_queue,
-                )
-                await handle.execute_update(DiscountWorkflow.settled, SettledRequest())
-                alone.append(time.perf_counter() - began)
+            subs = [submission(registrations[REQUESTS + n], f"alone-{run_id}") for n in range(SEQUENTIAL)]
+            alone = await one_at_a_time(
+                client,
+                DiscountWorkflow.run,
+                DiscountWorkflow.settled,
+                [(s, discount_workflow_id(s.registration_id, s.request_key)) for s in subs],
+                settings.task_queue,
+            )
 
-    quantiles = statistics.quantiles(latencies, n=20)
     setup = f"automatic band, SQLite, {CONCURRENCY} in flight"
     print(f"discount requests approved:       {len(decided)}/{REQUESTS} ({setup})")
     print(f"discount requests per second:     {rate:.1f}")
-    p50, p95 = statistics.median(latencies) * 1000, quantiles[18] * 1000
+    p50, p95 = p50_p95_ms(latencies)
     print(f"request -> decision p50 / p95:    {p50:.0f} ms / {p95:.0f} ms (queueing included)")
-    single = statistics.quantiles(alone, n=20)
+    p50, p95 = p50_p95_ms(alone)
     print(
-        f"one at a time, p50 / p95:         {statistics.median(alone) * 1000:.0f} ms / "
-        f"{single[18] * 1000:.0f} ms ({SEQUENTIAL} sequential requests, start -> settled)"
+        f"one at a time, p50 / p95:         {p50:.0f} ms / {p95:.0f} ms "
+        f"({SEQUENTIAL} sequential requests, start -> settled)"
     )
     print(f"baseline one-activity workflows/s: {base_rate:.1f}")
     ratio = rate / base_rate

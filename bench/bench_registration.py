@@ -19,14 +19,22 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import random
-import statistics
 import string
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bench.live_stack import Job, baseline_rate, bench_stack, bounded, decided_by_deadline, seed_partner
+from bench.live_stack import (
+    Job,
+    baseline_rate,
+    bench_stack,
+    bounded,
+    decided_by_deadline,
+    one_at_a_time,
+    p50_p95_ms,
+    seed_partner,
+)
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -58,7 +66,6 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.clients import RegistrationSubmission
     from parley.temporal_client import connect
     from parley.worker import build_worker
-    from workflows.human.updates import SettledRequest
     from workflows.registration.types import registration_workflow_id
     from workflows.registration.workflow import RegistrationWorkflow
 
@@ -109,30 +116,24 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
                 client, settings.task_queue, run_id, BASELINE, CONCURRENCY, DEADLINE
             )
 
-            # One at a time: the latency a single partner sees on an idle system.
-            alone: list[float] = []
-            for n in range(SEQUENTIAL):
-                sub = submission(f"alone-{run_id}-{n}")
-                began = time.perf_counter()
-                handle = await client.start_workflow(
-                    RegistrationWorkflow.run,
-                    sub,
-                    id=registration_workflow_id(partner_id, sub.request_key),
-                    task_queue=settings.task_queue,
-                )
-                await handle.execute_update(RegistrationWorkflow.settled, SettledRequest())
-                alone.append(time.perf_counter() - began)
+            subs = [submission(f"alone-{run_id}-{n}") for n in range(SEQUENTIAL)]
+            alone = await one_at_a_time(
+                client,
+                RegistrationWorkflow.run,
+                RegistrationWorkflow.settled,
+                [(s, registration_workflow_id(partner_id, s.request_key)) for s in subs],
+                settings.task_queue,
+            )
 
-    quantiles = statistics.quantiles(latencies, n=20)
     setup = f"auto-approved, SQLite, {CONCURRENCY} in flight"
     print(f"registrations decided:            {len(decided)}/{REGISTRATIONS} ({setup})")
     print(f"registrations per second:         {reg_rate:.1f}")
-    p50, p95 = statistics.median(latencies) * 1000, quantiles[18] * 1000
+    p50, p95 = p50_p95_ms(latencies)
     print(f"submission -> decision p50 / p95: {p50:.0f} ms / {p95:.0f} ms (queueing included)")
-    single = statistics.quantiles(alone, n=20)
+    p50, p95 = p50_p95_ms(alone)
     print(
-        f"one at a time, p50 / p95:         {statistics.median(alone) * 1000:.0f} ms / "
-        f"{single[18] * 1000:.0f} ms ({SEQUENTIAL} sequential submissions, start -> settled)"
+        f"one at a time, p50 / p95:         {p50:.0f} ms / {p95:.0f} ms "
+        f"({SEQUENTIAL} sequential submissions, start -> settled)"
     )
     print(f"baseline one-activity workflows/s: {base_rate:.1f}")
     print(f"ratio registration / baseline:    {reg_rate / base_rate:.2f}")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -132,3 +133,24 @@ async def baseline_rate(
     started = time.perf_counter()
     await bounded(limit, [round_trip(n) for n in range(count)], deadline)
     return count / (time.perf_counter() - started)
+
+
+async def one_at_a_time(
+    client: Client, run: Any, settled: Any, starts: list[tuple[Any, str]], task_queue: str
+) -> list[float]:
+    """Seconds from start until the ``settled`` update answers, for each (argument, workflow id)
+    started alone: the latency a single caller sees on an idle system."""
+    from workflows.human.updates import SettledRequest
+
+    seconds: list[float] = []
+    for argument, workflow_id in starts:
+        began = time.perf_counter()
+        handle = await client.start_workflow(run, argument, id=workflow_id, task_queue=task_queue)
+        await handle.execute_update(settled, SettledRequest())
+        seconds.append(time.perf_counter() - began)
+    return seconds
+
+
+def p50_p95_ms(seconds: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile, in milliseconds."""
+    return statistics.median(seconds) * 1000, statistics.quantiles(seconds, n=20)[18] * 1000
