@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from parley.clients.discount import DiscountClient
 from parley.clients.registration import RegistrationClient
-from tests.workflows.harness import Stack, World, add_user, seed_world
+from tests.fixtures_temporal import TemporalServer
+from tests.workflows.harness import Stack, World, add_user, fast_rulebook_dir, seed_world, start_stack
 from workflows.discount.types import DiscountSubmission, DiscountTerms
 from workflows.human.updates import DecisionInput
 
@@ -23,6 +28,24 @@ SUBSTITUTIONS = {
     "reminder_lead_time: 3s": "reminder_lead_time: 20s",
 }
 LONG_PROTECTION = {"protection_period": "1h", "request_window": "30m"}
+
+
+@contextmanager
+def sqlite_discount_stack(
+    server: TemporalServer, template: Path, folder: Path, substitutions: dict[str, str]
+) -> Iterator[Stack]:
+    """A worker of its own on a copy of the migrated SQLite template, with the fast rulebook
+    changed by ``substitutions`` and registrations that stay protected (a module's shared stack)."""
+    database = folder / "parley.db"
+    shutil.copyfile(template, database)
+    rulebooks = fast_rulebook_dir(folder / "rulebooks", substitutions, **LONG_PROTECTION)
+    stack = start_stack(
+        server, f"sqlite:///{database}", f"parley-test-{uuid.uuid4().hex[:12]}", rulebooks, folder
+    )
+    try:
+        yield stack
+    finally:
+        stack.worker.stop()
 
 
 @dataclass

@@ -4,8 +4,6 @@ request-info, revisions, withdrawal, and the registration ending under an open r
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,16 +14,16 @@ from store.crud.discounts import discount_ids
 from store.engine import engine_for, session_scope
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.discount_harness import (
-    LONG_PROTECTION,
     SUBSTITUTIONS,
     DiscountWorld,
     approved_registration,
     decide,
     discount_client,
     seed_discount_world,
+    sqlite_discount_stack,
     submission,
 )
-from tests.workflows.harness import Stack, audit_of, fast_rulebook_dir, start_stack, tasks_of
+from tests.workflows.harness import Stack, audit_of, tasks_of
 from workflows.discount.types import DiscountTerms
 from workflows.human.updates import ProvideInfoInput
 
@@ -36,15 +34,10 @@ pytestmark = pytest.mark.temporal
 def stack(
     temporal_server: TemporalServer, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("discount")
-    database = folder / "parley.db"
-    shutil.copyfile(sqlite_template, database)
-    rulebooks = fast_rulebook_dir(folder / "rulebooks", SUBSTITUTIONS, **LONG_PROTECTION)
-    stack = start_stack(
-        temporal_server, f"sqlite:///{database}", f"parley-test-{uuid.uuid4().hex[:12]}", rulebooks, folder
-    )
-    yield stack
-    stack.worker.stop()
+    with sqlite_discount_stack(
+        temporal_server, sqlite_template, tmp_path_factory.mktemp("discount"), SUBSTITUTIONS
+    ) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ middle of a parallel step, and two approvers of one role deciding the same task 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from tests.workflows.discount_harness import (
     decide,
     discount_client,
     seed_discount_world,
+    sqlite_discount_stack,
     submission,
 )
 from tests.workflows.harness import (
@@ -45,15 +44,10 @@ TIMERS = {"reminder_lead_time: 2s": "reminder_lead_time: 10m", "quote_validity: 
 def stack(
     temporal_server: TemporalServer, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("discount-timers")
-    database = folder / "parley.db"
-    shutil.copyfile(sqlite_template, database)
-    rulebooks = fast_rulebook_dir(folder / "rulebooks", TIMERS, **LONG_PROTECTION)
-    stack = start_stack(
-        temporal_server, f"sqlite:///{database}", f"parley-test-{uuid.uuid4().hex[:12]}", rulebooks, folder
-    )
-    yield stack
-    stack.worker.stop()
+    with sqlite_discount_stack(
+        temporal_server, sqlite_template, tmp_path_factory.mktemp("discount-timers"), TIMERS
+    ) as stack:
+        yield stack
 
 
 @pytest.fixture
