@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from bench.live_stack import (
     Job,
+    approved_at,
     baseline_rate,
     bench_stack,
     bounded,
@@ -44,22 +45,6 @@ CONCURRENCY = 50
 SEQUENTIAL = 20
 DEADLINE = 60.0  # seconds per phase
 TARGET_RATIO = 0.8
-
-
-def _approved_at(url: str) -> dict[str, datetime]:
-    """When each approved discount request was decided."""
-    from sqlmodel import Session, col, select
-
-    from store.engine import engine_for
-    from store.models import DiscountException
-
-    with Session(engine_for(url)) as session:
-        rows = session.exec(
-            select(DiscountException.workflow_id, DiscountException.decided_at).where(
-                col(DiscountException.decided_at).is_not(None), DiscountException.state == "approved"
-            )
-        ).all()
-    return {wid: at for wid, at in rows if at is not None}
 
 
 async def _registrations(settings: Settings, partner_id: int, count: int, run_id: str) -> list[str]:
@@ -99,6 +84,7 @@ async def _registrations(settings: Settings, partner_id: int, count: int, run_id
 async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.temporal_client import connect
     from parley.worker import build_worker
+    from store.models import DiscountException
     from workflows.discount.types import (
         DiscountSubmission,
         DiscountTerms,
@@ -136,7 +122,9 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
             started = time.perf_counter()
             await bounded(CONCURRENCY, [request(n) for n in range(REQUESTS)], DEADLINE)
-            decided = await decided_by_deadline(lambda: _approved_at(url), REQUESTS, started, DEADLINE)
+            decided = await decided_by_deadline(
+                lambda: approved_at(url, DiscountException), REQUESTS, started, DEADLINE
+            )
             elapsed = (max(decided.values()) - min(requested.values())).total_seconds()
             latencies = sorted((decided[w] - requested[w]).total_seconds() for w in decided if w in requested)
             rate = len(decided) / elapsed

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from bench.live_stack import (
     Job,
+    approved_at,
     baseline_rate,
     bench_stack,
     bounded,
@@ -46,26 +47,11 @@ SEQUENTIAL = 20
 DEADLINE = 45.0  # seconds per phase
 
 
-def _decided_at(url: str) -> dict[str, datetime]:
-    """When each approved registration was decided (an auto-approving rulebook approves all)."""
-    from sqlmodel import Session, col, select
-
-    from store.engine import engine_for
-    from store.models import Registration
-
-    with Session(engine_for(url)) as session:
-        rows = session.exec(
-            select(Registration.workflow_id, Registration.decided_at).where(
-                col(Registration.decided_at).is_not(None), Registration.state == "approved"
-            )
-        ).all()
-    return {wid: at for wid, at in rows if at is not None}
-
-
 async def _measure(settings: Settings, url: str, partner_id: int) -> None:
     from parley.clients import RegistrationSubmission
     from parley.temporal_client import connect
     from parley.worker import build_worker
+    from store.models import Registration
     from workflows.registration.types import registration_workflow_id
     from workflows.registration.workflow import RegistrationWorkflow
 
@@ -105,7 +91,9 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
             started = time.perf_counter()
             await bounded(CONCURRENCY, [submit(n) for n in range(REGISTRATIONS)], DEADLINE)
-            decided = await decided_by_deadline(lambda: _decided_at(url), REGISTRATIONS, started, DEADLINE)
+            decided = await decided_by_deadline(
+                lambda: approved_at(url, Registration), REGISTRATIONS, started, DEADLINE
+            )
             last = max(decided.values())
             first = min(submitted.values())
             elapsed = (last - first).total_seconds()

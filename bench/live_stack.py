@@ -154,3 +154,19 @@ async def one_at_a_time(
 def p50_p95_ms(seconds: list[float]) -> tuple[float, float]:
     """Median and 95th percentile, in milliseconds."""
     return statistics.median(seconds) * 1000, statistics.quantiles(seconds, n=20)[18] * 1000
+
+
+def approved_at(url: str, model: Any) -> dict[str, datetime]:
+    """When each approved process of ``model`` (Registration, DiscountException: a row with
+    ``workflow_id``, ``state`` and ``decided_at``) was decided, as its workflow recorded it."""
+    from sqlmodel import Session, col, select
+
+    from store.engine import engine_for
+
+    with Session(engine_for(url)) as session:
+        rows = session.exec(
+            select(model.workflow_id, model.decided_at).where(
+                col(model.decided_at).is_not(None), model.state == "approved"
+            )
+        ).all()
+    return {workflow_id: at for workflow_id, at in rows if at is not None}
