@@ -80,6 +80,17 @@ def _rpc_problem(exc: RPCError, noun: str, process_id: str | None) -> Exception:
     return ServiceUnavailable("Temporal", exc.message)
 
 
+# The server drops an update, answering "workflow not ready", when the workflow task carrying it
+# fails for a reason of the moment (another event, a signal from the process's registration,
+# arrived while the worker completed it); the workflow itself is fine, and the same update,
+# asked again, is accepted.
+_NOT_READY_RETRIES = 3
+
+
+def _not_ready(exc: RPCError) -> bool:
+    return exc.status == RPCStatusCode.FAILED_PRECONDITION and "workflow task failure" in exc.message
+
+
 def root_cause(exc: BaseException) -> str:
     """The innermost cause's message: what a failed workflow says went wrong."""
     cause: BaseException = exc
@@ -150,20 +161,25 @@ class ProcessClient(Generic[View]):
             )
         handle = self._client.get_workflow_handle(workflow_id, result_type=self.view_type)
         with temporal_errors(self.noun, workflow_id):
-            try:
-                settled: View = await asyncio.wait_for(
-                    handle.execute_update(
-                        "settled",
-                        SettledRequest(),
-                        result_type=self.view_type,
-                        rpc_timeout=timedelta(seconds=settle_timeout),
-                    ),
-                    timeout=settle_timeout + 1,
-                )
-                return settled
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    raise
+            for attempt in range(_NOT_READY_RETRIES + 1):
+                try:
+                    settled: View = await asyncio.wait_for(
+                        handle.execute_update(
+                            "settled",
+                            SettledRequest(),
+                            result_type=self.view_type,
+                            rpc_timeout=timedelta(seconds=settle_timeout),
+                        ),
+                        timeout=settle_timeout + 1,
+                    )
+                    return settled
+                except RPCError as exc:
+                    if _not_ready(exc) and attempt < _NOT_READY_RETRIES:
+                        await asyncio.sleep(0.1 * (attempt + 1))
+                        continue
+                    if exc.status != RPCStatusCode.NOT_FOUND:
+                        raise
+                    break
         # It has ended already (settled by the rules), before or while the update came.
         return await self.final(handle)
 

@@ -191,3 +191,28 @@ async def test_withdraw_and_the_registration_ending_close_open_requests(
     assert {t.outcome for t in tasks_of(stack.database_url, second.workflow_id)} == {"cancelled"}
     with pytest.raises(ValidationFailed, match="must be approved"):
         await client.request(submission(dw, registration, requested_discount=0.25))
+
+
+async def test_a_request_stored_after_its_registration_ended_is_closed_at_once(
+    stack: Stack, dw: DiscountWorld
+) -> None:
+    """The client's check saw the registration approved, the registration then ended, and only
+    then did the request's row get stored: the request learns it from that row's read and closes."""
+    from parley.clients.discount import _initial_attributes
+    from parley.clients.registration import RegistrationClient
+    from workflows.discount.types import discount_workflow_id
+    from workflows.discount.workflow import DiscountWorkflow
+
+    client = await discount_client(stack)
+    registration = await approved_registration(stack, dw)
+    request = submission(dw, registration, requested_discount=0.05)
+    registrations = await RegistrationClient.connect(stack.settings)
+    await registrations.close(registration, dw.partner, "won")
+    view = await client.start_settled(  # what request() does once its check has passed
+        DiscountWorkflow.run,
+        request,
+        discount_workflow_id(registration, request.request_key),
+        search_attributes=_initial_attributes(request),
+        settle_timeout=10,
+    )
+    assert view.state == "closed" and view.ended_because == "the registration is won"
