@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from parley.errors import FieldProblem
-from rules.enums import Disposition, ExitType
+from rules.enums import Disposition, DisputeResolution, ExitType
 
 if TYPE_CHECKING:
     from rules.schema import Discount, Escalation, Exit, Program, Registration, Rulebook
@@ -210,8 +210,21 @@ def _discount(discount: Discount, program: Program | None) -> list[FieldProblem]
     return problems
 
 
+# A default gives nobody an account nobody decided to give: only these may stand by default.
+DEFAULT_RESOLUTIONS = (DisputeResolution.UPHOLD, DisputeResolution.RETURN_TO_DIRECT)
+
+
 def _escalation(escalation: Escalation, program: Program | None) -> list[FieldProblem]:
-    return _ordered_roles("escalation.levels", [lvl.role for lvl in escalation.levels], program)
+    problems = _ordered_roles("escalation.levels", [lvl.role for lvl in escalation.levels], program)
+    if escalation.default_resolution not in DEFAULT_RESOLUTIONS:
+        allowed = " or ".join(r.value for r in DEFAULT_RESOLUTIONS)
+        problems.append(
+            FieldProblem(
+                "escalation.default_resolution",
+                f"must be {allowed}: a default may not award or share an account nobody decided on",
+            )
+        )
+    return problems
 
 
 def _exit(exit_: Exit) -> list[FieldProblem]:

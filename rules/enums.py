@@ -75,6 +75,23 @@ class Disposition(StrEnum):
     RETURN_TO_DIRECT = "return_to_direct"
 
 
+class DisputeResolution(StrEnum):
+    """How a dispute ends: the original decision stands, the account goes to the claimant, the
+    parties share it, or it goes back to direct sales."""
+
+    UPHOLD = "uphold"
+    AWARD_CLAIMANT = "award_claimant"
+    CO_SELL = "co_sell"
+    RETURN_TO_DIRECT = "return_to_direct"
+
+
+class DisputeSide(StrEnum):
+    """Who stands on one side of a dispute: a partner (through its registration) or direct sales."""
+
+    PARTNER = "partner"
+    DIRECT = "direct"
+
+
 class AccessRevocation(StrEnum):
     IMMEDIATELY = "immediately"
     AT_NOTICE_END = "at_notice_end"

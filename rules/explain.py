@@ -173,9 +173,13 @@ def _discounts(doc: Document, rb: Rulebook) -> None:
 
 def _disputes(doc: Document, rb: Rulebook) -> None:
     doc.heading("Disputes and escalation")
+    esc = rb.escalation
     doc.paragraph(
-        "A conflict with another partner or with direct sales walks this path; each level has "
-        "its response time, then the dispute moves up."
+        "A partner may contest a conflict decision on its registration (another partner was "
+        f"first, or direct sales was engaged) within {format_duration(esc.appeal_window)} of it; "
+        "direct sales may contest a partner's registration. Both sides then have "
+        f"{format_duration(esc.party_response)} to give their statement, and the case walks this "
+        "path; each level has its response time, then the dispute moves up."
     )
     doc.table(
         ["Level", "Who", "Responds within", "How"],
@@ -183,6 +187,11 @@ def _disputes(doc: Document, rb: Rulebook) -> None:
             [str(i + 1), _who(rb, lvl.role), format_duration(lvl.response_sla), lvl.channel.value]
             for i, lvl in enumerate(rb.escalation.levels)
         ],
+    )
+    default = esc.default_resolution.value.replace("_", " ")
+    doc.paragraph(
+        f"If nobody decides in time, the rulebook's default applies: {default}. A co-sold account "
+        f"is split {esc.co_sell_split:.0%} to the contesting partner."
     )
 
 

@@ -30,6 +30,7 @@ from rules.enums import (
     DefaultAction,
     DirectEngagementPolicy,
     Disposition,
+    DisputeResolution,
     ExitType,
     RegistrationStanding,
 )
@@ -238,7 +239,18 @@ class EscalationLevelRule(Strict):
 
 
 class Escalation(Strict):
+    """The written dispute path. The three settings below it default to the values rulebooks
+    pinned before they existed behaved by, so those still load."""
+
     levels: list[EscalationLevelRule] = Field(min_length=1)
+    # A conflict decision can be contested this long after it was made.
+    appeal_window: Duration = timedelta(days=14)
+    # Each party's time to give its statement before the first level hears the case.
+    party_response: Duration = timedelta(days=3)
+    # What stands when every level's response time passed: never a claim nobody decided.
+    default_resolution: DisputeResolution = DisputeResolution.UPHOLD
+    # The claimant's share of a co-sold deal (the holder keeps the rest).
+    co_sell_split: Fraction = 0.5
 
 
 # --- partner exit ----------------------------------------------------------------------------

@@ -63,6 +63,8 @@ def test_fast_rulebook_differs_only_in_durations_version_and_title(rulebook):
         "sla",
         "protection_period",
         "reminder_lead_time",
+        "appeal_window",
+        "party_response",
         "length",
         "request_window",
         "quote_validity",
