@@ -7,6 +7,7 @@ from typing import Any
 
 from activities.diagnostics import probe_database
 from activities.discount import live_discounts, record_discount_submission, record_discount_transition
+from activities.dispute import ask_registration, record_dispute_opening, record_dispute_transition
 from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
@@ -31,6 +32,9 @@ def all_activities() -> list[Callable[..., Any]]:
         record_discount_submission,
         record_discount_transition,
         live_discounts,
+        record_dispute_opening,
+        record_dispute_transition,
+        ask_registration,
         simulate_replication,
         summarise_simulation,
         record_simulation_progress,

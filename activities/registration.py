@@ -14,7 +14,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.projection import Projection, ProjectionResult, apply_projection
 from parley.errors import NotFound, ValidationFailed
-from store.crud.claims import claim_account, release_account
+from store.crud.claims import claim_account, release_account, transfer_claim
+from store.crud.registration_disputes import end_direct_engagements, return_to_direct
 from store.crud.registrations import create_registration, get_registration, update_registration
 from store.engine import session_scope
 from store.models import RegistrationCreate, utcnow
@@ -53,8 +54,31 @@ class SubmissionRecord:
 
 
 @dataclass
+class ClaimTransfer:
+    """Hand this registration's hold on its account to the registration a dispute awarded it to."""
+
+    workflow_id: str
+    partner_id: int
+    submitted_at: datetime
+
+
+@dataclass
+class DirectMatch:
+    """How the rulebook judges an account the same (to end direct sales' engagements on it)."""
+
+    threshold: float
+    match_domains: bool
+
+
+@dataclass
 class RegistrationTransition:
-    """A state change: the registrations row, the claim, and the generic projection, atomically."""
+    """A state change: the registrations row, the claim, and the generic projection, atomically.
+
+    A dispute's outcome adds what it moves in the same transaction: the hold handed on
+    (``claim_to``), the account held for an awarded registration (``take_claim``: refused with
+    ``ClaimHeld`` when another registration holds it), the account recorded as direct sales'
+    (``direct_owner``), or direct sales' engagement ended (``end_direct``).
+    """
 
     workflow_id: str
     state: str
@@ -65,6 +89,13 @@ class RegistrationTransition:
     expires_at: datetime | None = None
     extensions_used: int | None = None
     release_claim: bool = False
+    claim_to: ClaimTransfer | None = None
+    take_claim: bool = False
+    direct_owner: str | None = None
+    end_direct: DirectMatch | None = None
+
+
+CLAIM_HELD = "ClaimHeld"
 
 
 @activity.defn
@@ -129,11 +160,42 @@ def record_registration_transition(transition: RegistrationTransition) -> Projec
             extensions_used=transition.extensions_used,
             reason_codes=transition.reason_codes,
         )
-        if transition.release_claim:
+        if transition.claim_to is not None:
+            to = transition.claim_to
+            transfer_claim(
+                session=session,
+                account_key=row.account_key,
+                product_line=row.product_line,
+                from_workflow_id=transition.workflow_id,
+                to_workflow_id=to.workflow_id,
+                to_partner_id=to.partner_id,
+                to_submitted_at=to.submitted_at,
+            )
+        elif transition.release_claim:
             release_account(
                 session=session,
                 account_key=row.account_key,
                 product_line=row.product_line,
                 workflow_id=transition.workflow_id,
+            )
+        if transition.take_claim:
+            claim = claim_account(
+                session=session,
+                account_key=row.account_key,
+                product_line=row.product_line,
+                workflow_id=transition.workflow_id,
+                partner_id=row.partner_id,
+                submitted_at=row.submitted_at,
+            )
+            if not claim.granted:
+                raise ApplicationError(
+                    "another registration holds the account now", type=CLAIM_HELD, non_retryable=True
+                )
+        if transition.direct_owner is not None:
+            return_to_direct(session, row, transition.direct_owner, transition.at)
+        if transition.end_direct is not None:
+            match = transition.end_direct
+            end_direct_engagements(
+                session, row, transition.at, threshold=match.threshold, match_domains=match.match_domains
             )
         return apply_projection(session, transition.projection)

@@ -197,10 +197,13 @@ class Answered:
 PathEvent = Decided | Breached | InfoRequested | Answered
 
 
-def start(path: ApprovalPath, at: float, carried: frozenset[str] = frozenset()) -> Position:
-    """The first step, its clock running from ``at``; ``carried`` roles count as approved
-    wherever they appear, so steps they cover pass at once (the path may even end approved)."""
-    return _enter(path, 0, at, 0, carried)
+def start(path: ApprovalPath, at: float, carried: frozenset[str] = frozenset(), step: int = 0) -> Position:
+    """The first step (or ``step``, to take a walk up again there), its clock running from
+    ``at``; ``carried`` roles count as approved wherever they appear, so steps they cover pass at
+    once (the path may even end approved)."""
+    if not 0 <= step < len(path.steps):
+        raise PathError(f"the path has no step {step}")
+    return _enter(path, step, at, 0, carried)
 
 
 def waiting_for(path: ApprovalPath, position: Position) -> tuple[str, ...]:

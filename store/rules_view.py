@@ -24,6 +24,8 @@ STANDING: dict[str, RegistrationStanding] = {
     RegistrationState.WITHDRAWN: RegistrationStanding.WITHDRAWN,
     RegistrationState.WON: RegistrationStanding.CLOSED_WON,
     RegistrationState.LOST: RegistrationStanding.CLOSED_LOST,
+    # Released by a dispute: it no longer stands between anyone and the account.
+    RegistrationState.RELEASED: RegistrationStanding.WITHDRAWN,
 }
 
 

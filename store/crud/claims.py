@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from store.crud._common import insert_if_absent, refuse, require_exists, table_of
@@ -95,3 +95,38 @@ def release_account(*, session: Session, account_key: str, product_line: str, wo
     result = session.execute(statement)
     session.flush()
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def transfer_claim(
+    *,
+    session: Session,
+    account_key: str,
+    product_line: str,
+    from_workflow_id: str,
+    to_workflow_id: str,
+    to_partner_id: int,
+    to_submitted_at: datetime,
+) -> bool:
+    """Hand the hold from one registration to another in one statement, so at no moment is the
+    account free for a third registration (a dispute's award). True if ``from_workflow_id`` held it
+    (or ``to_workflow_id`` already does: a retry)."""
+    statement = (
+        update(AccountClaim)
+        .where(
+            AccountClaim.account_key == account_key,  # type: ignore[arg-type]
+            AccountClaim.product_line == product_line,  # type: ignore[arg-type]
+            AccountClaim.workflow_id == from_workflow_id,  # type: ignore[arg-type]
+        )
+        .values(
+            workflow_id=to_workflow_id,
+            partner_id=to_partner_id,
+            submitted_at=as_utc(to_submitted_at),
+            claimed_at=utcnow(),
+        )
+    )
+    moved = bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    session.flush()
+    if moved:
+        return True
+    holder = get_claim(session=session, account_key=account_key, product_line=product_line)
+    return holder is not None and holder.workflow_id == to_workflow_id

@@ -5,9 +5,11 @@ against when a migration is generated.
 """
 
 from store.models.discounts import DiscountException, DiscountExceptionCreate
+from store.models.disputes import Dispute, DisputeCreate, DisputeStatement
 from store.models.enums import (
     APPROVER_ROLES,
     DiscountState,
+    DisputeState,
     NotificationKind,
     PartnerStatus,
     ProcessType,
@@ -65,6 +67,10 @@ __all__ = [
     "DiscountException",
     "DiscountExceptionCreate",
     "DiscountState",
+    "Dispute",
+    "DisputeCreate",
+    "DisputeState",
+    "DisputeStatement",
     "JSONDocument",
     "Notification",
     "NotificationCreate",

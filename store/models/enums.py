@@ -13,6 +13,7 @@ from rules.enums import PartnerStatus
 __all__ = [
     "APPROVER_ROLES",
     "DiscountState",
+    "DisputeState",
     "NotificationKind",
     "PartnerStatus",  # one vocabulary for rules and store: the rules core owns it
     "ProcessType",
@@ -33,6 +34,7 @@ class Role(StrEnum):
     DEAL_DESK = "deal_desk"
     FINANCE = "finance"
     PARTNER_OPS = "partner_ops"
+    DIRECT_SALES = "direct_sales"  # contests partners' registrations and answers for direct sales
     PARTNER = "partner"
     ADMIN = "admin"
 
@@ -59,11 +61,13 @@ class RegistrationState(StrEnum):
     WITHDRAWN = "withdrawn"
     WON = "won"
     LOST = "lost"
+    RELEASED = "released"  # a dispute gave the account to another partner or to direct sales
 
     # The process is still running: it holds its account, or may come to.
     LIVE = nonmember(frozenset({"submitted", "pending_approval", "info_requested", "approved"}))
-    # The process has ended; nothing can change it any more.
-    FINAL = nonmember(frozenset({"rejected", "expired", "withdrawn", "won", "lost"}))
+    # The process has ended; nothing can change it any more (a rejection can still be contested
+    # within the rulebook's appeal window, which a dispute's award turns into an approval).
+    FINAL = nonmember(frozenset({"rejected", "expired", "withdrawn", "won", "lost", "released"}))
     # Live, or won: the states in which a registration stands between a partner and an account.
     HOLDING = nonmember(frozenset({"submitted", "pending_approval", "info_requested", "approved", "won"}))
 
@@ -85,6 +89,20 @@ class DiscountState(StrEnum):
     FINAL = nonmember(frozenset({"refused", "rejected", "withdrawn", "closed"}))
 
 
+class DisputeState(StrEnum):
+    """A dispute's lifecycle, as its workflow moves and its row records it."""
+
+    OPENED = "opened"
+    HEARING = "hearing"  # the parties give their statements
+    IN_REVIEW = "in_review"  # a level of the escalation path hears the case
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"  # the contested registration could no longer be contested
+
+    LIVE = nonmember(frozenset({"opened", "hearing", "in_review"}))
+    FINAL = nonmember(frozenset({"resolved", "withdrawn", "closed"}))
+
+
 class ProcessType(StrEnum):
     """Kinds of process whose human tasks share the one inbox."""
 
@@ -102,6 +120,8 @@ class TaskState(StrEnum):
 
 class TaskOutcome(StrEnum):
     APPROVED = "approved"
+    DECIDED = "decided"  # a decision that settles a case without approving anything (a dispute)
+    STATEMENT_GIVEN = "statement_given"  # a party of a dispute gave its statement
     REJECTED = "rejected"
     INFO_REQUESTED = "info_requested"
     ANSWERED = "answered"  # the partner answered a request for more information

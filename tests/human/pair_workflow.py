@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.approval import ApprovalPath, PathStep, Quorum, approved
     from rules.enums import DefaultAction
     from workflows.human.authority import ActorAuthority, Refusal
-    from workflows.human.commands import CommandQueue
+    from workflows.human.commands import Command, CommandQueue
     from workflows.human.handlers import install_task_updates
     from workflows.human.journal import Change, Journal, TaskView, TransitionView
     from workflows.human.local import run_local
@@ -84,6 +84,9 @@ class PairReview:
         if authority.username != self.requester:
             raise Refusal("only the requester answers questions about a pair review")
 
+    def check_decision(self, authority: ActorAuthority, outcome: str) -> None:
+        """Both words are open to either role."""
+
     async def transition(self, *, action: str, after: str, actor: str, change: Change) -> list[int]:
         async def store(projection: Projection) -> ProjectionResult:
             return await run_local(project_transition, projection)
@@ -136,6 +139,9 @@ class PairReview:
 
     def approval_given(self, task: TaskView, by: str, on_behalf_of: str | None) -> None:
         """The journal's history says who approved; nothing else to keep."""
+
+    async def aside(self, command: Command[Any]) -> bool:
+        return False
 
     def interrupts(self, update: Any) -> str | None:
         return None

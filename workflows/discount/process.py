@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawUpdate,
     )
     from workflows.human.authority import ActorAuthority, require_partner_side
-    from workflows.human.commands import CommandQueue
+    from workflows.human.commands import Command, CommandQueue
     from workflows.human.journal import Change, Journal, TaskView
     from workflows.human.local import run_local
 
@@ -59,6 +59,9 @@ class Discount:
 
     def check_answerer(self, authority: ActorAuthority) -> None:
         require_partner_side(authority, self.view.submission.partner_id)
+
+    def check_decision(self, authority: ActorAuthority, outcome: str) -> None:
+        """Every word of the vocabulary is open to whoever may decide the task."""
 
     @property
     def account(self) -> str:
@@ -186,6 +189,9 @@ class Discount:
                 on_behalf_of,
             )
         )
+
+    async def aside(self, command: Command[Any]) -> bool:
+        return False  # every update either steers the walk or ends it
 
     def interrupts(self, update: Any) -> str | None:
         if isinstance(update, ReviseUpdate | WithdrawUpdate):

@@ -59,6 +59,10 @@ class TaskHost(Protocol):
         """Refuse an actor who may not answer the process's questions."""
         ...
 
+    def check_decision(self, authority: ActorAuthority, outcome: str) -> None:
+        """Refuse a decision the process cannot take now (beyond the task's own checks)."""
+        ...
+
 
 def open_step_task(
     settings: TaskSettings, host: TaskHost, queue: CommandQueue[Any], task_id: int
@@ -102,6 +106,7 @@ def validate_decide(
     if choice.comment_required and not decision.comment.strip():
         raise Refusal(choice.missing_comment)
     decider_for(update.acting.authority, task.role, host.requester, decision.on_behalf_of, settings.noun)
+    host.check_decision(update.acting.authority, decision.outcome)
 
 
 def validate_escalate(

@@ -17,6 +17,7 @@ class Effect(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REQUEST_INFO = "request_info"  # stops the step's clock until the requester answers
+    SETTLE = "settle"  # decides the case either way (a dispute's resolutions): the path ends
 
 
 class DecisionOutcome(StrEnum):

@@ -77,6 +77,11 @@ class WalkHost(TaskHost, Protocol):
         the update does not end it. The walk closes the open tasks in their name."""
         ...
 
+    async def aside(self, command: Command[Any]) -> bool:
+        """Apply (and finish) an update that leaves the walk where it is, e.g. a comment on the
+        case; False when ``command`` is not one (the walk then refuses it)."""
+        ...
+
 
 @dataclass
 class WalkEnd:
@@ -105,15 +110,17 @@ class ApprovalWalk:
         queue: CommandQueue[Any],
         path: ApprovalPath,
         carried: frozenset[str] = frozenset(),
+        first_step: int = 0,
     ) -> None:
         """``carried``: roles whose earlier approval stands (``rules.approval.start``); the
-        caller checks first that they do not already cover the whole path."""
+        caller checks first that they do not already cover the whole path. ``first_step``: where
+        a walk that was cut short takes up again (a dispute whose award could not be made)."""
         self.settings = settings
         self.host = host
         self.queue = queue
         self.path = path
         self.origin = workflow.now()
-        self.position = start(path, 0.0, carried)
+        self.position = start(path, 0.0, carried, first_step)
         assert self.position.end is None, "the carried approvals cover the whole path"
 
     # The path's clock is seconds since the walk began: small numbers, exact to the microsecond.
@@ -141,6 +148,8 @@ class ApprovalWalk:
             elif (by := self.host.interrupts(update)) is not None:
                 assert command is not None
                 ended = self._interrupted(command, by)
+            elif await self.host.aside(command):
+                continue
             else:
                 self.queue.finish(
                     command, f"not possible while the {self.settings.noun} is {self.host.view.state}"
@@ -230,10 +239,13 @@ class ApprovalWalk:
         now = workflow.now()
         if choice.effect is Effect.REQUEST_INFO:
             return await self._ask(command, update, task, on_behalf_of)
-        approve = choice.effect is Effect.APPROVE
+        # A settling word ends the path like an approval; the process reads which word it was.
+        approve = choice.effect in (Effect.APPROVE, Effect.SETTLE)
         before = self.position
         self.position = advance(self.path, before, Decided(task.role, approve, self._seconds(now)))
-        outcome = TaskOutcome.APPROVED if approve else TaskOutcome.REJECTED
+        outcome = TaskOutcome.REJECTED
+        if approve:
+            outcome = TaskOutcome.APPROVED if choice.effect is Effect.APPROVE else TaskOutcome.DECIDED
         decided = closing(task, outcome, acting_username(update), now, on_behalf_of)
         if approve:
             self.host.approval_given(task, decision.actor, on_behalf_of)

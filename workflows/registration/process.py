@@ -23,7 +23,12 @@ with workflow.unsafe.imports_passed_through():
         TaskClosing,
         TaskOpening,
     )
-    from activities.registration import RegistrationTransition, record_registration_transition
+    from activities.registration import (
+        ClaimTransfer,
+        DirectMatch,
+        RegistrationTransition,
+        record_registration_transition,
+    )
     from rules.approval import ApprovalPath, approved
     from rules.protection import protection_window
     from rules.registration import Match, RegistrationDecision
@@ -70,6 +75,9 @@ class Registration:
     def check_answerer(self, authority: ActorAuthority) -> None:
         require_partner_side(authority, self.view.submission.partner_id)
 
+    def check_decision(self, authority: ActorAuthority, outcome: str) -> None:
+        """Every word of the vocabulary is open to whoever may decide the task."""
+
     # --- transitions --------------------------------------------------------------------------
 
     async def transition(
@@ -82,8 +90,13 @@ class Registration:
         decided: bool = False,
         release_claim: bool = False,
         expires_at: datetime | None = None,
+        claim_to: ClaimTransfer | None = None,
+        take_claim: bool = False,
+        direct_owner: str | None = None,
+        end_direct: DirectMatch | None = None,
     ) -> list[int]:
-        """Write one state change (row, claim, tasks, audit, notices) and mirror it here."""
+        """Write one state change (row, claim, tasks, audit, notices) and mirror it here; a
+        dispute's outcome adds what it moves (``activities.registration.RegistrationTransition``)."""
         view = self.view
         now = workflow.now()
 
@@ -100,6 +113,10 @@ class Registration:
                     expires_at=expires_at,
                     extensions_used=view.extensions_used,
                     release_claim=release_claim,
+                    claim_to=claim_to,
+                    take_claim=take_claim,
+                    direct_owner=direct_owner,
+                    end_direct=end_direct,
                 ),
             )
 
@@ -165,6 +182,9 @@ class Registration:
 
     def approval_given(self, task: TaskView, by: str, on_behalf_of: str | None) -> None:
         """A registration's route settles on its first approval: nothing to keep."""
+
+    async def aside(self, command: Command[Any]) -> bool:
+        return False  # every update either steers the walk or ends it
 
     def interrupts(self, update: Any) -> str | None:
         return str(update.acting.authority.username) if isinstance(update, WithdrawUpdate) else None

@@ -14,10 +14,12 @@ with workflow.unsafe.imports_passed_through():
     from store.models.enums import RegistrationState as State
     from workflows.human.commands import Command
     from workflows.human.journal import Change
+    from workflows.registration.disputes import holder_outcome
     from workflows.registration.process import Registration
     from workflows.registration.types import (
         CloseOutcome,
         CloseUpdate,
+        DisputeOutcomeUpdate,
         ExtendUpdate,
         ExtensionView,
         RegistrationUpdate,
@@ -59,6 +61,9 @@ async def protect(reg: Registration) -> None:
             case WithdrawUpdate():
                 await reg.withdrawn(command, [])
                 return
+            case DisputeOutcomeUpdate():
+                if await holder_outcome(reg, command, command.update.outcome):
+                    return
             case _:
                 reg.queue.finish(command, f"not possible while the registration is {view.state}")
 

@@ -108,8 +108,65 @@ class WithdrawUpdate:
     acting: Acting
 
 
+# --- what a dispute asks of the registrations it stands between --------------------------------
+
+
+@dataclass
+class ContestInput:
+    """A dispute contests this registration's rejection: it stays open until the dispute ends.
+
+    Sent by the dispute process (never by a caller of the API); ``actor`` is who opened it."""
+
+    dispute_id: str
+    actor: str
+
+
+@dataclass
+class ContestUpdate:
+    contest: ContestInput
+
+
+@dataclass
+class DisputeOutcomeInput:
+    """A dispute's outcome as it bears on this registration (``rules.dispute.effects``).
+
+    ``release``: this holder's registration ends and its hold passes to ``transfer_to_*`` (or
+    ends, the account recorded as direct sales' when ``return_to_direct``); ``approve``: this
+    claimant's rejection becomes an approval with protection, holding the account unless
+    ``co_sell``, and ending direct sales' engagement when ``end_direct``. Neither: the outcome is
+    recorded (upheld, or co-sold beside this holder). ``reason`` is what the partner reads.
+    """
+
+    dispute_id: str
+    resolution: str
+    actor: str
+    reason: Reason
+    on_behalf_of: str | None = None
+    release: bool = False
+    transfer_to_workflow_id: str | None = None
+    transfer_to_partner_id: int | None = None
+    transfer_to_submitted_at: datetime | None = None
+    return_to_direct: bool = False
+    approve: bool = False
+    co_sell: bool = False
+    co_sell_share: float | None = None
+    end_direct: bool = False
+
+
+@dataclass
+class DisputeOutcomeUpdate:
+    outcome: DisputeOutcomeInput
+
+
 RegistrationUpdate = (
-    DecideUpdate | EscalateUpdate | ProvideInfoUpdate | ExtendUpdate | CloseUpdate | WithdrawUpdate
+    DecideUpdate
+    | EscalateUpdate
+    | ProvideInfoUpdate
+    | ExtendUpdate
+    | CloseUpdate
+    | WithdrawUpdate
+    | ContestUpdate
+    | DisputeOutcomeUpdate
 )
 
 
@@ -148,6 +205,17 @@ class RegistrationView:
     # Discount requests that signalled on opening (histories recorded before the discount rows
     # became the link; see ``activities.discount.record_discount_submission``).
     discounts: list[str] = field(default_factory=list)
+    # A rejection on a conflict can be contested until ``appeal_until`` (None outside that time);
+    # the disputes this registration stands in, and its share when a dispute co-sold the account.
+    appeal_until: datetime | None = None
+    disputes: list[str] = field(default_factory=list)
+    dispute_outcomes: list[str] = field(default_factory=list)  # the disputes whose outcome it applied
+    co_sell_share: float | None = None
+
+    @property
+    def in_appeal(self) -> bool:
+        """Rejected on a conflict and still open to (or held by) a dispute."""
+        return self.state == RegistrationState.REJECTED and self.appeal_until is not None
 
     @property
     def open_task(self) -> TaskView | None:

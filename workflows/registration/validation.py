@@ -43,7 +43,7 @@ def validate_close(reg: Registration, update: CloseUpdate, now: datetime) -> Non
 def validate_withdraw(reg: Registration, update: WithdrawUpdate, now: datetime) -> None:
     require_current(update.acting, update.withdrawal.actor, now)
     require_storable(update.withdrawal.comment, "comment")
-    if reg.view.state in State.FINAL:
+    if reg.view.state in State.FINAL and not reg.view.in_appeal:
         raise Refusal(f"the registration is already {reg.view.state}")
     if reg.queue.pending(WithdrawUpdate, CloseUpdate):
         raise Refusal("the registration is already being withdrawn or closed")

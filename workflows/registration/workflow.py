@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.registration_facts import FactsRequest, gather_registration_facts
     from activities.rulebook import RulebookRequest, load_rulebook
     from rules import checks as _checks  # noqa: F401  (the schema validator imports it lazily)
+    from rules.dispute import contested_codes
     from rules.enums import Outcome
     from rules.facts import RegistrationFacts, RegistrationRequest
     from rules.registration import RegistrationDecision, decide_registration
@@ -33,12 +34,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.journal import Change
     from workflows.human.local import run_local
     from workflows.human.updates import SettledRequest, TaskUpdate  # noqa: F401  (see install_task_updates)
+    from workflows.registration.disputes import appeal, validate_contest, validate_outcome
     from workflows.registration.process import Registration
     from workflows.registration.protection import protect
     from workflows.registration.types import (
         TASKS,
         CloseUpdate,
+        ContestUpdate,
         DiscountOpened,
+        DisputeOutcomeUpdate,
         ExtendUpdate,
         RegistrationSubmission,
         RegistrationUpdate,
@@ -93,6 +97,8 @@ class RegistrationWorkflow:
         await self._settle(decision)
         if view.state == State.APPROVED:
             await protect(reg)
+        elif self._contestable() and workflow.patched("registration-open-to-appeal") and await appeal(reg):
+            await protect(reg)  # a dispute awarded the account: protected like any approval
         self.queue.refuse_all(f"the registration is {view.state}")
         if workflow.patched("registration-finds-its-discounts-on-file"):
             # The discount rows are the link (see ``record_discount_submission``): read once the
@@ -123,6 +129,12 @@ class RegistrationWorkflow:
             await reg.reject(actor=f"rule:{codes[0]}", change=Change(reason_codes=codes))
         else:
             await reg.review(decision)
+
+    def _contestable(self) -> bool:
+        """Rejected on a conflict: another party's claim decided it, so it may be disputed."""
+        view = self.view
+        codes = [*view.reason_codes, *(code for t in view.history for code in t.reason_codes)]
+        return view.state == State.REJECTED and bool(contested_codes(codes))
 
     def _submission_input(self) -> SubmissionInput:
         view = self.view
@@ -205,3 +217,25 @@ class RegistrationWorkflow:
     def _check_withdraw(self, update: WithdrawUpdate) -> None:
         with refusals():
             validate_withdraw(self.reg, update, workflow.now())
+
+    # --- what a dispute asks (its activities send these; no API caller can) --------------------
+
+    @workflow.update
+    async def contest(self, update: ContestUpdate) -> RegistrationView:
+        await self.queue.submit(update)
+        return self.view
+
+    @contest.validator
+    def _check_contest(self, update: ContestUpdate) -> None:
+        with refusals():
+            validate_contest(self.reg, update, workflow.now())
+
+    @workflow.update
+    async def dispute_outcome(self, update: DisputeOutcomeUpdate) -> RegistrationView:
+        await self.queue.submit(update)
+        return self.view
+
+    @dispute_outcome.validator
+    def _check_dispute_outcome(self, update: DisputeOutcomeUpdate) -> None:
+        with refusals():
+            validate_outcome(self.reg, update)
