@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from workflows.diagnostics import RoundTripWorkflow
 from workflows.discount.workflow import DiscountWorkflow
+from workflows.dispute.workflow import DisputeWorkflow
 from workflows.registration.workflow import RegistrationWorkflow
 from workflows.simulation import SimulationWorkflow
 
-ALL_WORKFLOWS: list[type] = [RoundTripWorkflow, RegistrationWorkflow, DiscountWorkflow, SimulationWorkflow]
+ALL_WORKFLOWS: list[type] = [
+    RoundTripWorkflow,
+    RegistrationWorkflow,
+    DiscountWorkflow,
+    DisputeWorkflow,
+    SimulationWorkflow,
+]
