@@ -10,7 +10,7 @@ path says.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,8 @@ from simulation.ledger import Ledger
 from simulation.scenario import Scenario
 
 ProcessGen = Generator[simpy.Event, Any, Any]
+# One task of a walk: (role, SLA, handling-time normal, choice uniform) -> True, False or None.
+Task = Callable[[str, float, float, float], ProcessGen]
 
 
 class Approvers:
@@ -83,6 +85,7 @@ class Approvers:
         carried: frozenset[str] = frozenset(),
         approved_by: list[str] | None = None,
         stop: simpy.Event | None = None,
+        task: Task | None = None,
     ) -> ProcessGen:
         """Walk ``path`` from now to its end; returns the ``Position`` it ended at.
 
@@ -92,9 +95,11 @@ class Approvers:
         takes is appended to ``approved_by``. Once ``stop`` has fired (the partner revised the
         request), the walk returns where it stands, not ended.
         A task still running when its step has moved on or the walk stopped finishes its work
-        (the approver was busy with it) but its answer no longer counts.
+        (the approver was busy with it) but its answer no longer counts. ``task`` replaces
+        :meth:`task` for a process whose people answer differently (a dispute's hearing).
         """
         env = self.env
+        task = task or self.task
         position = start(path, env.now, carried)
         while position.end is None:
             if stop is not None and stop.triggered:
@@ -103,10 +108,12 @@ class Approvers:
             sla = position.remaining
             if len(roles) == 1 and stop is None:
                 slot = next(slots)
-                answer = yield from self.task(roles[0], sla, float(z[slot]), float(u[slot]))
+                answer = yield from task(roles[0], sla, float(z[slot]), float(u[slot]))
                 position = _answered(path, position, roles[0], answer, env.now, approved_by)
                 continue
-            position = yield from self._parallel(path, position, roles, sla, z, u, slots, approved_by, stop)
+            position = yield from self._parallel(
+                path, position, roles, sla, z, u, slots, approved_by, stop, task
+            )
         return position
 
     def _parallel(
@@ -120,6 +127,7 @@ class Approvers:
         slots: Iterator[int],
         approved_by: list[str] | None,
         stop: simpy.Event | None,
+        task: Task,
     ) -> ProcessGen:
         """One step: its tasks all at once, answers fed in as they come; returns when the step
         is over or ``stop`` has fired."""
@@ -140,7 +148,7 @@ class Approvers:
 
         for role in roles:
             slot = next(slots)
-            env.process(self.task(role, sla, float(z[slot]), float(u[slot]))).callbacks.append(answered(role))
+            env.process(task(role, sla, float(z[slot]), float(u[slot]))).callbacks.append(answered(role))
         if stop is not None:
             stop.callbacks.append(wake)
         step = position.step
