@@ -13,6 +13,7 @@ from datetime import datetime
 
 from temporalio import activity
 
+from rules.enums import RegistrationStanding
 from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
 from store.crud.partners import get_partner
 from store.crud.registration_process import conflict_candidates, direct_engagements_near
@@ -75,11 +76,16 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
             ):
                 continue  # only the claim holder holds this exact account and product line
             facts.existing.append(existing_registration(row))
-        if request.holder_workflow_id != own.workflow_id and all(
-            e.registration_id != request.holder_workflow_id for e in facts.existing
-        ):
+        if request.holder_workflow_id != own.workflow_id:
             holder_row = get_registration(session=session, workflow_id=request.holder_workflow_id)
-            facts.existing.append(existing_registration(holder_row))
+            if holder_row.state not in RegistrationState.HOLDING:
+                # The claim is authoritative: a registration holding it in another state is one a
+                # dispute's award is moving the account to (released holder, claimant not yet
+                # approved). It stands between this request and the account as a pending one.
+                facts.existing = [e for e in facts.existing if e.registration_id != holder_row.workflow_id]
+                facts.existing.append(existing_registration(holder_row, RegistrationStanding.PENDING))
+            elif all(e.registration_id != holder_row.workflow_id for e in facts.existing):
+                facts.existing.append(existing_registration(holder_row))
         facts.direct_engagements = direct_engagements_near(
             session=session,
             account_name=own.account_name,

@@ -29,6 +29,7 @@ from tests.workflows.dispute_harness import (
     sqlite_dispute_stack,
 )
 from tests.workflows.harness import Stack, audit_of, registration_row, tasks_of
+from workflows.human.updates import DecisionInput
 
 pytestmark = pytest.mark.temporal
 
@@ -240,8 +241,6 @@ async def test_the_parties_speak_only_as_themselves_and_the_thread_is_stored(
 
 
 async def decide_level_anyway(disputes, dispute_id: str, actor: str) -> None:
-    from workflows.human.updates import DecisionInput
-
     await disputes.decide(dispute_id, DecisionInput(1, actor, "uphold", "too early"))
 
 
@@ -284,3 +283,38 @@ async def test_what_cannot_be_contested_is_refused_naming_the_field(stack: Stack
     assert ineligible.state == "rejected"
     [problem] = await refused_with(dw.late.partner_user, ineligible.workflow_id)
     assert "not a conflict" in problem
+
+
+async def test_the_approver_who_judged_it_the_same_account_may_not_hear_its_dispute(
+    stack: Stack, dw: DisputeWorld
+) -> None:
+    disputes, registrations = await clients(stack)
+    suffix = dw.holder.suffix
+    held = await registrations.start(
+        dw.holder.submission(
+            account_name=f"Zyntrax{suffix} Systems", account_domain=f"zyntrax{suffix}-systems.com"
+        )
+    )
+    flagged = await registrations.start(
+        dw.late.submission(account_name=f"zyntrax{suffix}.io", account_domain=None)
+    )
+    assert held.state == "approved" and flagged.reason_codes == ["duplicate.fuzzy_match", "approval.required"]
+    judge = dw.approvers["channel_account_manager"]
+    task = flagged.open_task
+    assert task is not None
+    judged = await registrations.decide(
+        flagged.workflow_id, DecisionInput(task.task_id, judge, "reject", "Same customer as the holder.")
+    )
+    assert judged.state == "rejected"
+    view = await disputes.open(
+        actor=dw.late.partner_user, registration_id=flagged.workflow_id, statement="Not them."
+    )
+    assert view.opening.contested_codes == ["duplicate.judged_same_account"]
+    assert view.opening.respondent.registration_id == held.workflow_id and view.opening.decided_by == judge
+    view = await hear_both(disputes, view.workflow_id, dw)
+    with pytest.raises(DecisionRefused, match="you made the contested decision"):
+        await decide_level(disputes, view.workflow_id, judge, "uphold")
+    view = await decide_level(
+        disputes, view.workflow_id, dw.holder.approvers["channel_account_manager"], "uphold"
+    )
+    assert view.state == "resolved"
