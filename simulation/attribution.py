@@ -37,6 +37,7 @@ FATE_LABELS = {
     Fate.WON: "won",
     Fate.LOST: "lost",
     Fate.EXPIRED: "expired",
+    Fate.RELEASED: "released by a dispute",
 }
 DISCOUNT_LABELS = {
     DiscountFate.NONE: "no exception",
@@ -178,9 +179,7 @@ def _rules_about(rule_changes: list[str], *words: str) -> str:
     return f" ({'; '.join(found)})" if found else ""
 
 
-def describe_cause(
-    cause: str, texts: dict[str, str], rule_changes: list[str], cited: str = ""
-) -> str:
+def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str], cited: str = "") -> str:
     """A cause in words: the reason code with an example text, or what a pseudo-cause means."""
     if cause == KNOCK_ON:
         return "no rule cited differently: a knock-on effect (queues, timing, accounts freed earlier)"

@@ -31,6 +31,10 @@ MAX_LEVELS = 12
 # The pass that follows a discount's revision draws from slots of its own, so both rulebooks
 # give it the same dice however many tasks the first pass took.
 REVISION_SLOTS = 6
+# A dispute's levels draw from slots of their own (deeper levels reuse the last), so a rulebook
+# with a longer escalation path gives its first levels the same dice.
+DISPUTE_SLOTS = 4
+
 
 @dataclass(frozen=True)
 class Partner:
@@ -78,6 +82,11 @@ class Channel:
     approve_u: np.ndarray  # (leads, MAX_LEVELS) uniforms
     revision_z: np.ndarray  # (leads, REVISION_SLOTS): the pass after a discount's revision
     revision_u: np.ndarray
+    dispute_u: list[float]  # below the dispute share: a contestable refusal is disputed
+    statement_e: np.ndarray  # (leads, 2) unit exponentials: claimant's and respondent's statements
+    hearing_z: np.ndarray  # (leads, DISPUTE_SLOTS) standard normals: each level's handling time
+    hearing_u: np.ndarray  # (leads, DISPUTE_SLOTS) uniforms: below the decide rate, the level decides
+    resolution_u: list[float]  # which resolution the deciding level picks
     start: datetime  # the scenario's start: simulated second 0
 
     @property
@@ -103,6 +112,11 @@ class Channel:
             )
             for i, t in enumerate(self.arrival)
         ]
+
+
+def lead_row(request_key: str) -> int:
+    """The lead (ledger row) a registration key of :attr:`Channel.requests` names."""
+    return int(request_key[1:])
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> list[str]:
@@ -247,9 +261,7 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
             cell = cells.get((t, v))
             account.append(cell[int(any_u[i]) % len(cell)] if cell else int(any_u[i]))
         own = p.certifications
-        line.append(
-            own[int(line_u[i] * len(own))] if own and not uncertified[i] else lines[line_any[i]]
-        )
+        line.append(own[int(line_u[i] * len(own))] if own and not uncertified[i] else lines[line_any[i]])
     names = [
         written(accounts[a].stem, accounts[a].domain, int(c), int(g))
         for a, c, g in zip(account, variant, legal, strict=True)
@@ -276,6 +288,12 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
     moved = discount * factor.median * np.exp(factor.sigma * disc.standard_normal(n))
     revised = np.round(np.clip(moved, 0.0, d.discounts.max_depth), 4)
     renew_u = disc.random(n)
+    dispute = rng["disputes"]
+    dispute_u = dispute.random(n)
+    statement_e = dispute.standard_exponential((n, 2))
+    hearing_z = dispute.standard_normal((n, DISPUTE_SLOTS))
+    hearing_u = dispute.random((n, DISPUTE_SLOTS))
+    resolution_u = dispute.random(n)
     handling_z = rng["handling"].standard_normal((n, MAX_LEVELS))
     approve_u = rng["approver_choice"].random((n, MAX_LEVELS))
     return Channel(
@@ -301,6 +319,10 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
         approve_u=approve_u,
         revision_z=rng["handling"].standard_normal((n, REVISION_SLOTS)),
         revision_u=rng["approver_choice"].random((n, REVISION_SLOTS)),
+        dispute_u=dispute_u.tolist(),
+        statement_e=statement_e,
+        hearing_z=hearing_z,
+        hearing_u=hearing_u,
+        resolution_u=resolution_u.tolist(),
         start=scenario.start,
     )
-

@@ -115,6 +115,8 @@ class DealDesk:
         """The deal closes won or lost before protection ends, or the registration expires."""
         m, ch = self.model, self.model.channel
         ledger = m.ledger
+        if ledger.fate[row] == Fate.RELEASED:
+            return  # a dispute ended the registration; its partner no longer sells the deal
         if not closes:
             # No refiling: an approved registration past its expiry already reads as lapsed.
             ledger.fate[row] = Fate.EXPIRED

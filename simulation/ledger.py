@@ -42,6 +42,7 @@ class Fate(IntEnum):
     WON = 2
     LOST = 3
     EXPIRED = 4
+    RELEASED = 5  # a dispute gave the account to another partner or to direct sales
 
 
 class DiscountFate(IntEnum):
@@ -60,6 +61,18 @@ class Revision(IntEnum):
     COVERED = 1  # every approval the new terms need still stands (or the rules approve them)
     ASKED_AGAIN = 2  # at least one approver had to approve again
     REFUSED = 3  # the rules would refuse the new terms: the request kept the old ones
+
+
+class Dispute(IntEnum):
+    """A registration's dispute of its refusal; resolved ones are named as ``rules.dispute``'s
+    resolutions are."""
+
+    NONE = 0  # not disputed
+    OPEN = 1  # still being heard when the horizon ended
+    UPHOLD = 2
+    AWARD_CLAIMANT = 3
+    CO_SELL = 4
+    RETURN_TO_DIRECT = 5
 
 
 @dataclass
@@ -86,6 +99,10 @@ class Ledger:
     revision: list[int] = field(default_factory=list)
     quote_expiries: list[int] = field(default_factory=list)  # approved quotes that lapsed
     renewals: list[int] = field(default_factory=list)  # lapsed quotes the partner renewed
+    dispute: list[int] = field(default_factory=list)
+    dispute_opened_at: list[float] = field(default_factory=list)
+    dispute_resolved_at: list[float] = field(default_factory=list)
+    dispute_by_default: list[bool] = field(default_factory=list)  # every level let its time pass
     partners: int = 0
     window: tuple[float, float] = (0.0, 0.0)  # KPIs count registrations arriving in [from, to)
     cost_ratio: float = 0.0
@@ -115,6 +132,10 @@ class Ledger:
         self.revision = [Revision.NONE] * n
         self.quote_expiries = [0] * n
         self.renewals = [0] * n
+        self.dispute = [Dispute.NONE] * n
+        self.dispute_opened_at = [float("nan")] * n
+        self.dispute_resolved_at = [float("nan")] * n
+        self.dispute_by_default = [False] * n
 
     def append_lead(self, arrival: float, partner: int, value: float) -> int:
         """Open the row of a new registration with neutral values; returns its index."""
@@ -138,6 +159,10 @@ class Ledger:
         self.revision.append(Revision.NONE)
         self.quote_expiries.append(0)
         self.renewals.append(0)
+        self.dispute.append(Dispute.NONE)
+        self.dispute_opened_at.append(float("nan"))
+        self.dispute_resolved_at.append(float("nan"))
+        self.dispute_by_default.append(False)
         return len(self.arrival) - 1
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -150,7 +175,8 @@ class Ledger:
                 "arrival", "partner", "first", "final", "decided_by", "decided_at", "breaches",
                 "fate", "extensions", "value", "net", "discount", "discount_fate",
                 "discount_asked_at", "discount_decided_at", "discount_reviewed", "revision",
-                "quote_expiries", "renewals",
+                "quote_expiries", "renewals", "dispute", "dispute_opened_at", "dispute_resolved_at",
+                "dispute_by_default",
             )
         }  # fmt: skip
         return out

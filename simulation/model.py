@@ -6,7 +6,8 @@ walked by ``rules.approval`` (``simulation.approvers``): a level that misses its
 to the next, and the rulebook's default action ends the path. Approved
 registrations are protected (``rules.protection_window``), extended on request
 (``rules.decide_extension``), and end won, lost or expired; discount exceptions walk the chain
-from ``rules.decide_discount``. Every rule is the rulebook core's; this module only keeps time.
+from ``rules.decide_discount``; a refusal on a conflict may be disputed (``simulation.disputes``,
+``rules.dispute``). Every rule is the rulebook core's; this module only keeps time.
 
 Simulated time is seconds since ``scenario.start``. The hot path avoids per-event logging and
 builds a datetime only where a decision function needs ``now``.
@@ -21,7 +22,6 @@ from itertools import chain
 import simpy
 
 from rules import (
-    ApprovalPath,
     DirectEngagement,
     ExistingRegistration,
     Outcome,
@@ -29,6 +29,7 @@ from rules import (
     PartnerStatus,
     PathEnd,
     Reason,
+    RegistrationDecision,
     RegistrationFacts,
     RegistrationRequest,
     RegistrationStanding,
@@ -40,6 +41,7 @@ from rules.known_accounts import AccountNeighbours, KnownAccountsIndex
 from simulation.approvers import Approvers, ProcessGen, slot_sequence
 from simulation.channel import REGISTRATION_SLOTS, Channel
 from simulation.deals import DealDesk
+from simulation.disputes import DisputeDesk
 from simulation.ledger import DecidedBy, Final, First, Ledger
 from simulation.scenario import Scenario
 
@@ -88,17 +90,20 @@ class ProgramModel:
         ]
         # Direct sales' engagements, found as the live engine finds them: through the accounts
         # sharing a blocking key with the lead's account as written (the table's neighbours), not
-        # through which account the lead really is; the rules core then judges each.
-        engaged: dict[int, list[DirectEngagement]] = {}
+        # through which account the lead really is; the rules core then judges each. Gathered
+        # when the lead registers, as disputes may add or end engagements before then.
+        self.accounts = accounts
+        self.engaged: dict[int, list[DirectEngagement]] = {}
         for a in channel.accounts:
             if math.isfinite(a.direct_from):
                 engagement = DirectEngagement(a.stem, a.domain, None, self.at(a.direct_from))
-                engaged.setdefault(accounts.id_of(a.stem, a.domain), []).append(engagement)
-        self.direct = [
-            tuple(e for n in accounts.neighbours[accounts.id_of(name, domain)] for e in engaged.get(n, ()))
+                self.engaged.setdefault(accounts.id_of(a.stem, a.domain), []).append(engagement)
+        self._account_id = [
+            accounts.id_of(name, domain)
             for name, domain in zip(channel.company_name, channel.domain, strict=True)
         ]
         self.deals = DealDesk(self)
+        self.disputes = DisputeDesk(self)
         self._next_lead = 0
 
     def at(self, t: float) -> datetime:
@@ -134,7 +139,7 @@ class ProgramModel:
         facts = RegistrationFacts(
             partner=self.partner_facts[ch.partner[i]],
             existing=self.index,
-            direct_engagements=self.direct[i],
+            direct_engagements=self.direct_engagements(i),
         )
         decision = decide_registration(self.rulebook, request, facts, request.submitted_at)
         row = i  # the ledger has one row per lead, allocated up front
@@ -143,6 +148,7 @@ class ProgramModel:
         if decision.outcome is Outcome.AUTO_REJECTED:
             ledger.first[row] = First.AUTO_REJECTED
             self._decided(row, Final.REJECTED, DecidedBy.RULE)
+            self.disputes.refused(row, request, decision, DecidedBy.RULE)
             return
         if decision.outcome is Outcome.AUTO_APPROVED:
             ledger.first[row] = First.AUTO_APPROVED
@@ -150,24 +156,39 @@ class ProgramModel:
             self.deals.protect(row, request)
             return
         self.hold(request, RegistrationStanding.PENDING)
-        assert decision.path is not None
-        self.env.process(self._approval(row, request, decision.path))
+        self.env.process(self._approval(row, request, decision))
 
-    def _approval(self, row: int, request: RegistrationRequest, path: ApprovalPath) -> ProcessGen:
+    def _approval(self, row: int, request: RegistrationRequest, decision: RegistrationDecision) -> ProcessGen:
         ch = self.channel
+        path = decision.path
+        assert path is not None
         slots = slot_sequence(0, REGISTRATION_SLOTS - 1)
         ended = yield from self.approvers.walk(path, ch.handling_z[row], ch.approve_u[row], slots)
         self.ledger.breaches[row] = ended.breaches
         by = DecidedBy.DEFAULT if ended.end is PathEnd.LAPSED else DecidedBy.PERSON
-        self._settle(row, request, approved(path, ended), by)
-
-    def _settle(self, row: int, request: RegistrationRequest, approve: bool, by: DecidedBy) -> None:
-        if approve:
+        if approved(path, ended):
             self._decided(row, Final.APPROVED, by)
             self.deals.protect(row, request)
         else:
             self.index.remove(request.request_key)
             self._decided(row, Final.REJECTED, by)
+            self.disputes.refused(row, request, decision, by)
+
+    def direct_engagements(self, i: int) -> tuple[DirectEngagement, ...]:
+        """The engagements on file near lead ``i``'s account as written, now."""
+        engaged = self.engaged
+        return tuple(e for n in self.accounts.neighbours[self._account_id[i]] for e in engaged.get(n, ()))
+
+    def engage_direct(self, engagement: DirectEngagement) -> None:
+        """File a direct-sales engagement for the registrations that come after."""
+        key = self.accounts.id_of(engagement.account_name, engagement.account_domain)
+        self.engaged.setdefault(key, []).append(engagement)
+
+    def end_direct(self, engagement: DirectEngagement) -> None:
+        key = self.accounts.id_of(engagement.account_name, engagement.account_domain)
+        filed = self.engaged.get(key, [])
+        if engagement in filed:
+            filed.remove(engagement)
 
     def note_reasons(self, reasons: tuple[Reason, ...]) -> None:
         """Keep the first text seen for each reason code, to quote in the report."""

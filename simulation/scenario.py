@@ -1,10 +1,11 @@
 """The scenario: the shape of a simulated partner program, validated like a rulebook.
 
 A scenario says how many partners there are and what they look like, how often they find and
-register leads, how deals behave and how approvers are staffed. It names the same vocabulary as
-the rulebook (territories, verticals, tiers, product lines, roles); :func:`check_against` refuses a
-pairing where the rulebook routes work to a role the scenario does not staff. Unknown keys are
-errors, and every problem is reported at once with its path (``approvers.deal_desk.staff``).
+register leads, how deals behave, how approvers are staffed and how partners dispute conflict
+decisions. It names the same vocabulary as the rulebook (territories, verticals, tiers, product
+lines, roles); :func:`check_against` refuses a pairing where the rulebook routes work to a role
+the scenario does not staff. Unknown keys are errors, and every problem is reported at once with
+its path (``approvers.deal_desk.staff``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from parley.errors import FieldProblem, ValidationFailed
 from rules import Rulebook, parse_duration
+from rules.dispute import Contest, Resolution, Side, resolutions
 
 
 class ScenarioInvalid(ValidationFailed):
@@ -140,6 +142,76 @@ class Deals(Strict):
     discounts: Discounts = Discounts()
 
 
+# Every pairing of sides a contest can have: a level's weights must leave it something to decide.
+_CONTESTS = (
+    Contest(Side.PARTNER, Side.PARTNER),
+    Contest(Side.PARTNER, Side.DIRECT),
+    Contest(Side.DIRECT, Side.PARTNER),
+)
+
+
+class ResolutionWeights(Strict):
+    """How a level that decides a case decides it: relative weights of the four resolutions.
+    A contest that cannot take one (``rules.dispute.resolutions``: no return to direct against
+    direct sales) shares its weight among the others."""
+
+    uphold: float = Field(default=0.0, ge=0)
+    award_claimant: float = Field(default=0.0, ge=0)
+    co_sell: float = Field(default=0.0, ge=0)
+    return_to_direct: float = Field(default=0.0, ge=0)
+
+    def weight(self, resolution: Resolution) -> float:
+        value: float = getattr(self, resolution.value)
+        return value
+
+    @model_validator(mode="after")
+    def _open_to_every_contest(self) -> ResolutionWeights:
+        for contest in _CONTESTS:
+            if sum(self.weight(r) for r in resolutions(contest)) <= 0:
+                open_to = ", ".join(r.value for r in resolutions(contest))
+                raise ValueError(f"{open_to} must not all be zero: every contest can take only those")
+        return self
+
+
+class DisputeLevel(Strict):
+    """How the people of one level of the rulebook's escalation path treat a case."""
+
+    # Decides before its response time passes (when its approvers' queue and calendar allow);
+    # otherwise the level lets the time pass and the case goes up.
+    decide_rate: Share = 0.9
+    resolutions: ResolutionWeights = ResolutionWeights(uphold=0.55, award_claimant=0.2, co_sell=0.2,
+                                                       return_to_direct=0.05)  # fmt: skip
+
+
+def _dispute_levels() -> list[DisputeLevel]:
+    return [
+        DisputeLevel(decide_rate=0.85),
+        DisputeLevel(decide_rate=0.9, resolutions=ResolutionWeights(
+            uphold=0.5, award_claimant=0.2, co_sell=0.25, return_to_direct=0.05)),
+        DisputeLevel(decide_rate=0.95, resolutions=ResolutionWeights(
+            uphold=0.5, award_claimant=0.25, co_sell=0.2, return_to_direct=0.05)),
+    ]  # fmt: skip
+
+
+class Disputes(Strict):
+    """Partners contesting the conflict decisions that refused their registrations."""
+
+    share: Share = 0.3  # of contestable refusals, the share the partner disputes (at once)
+    # Each party's statement takes an exponential time of this mean; the first level hears the
+    # case once both are in, or at the rulebook's party deadline.
+    statement_mean: Seconds = 86_400.0
+    # Level k of the rulebook's path is worked as ``levels[k]``; deeper levels as the last one.
+    levels: list[DisputeLevel] = Field(default_factory=_dispute_levels, min_length=1)
+
+    @field_validator("statement_mean", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return _seconds(value)
+
+    def level(self, index: int) -> DisputeLevel:
+        return self.levels[min(index, len(self.levels) - 1)]
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -183,6 +255,7 @@ class Scenario(Strict):
     leads: Leads
     deals: Deals
     approvers: dict[str, Role] = Field(min_length=1)
+    disputes: Disputes = Disputes()
 
     @field_validator("horizon", "warm_up", mode="before")
     @classmethod
@@ -282,9 +355,14 @@ def check_against(scenario: Scenario, rulebook: Rulebook, label: str = "rulebook
     needed = {level.role for level in rulebook.registration.approval_route}
     needed |= {role for band in rulebook.discount.matrix for s in band.steps for role in s.roles}
     needed.add(rulebook.discount.escalation.escalate_to)
+    if scenario.disputes.share > 0:
+        needed |= {level.role for level in rulebook.escalation.levels}
     problems += [
-        FieldProblem(f"approvers.{role}", f"{label} rulebook {rulebook.version!r} sends work "
-                     "to this role but the scenario does not staff it")
+        FieldProblem(
+            f"approvers.{role}",
+            f"{label} rulebook {rulebook.version!r} sends work "
+            "to this role but the scenario does not staff it",
+        )
         for role in sorted(needed - set(scenario.approvers))
     ]
     if problems:

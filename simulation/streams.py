@@ -20,6 +20,7 @@ STREAMS: tuple[str, ...] = (
     "handling",  # approver handling times, per lead and approval level
     "approver_choice",  # whether an approver approves, per lead and level
     "faker",  # seed for Faker names and domains
+    "disputes",  # whether a contestable decision is disputed, statements, hearings, resolutions
 )
 
 

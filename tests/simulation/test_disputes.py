@@ -1,0 +1,285 @@
+"""Disputes in the sandbox: the rules core's dispute functions, the one walker, and their KPIs.
+
+Runs are the tiny channel with seed 3; every partner that may dispute does (``share: 1``) unless a
+test says otherwise, so each run has a few dozen disputes to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rules import Rulebook, parse_rulebook
+from rules.approval import (
+    ApprovalPath,
+    Breached,
+    Decided,
+    PathEnd,
+    PathEvent,
+    Position,
+    advance,
+    ladder,
+    start,
+)
+from rules.dispute import Contest, Resolution
+from rules.escalation import dispute_path
+from simulation import approvers as approvers_module
+from simulation import disputes as disputes_module
+from simulation.channel import generate_channel
+from simulation.ledger import Dispute, Fate, Final, Ledger
+from simulation.model import ProgramModel
+from simulation.scenario import ScenarioInvalid, check_against, default_scenario, parse_scenario
+from tests.simulation.conftest import DEFAULT_RULEBOOK
+
+H = 3600.0
+
+
+def rulebook() -> Rulebook:
+    return parse_rulebook(DEFAULT_RULEBOOK.read_text(encoding="utf-8"))
+
+
+def model(tiny_scenario: dict[str, Any], seed: int = 3, **disputes: Any) -> ProgramModel:
+    tiny_scenario["disputes"] = {"share": 1.0, **disputes}
+    scenario = parse_scenario(tiny_scenario)
+    return ProgramModel(rulebook(), scenario, generate_channel(scenario, seed, 0))
+
+
+def disputed(ledger: Ledger) -> list[int]:
+    return [i for i, d in enumerate(ledger.dispute) if d != Dispute.NONE]
+
+
+def resolved(ledger: Ledger) -> list[int]:
+    return [i for i, d in enumerate(ledger.dispute) if d not in (Dispute.NONE, Dispute.OPEN)]
+
+
+# --- the scenario's parameters ------------------------------------------------------------------
+
+
+def paths(exc: pytest.ExceptionInfo[ScenarioInvalid]) -> dict[str, str]:
+    return {p.path: p.message for p in exc.value.problems}
+
+
+def test_the_default_scenario_disputes_a_share_of_contestable_refusals() -> None:
+    disputes = default_scenario().disputes
+    assert 0 < disputes.share < 1 and disputes.statement_mean == 24 * H
+    assert len(disputes.levels) == 3
+    assert all(0 < level.decide_rate <= 1 for level in disputes.levels)
+
+
+def test_bad_dispute_parameters_are_named(tiny_scenario: dict[str, Any]) -> None:
+    tiny_scenario["disputes"] = {
+        "share": 1.5,
+        "statement_mean": "soon",
+        "levels": [
+            {"decide_rate": -0.1, "resolutions": {"uphol": 1.0, "co_sell": -1.0}},
+            {"resolutions": {"return_to_direct": 1.0}},
+        ],
+        "apeal": True,
+    }
+    with pytest.raises(ScenarioInvalid) as exc:
+        parse_scenario(tiny_scenario)
+    found = paths(exc)
+    assert "less than or equal to 1" in found["disputes.share"]
+    assert "not a duration" in found["disputes.statement_mean"]
+    assert "greater than or equal to 0" in found["disputes.levels[0].decide_rate"]
+    assert found["disputes.levels[0].resolutions.uphol"].startswith("unknown key")
+    assert "greater than or equal to 0" in found["disputes.levels[0].resolutions.co_sell"]
+    # Return to direct alone leaves a contest against direct sales nothing to decide.
+    assert "must not all be zero" in found["disputes.levels[1].resolutions"]
+    assert found["disputes.apeal"].startswith("unknown key")
+    tiny_scenario["disputes"] = {"levels": []}
+    with pytest.raises(ScenarioInvalid) as exc:
+        parse_scenario(tiny_scenario)
+    assert "at least 1" in paths(exc)["disputes.levels"]
+
+
+def test_the_roles_of_the_dispute_path_must_be_staffed_when_partners_dispute(
+    tiny_scenario: dict[str, Any], variant: Callable[..., str]
+) -> None:
+    levels = [{"role": "partner_ops", "response_sla": "2d", "channel": "email"}]
+    ops = parse_rulebook(variant("ops-hears", (("escalation", "levels"), levels)))
+    with pytest.raises(ScenarioInvalid) as exc:
+        check_against(parse_scenario(tiny_scenario), ops, "proposed")
+    assert "does not staff it" in paths(exc)["approvers.partner_ops"]
+    tiny_scenario["disputes"] = {"share": 0.0}
+    check_against(parse_scenario(tiny_scenario), ops, "proposed")
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+def test_disputes_are_opened_at_contestable_refusals_and_are_deterministic(
+    tiny_scenario: dict[str, Any],
+) -> None:
+    first = model(tiny_scenario)
+    ledger = first.run()
+    rows = disputed(ledger)
+    assert len(rows) >= 20
+    for i in rows:
+        assert ledger.final[i] == Final.REJECTED
+        assert ledger.dispute_opened_at[i] == ledger.decided_at[i]
+        assert (
+            ledger.dispute_resolved_at[i] > ledger.dispute_opened_at[i] or ledger.dispute[i] == Dispute.OPEN
+        )
+    # Refusals for the partner's own reasons are never disputed.
+    own = [i for i, c in enumerate(ledger.codes) if c and ledger.final[i] == Final.REJECTED and i not in rows]
+    assert own and all(
+        not {"conflict.first_to_register", "conflict.direct_engaged"} & set(ledger.codes[i]) for i in own
+    )
+    again = model(tiny_scenario).run()
+    columns = ("dispute", "dispute_opened_at", "dispute_resolved_at", "dispute_by_default", "fate", "net")
+    for name in columns:
+        np.testing.assert_array_equal(getattr(again, name), getattr(ledger, name), err_msg=name)
+
+
+@dataclass
+class Walk:
+    at: float
+    events: list[PathEvent] = field(default_factory=list)
+    last: Position | None = None
+
+
+def test_the_sandbox_walks_the_dispute_path_as_rules_approval_does(
+    monkeypatch: pytest.MonkeyPatch, tiny_scenario: dict[str, Any]
+) -> None:
+    # Levels that often let their time pass, so paths escalate and some lapse.
+    m = model(tiny_scenario, levels=[{"decide_rate": 0.4}])
+    walks: list[Walk] = []
+    owner: dict[int, Walk] = {}
+    real_start, real_advance = approvers_module.start, approvers_module.advance
+
+    def spy_start(path: ApprovalPath, at: float, carried: frozenset[str] = frozenset()) -> Position:
+        position = real_start(path, at, carried)
+        if path is m.disputes.path:
+            walks.append(Walk(at, last=position))
+            owner[id(position)] = walks[-1]
+        return position
+
+    def spy_advance(path: ApprovalPath, position: Position, event: PathEvent) -> Position:
+        after = real_advance(path, position, event)
+        walk = owner.pop(id(position), None)
+        if walk is not None:
+            walk.events.append(event)
+            walk.last = after
+            owner[id(after)] = walk
+        return after
+
+    monkeypatch.setattr(approvers_module, "start", spy_start)
+    monkeypatch.setattr(approvers_module, "advance", spy_advance)
+    ledger = m.run()
+
+    path = dispute_path(rulebook())
+    ends: list[tuple[float, bool]] = []
+    for walk in walks:
+        # The same events on the same times, walked directly, end where the sandbox's walk ended.
+        position = start(path, walk.at)
+        for event in walk.events:
+            assert isinstance(event, Breached) or (isinstance(event, Decided) and event.approve)
+            position = advance(path, position, event)
+        assert position == walk.last
+        if position.end is not None:
+            ends.append((walk.events[-1].at, position.end is PathEnd.LAPSED))
+    assert {lapsed for _, lapsed in ends} == {True, False}
+    assert any(w.last is not None and w.last.breaches >= 1 and w.last.end is PathEnd.APPROVED for w in walks)
+    rows = resolved(ledger)
+    assert sorted(ends) == sorted((ledger.dispute_resolved_at[i], ledger.dispute_by_default[i]) for i in rows)
+    # Every lapsed path took the rulebook's default resolution (uphold, in the default rulebook).
+    assert {ledger.dispute[i] for i in rows if ledger.dispute_by_default[i]} == {Dispute.UPHOLD}
+
+
+def test_the_sandbox_asks_the_rules_core_what_a_dispute_may_do(
+    monkeypatch: pytest.MonkeyPatch, tiny_scenario: dict[str, Any]
+) -> None:
+    # One level with a second to act: every path lapses, and the default the rules core names
+    # (here replaced) is what stands; the effects asked for are the ones applied.
+    monkeypatch.setattr(disputes_module, "dispute_path", lambda rb: ladder([("vp_channel", 1.0)], None))
+    monkeypatch.setattr(disputes_module, "default_resolution", lambda rb, contest: Resolution.CO_SELL)
+    asked: list[tuple[Resolution, Contest]] = []
+    real_effects = disputes_module.effects
+
+    def spy_effects(resolution: Resolution, contest: Contest) -> Any:
+        asked.append((resolution, contest))
+        return real_effects(resolution, contest)
+
+    monkeypatch.setattr(disputes_module, "effects", spy_effects)
+    m = model(tiny_scenario)
+    ledger = m.run()
+    rows = resolved(ledger)
+    assert rows and all(ledger.dispute[i] == Dispute.CO_SELL and ledger.dispute_by_default[i] for i in rows)
+    assert len(asked) == len(rows) and {r for r, _ in asked} == {Resolution.CO_SELL}
+    # The level's one second came after the parties' statements (or their deadline).
+    deadline = m.rulebook.escalation.party_response.total_seconds()
+    for i in rows:
+        statements = min(24 * H * float(m.channel.statement_e[i].max()), deadline)
+        waited = ledger.dispute_resolved_at[i] - ledger.dispute_opened_at[i]
+        assert waited == pytest.approx(statements + 1.0)
+    # A refusal the rules core will not let anyone contest is never disputed.
+    monkeypatch.setattr(disputes_module, "contest_refusal", lambda *a, **k: "no")
+    assert not disputed(model(tiny_scenario).run())
+
+
+def test_an_award_releases_the_holder_and_protects_the_claimant(tiny_scenario: dict[str, Any]) -> None:
+    m = model(tiny_scenario, levels=[{"decide_rate": 1.0, "resolutions": {"award_claimant": 1.0}}])
+    ledger = m.run()
+    filed = {e.registration_id: e for e in m.index}
+    protection = m.rulebook.registration.protection_period
+    awarded = [i for i in resolved(ledger) if ledger.dispute[i] == Dispute.AWARD_CLAIMANT]
+    assert awarded and len(awarded) == len(resolved(ledger))
+    for i in awarded:
+        assert ledger.fate[i] != Fate.NOT_PROTECTED
+        if ledger.fate[i] == Fate.RELEASED:
+            continue  # a later dispute against it was awarded too
+        entry = filed[m.channel.requests[i].request_key]
+        assert entry.expires_at is not None
+        assert entry.expires_at >= m.at(ledger.dispute_resolved_at[i]) + protection
+    released = [i for i, f in enumerate(ledger.fate) if f == Fate.RELEASED]
+    assert released
+    assert all(filed[m.channel.requests[i].request_key].state == "withdrawn" for i in released)
+
+
+def test_co_selling_protects_the_claimant_beside_the_holder(tiny_scenario: dict[str, Any]) -> None:
+    m = model(tiny_scenario, levels=[{"decide_rate": 1.0, "resolutions": {"co_sell": 1.0}}])
+    ledger = m.run()
+    filed = {e.registration_id: e for e in m.index}
+    protection = m.rulebook.registration.protection_period
+    rows = resolved(ledger)
+    assert rows and all(ledger.dispute[i] == Dispute.CO_SELL for i in rows)
+    assert Fate.RELEASED not in ledger.fate
+    beside = [i for i in rows if ledger.fate[i] == Fate.NOT_PROTECTED]  # against another partner
+    assert beside
+    for i in beside:
+        entry = filed[m.channel.requests[i].request_key]
+        assert entry.state == "approved"
+        assert entry.expires_at == m.at(ledger.dispute_resolved_at[i]) + protection
+
+
+def test_returning_an_account_to_direct_files_a_direct_engagement(tiny_scenario: dict[str, Any]) -> None:
+    weights = {"return_to_direct": 1.0, "uphold": 1e-9}  # against direct sales: upheld
+    m = model(tiny_scenario, levels=[{"decide_rate": 1.0, "resolutions": weights}])
+    ledger = m.run()
+    returned = [i for i in resolved(ledger) if ledger.dispute[i] == Dispute.RETURN_TO_DIRECT]
+    assert returned
+    engaged = {(e.account_name, e.since) for filed in m.engaged.values() for e in filed}
+    for i in returned:
+        request = m.channel.requests[i]
+        assert (request.account_name, m.at(ledger.dispute_resolved_at[i])) in engaged
+
+
+def test_a_lapsed_level_waits_its_whole_response_time(tiny_scenario: dict[str, Any]) -> None:
+    # Nobody decides: each dispute waits for the statements, then every level's response time.
+    m = model(tiny_scenario, levels=[{"decide_rate": 0.0}])
+    ledger = m.run()
+    levels = sum((level.response_sla for level in m.rulebook.escalation.levels), timedelta())
+    deadline = m.rulebook.escalation.party_response.total_seconds()
+    rows = resolved(ledger)
+    assert rows
+    for i in rows:
+        statements = min(24 * H * float(m.channel.statement_e[i].max()), deadline)
+        waited = ledger.dispute_resolved_at[i] - ledger.dispute_opened_at[i]
+        assert waited == pytest.approx(statements + levels.total_seconds())
+        assert ledger.dispute_by_default[i]
