@@ -57,8 +57,15 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("dealdesk", "Dev Desai", Role.DEAL_DESK),
     ("finance", "Frances Olsen", Role.FINANCE),
     ("ops", "Omar Sato", Role.PARTNER_OPS),
+    ("direct", "Drew Salas", Role.DIRECT_SALES),
     ("partner", "Pat Quinn", Role.PARTNER),
+    # A user of another partner: the demo disputes are between the two.
+    ("rival", "Robin Vance", Role.PARTNER),
 )
+RIVAL = "rival"
+# The rival's partner holds accounts the demo partner then contests, so it must be one whose
+# registrations the rules approve at once (active, silver or better).
+_AUTO_APPROVED_TIERS = ("silver", "gold", "platinum")
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -148,9 +155,12 @@ def _seed_engagements(session: Session, fake: Faker, rng: random.Random, account
         )
 
 
-def _ensure_users(session: Session, partner_id: int | None) -> None:
+def _ensure_users(session: Session, partner_id: int | None, rival_id: int | None) -> None:
     for (username, display_name, role), login in zip(DEMO_USERS, demo_logins(), strict=True):
         if crud.get_user_by_username(session=session, username=username) is not None:
+            continue
+        own = rival_id if username == RIVAL else partner_id
+        if role == Role.PARTNER and own is None:
             continue
         crud.create_user(
             session=session,
@@ -160,7 +170,7 @@ def _ensure_users(session: Session, partner_id: int | None) -> None:
                 "email": f"{username}@demo.parley.invalid",
                 "password": login.password,
                 "roles": [role],
-                "partner_id": partner_id if role == Role.PARTNER else None,
+                "partner_id": own if role == Role.PARTNER else None,
             },
         )
 
@@ -179,5 +189,14 @@ def ensure_demo_data(engine: Engine | None = None) -> list[DemoLogin]:
         first_active = session.exec(
             select(Partner.id).where(Partner.status == PartnerStatus.ACTIVE).order_by(col(Partner.id))
         ).first()
-        _ensure_users(session, first_active)
+        rival = session.exec(
+            select(Partner.id)
+            .where(
+                Partner.status == PartnerStatus.ACTIVE,
+                col(Partner.tier).in_(_AUTO_APPROVED_TIERS),
+                Partner.id != first_active,
+            )
+            .order_by(col(Partner.id))
+        ).first()
+        _ensure_users(session, first_active, rival)
     return demo_logins()

@@ -1,6 +1,6 @@
-"""``parley up``'s demo processes: registrations and discount requests in several states, some
-queued at each approval level (one discount at deal desk and finance in parallel), and started
-only once however often Parley starts."""
+"""``parley up``'s demo processes: registrations, discount requests and disputes in several states,
+some queued at each approval level (one discount at deal desk and finance in parallel, one dispute
+at the first level and one at the director), and started only once however often Parley starts."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from parley.demo_disputes import DISPUTES
 from parley.demo_processes import CASES, DISCOUNTS, start_demo_processes
 from store.demo import ensure_demo_data
 from store.engine import engine_for
@@ -29,7 +30,8 @@ async def test_demo_registrations_start_once(
     stack = start_stack(temporal_server, url, f"demo-{uuid.uuid4().hex[:8]}", ROOT / "rulebooks", tmp_path)
     try:
         # Synchronous like the supervisor that calls it: run it off this test's event loop.
-        assert await asyncio.to_thread(start_demo_processes, stack.settings) == len(CASES) + len(DISCOUNTS)
+        started = await asyncio.to_thread(start_demo_processes, stack.settings)
+        assert started == len(CASES) + len(DISCOUNTS) + len(DISPUTES)
         assert await asyncio.to_thread(start_demo_processes, stack.settings) == 0
     finally:
         stack.worker.stop()
@@ -38,7 +40,7 @@ async def test_demo_registrations_start_once(
         states = Counter(r.state for r in session.exec(select(Registration)).all())
         discounts = Counter(d.state for d in session.exec(select(DiscountException)).all())
         open_tasks = session.exec(select(Task).where(Task.state == "open")).all()
-    assert sum(states.values()) == len(CASES)
+    assert sum(states.values()) == len(CASES) + 2 * len(DISPUTES)
     assert states["rejected"] >= 1 and states["info_requested"] == 1
     assert states["pending_approval"] >= 4
     levels = Counter((t.role, t.escalation_level) for t in open_tasks if t.kind == "registration.review")
@@ -53,3 +55,6 @@ async def test_demo_registrations_start_once(
     )
     assert 2 in parallel.values()  # one request waits for deal desk and finance at once
     assert any(t.kind == "discount.approval" and t.role == "vp_channel" for t in open_tasks)
+    # One dispute waits at the first level, one was sent up to the director.
+    disputes = Counter((t.role, t.escalation_level) for t in open_tasks if t.kind == "dispute.level")
+    assert disputes == {("channel_account_manager", 0): 1, ("regional_channel_director", 1): 1}
