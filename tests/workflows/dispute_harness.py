@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from parley.clients.dispute import DisputeClient
 from parley.clients.registration import RegistrationClient
+from parley.settings import Settings
 from store import crud
 from store.engine import engine_for
 from tests.fixtures_temporal import TemporalServer
@@ -66,12 +67,12 @@ class DisputeWorld:
         return self.late.approvers
 
 
-def seed_dispute_world(stack: Stack) -> DisputeWorld:
-    holder = seed_world(stack.database_url)
-    late = seed_world(stack.database_url)
-    third = seed_world(stack.database_url)
+def seed_dispute_world(database_url: str) -> DisputeWorld:
+    holder = seed_world(database_url)
+    late = seed_world(database_url)
+    third = seed_world(database_url)
     direct = f"direct-{late.suffix}"
-    add_user(stack.database_url, direct, ["direct_sales"])
+    add_user(database_url, direct, ["direct_sales"])
     return DisputeWorld(holder, late, direct, third)
 
 
@@ -80,9 +81,9 @@ def account(dw: DisputeWorld) -> dict[str, Any]:
     return {"account_name": f"{word[:6].title()} {word[6:].title()}", "account_domain": f"{word}.example"}
 
 
-async def contested_pair(stack: Stack, dw: DisputeWorld) -> tuple[RegistrationView, RegistrationView]:
+async def contested_pair(settings: Settings, dw: DisputeWorld) -> tuple[RegistrationView, RegistrationView]:
     """The holder's approved registration and the late partner's, refused as first-to-register."""
-    registrations = await RegistrationClient.connect(stack.settings)
+    registrations = await RegistrationClient.connect(settings)
     where = account(dw)
     held = await registrations.start(dw.holder.submission(**where))
     assert held.state == "approved", held
@@ -118,8 +119,8 @@ def direct_engaged(stack: Stack, where: dict[str, Any], product_line: str = "cor
         session.commit()
 
 
-async def clients(stack: Stack) -> tuple[DisputeClient, RegistrationClient]:
-    return await DisputeClient.connect(stack.settings), await RegistrationClient.connect(stack.settings)
+async def clients(settings: Settings) -> tuple[DisputeClient, RegistrationClient]:
+    return await DisputeClient.connect(settings), await RegistrationClient.connect(settings)
 
 
 async def decide_level(

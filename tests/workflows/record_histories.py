@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from parley.clients import (
     RegistrationClient,
 )
 from parley.clients.discount import DiscountClient
+from parley.errors import DecisionRefused
 from parley.settings import Settings, get_settings
 from parley.temporal_server import headless_dev_server
 from store.engine import engine_for
@@ -33,6 +35,15 @@ from store.schema import upgrade_database
 from tests.fixtures_temporal import free_port
 from tests.workflows.discount_harness import DiscountWorld, decide
 from tests.workflows.discount_harness import submission as discount_submission
+from tests.workflows.dispute_harness import (
+    DECIDING,
+    LONG_PROTECTION,
+    contested_pair,
+    decide_level,
+    hear_both,
+    seed_dispute_world,
+)
+from tests.workflows.dispute_harness import clients as dispute_clients
 from tests.workflows.harness import World, add_user, fast_rulebook_dir, seed_world
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -121,9 +132,7 @@ async def discount_revised_then_closed_with_its_registration(settings: Settings,
     return [view.workflow_id, registration]
 
 
-async def discount_found_on_file_by_its_ending_registration(
-    settings: Settings, world: World
-) -> list[str]:
+async def discount_found_on_file_by_its_ending_registration(settings: Settings, world: World) -> list[str]:
     """Recorded once the stored row, not a signal, linked a request to its registration."""
     client, dw, registration = await _discounts(settings, world)
     pending = await client.request(discount_submission(dw, registration, requested_discount=0.25))
@@ -152,6 +161,52 @@ async def discount_escalated_to_default_action(settings: Settings, world: World)
     return [view.workflow_id]
 
 
+async def dispute_awarded_after_both_statements(settings: Settings, world: World) -> list[str]:
+    """The holder released and the claimant approved through their own workflows (closed won,
+    so every history ends)."""
+    dw = seed_dispute_world(settings.resolved_database_url)
+    disputes, registrations = await dispute_clients(settings)
+    held, refused = await contested_pair(settings, dw)
+    view = await disputes.open(
+        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
+    )
+    await hear_both(disputes, view.workflow_id, dw)
+    await decide_level(disputes, view.workflow_id, dw.approvers["channel_account_manager"], "award_claimant")
+    await registrations.close(refused.workflow_id, dw.late.partner_user, "won")
+    await registrations.wait_until(refused.workflow_id, lambda v: v.finished, timeout=20)
+    return [view.workflow_id, held.workflow_id, refused.workflow_id]
+
+
+async def dispute_award_refused_then_upheld(settings: Settings, world: World) -> list[str]:
+    dw = seed_dispute_world(settings.resolved_database_url)
+    disputes, registrations = await dispute_clients(settings)
+    _, refused = await contested_pair(settings, dw)
+    view = await disputes.open(
+        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
+    )
+    await hear_both(disputes, view.workflow_id, dw)
+    await registrations.withdraw(refused.workflow_id, dw.late.partner_user, "lost the deal")
+    cam = dw.approvers["channel_account_manager"]
+    with contextlib.suppress(DecisionRefused):  # the award cannot be made: the level hears it again
+        await decide_level(disputes, view.workflow_id, cam, "award_claimant")
+    await decide_level(disputes, view.workflow_id, cam, "uphold")
+    return [view.workflow_id, refused.workflow_id]
+
+
+async def dispute_escalated_to_default_resolution(settings: Settings, world: World) -> list[str]:
+    dw = seed_dispute_world(settings.resolved_database_url)
+    disputes, registrations = await dispute_clients(settings)
+    _, refused = await contested_pair(settings, dw)
+    view = await disputes.open(
+        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
+    )
+    await disputes.wait_until(view.workflow_id, lambda v: v.finished, timeout=30)
+    await registrations.wait_until(
+        refused.workflow_id, lambda v: v.finished and v.appeal_until is None, timeout=20
+    )
+    return [view.workflow_id, refused.workflow_id]
+
+
 def _registration(scenario: RegistrationScenario) -> GroupScenario:
     async def run(settings: Settings, world: World) -> list[str]:
         return [await scenario(await RegistrationClient.connect(settings), world)]
@@ -159,10 +214,12 @@ def _registration(scenario: RegistrationScenario) -> GroupScenario:
     return run
 
 
-# Each group runs on its own rulebook; a scenario saves one file per workflow it names: the first
-# as ``<group>_<scenario>.json``, others by ``ALSO`` (or ``<process type>_<scenario>.json``).
-GROUPS: dict[str, tuple[dict[str, str], dict[str, GroupScenario]]] = {
+# Each group runs on its own rulebook (lines replaced, then text substituted); a scenario saves one
+# file per workflow it names: the first as ``<group>_<scenario>.json``, others by ``ALSO`` (or
+# ``<process type>_<scenario>.json``).
+GROUPS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, GroupScenario]]] = {
     "registration": (
+        {},
         {},
         {
             "auto_approved_then_expired": _registration(auto_approved_then_expired),
@@ -173,6 +230,7 @@ GROUPS: dict[str, tuple[dict[str, str], dict[str, GroupScenario]]] = {
     ),
     "discount": (
         {"protection_period": "1h", "request_window": "30m"},
+        {},
         {
             "two_steps_with_a_question": discount_two_steps_with_a_question,
             "revised_then_closed_with_its_registration": discount_revised_then_closed_with_its_registration,
@@ -181,6 +239,19 @@ GROUPS: dict[str, tuple[dict[str, str], dict[str, GroupScenario]]] = {
             "escalated_to_default_action": discount_escalated_to_default_action,
         },
     ),
+    "dispute": (
+        LONG_PROTECTION,
+        DECIDING,
+        {
+            "awarded_after_both_statements": dispute_awarded_after_both_statements,
+            "award_refused_then_upheld": dispute_award_refused_then_upheld,
+        },
+    ),
+    "dispute_lapsing": (
+        LONG_PROTECTION,
+        {},
+        {"escalated_to_default_resolution": dispute_escalated_to_default_resolution},
+    ),
 }
 
 
@@ -188,6 +259,10 @@ ALSO = {
     ("revised_then_closed_with_its_registration", 1): "registration_won_with_a_revised_discount",
     ("found_on_file_by_its_ending_registration", 1): "registration_won_ending_its_discounts_on_file",
     ("found_on_file_by_its_ending_registration", 2): "discount_approved_then_closed_with_its_registration",
+    ("awarded_after_both_statements", 1): "registration_released_by_a_dispute",
+    ("awarded_after_both_statements", 2): "registration_approved_by_a_dispute_then_won",
+    ("award_refused_then_upheld", 1): "registration_withdrawn_while_disputed",
+    ("escalated_to_default_resolution", 1): "registration_rejection_upheld_by_default",
 }
 
 
@@ -222,11 +297,11 @@ def main() -> None:
     server = Settings(temporal_address=f"127.0.0.1:{port}", database_url=url)
     HISTORIES.mkdir(exist_ok=True)
     with headless_dev_server(server, folder / "temporal.db"):
-        for group, (replace_lines, scenarios) in GROUPS.items():
+        for group, (replace_lines, substitutions, scenarios) in GROUPS.items():
             missing = {n: s for n, s in scenarios.items() if not (HISTORIES / f"{group}_{n}.json").exists()}
             if not missing:
                 continue
-            rulebooks = fast_rulebook_dir(folder / f"rulebooks-{group}", None, **replace_lines)
+            rulebooks = fast_rulebook_dir(folder / f"rulebooks-{group}", substitutions, **replace_lines)
             # The in-process activities read the settings: the group's rulebook, the one database.
             os.environ.update(PARLEY_DATABASE_URL=url, PARLEY_RULEBOOK_DIR=str(rulebooks))
             get_settings.cache_clear()

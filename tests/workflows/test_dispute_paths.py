@@ -46,12 +46,12 @@ def stack(
 
 @pytest.fixture
 def dw(stack: Stack) -> DisputeWorld:
-    return seed_dispute_world(stack)
+    return seed_dispute_world(stack.database_url)
 
 
 async def test_an_award_moves_the_account_through_both_registrations(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -99,8 +99,8 @@ async def test_an_award_moves_the_account_through_both_registrations(stack: Stac
 async def test_upheld_the_refusal_ends_and_the_holder_keeps_the_account(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -116,8 +116,8 @@ async def test_upheld_the_refusal_ends_and_the_holder_keeps_the_account(
 
 
 async def test_co_sell_protects_both_and_records_the_split(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -133,8 +133,8 @@ async def test_co_sell_protects_both_and_records_the_split(stack: Stack, dw: Dis
 async def test_return_to_direct_releases_the_holder_and_records_direct_sales(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -156,7 +156,7 @@ async def test_return_to_direct_releases_the_holder_and_records_direct_sales(
 
 
 async def test_against_direct_sales_an_award_ends_its_engagement(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack)
+    disputes, registrations = await clients(stack.settings)
     where = account(dw)
     direct_engaged(stack, where)
     refused = await registrations.start(dw.late.submission(**where))
@@ -190,7 +190,7 @@ async def test_against_direct_sales_an_award_ends_its_engagement(stack: Stack, d
 async def test_direct_sales_contests_a_partners_registration_and_wins_it_back(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
+    disputes, registrations = await clients(stack.settings)
     held = await registrations.start(dw.holder.submission(**account(dw)))
     view = await disputes.open(
         actor=dw.direct, registration_id=held.workflow_id, statement="Our account since 2024."
@@ -210,8 +210,8 @@ async def test_direct_sales_contests_a_partners_registration_and_wins_it_back(
 async def test_the_parties_speak_only_as_themselves_and_the_thread_is_stored(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, _ = await clients(stack)
-    _, refused = await contested_pair(stack, dw)
+    disputes, _ = await clients(stack.settings)
+    _, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -245,8 +245,8 @@ async def decide_level_anyway(disputes, dispute_id: str, actor: str) -> None:
 
 
 async def test_withdrawn_the_refusal_stands(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack)
-    _, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    _, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -259,8 +259,8 @@ async def test_withdrawn_the_refusal_stands(stack: Stack, dw: DisputeWorld) -> N
 
 
 async def test_what_cannot_be_contested_is_refused_naming_the_field(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
 
     async def refused_with(actor: str, registration_id: str, statement: str = "Ours.") -> list[str]:
         with pytest.raises(ValidationFailed) as caught:
@@ -288,7 +288,7 @@ async def test_what_cannot_be_contested_is_refused_naming_the_field(stack: Stack
 async def test_the_approver_who_judged_it_the_same_account_may_not_hear_its_dispute(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
+    disputes, registrations = await clients(stack.settings)
     suffix = dw.holder.suffix
     held = await registrations.start(
         dw.holder.submission(

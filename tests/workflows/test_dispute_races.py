@@ -40,14 +40,14 @@ def stack(temporal_server: TemporalServer, database_url: str, tmp_path: Path) ->
 
 @pytest.fixture
 def dw(stack: Stack) -> DisputeWorld:
-    return seed_dispute_world(stack)
+    return seed_dispute_world(stack.database_url)
 
 
 async def test_an_award_whose_claimant_withdrew_is_refused_and_the_level_hears_it_again(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -68,7 +68,7 @@ async def test_an_award_whose_claimant_withdrew_is_refused_and_the_level_hears_i
 async def test_an_award_while_a_third_partner_registers_leaves_one_holder(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
+    disputes, registrations = await clients(stack.settings)
     where = account(dw)
     held = await registrations.start(dw.holder.submission(**where))
     refused = await registrations.start(dw.late.submission(**where))
@@ -100,8 +100,8 @@ async def test_an_award_while_a_third_partner_registers_leaves_one_holder(
 async def test_claimant_and_respondent_speaking_at_once_are_both_heard(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, _ = await clients(stack)
-    _, refused = await contested_pair(stack, dw)
+    disputes, _ = await clients(stack.settings)
+    _, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -117,8 +117,8 @@ async def test_claimant_and_respondent_speaking_at_once_are_both_heard(
 async def test_the_worker_killed_between_release_and_approval_finishes_both_once(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )

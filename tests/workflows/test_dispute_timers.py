@@ -38,12 +38,12 @@ def stack(
 
 @pytest.fixture
 def dw(stack: Stack) -> DisputeWorld:
-    return seed_dispute_world(stack)
+    return seed_dispute_world(stack.database_url)
 
 
 async def test_silence_everywhere_ends_in_the_default_resolution(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack)
-    held, refused = await contested_pair(stack, dw)
+    disputes, registrations = await clients(stack.settings)
+    held, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -80,8 +80,8 @@ async def test_silence_everywhere_ends_in_the_default_resolution(stack: Stack, d
 
 
 async def test_a_level_can_send_the_case_up_by_hand(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, _ = await clients(stack)
-    _, refused = await contested_pair(stack, dw)
+    disputes, _ = await clients(stack.settings)
+    _, refused = await contested_pair(stack.settings, dw)
     view = await disputes.open(
         actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
     )
@@ -98,8 +98,8 @@ async def test_a_level_can_send_the_case_up_by_hand(stack: Stack, dw: DisputeWor
 async def test_whoever_opened_it_or_made_the_decision_may_not_hear_it(stack: Stack, dw: DisputeWorld) -> None:
     """Four-eyes: the approver who opened the dispute for the partner is refused on the level task
     (another of the role decides); a decision without the comment both parties read is refused."""
-    disputes, _ = await clients(stack)
-    _, refused = await contested_pair(stack, dw)
+    disputes, _ = await clients(stack.settings)
+    _, refused = await contested_pair(stack.settings, dw)
     cam = dw.approvers[LEVELS[0]]
     view = await disputes.open(
         actor=cam, registration_id=refused.workflow_id, statement="The partner asked me to."

@@ -37,6 +37,13 @@ def test_histories_cover_every_phase() -> None:
         "discount_found_on_file_by_its_ending_registration",
         "discount_approved_then_closed_with_its_registration",
         "registration_won_ending_its_discounts_on_file",
+        "dispute_awarded_after_both_statements",
+        "dispute_award_refused_then_upheld",
+        "dispute_lapsing_escalated_to_default_resolution",
+        "registration_released_by_a_dispute",
+        "registration_approved_by_a_dispute_then_won",
+        "registration_withdrawn_while_disputed",
+        "registration_rejection_upheld_by_default",
     } <= names
 
 
