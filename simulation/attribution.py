@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from simulation.ledger import DecidedBy, DiscountFate, Fate, Final, First, Ledger
+from simulation.ledger import DecidedBy, DiscountFate, Dispute, Fate, Final, First, Ledger
 
 GENERIC_CODES = frozenset({"approval.required", "auto.approved", "auto.rejected"})
 KNOCK_ON = "knock_on"  # no reason code differs: the change came from timing, queues or freed accounts
 LIFECYCLE = "lifecycle"  # same decision, different protection/extension outcome
 TIMING = "approval_path"  # same reasons, but the human approval went differently (SLA, queue)
+DISPUTE = "dispute"  # same decision, but its dispute went differently (the escalation path)
 
 
 def decision_label(first: int, final: int, by: int) -> str:
@@ -47,14 +48,27 @@ DISCOUNT_LABELS = {
     DiscountFate.PENDING: "exception pending",
     DiscountFate.EXPIRED: "quote lapsed",
 }
+DISPUTE_LABELS = {
+    Dispute.NONE: "not disputed",
+    Dispute.OPEN: "still being heard",
+    Dispute.UPHOLD: "upheld",
+    Dispute.AWARD_CLAIMANT: "awarded to the claimant",
+    Dispute.CO_SELL: "co-sold",
+    Dispute.RETURN_TO_DIRECT: "returned to direct sales",
+}
+
+
+def dispute_label(outcome: int, by_default: bool) -> str:
+    label = DISPUTE_LABELS[Dispute(outcome)]
+    return f"{label} by default" if by_default else label
 
 
 @dataclass(frozen=True)
 class ChangeKey:
-    kind: str  # "decision", "escalation", "deal", "discount"
+    kind: str  # "decision", "escalation", "deal", "discount", "dispute"
     before: str
     after: str
-    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING / "extension" / "discount"
+    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING / DISPUTE / "extension" / "discount"
     cited: str = ""  # for a reason code: "added" (the proposal cites it) or "dropped"
 
 
@@ -93,10 +107,24 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
                     cited,
                 )
             ] += 1
+        disputed = b.dispute[i] != p.dispute[i] or b.dispute_by_default[i] != p.dispute_by_default[i]
+        if disputed:
+            changes[
+                ChangeKey(
+                    "dispute",
+                    dispute_label(b.dispute[i], b.dispute_by_default[i]),
+                    dispute_label(p.dispute[i], p.dispute_by_default[i]),
+                    # A refusal now on other grounds may no longer be contestable: its reasons.
+                    DISPUTE if was == now and cause == KNOCK_ON else cause,
+                    cited,
+                )
+            ] += 1
         if b.fate[i] != p.fate[i]:
             deal_cause, deal_cited = (cause, cited) if was != now else (LIFECYCLE, "")
             if b.extensions[i] != p.extensions[i] and was == now:
                 deal_cause = "extension"
+            if was == now and (disputed or Fate.RELEASED in (b.fate[i], p.fate[i])):
+                deal_cause = DISPUTE
             before, after = FATE_LABELS[Fate(b.fate[i])], FATE_LABELS[Fate(p.fate[i])]
             changes[ChangeKey("deal", before, after, deal_cause, deal_cited)] += 1
         if b.discount_fate[i] != p.discount_fate[i]:
@@ -152,6 +180,8 @@ KPI_KINDS: dict[str, tuple[str, ...]] = {
     "discount_revisions": ("discount", "deal"),
     "revision_reapproval_rate": ("discount",),
     "quote_": ("discount", "deal"),
+    "disputes_opened": ("decision",),  # a dispute is opened or not as the refusal goes
+    "dispute_": ("dispute",),
 }
 
 
@@ -192,6 +222,10 @@ def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str], c
         relevant = [c for c in rule_changes if "protection" in c or "extension" in c]
         what = "; ".join(relevant) or "protection timing"
         return f"protection and extension rules ({what})"
+    if cause == DISPUTE:
+        return "the dispute escalation path" + (
+            _rules_about(rule_changes, "escalation") or " (queues, response times)"
+        )
     if cause == "discount":
         relevant = [c for c in rule_changes if c.startswith("discount")]
         return "discount rules" + (f" ({'; '.join(relevant)})" if relevant else "")
@@ -202,5 +236,5 @@ def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str], c
 
 def sentence(kind: str, before: str, after: str, count: float, cause_words: str) -> str:
     noun = {"decision": "registrations", "escalation": "approvals", "deal": "deals",
-            "discount": "discount requests"}[kind]  # fmt: skip
+            "discount": "discount requests", "dispute": "disputes"}[kind]  # fmt: skip
     return f"{count:,.1f} {noun} per run went from {before} to {after}: {cause_words}."

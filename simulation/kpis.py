@@ -14,7 +14,8 @@ from typing import Literal
 import numpy as np
 
 from rules import ReasonCode
-from simulation.ledger import DecidedBy, DiscountFate, Fate, Final, First, Ledger, Revision
+from rules.dispute import Resolution
+from simulation.ledger import DecidedBy, DiscountFate, Dispute, Fate, Final, First, Ledger, Revision
 from simulation.stats import gini
 
 Better = Literal["lower", "higher", "neither"]
@@ -114,6 +115,36 @@ DISCOUNT_KPIS: tuple[Kpi, ...] = (
 )  # fmt: skip
 
 
+_RESOLVED_AS = {
+    Resolution.UPHOLD: "upheld",
+    Resolution.AWARD_CLAIMANT: "awarded to the claimant",
+    Resolution.CO_SELL: "co-sold",
+    Resolution.RETURN_TO_DIRECT: "returned to direct sales",
+}
+
+
+def dispute_outcome_kpi(resolution: Resolution) -> Kpi:
+    words = _RESOLVED_AS[resolution]
+    return Kpi(f"dispute_outcome.{resolution.value}", f"Disputes {words}", "count", "neither",
+               f"Disputes {words}, by a level of the path or by the default resolution.")  # fmt: skip
+
+
+DISPUTE_KPIS: tuple[Kpi, ...] = (
+    Kpi("disputes_opened", "Disputes opened", "count", "neither",
+        "Conflict refusals (registered first elsewhere, direct sales engaged, judged the holder's "
+        "account) that the refused partner disputed."),
+    Kpi("dispute_resolution_p50", "Dispute resolution time p50", "hours", "lower",
+        "Median hours from a dispute's opening to its resolution, by a level or by default, for "
+        "disputes resolved before the horizon (the parties' statements are part of the wait)."),
+    Kpi("dispute_resolution_p95", "Dispute resolution time p95", "hours", "lower",
+        "95th percentile of the same."),
+    Kpi("dispute_default_rate", "Disputes resolved by default", "share", "lower",
+        "Share of resolved disputes where every level let its response time pass, so the "
+        "rulebook's default resolution stands."),
+    *(dispute_outcome_kpi(r) for r in Resolution),
+)  # fmt: skip
+
+
 def escalation_kpi(level: int) -> Kpi:
     return Kpi(f"escalations.level_{level}", f"Escalations past level {level}", "count", "lower",
                f"Registrations whose SLA at approval level {level} passed without an answer.")  # fmt: skip
@@ -125,11 +156,12 @@ def utilisation_kpi(role: str) -> Kpi:
 
 
 def definitions(levels: int, roles: list[str]) -> list[Kpi]:
-    """Every KPI of a comparison: the base set, the discount set, escalations per level,
-    utilisation per role."""
+    """Every KPI of a comparison: the base set, the discount and dispute sets, escalations per
+    level, utilisation per role."""
     return [
         *BASE_KPIS,
         *DISCOUNT_KPIS,
+        *DISPUTE_KPIS,
         *(escalation_kpi(k) for k in range(1, levels + 1)),
         *(utilisation_kpi(r) for r in roles),
     ]
@@ -153,9 +185,7 @@ def compute(ledger: Ledger, levels: int) -> dict[str, float]:
     approved = final == Final.APPROVED
     revenue = float(a["net"][won].sum())
     cost = float(a["value"][won].sum()) * ledger.cost_ratio
-    per_partner = np.bincount(
-        a["partner"][approved].astype(int), minlength=max(ledger.partners, 1)
-    )
+    per_partner = np.bincount(a["partner"][approved].astype(int), minlength=max(ledger.partners, 1))
     values: dict[str, float] = {
         "registrations": float(first.size),
         "conflict_rate": _share(_cites(codes, CONFLICT_CODES)),
@@ -176,6 +206,7 @@ def compute(ledger: Ledger, levels: int) -> dict[str, float]:
         "fairness_gini": gini(per_partner),
     }
     values.update(_discount_values(a))
+    values.update(_dispute_values(a))
     for k in range(1, levels + 1):
         values[f"escalations.level_{k}"] = float((a["breaches"] >= k).sum())
     for role, busy in ledger.busy.items():
@@ -204,6 +235,22 @@ def _discount_values(a: dict[str, np.ndarray]) -> dict[str, float]:
         "quote_expiries": float(a["quote_expiries"].sum()),
         "quote_renewals": float(a["renewals"].sum()),
     }
+
+
+def _dispute_values(a: dict[str, np.ndarray]) -> dict[str, float]:
+    dispute = a["dispute"]
+    opened = dispute != Dispute.NONE
+    resolved = opened & (dispute != Dispute.OPEN)
+    hours = (a["dispute_resolved_at"][resolved] - a["dispute_opened_at"][resolved]) / HOUR
+    values = {
+        "disputes_opened": float(opened.sum()),
+        "dispute_resolution_p50": _percentile(hours, 50),
+        "dispute_resolution_p95": _percentile(hours, 95),
+        "dispute_default_rate": _share(a["dispute_by_default"] > 0, resolved),
+    }
+    for r in Resolution:
+        values[f"dispute_outcome.{r.value}"] = float((dispute == Dispute[r.name]).sum())
+    return values
 
 
 Formatter = Callable[[float], str]

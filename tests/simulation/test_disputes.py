@@ -6,6 +6,7 @@ test says otherwise, so each run has a few dozen disputes to look at.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from rules import Rulebook, parse_rulebook
 from rules.approval import (
@@ -31,10 +33,13 @@ from rules.escalation import dispute_path
 from simulation import approvers as approvers_module
 from simulation import disputes as disputes_module
 from simulation.channel import generate_channel
-from simulation.ledger import Dispute, Fate, Final, Ledger
+from simulation.kpis import compute
+from simulation.ledger import Dispute, Fate, Final, First, Ledger
 from simulation.model import ProgramModel
+from simulation.report import render_report
+from simulation.runner import from_texts, run_local, summarise
 from simulation.scenario import ScenarioInvalid, check_against, default_scenario, parse_scenario
-from tests.simulation.conftest import DEFAULT_RULEBOOK
+from tests.simulation.conftest import DEFAULT_RULEBOOK, dump
 
 H = 3600.0
 
@@ -268,6 +273,57 @@ def test_returning_an_account_to_direct_files_a_direct_engagement(tiny_scenario:
     for i in returned:
         request = m.channel.requests[i]
         assert (request.account_name, m.at(ledger.dispute_resolved_at[i])) in engaged
+
+
+# --- the KPIs -----------------------------------------------------------------------------------
+
+
+def test_dispute_kpis_from_first_principles() -> None:
+    book = Ledger(partners=2, window=(100.0, 1e9), cost_ratio=0.5)
+    rows = [
+        # outcome, opened, resolved after (h), by default
+        (Dispute.UPHOLD, 1000.0, 10.0, False),
+        (Dispute.UPHOLD, 1000.0, 30.0, True),
+        (Dispute.AWARD_CLAIMANT, 2000.0, 50.0, False),
+        (Dispute.CO_SELL, 3000.0, 70.0, False),
+        (Dispute.OPEN, 4000.0, math.nan, False),
+        (Dispute.NONE, math.nan, math.nan, False),
+    ]
+    for outcome, opened, hours, by_default in rows:
+        i = book.append_lead(500.0, 0, 1000.0)
+        book.first[i], book.final[i] = First.AUTO_REJECTED, Final.REJECTED
+        book.dispute[i], book.dispute_opened_at[i] = outcome, opened
+        book.dispute_resolved_at[i], book.dispute_by_default[i] = opened + hours * H, by_default
+    k = compute(book, levels=3)
+    assert k["disputes_opened"] == 5
+    assert k["dispute_resolution_p50"] == pytest.approx(40.0)  # 10, 30, 50 and 70 hours
+    assert k["dispute_resolution_p95"] == pytest.approx(67.0)
+    assert k["dispute_default_rate"] == pytest.approx(1 / 4)  # of the resolved ones
+    outcomes = {r: k[f"dispute_outcome.{r.value}"] for r in Resolution}
+    assert outcomes == {Resolution.UPHOLD: 2, Resolution.AWARD_CLAIMANT: 1, Resolution.CO_SELL: 1,
+                        Resolution.RETURN_TO_DIRECT: 0}  # fmt: skip
+
+
+def test_shorter_response_times_on_the_dispute_path_resolve_more_by_default_and_sooner(
+    tiny_scenario: dict[str, Any], default_rulebook_text: str, variant: Callable[..., str]
+) -> None:
+    tiny_scenario["disputes"] = {"share": 1.0}
+    hasty = [
+        level | {"response_sla": "1h"}
+        for level in yaml.safe_load(default_rulebook_text)["escalation"]["levels"]
+    ]
+    proposed = variant("hasty-disputes", (("escalation", "levels"), hasty))
+    what_if = from_texts(default_rulebook_text, proposed, dump(tiny_scenario), replications=2, seed=3)
+    results = summarise(what_if, run_local(what_if, workers=1))
+    kpis = {k["key"]: k for k in results["kpis"]}
+    assert len([c for c in results["rule_changes"] if c.startswith("escalation.levels")]) == 3
+    assert kpis["disputes_opened"]["baseline"] >= 20
+    default = kpis["dispute_default_rate"]
+    assert default["proposed"] > default["baseline"] + 0.3
+    for key in ("dispute_resolution_p50", "dispute_resolution_p95"):
+        assert kpis[key]["proposed"] < kpis[key]["baseline"], key
+    assert any(r["kind"] == "dispute" and r["cause"] == "dispute" for r in results["decision_changes"])
+    assert "Disputes resolved by default" in render_report(results)
 
 
 def test_a_lapsed_level_waits_its_whole_response_time(tiny_scenario: dict[str, Any]) -> None:
