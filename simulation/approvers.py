@@ -86,6 +86,7 @@ class Approvers:
         approved_by: list[str] | None = None,
         stop: simpy.Event | None = None,
         task: Task | None = None,
+        first_step: int = 0,
     ) -> ProcessGen:
         """Walk ``path`` from now to its end; returns the ``Position`` it ended at.
 
@@ -96,11 +97,12 @@ class Approvers:
         request), the walk returns where it stands, not ended.
         A task still running when its step has moved on or the walk stopped finishes its work
         (the approver was busy with it) but its answer no longer counts. ``task`` replaces
-        :meth:`task` for a process whose people answer differently (a dispute's hearing).
+        :meth:`task` for a process whose people answer differently (a dispute's hearing);
+        ``first_step`` takes a walk up again at that step (a level hearing a case once more).
         """
         env = self.env
         task = task or self.task
-        position = start(path, env.now, carried)
+        position = start(path, env.now, carried, first_step)
         while position.end is None:
             if stop is not None and stop.triggered:
                 return position

@@ -1,30 +1,35 @@
 """Disputes: a partner contests the conflict decision that refused its registration.
 
-Every rule is the rulebook core's. At the refusal, a share of partners (``disputes.share``)
-contest it, when ``rules.dispute.contest_refusal`` (the API's own check: a conflict decision,
-within ``appeal_closes_at``) lets them, against the side ``respondent_of`` names. Both parties
-give a statement; the first level of ``rules.escalation.dispute_path`` hears the case once both
-are in or at ``party_deadline``, whichever is first. The path is walked like every other, by
-``Approvers.walk`` with ``rules.approval``: a level's task is an approver task of its role (its
-queue, calendar and handling time), and any answer within the response SLA decides the case
-with one of ``resolutions(contest)``, unless the level lets the time pass (``decide_rate``); a
-passed SLA sends the case up, and past the last level ``default_resolution`` stands. What the
-outcome moves is ``effects``:
+Every rule is the rulebook core's, and the case runs as the live dispute workflow runs it. At
+the refusal, a share of partners (``disputes.share``) contest it, when
+``rules.dispute.contest_refusal`` (the API's own check: a conflict decision, within
+``appeal_closes_at``) lets them, against the side ``respondent_of`` names and the holder the
+first holder-citing reason names. Both parties give a statement; the first level of
+``rules.escalation.dispute_path`` hears the case once both are in or at ``party_deadline``,
+whichever is first. The path is walked like every other, by ``Approvers.walk`` with
+``rules.approval``: a level's task is an approver task of its role (queue, calendar, handling
+time), and an answer within the response time decides the case with one of
+``resolutions(contest)``, unless the level lets the time pass (``decide_rate``); a passed
+response time sends the case up, and past the last level ``default_resolution`` stands.
+``effects`` says what the outcome moves:
 
-- a released holder reads as withdrawn to later registrations (as the live store reads a
-  released registration) and its deal ends unsold;
-- an approved claimant is protected from the resolution (``rules.protection_window``) and its
-  deal runs as any approved registration's;
-- co-sold, the claimant holds the account beside the holder for the protection period, while the
-  deal stays on the holder's row: one deal, two partners;
-- returned to direct, the account is a direct-sales engagement for later registrations;
-- won over direct sales, the engagement the refusal cited ends for later registrations.
+- a released holder reads as withdrawn to later registrations (as the store reads a released
+  registration) and its deal ends unsold; returned to direct, its account and product line are
+  then a direct-sales engagement for later registrations;
+- an approved claimant (awarded, or co-sold beside the holder) is protected from the resolution
+  and its deal runs as any approved registration's (``DealDesk.protect``);
+- won over direct sales, the engagements on the claimant's account and product line end.
+
+An award that can no longer be made (the holder is won, or still before its approvers) moves
+nothing and the level hears the case again; a default that cannot be made leaves the decision
+upheld.
 
 Not modelled: direct sales contesting a partner's registration (the sandbox has no direct-sales
-actor); releasing a holder still before its approvers or whose deal already ended; the co-sell
-split (``escalation.co_sell_split``), which moves no figure because the ledger books revenue to
-the program, not to partners; an award the live engine cannot make; withdrawn disputes. The
-claimant's registration decision stays the refusal in the ledger; the award is the dispute's.
+actor); an award refused because a third registration took the account meanwhile; the co-sell
+split (``escalation.co_sell_split``), which moves no figure because the ledger books each deal's
+revenue to the program, not to partners, so a co-sold account's two registrations book their
+own deals; withdrawn disputes. The claimant's registration decision stays the refusal in the
+ledger; the award is the dispute's.
 """
 
 from __future__ import annotations
@@ -32,17 +37,9 @@ from __future__ import annotations
 from itertools import count
 from typing import TYPE_CHECKING
 
-from rules import (
-    DirectEngagement,
-    PathEnd,
-    RegistrationDecision,
-    RegistrationRequest,
-    RegistrationStanding,
-    protection_window,
-)
+from rules import DirectEngagement, PathEnd, RegistrationDecision, RegistrationRequest, RegistrationStanding
 from rules.dispute import (
     Contest,
-    Effects,
     Resolution,
     Side,
     contest_refusal,
@@ -53,19 +50,20 @@ from rules.dispute import (
     respondent_of,
 )
 from rules.escalation import dispute_path
+from rules.matching import AccountKey, similarity
 from rules.reasons import ReasonCode
 from simulation.approvers import slot_sequence
 from simulation.channel import DISPUTE_SLOTS, lead_row
-from simulation.ledger import DecidedBy, Dispute, Fate
+from simulation.ledger import DecidedBy, Dispute, Fate, Final
 
 if TYPE_CHECKING:
     from simulation.approvers import ProcessGen, Task
     from simulation.model import ProgramModel
 
-_FIRST = ReasonCode.FIRST_TO_REGISTER.value
 _FUZZY = ReasonCode.FUZZY_MATCH.value
 _JUDGED_SAME = ReasonCode.JUDGED_SAME_ACCOUNT.value
-_DIRECT = ReasonCode.DIRECT_ENGAGED.value
+_HOLDER_CODES = frozenset({ReasonCode.FIRST_TO_REGISTER.value, _FUZZY})
+_GOLDEN = (5**0.5 - 1) / 2
 
 Choices = tuple[tuple[Resolution, ...], tuple[float, ...]]  # resolutions, cumulative chances
 
@@ -96,10 +94,13 @@ class DisputeDesk:
         if contest_refusal(m.rulebook, reason_codes=codes, decided_at=now, now=now) is not None:
             return
         contest = Contest(Side.PARTNER, respondent_of(codes))
-        m.env.process(self._case(row, request, decision, contest))
+        holder = _holder(decision) if contest.respondent is Side.PARTNER else None
+        if contest.respondent is Side.PARTNER and holder is None:
+            return  # no holder on record: the live client refuses to open it
+        m.env.process(self._case(row, request, holder, contest))
 
     def _case(
-        self, row: int, request: RegistrationRequest, decision: RegistrationDecision, contest: Contest
+        self, row: int, request: RegistrationRequest, holder: int | None, contest: Contest
     ) -> ProcessGen:
         m = self.model
         env, ch, ledger = m.env, m.channel, m.ledger
@@ -109,27 +110,45 @@ class DisputeDesk:
         due = m.seconds(party_deadline(m.rulebook, m.at(opened))) - opened
         both_in = self.scenario.statement_mean * float(ch.statement_e[row].max())
         yield env.timeout(min(both_in, due))
-        slots = slot_sequence(0, DISPUTE_SLOTS - 1)
-        ended = yield from m.approvers.walk(
-            self.path, ch.hearing_z[row], ch.hearing_u[row], slots, task=self._hearing()
-        )
-        by_default = ended.end is PathEnd.LAPSED
-        if by_default:
-            resolution = default_resolution(m.rulebook, contest)
-        else:
-            assert ended.end is PathEnd.APPROVED  # a hearing never rejects
-            resolution = self._chosen(ended.step, contest, ch.resolution_u[row])
+        step, hearings = 0, 0
+        while True:
+            # A level hearing the case again (its award could not be made) has the same dice as
+            # its first hearing, save the resolution it picks.
+            slots = slot_sequence(step, DISPUTE_SLOTS - 1)
+            ended = yield from m.approvers.walk(
+                self.path,
+                ch.hearing_z[row],
+                ch.hearing_u[row],
+                slots,
+                task=self._hearing(step),
+                first_step=step,
+            )
+            by_default = ended.end is PathEnd.LAPSED
+            if by_default:
+                resolution = default_resolution(m.rulebook, contest)
+            else:
+                assert ended.end is PathEnd.APPROVED  # a hearing never rejects
+                # Each hearing's own uniform: the lead's, turned by the golden ratio per hearing.
+                u = (ch.resolution_u[row] + hearings * _GOLDEN) % 1.0
+                resolution = self._chosen(ended.step, contest, u)
+            made = self._made(resolution, row, request, holder, contest)
+            if not made and by_default:
+                # A default cannot be sent back to anyone: the original decision stands.
+                resolution, made = Resolution.UPHOLD, True
+            if made:
+                break
+            step, hearings = ended.step, hearings + 1
         ledger.dispute[row] = Dispute[resolution.name]
         ledger.dispute_resolved_at[row] = env.now
         ledger.dispute_by_default[row] = by_default
-        self._apply(effects(resolution, contest), row, request, decision, contest)
 
-    def _hearing(self) -> Task:
-        """Each level's task in turn: its people let the response time pass, or work the case
-        as any approver task (queue, calendar, handling time), deciding it if done in time."""
+    def _hearing(self, first_level: int) -> Task:
+        """Each level's task in turn from ``first_level``: its people let the response time
+        pass, or work the case as any approver task (queue, calendar, handling time), deciding
+        it if done in time."""
         m = self.model
         env, approvers, levels = m.env, m.approvers, self.scenario
-        level = count()
+        level = count(first_level)
 
         def hearing(role: str, sla: float, z: float, u: float) -> ProcessGen:
             if u >= levels.level(next(level)).decide_rate:
@@ -158,55 +177,68 @@ class DisputeDesk:
                 return resolution
         return options[-1]  # u within rounding of 1
 
-    def _apply(
+    def _made(
         self,
-        fx: Effects,
+        resolution: Resolution,
         row: int,
         request: RegistrationRequest,
-        decision: RegistrationDecision,
+        holder: int | None,
         contest: Contest,
-    ) -> None:
-        m = self.model
-        holder = _holder(decision) if contest.respondent is Side.PARTNER else None
-        if fx.release_holder and holder is not None:
-            self._release(holder)
-        if fx.approve_claimant:
-            if fx.co_sell and holder is not None:
-                window = protection_window(m.rulebook, m.at(m.env.now))
-                m.hold(request, RegistrationStanding.APPROVED, window.expires_at)
-            else:
-                m.deals.protect(row, request)
-        if fx.record_direct:
-            since = m.at(m.env.now)
-            m.engage_direct(
-                DirectEngagement(request.account_name, request.account_domain, request.product_line, since)
-            )
-        if fx.end_direct:
-            for engagement in self._cited_engagements(row, decision):
-                m.end_direct(engagement)
-
-    def _release(self, holder: int) -> None:
-        """End the holder's registration, if it still stands approved (its deal open, or co-sold)."""
+    ) -> bool:
+        """Move the registrations as ``resolution`` says, as the live registrations take a
+        dispute's outcome; False, with nothing moved, when an award can no longer be made: the
+        holder still holds the account but cannot be released (won, or still before its
+        approvers). A holder that ended meanwhile (lost, expired, released) has nothing to end."""
         m = self.model
         ledger = m.ledger
-        if ledger.fate[holder] != Fate.OPEN and ledger.dispute[holder] != Dispute.CO_SELL:
-            return
-        ledger.fate[holder] = Fate.RELEASED
-        m.hold(m.channel.requests[holder], RegistrationStanding.WITHDRAWN)
+        fx = effects(resolution, contest)
+        if fx.release_holder and holder is not None:
+            if ledger.fate[holder] == Fate.WON or ledger.final[holder] == Final.PENDING:
+                return False
+            if ledger.fate[holder] == Fate.OPEN:
+                ledger.fate[holder] = Fate.RELEASED
+                released = m.channel.requests[holder]
+                m.hold(released, RegistrationStanding.WITHDRAWN)  # as the store reads "released"
+                if fx.record_direct:
+                    # The released claim passes to direct sales: its account and product line.
+                    since = m.at(m.env.now)
+                    m.engage_direct(
+                        DirectEngagement(
+                            released.account_name, released.account_domain, released.product_line, since
+                        )
+                    )
+        if fx.approve_claimant:
+            m.deals.protect(row, request)
+        if fx.end_direct:
+            for engagement in self._engaged_on(row, request):
+                m.end_direct(engagement)
+        return True
 
-    def _cited_engagements(self, row: int, decision: RegistrationDecision) -> list[DirectEngagement]:
-        """The direct-sales engagements the refusal cited, as they are on file now."""
-        cited = {(r.facts["account"], r.facts["since"]) for r in decision.reasons if r.code == _DIRECT}
+    def _engaged_on(self, row: int, request: RegistrationRequest) -> list[DirectEngagement]:
+        """Direct sales' engagements on the claimant's account and product line now, the account
+        judged as the conflict rule judges it (the rules core's similarity at the match
+        threshold), as the live store ends them."""
+        m = self.model
+        conflict = m.rulebook.registration.conflict
+        key = AccountKey.of(request.account_name, request.account_domain)
+        now = m.at(m.env.now)
         return [
-            e for e in self.model.direct_engagements(row) if (e.account_name, e.since.isoformat()) in cited
+            e
+            for e in m.direct_engagements(row)
+            if e.product_line in (None, request.product_line)
+            and e.since <= now
+            and similarity(
+                key, AccountKey.of(e.account_name, e.account_domain), match_domains=conflict.match_domains
+            ).score
+            >= conflict.name_match_threshold
         ]
 
 
 def _holder(decision: RegistrationDecision) -> int | None:
-    """The lead whose registration the refusal stood on: the first holder the rules cited as
-    registered first, else the first flagged as possibly the same account."""
-    for code in (_FIRST, _FUZZY):
-        for match in decision.matches:
-            if match.reason_code == code:
-                return lead_row(match.registration_id)
+    """The lead whose registration the refusal stood on, as the live client names the
+    respondent: the first reason citing a holder (registered first, or possibly the same
+    account)."""
+    for reason in decision.reasons:
+        if reason.code in _HOLDER_CODES and "registration_id" in reason.facts:
+            return lead_row(reason.facts["registration_id"])
     return None
