@@ -136,3 +136,16 @@ async def hear_both(client: DisputeClient, dispute_id: str, dw: DisputeWorld) ->
     await client.statement(dispute_id, dw.late.partner_user, "We met the customer in March.")
     await client.statement(dispute_id, dw.holder.partner_user, "Our registration came first.")
     return await client.wait_until(dispute_id, lambda v: v.state == "in_review", timeout=15)
+
+
+async def heard_case(
+    settings: Settings, dw: DisputeWorld
+) -> tuple[DisputeClient, RegistrationClient, RegistrationView, RegistrationView, DisputeView]:
+    """A first-to-register refusal contested by the late partner, both parties heard: the clients,
+    the holder's and the refused registration, and the dispute waiting at its first level."""
+    disputes, registrations = await clients(settings)
+    held, refused = await contested_pair(settings, dw)
+    view = await disputes.open(
+        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
+    )
+    return disputes, registrations, held, refused, await hear_both(disputes, view.workflow_id, dw)

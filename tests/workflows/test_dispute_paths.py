@@ -25,6 +25,7 @@ from tests.workflows.dispute_harness import (
     decide_level,
     direct_engaged,
     hear_both,
+    heard_case,
     seed_dispute_world,
     sqlite_dispute_stack,
 )
@@ -99,12 +100,7 @@ async def test_an_award_moves_the_account_through_both_registrations(stack: Stac
 async def test_upheld_the_refusal_ends_and_the_holder_keeps_the_account(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack.settings)
-    held, refused = await contested_pair(stack.settings, dw)
-    view = await disputes.open(
-        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
-    )
-    view = await hear_both(disputes, view.workflow_id, dw)
+    disputes, registrations, held, refused, view = await heard_case(stack.settings, dw)
     view = await decide_level(disputes, view.workflow_id, dw.approvers["channel_account_manager"], "uphold")
     assert view.state == "resolved" and view.resolution == "uphold"
     late = await registrations.wait_until(
@@ -116,12 +112,7 @@ async def test_upheld_the_refusal_ends_and_the_holder_keeps_the_account(
 
 
 async def test_co_sell_protects_both_and_records_the_split(stack: Stack, dw: DisputeWorld) -> None:
-    disputes, registrations = await clients(stack.settings)
-    held, refused = await contested_pair(stack.settings, dw)
-    view = await disputes.open(
-        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
-    )
-    view = await hear_both(disputes, view.workflow_id, dw)
+    disputes, registrations, held, refused, view = await heard_case(stack.settings, dw)
     view = await decide_level(disputes, view.workflow_id, dw.approvers["channel_account_manager"], "co_sell")
     late = await registrations.get(refused.workflow_id)
     holder = await registrations.get(held.workflow_id)
@@ -133,12 +124,7 @@ async def test_co_sell_protects_both_and_records_the_split(stack: Stack, dw: Dis
 async def test_return_to_direct_releases_the_holder_and_records_direct_sales(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack.settings)
-    held, refused = await contested_pair(stack.settings, dw)
-    view = await disputes.open(
-        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
-    )
-    view = await hear_both(disputes, view.workflow_id, dw)
+    disputes, registrations, held, refused, view = await heard_case(stack.settings, dw)
     view = await decide_level(
         disputes, view.workflow_id, dw.approvers["channel_account_manager"], "return_to_direct"
     )

@@ -24,6 +24,7 @@ from tests.workflows.dispute_harness import (
     decide_level,
     dispute_stack,
     hear_both,
+    heard_case,
     seed_dispute_world,
 )
 from tests.workflows.harness import Stack, audit_of, registration_row
@@ -46,12 +47,7 @@ def dw(stack: Stack) -> DisputeWorld:
 async def test_an_award_whose_claimant_withdrew_is_refused_and_the_level_hears_it_again(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack.settings)
-    held, refused = await contested_pair(stack.settings, dw)
-    view = await disputes.open(
-        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
-    )
-    view = await hear_both(disputes, view.workflow_id, dw)
+    disputes, registrations, held, refused, view = await heard_case(stack.settings, dw)
     await registrations.withdraw(refused.workflow_id, dw.late.partner_user, "We lost the deal anyway.")
     with pytest.raises(DecisionRefused, match=r"award could not be made: .*withdrawn"):
         await decide_level(disputes, view.workflow_id, dw.approvers[CAM], "award_claimant")
@@ -117,12 +113,7 @@ async def test_claimant_and_respondent_speaking_at_once_are_both_heard(
 async def test_the_worker_killed_between_release_and_approval_finishes_both_once(
     stack: Stack, dw: DisputeWorld
 ) -> None:
-    disputes, registrations = await clients(stack.settings)
-    held, refused = await contested_pair(stack.settings, dw)
-    view = await disputes.open(
-        actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Ours."
-    )
-    view = await hear_both(disputes, view.workflow_id, dw)
+    disputes, registrations, held, refused, view = await heard_case(stack.settings, dw)
     view_task = next(t for t in view.open_tasks if t.kind == "dispute.level")
     from workflows.human.updates import DecisionInput
 
