@@ -26,8 +26,9 @@ from workflows.registration.types import RegistrationView
 
 # Levels slow enough for a test to decide at the one it wants; statements close the hearing early.
 DECIDING = {"response_sla: 2s": "response_sla: 30s", "party_response: 2s": "party_response: 20s"}
-# Levels that pass while a test waits: the path runs to its default in seconds.
-LAPSING: dict[str, str] = {}
+# Levels that pass while a test waits: the path runs to its default in seconds; a refusal can be
+# contested for a few seconds only.
+LAPSING = {"appeal_window: 1h": "appeal_window: 5s"}
 LONG_PROTECTION = {"protection_period": "1h", "request_window": "30m"}
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from parley.errors import DecisionRefused
+from parley.errors import DecisionRefused, ValidationFailed
+from store.crud.disputes import list_disputes
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.dispute_harness import (
     LAPSING,
@@ -115,3 +116,21 @@ async def test_whoever_opened_it_or_made_the_decision_may_not_hear_it(stack: Sta
         await disputes.decide(
             view.workflow_id, DecisionInput(task.task_id, dw.holder.approvers[LEVELS[0]], "uphold")
         )
+
+
+async def test_after_the_appeal_window_the_refusal_cannot_be_contested(
+    stack: Stack, dw: DisputeWorld
+) -> None:
+    disputes, registrations = await clients(stack.settings)
+    _, refused = await contested_pair(stack.settings, dw)
+    assert refused.appeal_until is not None
+    ended = await registrations.wait_until(refused.workflow_id, lambda v: v.appeal_until is None, timeout=20)
+    assert ended.state == "rejected"
+    with pytest.raises(ValidationFailed) as caught:
+        await disputes.open(
+            actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Late."
+        )
+    [problem] = caught.value.problems
+    assert problem.path == "registration_id" and "appeal window closed" in problem.message
+    with stack.session() as session:
+        assert list_disputes(session=session, partner_id=dw.late.partner_id).total == 0
