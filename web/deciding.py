@@ -1,4 +1,5 @@
-"""Deciding a task: the one path the inbox pages, bulk approval and the JSON API all take.
+"""Deciding a task: the one path the inbox pages, bulk approval and the JSON API all take
+(and escalating one by hand, where its kind allows it).
 
 Checks what the web can know cheaply (can this person see the task, is it still open, is a
 needed comment there), then hands the decision to the process through its kind's client. The
@@ -54,8 +55,9 @@ def precheck(principal: Principal, task: Task, outcome: str, comment: str) -> Re
     """The kind's own vocabulary says which decisions its tasks take and which need a comment."""
     kind = kind_for(task.process_type)
     choice = kind.vocabulary.choice(outcome)
-    if choice is None or outcome not in kind.outcomes:
-        words = ", ".join(kind.outcomes) or "none (its process does not run here)"
+    allowed = kind.outcomes_for(task)
+    if choice is None or outcome not in allowed:
+        words = ", ".join(allowed) or "none (its process does not run here, or it is not decided)"
         return Refusal(
             "outcome", f"{outcome!r} is not a decision on a {kind.label.lower()} task: {words}", 422
         )
@@ -63,6 +65,10 @@ def precheck(principal: Principal, task: Task, outcome: str, comment: str) -> Re
         return Refusal("comment", f"a comment is required to {choice.label.lower()}", 422)
     if len(comment) > MAX_COMMENT:
         return Refusal("comment", f"must be at most {MAX_COMMENT} characters", 422)
+    return _still_open(principal, task)
+
+
+def _still_open(principal: Principal, task: Task) -> Refusal | None:
     if task.state != TaskState.OPEN:
         by = f" by {task.closed_by}" if task.closed_by else ""
         return Refusal("task_id", f"This task is no longer open: it was {task.outcome or 'closed'}{by}.")
@@ -90,6 +96,23 @@ def decide(principal: Principal, task_id: int, outcome: str, comment: str) -> De
     result = kind_for(task.process_type).decide(
         Decision(task, principal.username, outcome, comment.strip(), on_behalf_of)
     )
+    if result.accepted:
+        _wait_for_projection(task_id)
+    return result
+
+
+def escalate(principal: Principal, task_id: int, comment: str) -> DecisionResult | Refusal:
+    """Send one task up its path now, as ``principal``; TaskHidden when they may not see it."""
+    task, _ = visible_task(principal, task_id)
+    kind = kind_for(task.process_type)
+    if len(comment) > MAX_COMMENT:
+        return Refusal("comment", f"must be at most {MAX_COMMENT} characters", 422)
+    refusal = _still_open(principal, task)
+    if refusal is not None:
+        return refusal
+    if not kind.escalates(task):
+        return Refusal("task_id", f"This {kind.label.lower()} task cannot be escalated by hand here.")
+    result = kind.escalate(task, principal.username, comment.strip())
     if result.accepted:
         _wait_for_projection(task_id)
     return result

@@ -1,4 +1,5 @@
-"""The approver inbox: queues, filters, sort and paging; task detail; decide, claim, bulk approve.
+"""The approver inbox: queues, filters, sort and paging; task detail; decide, escalate, claim, bulk
+approve.
 
 Generic over process types: everything type-specific comes from ``web.kinds``.
 """
@@ -163,6 +164,8 @@ def detail(task_id: int) -> ResponseReturnValue:
         "inbox/detail.html",
         task=task,
         kind=kind,
+        outcomes=kind.outcomes_for(task),
+        escalates=kind.escalates(task),
         row=Row(task, sla(task.due_at), on_behalf_of, None),
         access=g.user.access_to(task),
         events=events,
@@ -188,6 +191,17 @@ def decide(task_id: int) -> ResponseReturnValue:
     comment = request.form.get("comment", "")
     try:
         result = deciding.decide(g.user, task_id, outcome, comment)
+    except deciding.TaskHidden:
+        abort(404, "There is no task with that number in your queues.")
+    _flash_result(result)
+    return redirect(url_for("inbox.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/escalate")
+@approver_required
+def escalate(task_id: int) -> ResponseReturnValue:
+    try:
+        result = deciding.escalate(g.user, task_id, request.form.get("comment", ""))
     except deciding.TaskHidden:
         abort(404, "There is no task with that number in your queues.")
     _flash_result(result)

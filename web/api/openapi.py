@@ -22,7 +22,7 @@ REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (
     s.ErrorBody, s.Me, s.TaskOut, s.TaskPage, s.DecisionIn, s.DecisionOut, s.RegistrationIn,
     s.ExtendIn, s.CloseIn, s.WithdrawIn, s.InfoIn, s.RegistrationOut, s.RegistrationPage,
-    s.AuditPage, d.DiscountIn, d.DiscountReviseIn, d.RenewIn, d.DiscountOut, d.DiscountPage,
+    s.AuditPage, s.EscalateIn, d.DiscountIn, d.DiscountReviseIn, d.RenewIn, d.DiscountOut, d.DiscountPage,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -132,6 +132,13 @@ def paths() -> dict[str, Any]:
             "post": _operation(
                 "Approve, reject or request information (through the process)", s.DecisionOut,
                 ("400", "403", "404", "409", "422", "503"), body=s.DecisionIn, parameters=task,
+            )
+        },
+        "/tasks/{task_id}/escalate": {
+            "post": _operation(
+                "Send the task up its path now, where its process allows it (a dispute's levels)",
+                s.DecisionOut, ("400", "403", "404", "409", "422", "503"), body=s.EscalateIn,
+                parameters=task,
             )
         },
         "/registrations": {

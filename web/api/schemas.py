@@ -140,6 +140,9 @@ class TaskOut(Out):
     decisions: list[str] = Field(
         default_factory=list, description="The decisions this task takes (its process's vocabulary)."
     )
+    escalates: bool = Field(
+        default=False, description="Whether POST /tasks/{task_id}/escalate may send it up its path now."
+    )
 
 
 class InboxTask(TaskOut):
@@ -171,6 +174,10 @@ class DecisionIn(Strict):
         if value not in words:
             raise ValueError(f"must be one of {', '.join(words)}")
         return value
+
+
+class EscalateIn(Strict):
+    comment: str = Text
 
 
 class DecisionOut(Out):

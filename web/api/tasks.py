@@ -1,4 +1,4 @@
-"""``/api/v1/tasks``: the caller's inbox (same queues as the web page) and decisions."""
+"""``/api/v1/tasks``: the caller's inbox (same queues as the web page), decisions and escalations."""
 
 from __future__ import annotations
 
@@ -12,17 +12,29 @@ from store.models.users import User
 from web import deciding
 from web.api import bp, json_body, query_args, reply
 from web.api.errors import ApiError
-from web.api.schemas import DecisionIn, DecisionOut, InboxTask, Me, TaskOut, TaskPage, TaskQuery
-from web.kinds import ProcessLink, kind_for, process_links
+from web.api.schemas import (
+    DecisionIn,
+    DecisionOut,
+    EscalateIn,
+    InboxTask,
+    Me,
+    TaskOut,
+    TaskPage,
+    TaskQuery,
+)
+from web.kinds import DecisionResult, ProcessLink, kind_for, process_links
 
 
 def _fields(task: Task, link: ProcessLink) -> dict[str, object]:
     """A task as the API shows it: the row, where its process stands, and what it can be decided."""
+    kind = kind_for(task.process_type)
+    is_open = task.state == "open"
     return {
         **TaskOut.model_validate(task).model_dump(),
         "process_state": link.state,
         "process_url": link.url,
-        "decisions": [str(w) for w in kind_for(task.process_type).outcomes] if task.state == "open" else [],
+        "decisions": [str(w) for w in kind.outcomes_for(task)] if is_open else [],
+        "escalates": is_open and kind.escalates(task),
     }
 
 
@@ -103,12 +115,32 @@ def get_task(task_id: int) -> Response:
 def decide(task_id: int) -> Response:
     """Approve, reject or ask for information; the process decides whether it is accepted."""
     decision = json_body(DecisionIn)
-    if g.user.is_partner and not g.user.is_approver:
-        raise ApiError.field(403, "task_id", "partner users cannot decide approval tasks")
+    _may_decide()
     try:
         result = deciding.decide(g.user, task_id, decision.outcome, decision.comment)
     except deciding.TaskHidden:
         raise _hidden(task_id) from None
+    return _answer(task_id, result)
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/escalate")
+def escalate(task_id: int) -> Response:
+    """Send the task up its path now (where its process allows it: a dispute's levels)."""
+    body = json_body(EscalateIn)
+    _may_decide()
+    try:
+        result = deciding.escalate(g.user, task_id, body.comment)
+    except deciding.TaskHidden:
+        raise _hidden(task_id) from None
+    return _answer(task_id, result)
+
+
+def _may_decide() -> None:
+    if g.user.is_partner and not g.user.is_approver:
+        raise ApiError.field(403, "task_id", "partner users cannot decide approval tasks")
+
+
+def _answer(task_id: int, result: DecisionResult | deciding.Refusal) -> Response:
     if isinstance(result, deciding.Refusal):
         raise ApiError.field(result.status, result.field, result.message)
     if not result.accepted:

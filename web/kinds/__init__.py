@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from store.crud.records import latest_states
 from store.models.tasks import Task
 from web import runner
 from web.workflow_clients import process_client
-from workflows.human.updates import DecisionInput
+from workflows.human.updates import DecisionInput, EscalateInput
 from workflows.human.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -60,6 +60,10 @@ def _no_page(_task: Task) -> str | None:
     return None
 
 
+def _never(_task: Task) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class ProcessKind:
     """One process type as the inbox knows it."""
@@ -72,10 +76,22 @@ class ProcessKind:
     detail_context: Callable[[Session, Task], dict[str, Any]] = _no_context
     process_url: Callable[[Task], str | None] = _no_page
     noun: str = field(default="")
+    # The words one task takes, when a process allows only some of its vocabulary on a task
+    # (a dispute's sides decide which resolutions its levels may choose); None: all of them.
+    task_words: Callable[[Task], tuple[str, ...]] | None = None
+    # Whether a person may send this task up its path now, without waiting for its SLA.
+    escalates: Callable[[Task], bool] = _never
 
     @property
     def outcomes(self) -> tuple[str, ...]:
         return self.vocabulary.outcomes if self.client is not None else ()
+
+    def outcomes_for(self, task: Task) -> tuple[str, ...]:
+        """The decisions ``task`` takes, in the vocabulary's order."""
+        if self.task_words is None:
+            return self.outcomes
+        allowed = set(self.task_words(task))
+        return tuple(word for word in self.outcomes if word in allowed)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -83,22 +99,30 @@ class ProcessKind:
 
     def decide(self, decision: Decision) -> DecisionResult:
         """Send the decision to the process; the process is the authority and may refuse."""
+        task = decision.task
+        words = DecisionInput(
+            task_id=task.id or 0,
+            actor=decision.actor,
+            outcome=decision.outcome,
+            comment=decision.comment,
+            on_behalf_of=decision.on_behalf_of,
+        )
+        return self._send(task, lambda client: client.decide(task.process_id, words), "Decision recorded")
+
+    def escalate(self, task: Task, actor: str, comment: str) -> DecisionResult:
+        """Send the task up its path now; the process refuses at the last level."""
+        escalation = EscalateInput(task_id=task.id or 0, actor=actor, comment=comment)
+        return self._send(task, lambda client: client.escalate(task.process_id, escalation), "Escalated")
+
+    def _send(
+        self, task: Task, call: Callable[[ProcessClient[Any]], Awaitable[Any]], done: str
+    ) -> DecisionResult:
         if self.client is None:
-            return DecisionResult(False, f"No {decision.task.process_type!r} process runs in this Parley.")
+            return DecisionResult(False, f"No {task.process_type!r} process runs in this Parley.")
         client_type = self.client
 
         async def send() -> Any:
-            client = await process_client(client_type)
-            return await client.decide(
-                decision.task.process_id,
-                DecisionInput(
-                    task_id=decision.task.id or 0,
-                    actor=decision.actor,
-                    outcome=decision.outcome,
-                    comment=decision.comment,
-                    on_behalf_of=decision.on_behalf_of,
-                ),
-            )
+            return await call(await process_client(client_type))
 
         try:
             view = runner.run(send())
@@ -110,7 +134,7 @@ class ProcessKind:
             return DecisionResult(False, f"Refused: {exc}")
         state = str(view.state)
         noun = self.noun or self.label.lower()
-        return DecisionResult(True, f"Decision recorded. The {noun} is now {state.replace('_', ' ')}.", state)
+        return DecisionResult(True, f"{done}. The {noun} is now {state.replace('_', ' ')}.", state)
 
 
 @dataclass(frozen=True)
