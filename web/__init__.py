@@ -35,13 +35,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from web import api, auth, delegation, errors, filters, health, inbox, processes, sandbox
+    from web import api, auth, delegation, disputes, errors, filters, health, inbox, processes, sandbox
     from web.rulebooks import bp as rulebooks_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(processes.bp)
+    app.register_blueprint(disputes.bp)
     app.register_blueprint(delegation.bp)
     app.register_blueprint(rulebooks_bp)
     app.register_blueprint(sandbox.bp)

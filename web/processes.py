@@ -1,7 +1,8 @@
 """Process views: search registrations by partner, account and status; a read-only timeline.
 
 Partner users see only their own partner's registrations (the partner-facing status); approvers
-see every registration. Nothing here changes a process.
+see every registration. Nothing here changes a process: a registration refused over a conflict
+offers a form that opens a dispute (``web.disputes``), and links the disputes it stands in.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from parley.errors import NotFound, ValidationFailed
 from store.crud import discounts as discounts_crud
+from store.crud import disputes as disputes_crud
 from store.crud import partners as partners_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
@@ -20,6 +22,7 @@ from store.models.enums import RegistrationState
 from store.models.registrations import Registration
 from web.audit_view import timeline_for
 from web.auth import login_required
+from web.disputes import may_contest
 from web.paging import int_arg
 
 bp = Blueprint("processes", __name__, url_prefix="/registrations")
@@ -79,10 +82,13 @@ def detail(workflow_id: str) -> ResponseReturnValue:
         partner = partners_crud.get_partner(session=db, partner_id=registration.partner_id)
         events = timeline_for(db, workflow_id)
         discounts = discounts_crud.list_discounts(session=db, registration_workflow_id=workflow_id).items
+        disputes = disputes_crud.disputes_of_registration(session=db, registration_id=workflow_id)
     return render_template(
         "processes/detail.html",
         registration=registration,
         partner=partner,
         events=events,
         discounts=discounts,
+        disputes=disputes,
+        may_contest=may_contest(g.user, registration, disputes),
     )

@@ -20,6 +20,7 @@ from store.crud import tasks as tasks_crud
 from store.crud import users as users_crud
 from store.engine import session_scope
 from store.models.types import utcnow
+from tests.web.dispute_fixtures import dispute_live as dispute_live  # re-exported: a fixture
 from tests.web.live import live as live  # re-exported: the fixture for live tests
 from web import create_app
 

@@ -31,11 +31,15 @@ def web_rulebook(
     later_sla: str = "300s",
     discount_sla: str | None = None,
     quote_validity: str | None = None,
+    party_response: str | None = None,
+    dispute_slas: tuple[str, ...] | None = None,
 ) -> Path:
     """The fast test rulebook with approval SLAs of our choosing (version ``testing-web``).
 
     The discount matrix keeps the fast rulebook's second-scale SLAs and quote validity unless
-    ``discount_sla`` (every step of every band) or ``quote_validity`` is given."""
+    ``discount_sla`` (every step of every band) or ``quote_validity`` is given; the dispute path
+    its parties' time and levels' response SLAs unless ``party_response`` or ``dispute_slas``
+    (one per level, in order) is."""
     document: dict[str, Any] = yaml.safe_load(FAST_RULEBOOK.read_text())
     document["version"] = "testing-web"
     route = document["registration"]["approval_route"]
@@ -49,6 +53,10 @@ def web_rulebook(
                 discount_step["sla"] = discount_sla
     if quote_validity is not None:
         document["discount"]["quote_validity"] = quote_validity
+    if party_response is not None:
+        document["escalation"]["party_response"] = party_response
+    for level, response_sla in zip(document["escalation"]["levels"], dispute_slas or (), strict=False):
+        level["response_sla"] = response_sla
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "web.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
     return directory
@@ -66,7 +74,7 @@ def start_live(
     database_url: str,
     task_queue: str,
     tmp_path: Path,
-    **sla: str,
+    **sla: Any,
 ) -> Live:
     rulebooks = web_rulebook(tmp_path / "rulebooks", **sla)
     extra = {"PARLEY_RULEBOOK_DIR": str(rulebooks)}
@@ -208,6 +216,66 @@ def seed_discount_people() -> DiscountPeople:
             other_partner_id=other.id,
             other_partner_user=user(db, "olga", ["partner"], other.id),
         )
+
+
+@dataclass
+class DisputePeople:
+    """Who a dispute needs besides ``seed_live_world``'s: a second eligible partner that
+    registers the account first (``holder``, user ``fran``), a direct-sales user, and a user of
+    a third partner that stands in no dispute (``stranger``)."""
+
+    holder_partner_id: int
+    holder_partner_name: str
+    holder_user: str
+    direct: str
+    stranger: str
+
+
+def seed_dispute_people() -> DisputePeople:
+    """After ``seed_live_world``: Fabrikam Resellers (gold, eligible like Northwind) with its
+    user ``fran``, ``dsales`` of direct sales, and ``tess`` of Tailspin Traders."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from store.crud import partners as partners_crud
+    from store.crud import users as users_crud
+    from store.models.partners import Partner
+    from tests.web.conftest import PASSWORD
+
+    with session_scope() as db:
+        partner = partners_crud.create_partner(
+            session=db,
+            data={
+                "name": "Fabrikam Resellers",
+                "tier": "gold",
+                "territories": ["us-west", "us-east"],
+                "verticals": ["healthcare", "retail"],
+                "certifications": ["platform-sales", "analytics-specialist"],
+            },
+        )
+        # A random id, as for seed_live_world's partner: workflow ids derive from it.
+        fresh_id = secrets.randbelow(2_000_000_000) + 1_000
+        db.execute(update(Partner).where(col(Partner.id) == partner.id).values(id=fresh_id))
+        db.expire_all()
+        third = partners_crud.create_partner(
+            session=db, data={"name": "Tailspin Traders", "tier": "silver", "territories": ["us-west"]}
+        )
+        for name, roles, partner_id in (
+            ("fran", ["partner"], fresh_id),
+            ("dsales", ["direct_sales"], None),
+            ("tess", ["partner"], third.id),
+        ):
+            users_crud.create_user(
+                session=db,
+                data={
+                    "username": name,
+                    "display_name": name.title(),
+                    "password": PASSWORD,
+                    "roles": roles,
+                    "partner_id": partner_id,
+                },
+            )
+    return DisputePeople(fresh_id, "Fabrikam Resellers", "fran", "dsales", "tess")
 
 
 def registration_body(key: str, value: float = 300_000, name: str = "Initech Holdings") -> dict[str, Any]:

@@ -181,18 +181,18 @@ def test_tasks_of_a_process_type_without_a_handler_still_show(client: FlaskClien
         task = tasks_crud.open_task(
             session=db,
             data={
-                "process_type": "dispute",
-                "process_id": "dispute-7",
-                "kind": "dispute.level",
-                "title": "Dispute over Acme",
+                "process_type": "exit",
+                "process_id": "exit-7",
+                "kind": "exit.review",
+                "title": "Exit of Acme",
                 "role": "channel_account_manager",
-                "payload": {"contested_by": "partner 2"},
+                "payload": {"notice_given_by": "partner 2"},
             },
         )
     sign_in(client, "cam")
-    assert "Dispute over Acme" in client.get("/inbox/").get_data(as_text=True)
+    assert "Exit of Acme" in client.get("/inbox/").get_data(as_text=True)
     page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
-    assert "contested by" in page and "No dispute process runs in this Parley" in page
+    assert "notice given by" in page and "No exit process runs in this Parley" in page
 
 
 def test_partner_sees_only_their_own_registrations(client: FlaskClient, world: World) -> None:
