@@ -91,7 +91,7 @@ class ProgramModel:
         # Direct sales' engagements, found as the live engine finds them: through the accounts
         # sharing a blocking key with the lead's account as written (the table's neighbours), not
         # through which account the lead really is; the rules core then judges each. Gathered
-        # when the lead registers, as disputes may add or end engagements before then.
+        # up front; a lead near an account whose engagements a dispute changed gathers its own.
         self.accounts = accounts
         self.engaged: dict[int, list[DirectEngagement]] = {}
         for a in channel.accounts:
@@ -102,6 +102,9 @@ class ProgramModel:
             accounts.id_of(name, domain)
             for name, domain in zip(channel.company_name, channel.domain, strict=True)
         ]
+        engaged, neighbours = self.engaged, accounts.neighbours
+        self.direct = [tuple(e for n in neighbours[a] for e in engaged.get(n, ())) for a in self._account_id]
+        self._moved: set[int] = set()  # accounts whose engagements a dispute added or ended
         self.deals = DealDesk(self)
         self.disputes = DisputeDesk(self)
         self._next_lead = 0
@@ -139,7 +142,7 @@ class ProgramModel:
         facts = RegistrationFacts(
             partner=self.partner_facts[ch.partner[i]],
             existing=self.index,
-            direct_engagements=self.direct_engagements(i),
+            direct_engagements=self.direct[i] if not self._moved else self.direct_engagements(i),
         )
         decision = decide_registration(self.rulebook, request, facts, request.submitted_at)
         row = i  # the ledger has one row per lead, allocated up front
@@ -176,19 +179,24 @@ class ProgramModel:
 
     def direct_engagements(self, i: int) -> tuple[DirectEngagement, ...]:
         """The engagements on file near lead ``i``'s account as written, now."""
+        near = self.accounts.neighbours[self._account_id[i]]
+        if self._moved.isdisjoint(near):
+            return self.direct[i]
         engaged = self.engaged
-        return tuple(e for n in self.accounts.neighbours[self._account_id[i]] for e in engaged.get(n, ()))
+        return tuple(e for n in near for e in engaged.get(n, ()))
 
     def engage_direct(self, engagement: DirectEngagement) -> None:
         """File a direct-sales engagement for the registrations that come after."""
         key = self.accounts.id_of(engagement.account_name, engagement.account_domain)
         self.engaged.setdefault(key, []).append(engagement)
+        self._moved.add(key)
 
     def end_direct(self, engagement: DirectEngagement) -> None:
         key = self.accounts.id_of(engagement.account_name, engagement.account_domain)
         filed = self.engaged.get(key, [])
         if engagement in filed:
             filed.remove(engagement)
+            self._moved.add(key)
 
     def note_reasons(self, reasons: tuple[Reason, ...]) -> None:
         """Keep the first text seen for each reason code, to quote in the report."""

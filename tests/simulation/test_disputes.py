@@ -308,6 +308,9 @@ def test_returning_an_account_to_direct_files_a_direct_engagement(tiny_scenario:
     assert Fate.RELEASED in ledger.fate and all(
         ledger.fate[i] == Fate.NOT_PROTECTED for i in resolved(ledger)
     )
+    # Later registrations of a released account find direct sales engaged on it.
+    released = [i for i, f in enumerate(ledger.fate) if f == Fate.RELEASED]
+    assert all(any(e in m.direct_engagements(i) for e in filed) for i in released)
 
 
 # --- the KPIs -----------------------------------------------------------------------------------
