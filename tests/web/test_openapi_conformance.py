@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from tests.web.conftest import api_token
 from tests.web.live import Live, seed_live_world
@@ -41,5 +42,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_document(case: schemathesis.Case, tokens: dict[str, str]) -> None:
-    who = "partner" if case.path.startswith("/registrations") else "approver"
-    case.call_and_validate(headers={"Authorization": f"Bearer {tokens[who]}"})
+    # Partners' own endpoints as a partner (a dispute as a party reads it), the rest as an approver.
+    who = "partner" if case.path.startswith(("/registrations", "/disputes")) else "approver"
+    excluded = []
+    if (case.method, case.path) == ("POST", "/disputes"):
+        # A well-formed opening still names a registration that must be the caller's and refused
+        # over a conflict, which no schema can say: the answer is a 422 naming registration_id.
+        excluded.append(checks.positive_data_acceptance)
+    case.call_and_validate(headers={"Authorization": f"Bearer {tokens[who]}"}, excluded_checks=excluded)

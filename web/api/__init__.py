@@ -1,6 +1,7 @@
 """The JSON API under ``/api/v1``: bearer-token authentication, JSON in and out, JSON errors.
 
-Views live in topic modules (tasks, registrations, discounts, audit, openapi) and register on ``bp``.
+Views live in topic modules (tasks, registrations, discounts, disputes, audit, openapi) and
+register on ``bp``.
 """
 
 from __future__ import annotations
@@ -104,4 +105,4 @@ def reply(model: BaseModel, status: int = 200) -> Response:
     return response
 
 
-from web.api import audit, discounts, openapi, registrations, tasks  # noqa: E402,F401  (registers the views)
+from web.api import audit, discounts, disputes, openapi, registrations, tasks  # noqa: E402,F401  (registers the views)

@@ -16,13 +16,15 @@ from pydantic.json_schema import models_json_schema
 
 from web.api import bp
 from web.api import discount_schemas as d
+from web.api import dispute_schemas as dp
 from web.api import schemas as s
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (
     s.ErrorBody, s.Me, s.TaskOut, s.TaskPage, s.DecisionIn, s.DecisionOut, s.RegistrationIn,
     s.ExtendIn, s.CloseIn, s.WithdrawIn, s.InfoIn, s.RegistrationOut, s.RegistrationPage,
-    s.AuditPage, s.EscalateIn, d.DiscountIn, d.DiscountReviseIn, d.RenewIn, d.DiscountOut, d.DiscountPage,
+    s.AuditPage, s.EscalateIn, d.DiscountIn, d.DiscountReviseIn, d.RenewIn, d.DiscountOut,
+    d.DiscountPage, dp.DisputeIn, dp.StatementIn, dp.DisputeOut, dp.DisputePage,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -190,6 +192,28 @@ def paths() -> dict[str, Any]:
         "/discounts/{workflow_id}/info": _change(
             "Answer a request for more information", s.InfoIn, d.DiscountOut
         ),
+        "/disputes": {
+            "get": _operation(
+                "Disputes (partners: those they stand in, the other side unnamed)", dp.DisputePage,
+                ("400", "403"), parameters=_query(dp.DisputeQuery),
+            ),
+            "post": _operation(
+                "Contest a registration's conflict decision (as the token's user)", dp.DisputeOut,
+                ("400", "403", "409", "422", "503"), status="201", body=dp.DisputeIn,
+            ),
+        },
+        "/disputes/{workflow_id}": {
+            "get": _operation(
+                "A dispute as its process reports it (partners: their side whole, the other unnamed)",
+                dp.DisputeOut, ("404", "503"), parameters=workflow,
+            )
+        },
+        "/disputes/{workflow_id}/statements": _change(
+            "A party's statement, or a comment of those hearing the case", dp.StatementIn, dp.DisputeOut
+        ),
+        "/disputes/{workflow_id}/withdraw": _change(
+            "Withdraw the dispute (the contesting side); the decision stands", s.WithdrawIn, dp.DisputeOut
+        ),
         "/audit": {
             "get": _operation(
                 "Audit events (partners: one of their registrations)", s.AuditPage, ("400", "404"),
@@ -214,7 +238,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Parley API",
             "version": "1",
-            "description": "Deal registrations, discount exceptions, approval tasks and the audit trail. "
+            "description": "Deal registrations, discount exceptions, disputes, approval tasks and the "
+            "audit trail. "
             "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
         },
         "servers": [{"url": "/api/v1"}],

@@ -1,5 +1,7 @@
 """``/api/v1/registrations``: create, get, list, extend, close, withdraw, answer a question.
 
+A registration's answer links the discount requests that price it and the disputes it stands in.
+
 Every change goes to the registration workflow through its typed client; the listing reads the
 database projection. Partner users act only for their own partner; integrators with the
 ``admin`` or ``partner_ops`` role may act for any partner (CRM and portal integrations).
@@ -15,6 +17,7 @@ from flask import Response, g
 from parley.clients.registration import RegistrationClient
 from parley.errors import DecisionRefused, ValidationFailed
 from store.crud import discounts as discounts_crud
+from store.crud import disputes as disputes_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
 from web import runner
@@ -22,6 +25,7 @@ from web.api import access, bp, json_body, query_args, reply
 from web.api.errors import ApiError
 from web.api.schemas import (
     CloseIn,
+    DisputeLink,
     ExtendIn,
     InfoIn,
     RegistrationIn,
@@ -32,6 +36,7 @@ from web.api.schemas import (
     WithdrawIn,
 )
 from web.workflow_clients import process_client
+from workflows.dispute.types import CLAIMANT, RESPONDENT
 
 
 def _own(workflow_id: str) -> None:
@@ -65,6 +70,7 @@ def _out(view: Any) -> RegistrationOut:
         extensions=[e.__dict__ for e in view.extensions],
         history=[t.__dict__ for t in view.history],
         discounts=_discounts(view.workflow_id, view.discounts),
+        disputes=_disputes(view.workflow_id),
     )
 
 
@@ -74,6 +80,21 @@ def _discounts(workflow_id: str, signalled: list[str]) -> list[str]:
     with session_scope() as db:
         on_file = discounts_crud.discount_ids(session=db, registration_workflow_id=workflow_id)
     return [*signalled, *(d for d in on_file if d not in signalled)]
+
+
+def _disputes(workflow_id: str) -> list[DisputeLink]:
+    """The disputes it stands in, from their rows (the dispute's id names neither side)."""
+    with session_scope() as db:
+        rows = disputes_crud.disputes_of_registration(session=db, registration_id=workflow_id)
+    return [
+        DisputeLink(
+            workflow_id=row.workflow_id,
+            side=CLAIMANT if row.claimant_registration_id == workflow_id else RESPONDENT,
+            state=row.state,
+            resolution=row.resolution,
+        )
+        for row in rows
+    ]
 
 
 def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:

@@ -268,6 +268,15 @@ class RegistrationCommon(Out):
     deal_value: float
 
 
+class DisputeLink(Out):
+    """A dispute a registration stands in, as the registration's answer links it."""
+
+    workflow_id: str
+    side: str = Field(description="claimant or respondent: the registration's side of it.")
+    state: str
+    resolution: str | None
+
+
 class RegistrationOut(RegistrationCommon):
     """A registration as its workflow reports it (the authority, fresher than any listing)."""
 
@@ -282,6 +291,9 @@ class RegistrationOut(RegistrationCommon):
     history: list[TransitionOut]
     discounts: list[str] = Field(
         default_factory=list, description="The discount requests that price it (their workflow ids)."
+    )
+    disputes: list[DisputeLink] = Field(
+        default_factory=list, description="The disputes it stands in, oldest first (GET /disputes/{id})."
     )
 
 
