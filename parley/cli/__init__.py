@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from parley.cli import db, discounts, registrations, rulebook, services, simulate, users
+from parley.cli import db, discounts, disputes, registrations, rulebook, services, simulate, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +17,7 @@ def cli() -> None:
 
 db.register(cli)
 discounts.register(cli)
+disputes.register(cli)
 registrations.register(cli)
 rulebook.register(cli)
 services.register(cli)

@@ -1,7 +1,8 @@
-"""The task commands every process's CLI group has: ``decide`` and ``answer``.
+"""The task commands every process's CLI group has: ``decide``, and ``answer`` or ``escalate``.
 
 A process's group adds them with its own vocabulary, client call and way of showing its view, so
-deciding a task reads the same whichever process it belongs to.
+deciding a task reads the same whichever process it belongs to. A process that asks no questions
+(a dispute) leaves ``answer`` out; one whose levels a person may send up by hand adds ``escalate``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ Call = Callable[[Callable[[Any], Awaitable[Any]]], Any]
 
 
 def add_task_commands(
-    group: click.Group, vocabulary: Vocabulary, call: Call, echo: Callable[..., None]
+    group: click.Group,
+    vocabulary: Vocabulary,
+    call: Call,
+    echo: Callable[..., None],
+    *,
+    answers: bool = True,
+    escalates: bool = False,
 ) -> None:
-    """``decide`` and ``answer`` on ``group``: ``call`` runs one client call, ``echo`` shows a view."""
+    """``decide`` (and ``answer``, ``escalate`` as asked) on ``group``: ``call`` runs one client
+    call, ``echo`` shows a view."""
 
     @group.command("decide")
     @click.argument("workflow_id")
@@ -38,6 +46,24 @@ def add_task_commands(
 
         decision = DecisionInput(task_id, actor, outcome, comment, on_behalf_of)
         echo(call(lambda c: c.decide(workflow_id, decision)), history=False)
+
+    if escalates:
+
+        @group.command("escalate")
+        @click.argument("workflow_id")
+        @click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
+        @click.option("--as", "actor", required=True)
+        @click.option("--comment", default="")
+        @friendly_errors
+        def escalate_command(workflow_id: str, task_id: int, actor: str, comment: str) -> None:
+            """Send an open task to the next level now, without waiting for its response time."""
+            from workflows.human.updates import EscalateInput
+
+            escalation = EscalateInput(task_id, actor, comment)
+            echo(call(lambda c: c.escalate(workflow_id, escalation)), history=False)
+
+    if not answers:
+        return
 
     @group.command("answer")
     @click.argument("workflow_id")
