@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,8 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def web_server(live: Live) -> Iterator[str]:
+@contextmanager
+def serve() -> Iterator[str]:
     """The app behind a real threaded WSGI server on a free loopback port; yields its base URL."""
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -48,3 +49,9 @@ def web_server(live: Live) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def web_server(live: Live) -> Iterator[str]:
+    with serve() as base_url:
+        yield base_url
