@@ -38,7 +38,15 @@ from store.crud.partners import get_partner
 from store.crud.records import list_audit_events
 from store.crud.registrations import get_registration
 from store.crud.users import actor_authority
-from store.models import APPROVER_ROLES, Dispute, DisputeStatement, Registration, RegistrationState, Role
+from store.models import (
+    APPROVER_ROLES,
+    Dispute,
+    DisputeState,
+    DisputeStatement,
+    Registration,
+    RegistrationState,
+    Role,
+)
 from workflows.dispute.types import (
     PROCESS_TYPE,
     DisputeOpening,
@@ -168,8 +176,14 @@ class DisputeClient(ProcessClient[DisputeView]):
             if not direct:
                 respondent = self._respondent(session, codes, view)
             key = contest_key(claimant.registration_id, respondent.registration_id)
-            if dispute_of_contest(session=session, key=key) is not None:
-                raise ValidationFailed([FieldProblem("registration_id", "this decision is already disputed")])
+            earlier = dispute_of_contest(session=session, key=key)
+            if earlier is not None:
+                said = (
+                    "this decision is already disputed"
+                    if earlier.state in DisputeState.LIVE
+                    else f"this decision was disputed already ({earlier.state}); a dispute over it is final"
+                )
+                raise ValidationFailed([FieldProblem("registration_id", said)])
             return DisputeOpening(
                 contest_key=key,
                 claimant=claimant,

@@ -118,12 +118,16 @@ def list_disputes(
     *,
     session: Session,
     partner_id: int | None = None,
+    side: str | None = None,
     state: str | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page[Dispute]:
-    """Newest first; ``partner_id`` narrows to the disputes the partner stands in (either side)."""
+    """Newest first; ``partner_id`` narrows to the disputes the partner stands in (either side),
+    ``side`` to those where that side (``direct``: direct sales) stands on either side."""
     query = select(Dispute)
+    if side is not None:
+        query = query.where(or_(col(Dispute.claimant_side) == side, col(Dispute.respondent_side) == side))
     if partner_id is not None:
         query = query.where(
             or_(

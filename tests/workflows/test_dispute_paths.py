@@ -242,6 +242,10 @@ async def test_withdrawn_the_refusal_stands(stack: Stack, dw: DisputeWorld) -> N
     assert view.state == "withdrawn" and view.open_tasks == []
     late = await registrations.wait_until(refused.workflow_id, lambda v: v.appeal_until is None, 10)
     assert late.state == "rejected"
+    with pytest.raises(ValidationFailed, match=r"disputed already \(withdrawn\); a dispute over it is final"):
+        await disputes.open(
+            actor=dw.late.partner_user, registration_id=refused.workflow_id, statement="Again."
+        )
 
 
 async def test_what_cannot_be_contested_is_refused_naming_the_field(stack: Stack, dw: DisputeWorld) -> None:

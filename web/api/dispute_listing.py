@@ -18,11 +18,6 @@ from web.api.dispute_view import SIDE_WORDS, Reader, Sides, is_staff, reader_of,
 from web.identity import Principal
 from workflows.dispute.types import CLAIMANT, RESPONDENT
 
-# The store lists disputes by partner, not by side: a direct-sales listing reads up to this many
-# pages of them to find the ones direct sales stands in.
-_DIRECT_PAGES = 10
-_SCAN_PAGE = 200  # the store's largest page
-
 
 def _party_row(session: Session, row: Dispute, side: str, reader: Reader) -> PartyRow:
     # The row's columns are named by side: claimant_partner_id, respondent_registration_id, ...
@@ -78,8 +73,10 @@ def visible_disputes(
             )
             rows, total = list(found.items), found.total
         elif Role.DIRECT_SALES in principal.roles:
-            direct = _direct_rows(session, state)
-            rows, total = direct[(page - 1) * per_page : page * per_page], len(direct)
+            found = disputes_crud.list_disputes(
+                session=session, side=Side.DIRECT, state=state, page=page, per_page=per_page
+            )
+            rows, total = list(found.items), found.total
         else:
             return [], 0
         out = []
@@ -88,13 +85,3 @@ def visible_disputes(
             if reader is not None:
                 out.append(dispute_row_out(session, row, reader))
     return out, total
-
-
-def _direct_rows(session: Session, state: str | None) -> list[Dispute]:
-    found: list[Dispute] = []
-    for number in range(1, _DIRECT_PAGES + 1):
-        listed = disputes_crud.list_disputes(session=session, state=state, page=number, per_page=_SCAN_PAGE)
-        found += [r for r in listed.items if Side.DIRECT in (r.claimant_side, r.respondent_side)]
-        if number * _SCAN_PAGE >= listed.total:
-            break
-    return found
