@@ -157,13 +157,16 @@ def run_all(settings: Settings) -> int:
 
 
 def _start_demo_processes(settings: Settings) -> None:
-    """Demo registrations and discount requests in several states, on the first start only
+    """Demo registrations, discount requests and disputes in several states, on the first start only
     (deterministic ids)."""
     from parley.demo_processes import start_demo_processes
 
     started = start_demo_processes(settings)
     if started:
-        print(f"parley: started {started} demo processes (registrations and discount requests)", flush=True)
+        print(
+            f"parley: started {started} demo processes (registrations, discount requests and disputes)",
+            flush=True,
+        )
 
 
 def _supervise(children: list[Child], stopping: threading.Event) -> int:
