@@ -76,6 +76,11 @@ def test_open_hear_and_award_without_either_partner_learning_the_other(
 ) -> None:
     world, others = people
     pair = contested_pair(client, others)
+    # The refused partner reads why in the rule's words, without the holder's identity.
+    refused = js(client.get(f"/api/v1/registrations/{pair.refused['workflow_id']}", headers=bearer("pat")))
+    [first] = [r for r in refused["reasons"] if r["code"] == "conflict.first_to_register"]
+    assert first["text"].startswith("another partner registered the account and product line first")
+    no_trace(refused, *traces_of_holder(pair, others))
     opened = open_dispute(client, pair)
     dispute_id = opened.workflow_id
     assert opened.state == "hearing" and opened.you_are == "claimant" and opened.hearing_until is not None
@@ -154,6 +159,8 @@ def test_open_hear_and_award_without_either_partner_learning_the_other(
     assert won["disputes"] == [{**link, "side": "claimant"}] and lost["disputes"] == [
         {**link, "side": "respondent"}
     ]
+    no_trace(won, *traces_of_holder(pair, others))
+    no_trace(lost, *traces_of_claimant(pair, world))
     for user, hidden in ((pat, traces_of_holder(pair, others)), (fran, traces_of_claimant(pair, world))):
         seen = js(client.get(f"/api/v1/disputes/{dispute_id}", headers=user))
         assert seen["state"] == "resolved" and seen["resolution"] == "award_claimant"

@@ -23,6 +23,7 @@ from store.engine import session_scope
 from web import runner
 from web.api import access, bp, json_body, query_args, reply
 from web.api.errors import ApiError
+from web.api.partner_reasons import partner_reason
 from web.api.schemas import (
     CloseIn,
     DisputeLink,
@@ -65,7 +66,8 @@ def _out(view: Any) -> RegistrationOut:
         decided_at=view.decided_at,
         expires_at=view.expires_at,
         extensions_used=view.extensions_used,
-        reasons=[r.__dict__ for r in view.reasons],
+        # A partner reads its conflict reasons without the other party's identity.
+        reasons=[partner_reason(r) if access.partner_only() else r.__dict__ for r in view.reasons],
         open_task=view.open_task.__dict__ if view.open_task else None,
         extensions=[e.__dict__ for e in view.extensions],
         history=[t.__dict__ for t in view.history],
