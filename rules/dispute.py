@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rules.enums import DisputeResolution, DisputeSide
+from rules.enums import DisputeResolution, DisputeSide, RegistrationStanding
 from rules.reasons import Reason, ReasonCode
 from rules.schema import Rulebook
 
@@ -31,6 +31,18 @@ CONTESTABLE_CODES = frozenset(
         ReasonCode.JUDGED_SAME_ACCOUNT.value,
     }
 )
+
+# Refusals for the partner's own reasons: no dispute makes a registration eligible, so a refusal
+# that carries one of these is not contested even when a conflict was found too.
+OWN_REFUSAL_CODES = frozenset(
+    {ReasonCode.RESUBMISSION_LIMIT.value, ReasonCode.AUTO_REJECTED.value}
+    | {code.value for code in ReasonCode if code.value.startswith("eligibility.")}
+)
+# The reasons whose facts name the registration that held the account.
+HOLDER_CODES = (ReasonCode.FIRST_TO_REGISTER.value, ReasonCode.FUZZY_MATCH.value)
+# A holder standing so cannot be released by an award: its deal is won, or its own approvers
+# have not decided yet.
+UNRELEASABLE = frozenset({RegistrationStanding.CLOSED_WON, RegistrationStanding.PENDING})
 
 # Codes of what a dispute does (stable, like the rules' own in ``rules.reasons``).
 OPENED = "dispute.opened"
@@ -64,6 +76,25 @@ def contested_codes(reason_codes: Iterable[str]) -> list[str]:
     return [code for code in reason_codes if code in CONTESTABLE_CODES]
 
 
+def own_refusals(reason_codes: Iterable[str]) -> list[str]:
+    return [code for code in reason_codes if code in OWN_REFUSAL_CODES]
+
+
+def holder_registration(reasons: Iterable[Reason]) -> str | None:
+    """The registration a partner's refusal stood on: the first reason that cites a holder
+    (registered first, or possibly the same account); None when none is on record."""
+    for reason in reasons:
+        if reason.code in HOLDER_CODES and "registration_id" in reason.facts:
+            return reason.facts["registration_id"]
+    return None
+
+
+def holder_releasable(standing: RegistrationStanding) -> bool:
+    """Whether an award can release a holder standing so (one that ended meanwhile has nothing
+    left to release, which is no obstacle either)."""
+    return standing not in UNRELEASABLE
+
+
 def appeal_closes_at(rulebook: Rulebook, decided_at: datetime) -> datetime:
     return decided_at + rulebook.escalation.appeal_window
 
@@ -77,8 +108,12 @@ def contest_refusal(
     rulebook: Rulebook, *, reason_codes: Iterable[str], decided_at: datetime | None, now: datetime
 ) -> str | None:
     """Why a partner may not contest this registration's decision now, or None when it may."""
-    if not contested_codes(reason_codes):
+    codes = list(reason_codes)
+    if not contested_codes(codes):
         return "its decision was not a conflict with another partner or direct sales"
+    own = own_refusals(codes)
+    if own:
+        return f"it was also refused for its own reasons ({', '.join(own)}), which no dispute changes"
     if decided_at is None:
         return "it has not been decided yet"
     closes = appeal_closes_at(rulebook, decided_at)

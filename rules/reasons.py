@@ -102,6 +102,14 @@ MEANINGS: dict[ReasonCode, str] = {
 }
 
 
+def judgement_code(*, same_account: bool) -> str:
+    """A person's decision on a registration the rules flagged as possibly a holder's account
+    (``FUZZY_MATCH``) is a judgement: rejecting it judges the two the same account. The live
+    registration records it with the decision, and the sandbox reads a person's refusal so."""
+    code = ReasonCode.JUDGED_SAME_ACCOUNT if same_account else ReasonCode.JUDGED_DIFFERENT_ACCOUNT
+    return code.value
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a decision went the way it did: a stable ``code``, readable ``text``, and the facts.

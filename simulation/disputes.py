@@ -35,7 +35,7 @@ ledger; the award is the dispute's.
 from __future__ import annotations
 
 from itertools import count
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rules import DirectEngagement, PathEnd, RegistrationDecision, RegistrationRequest, RegistrationStanding
 from rules.dispute import (
@@ -45,13 +45,15 @@ from rules.dispute import (
     contest_refusal,
     default_resolution,
     effects,
+    holder_registration,
+    holder_releasable,
     party_deadline,
     resolutions,
     respondent_of,
 )
 from rules.escalation import dispute_path
 from rules.matching import AccountKey, similarity
-from rules.reasons import ReasonCode
+from rules.reasons import ReasonCode, judgement_code
 from simulation.approvers import slot_sequence
 from simulation.channel import DISPUTE_SLOTS, lead_row
 from simulation.ledger import DecidedBy, Dispute, Fate, Final
@@ -61,8 +63,6 @@ if TYPE_CHECKING:
     from simulation.model import ProgramModel
 
 _FUZZY = ReasonCode.FUZZY_MATCH.value
-_JUDGED_SAME = ReasonCode.JUDGED_SAME_ACCOUNT.value
-_HOLDER_CODES = frozenset({ReasonCode.FIRST_TO_REGISTER.value, _FUZZY})
 _GOLDEN = (5**0.5 - 1) / 2
 
 Choices = tuple[tuple[Resolution, ...], tuple[float, ...]]  # resolutions, cumulative chances
@@ -78,6 +78,13 @@ class DisputeDesk:
         self.path = dispute_path(model.rulebook)
         self._choices: dict[tuple[int, Contest], Choices] = {}
 
+    @staticmethod
+    def _standing(ledger: Any, row: int) -> RegistrationStanding:
+        """Where lead ``row``'s registration stands now, as the rules read it."""
+        if ledger.final[row] == Final.PENDING:
+            return RegistrationStanding.PENDING
+        return _STANDING_OF_FATE.get(ledger.fate[row], RegistrationStanding.REJECTED)
+
     def refused(
         self, row: int, request: RegistrationRequest, decision: RegistrationDecision, by: DecidedBy
     ) -> None:
@@ -87,9 +94,9 @@ class DisputeDesk:
             return  # most refusals: settled before anything is built
         codes = decision.codes
         if by == DecidedBy.PERSON and _FUZZY in codes:
-            # A person's refusal of a possible duplicate judges it the holder's account, which
-            # the live registration records as a reason of its own (workflows/registration).
-            codes = (*codes, _JUDGED_SAME)
+            # A person's refusal of a possible duplicate is a judgement, recorded as a reason of
+            # its own by the live registration too.
+            codes = (*codes, judgement_code(same_account=True))
         now = m.at(m.env.now)
         if contest_refusal(m.rulebook, reason_codes=codes, decided_at=now, now=now) is not None:
             return
@@ -193,7 +200,7 @@ class DisputeDesk:
         ledger = m.ledger
         fx = effects(resolution, contest)
         if fx.release_holder and holder is not None:
-            if ledger.fate[holder] == Fate.WON or ledger.final[holder] == Final.PENDING:
+            if not holder_releasable(self._standing(ledger, holder)):
                 return False
             if ledger.fate[holder] == Fate.OPEN:
                 ledger.fate[holder] = Fate.RELEASED
@@ -234,11 +241,17 @@ class DisputeDesk:
         ]
 
 
+# How the ledger's record of a registration reads as the rules' standing (for ``holder_releasable``).
+_STANDING_OF_FATE = {
+    Fate.WON: RegistrationStanding.CLOSED_WON,
+    Fate.LOST: RegistrationStanding.CLOSED_LOST,
+    Fate.EXPIRED: RegistrationStanding.EXPIRED,
+    Fate.RELEASED: RegistrationStanding.WITHDRAWN,
+    Fate.OPEN: RegistrationStanding.APPROVED,
+}
+
+
 def _holder(decision: RegistrationDecision) -> int | None:
-    """The lead whose registration the refusal stood on, as the live client names the
-    respondent: the first reason citing a holder (registered first, or possibly the same
-    account)."""
-    for reason in decision.reasons:
-        if reason.code in _HOLDER_CODES and "registration_id" in reason.facts:
-            return lead_row(reason.facts["registration_id"])
-    return None
+    """The lead whose registration the refusal stood on, as the live client names it."""
+    found = holder_registration(decision.reasons)
+    return lead_row(found) if found is not None else None

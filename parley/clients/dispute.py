@@ -25,8 +25,7 @@ from activities.rulebook import rulebook_library
 from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
 from parley.errors import DecisionRefused, FieldProblem, NotFound, ValidationFailed
-from rules.dispute import Side, contest_refusal, contested_codes, respondent_of
-from rules.reasons import ReasonCode
+from rules.dispute import Side, contest_refusal, contested_codes, holder_registration, respondent_of
 from store.crud.disputes import (
     contest_key,
     dispute_of_contest,
@@ -62,8 +61,6 @@ from workflows.dispute.validation import MAX_STATEMENT
 from workflows.dispute.workflow import DisputeWorkflow
 from workflows.registration.types import RegistrationView
 
-# The reasons whose facts name the registration that held the account.
-_HOLDER_CODES = (ReasonCode.FIRST_TO_REGISTER.value, ReasonCode.FUZZY_MATCH.value)
 _DECISIONS = ("registration.approved", "registration.rejected")
 _ON_BEHALF = frozenset({*(str(r) for r in APPROVER_ROLES), str(Role.ADMIN)})
 
@@ -198,14 +195,7 @@ class DisputeClient(ProcessClient[DisputeView]):
     def _respondent(self, session: Session, codes: Sequence[str], view: RegistrationView) -> PartyView:
         if respondent_of(codes) is Side.DIRECT:
             return PartyView(side=Side.DIRECT)
-        holder_id = next(
-            (
-                r.facts["registration_id"]
-                for r in view.reasons
-                if r.code in _HOLDER_CODES and "registration_id" in r.facts
-            ),
-            None,
-        )
+        holder_id = holder_registration(view.reasons)
         if holder_id is None:
             raise ValidationFailed(
                 [FieldProblem("registration_id", "cannot be contested: no holder is on record")]

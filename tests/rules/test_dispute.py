@@ -12,6 +12,8 @@ from rules.dispute import (
     contest_refusal,
     default_resolution,
     effects,
+    holder_registration,
+    holder_releasable,
     outcome_reason,
     party_deadline,
     resolutions,
@@ -38,13 +40,17 @@ def test_the_appeal_window_and_party_deadline_come_from_the_rulebook(rulebook):
 
 
 def test_only_conflict_decisions_within_the_window_can_be_contested(rulebook):
-    first = ["conflict.first_to_register", "auto.rejected"]
+    first = ["conflict.first_to_register"]
     assert contest_refusal(rulebook, reason_codes=first, decided_at=T0, now=T0 + timedelta(days=1)) is None
     late = contest_refusal(rulebook, reason_codes=first, decided_at=T0, now=T0 + timedelta(days=15))
     assert late is not None and "appeal window closed" in late
     own = contest_refusal(rulebook, reason_codes=["eligibility.not_certified"], decided_at=T0, now=T0)
     assert own is not None and "not a conflict" in own
     assert contest_refusal(rulebook, reason_codes=first, decided_at=None, now=T0) is not None
+    # Refused for its own reasons too: an award could only approve an ineligible registration.
+    ineligible = ["eligibility.vertical_not_authorised", "conflict.first_to_register"]
+    own_too = contest_refusal(rulebook, reason_codes=ineligible, decided_at=T0, now=T0)
+    assert own_too is not None and "its own reasons (eligibility.vertical_not_authorised)" in own_too
     judged = ["duplicate.fuzzy_match", "duplicate.judged_same_account"]
     assert contest_refusal(rulebook, reason_codes=judged, decided_at=T0, now=T0) is None
 
@@ -53,6 +59,23 @@ def test_the_respondent_is_direct_sales_only_when_direct_sales_alone_decided():
     assert respondent_of(["conflict.direct_engaged", "auto.rejected"]) is Side.DIRECT
     assert respondent_of(["conflict.first_to_register"]) is Side.PARTNER
     assert respondent_of(["conflict.direct_engaged", "conflict.first_to_register"]) is Side.PARTNER
+
+
+def test_the_holder_is_the_first_reason_citing_one_and_only_some_holders_can_be_released():
+    from rules import RegistrationStanding
+    from rules.reasons import Reason
+
+    reasons = [
+        Reason("eligibility.unknown_vertical", "x"),
+        Reason("duplicate.fuzzy_match", "y", {"registration_id": "registration-7-a"}),
+        Reason("conflict.first_to_register", "z", {"registration_id": "registration-8-b"}),
+    ]
+    assert holder_registration(reasons) == "registration-7-a"
+    assert holder_registration(reasons[:1]) is None
+    assert holder_releasable(RegistrationStanding.APPROVED)
+    assert holder_releasable(RegistrationStanding.EXPIRED)  # ended: nothing left to release
+    assert not holder_releasable(RegistrationStanding.CLOSED_WON)
+    assert not holder_releasable(RegistrationStanding.PENDING)
 
 
 def test_what_each_resolution_moves():

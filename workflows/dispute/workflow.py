@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         Resolution,
         default_resolution,
         effects,
+        holder_releasable,
         outcome_reason,
         party_deadline,
     )
@@ -48,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.schema import Rulebook
     from store.models.enums import DisputeState as State
     from store.models.enums import TaskOutcome
+    from store.rules_view import STANDING
     from workflows.dispute.process import Dispute
     from workflows.dispute.tasks import party_task
     from workflows.dispute.types import (
@@ -76,8 +78,6 @@ HEARING_CLOSED = "rule:dispute.hearing_closed"
 # An ask of a registration waits on that workflow's own transition: bounded, retried until it answers.
 ASK_TIMEOUT = timedelta(seconds=60)
 ASK_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10))
-# A registration whose state means its holder can no longer be released (or never was).
-STILL_HELD = frozenset({"won", "submitted", "pending_approval", "info_requested", "approved"})
 
 
 @workflow.defn
@@ -287,7 +287,10 @@ class DisputeWorkflow:
                     return_to_direct=fx.record_direct,
                 ),
             )
-            if not answer.applied and answer.state in STILL_HELD:
+            # Refused while protected (another change was being applied), or standing where the
+            # rules say an award cannot release it (won, or before its own approvers).
+            blocked = answer.state == "approved" or not holder_releasable(STANDING[answer.state])
+            if not answer.applied and blocked:
                 return f"the holder's registration is {answer.state.replace('_', ' ')} and cannot be released"
             released = answer.applied
         if fx.approve_claimant:

@@ -16,7 +16,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.reasons import ReasonCode
+    from rules.reasons import ReasonCode, judgement_code
     from rules.registration import Match
     from workflows.human.journal import Change
 
@@ -24,11 +24,6 @@ with workflow.unsafe.imports_passed_through():
 def flagged(matches: Sequence[Match]) -> list[Match]:
     """The live holders the rules flagged as possibly the same account (in the rules' order)."""
     return [m for m in matches if m.reason_code == ReasonCode.FUZZY_MATCH]
-
-
-def judgement_code(*, same_account: bool) -> str:
-    code = ReasonCode.JUDGED_SAME_ACCOUNT if same_account else ReasonCode.JUDGED_DIFFERENT_ACCOUNT
-    return code.value
 
 
 def judgement_words(account_name: str, account_domain: str | None, holder: str, *, same_account: bool) -> str:
