@@ -59,7 +59,7 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
     with session_scope() as session:
         own = get_registration(session=session, workflow_id=request.workflow_id)
         partner = get_partner(session=session, partner_id=own.partner_id)
-        facts = FactsSnapshot(partner=partner_facts(partner), partner_name=partner.name)
+        facts = FactsSnapshot(partner=partner_facts(partner, request.at), partner_name=partner.name)
         same_claim = (own.account_key, own.product_line)
         for row in conflict_candidates(
             session=session,

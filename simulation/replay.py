@@ -99,7 +99,7 @@ def facts_at(session: Session, row: Registration) -> RegistrationFacts:
         at=at,
     )
     return RegistrationFacts(
-        partner=partner_facts(partner),
+        partner=partner_facts(partner, at),
         existing=existing,
         direct_engagements=engagements,
         prior_submissions=count_prior_submissions(

@@ -9,9 +9,11 @@ two engines can never read the same row differently.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from rules.enums import PartnerStatus, RegistrationStanding
 from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
-from store.models import Account, Partner, Registration, RegistrationState
+from store.models import Account, Partner, Registration, RegistrationState, as_utc
 from store.models import DirectEngagement as DirectEngagementRow
 
 STANDING: dict[str, RegistrationStanding] = {
@@ -29,14 +31,27 @@ STANDING: dict[str, RegistrationStanding] = {
 }
 
 
-def partner_facts(partner: Partner) -> PartnerFacts:
+def current_certifications(partner: Partner, at: datetime) -> tuple[str, ...]:
+    """The partner's certification codes still valid at ``at``: one whose expiry date is before
+    ``at``'s date no longer counts (a code without an expiry date never expires)."""
+    expiry = partner.certification_expiry or {}
+    day = as_utc(at).date()
+    return tuple(
+        code
+        for code in partner.certifications
+        if code not in expiry or date.fromisoformat(expiry[code]) >= day
+    )
+
+
+def partner_facts(partner: Partner, at: datetime) -> PartnerFacts:
+    """``partner`` as the rules see it at ``at`` (expired certifications left out)."""
     return PartnerFacts(
         partner_id=str(partner.id),
         status=PartnerStatus(partner.status),
         tier=partner.tier,
         territories=tuple(partner.territories),
         verticals=tuple(partner.verticals),
-        certifications=tuple(partner.certifications),
+        certifications=current_certifications(partner, at),
     )
 
 

@@ -44,6 +44,7 @@ def create_partner(*, session: Session, data: PartnerCreate | Mapping[str, Any])
         territories=_codes("territories", partner_in.territories),
         verticals=_codes("verticals", partner_in.verticals),
         certifications=_codes("certifications", partner_in.certifications),
+        certification_expiry=partner_in.certification_expiry,
     )
     session.add(partner)
     session.flush()
@@ -91,8 +92,10 @@ def update_partner(
     territories: Sequence[str] | None = None,
     verticals: Sequence[str] | None = None,
     certifications: Sequence[str] | None = None,
+    certification_expiry: Mapping[str, str] | None = None,
 ) -> Partner:
-    """Change a partner's status, tier or authorisations (only the arguments given)."""
+    """Change a partner's status, tier or authorisations (only the arguments given; an empty
+    ``certification_expiry`` clears every expiry date)."""
     partner = get_partner(session=session, partner_id=partner_id)
     if status is not None:
         partner.status = require_member("status", status, PartnerStatus)
@@ -106,6 +109,8 @@ def update_partner(
         partner.verticals = _codes("verticals", verticals)
     if certifications is not None:
         partner.certifications = _codes("certifications", certifications)
+    if certification_expiry is not None:
+        partner.certification_expiry = dict(certification_expiry) or None
     session.add(partner)
     session.flush()
     return partner
@@ -186,6 +191,21 @@ def add_direct_engagement(
     session.add(engagement)
     session.flush()
     return engagement
+
+
+def get_direct_engagement(*, session: Session, engagement_id: int) -> DirectEngagement:
+    engagement = session.get(DirectEngagement, engagement_id)
+    if engagement is None:
+        raise NotFound("engagement", engagement_id)
+    return engagement
+
+
+def list_direct_engagements(*, session: Session, account_id: int | None = None) -> list[DirectEngagement]:
+    """Direct engagements, newest first (those on ``account_id`` only when given)."""
+    query = select(DirectEngagement).order_by(col(DirectEngagement.since).desc(), col(DirectEngagement.id))
+    if account_id is not None:
+        query = query.where(DirectEngagement.account_id == account_id)
+    return list(session.exec(query).all())
 
 
 def active_direct_engagements(

@@ -17,6 +17,8 @@ class PartnerBase(SQLModel):
     territories: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     verticals: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     certifications: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    # Certification code -> ISO expiry date; a code missing here does not expire.
+    certification_expiry: dict[str, str] | None = Field(default=None, sa_type=JSONDocument)
 
 
 class PartnerCreate(PartnerBase):

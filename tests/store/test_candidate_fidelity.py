@@ -239,7 +239,10 @@ def test_live_candidates_and_decisions_equal_the_rules_cores(engine: Engine) -> 
     ]
     with session_scope(engine) as session:
         partners = {
-            pid: partner_facts(crud.get_partner(session=session, partner_id=pid)) for pid in world.partner_ids
+            pid: partner_facts(
+                crud.get_partner(session=session, partner_id=pid), world.channel.requests[0].submitted_at
+            )
+            for pid in world.partner_ids
         }
         leads = [_request(world, i) for i in range(ON_FILE, ON_FILE + DECIDED)]
         decided = []
