@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from web.api import bp
 from web.api import discount_schemas as d
 from web.api import dispute_schemas as dp
+from web.api import partner_schemas as ps
 from web.api import schemas as s
 
 REF = "#/components/schemas/{model}"
@@ -25,6 +26,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     s.ExtendIn, s.CloseIn, s.WithdrawIn, s.InfoIn, s.RegistrationOut, s.RegistrationPage,
     s.AuditPage, s.EscalateIn, d.DiscountIn, d.DiscountReviseIn, d.RenewIn, d.DiscountOut,
     d.DiscountPage, dp.DisputeIn, dp.StatementIn, dp.DisputeOut, dp.DisputePage,
+    ps.PartnerIn, ps.PartnerPatch, ps.PartnerOut, ps.PartnerPage, ps.ContactIn, ps.ContactOut,
+    ps.ContactList, ps.EngagementIn, ps.EngagementOut, ps.EngagementList, ps.EngagementEndIn,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -119,6 +122,7 @@ def _change(summary: str, body: type[BaseModel], ok: type[BaseModel] = s.Registr
 def paths() -> dict[str, Any]:
     workflow = [_path("workflow_id")]
     task = [_path("task_id", "integer")]
+    partner = [_path("partner_id", "integer")]
     return {
         "/me": {"get": _operation("The token's user, roles and delegations", s.Me, ())},
         "/tasks": {
@@ -192,6 +196,47 @@ def paths() -> dict[str, Any]:
         "/discounts/{workflow_id}/info": _change(
             "Answer a request for more information", s.InfoIn, d.DiscountOut
         ),
+        "/partners": {
+            "get": _operation(
+                "Partners (a partner user: its own)", ps.PartnerPage, ("400",),
+                parameters=_query(ps.PartnerQuery),
+            ),
+            "post": _operation(
+                "Create a partner, checked against the rulebook in force (partner_ops, admin)",
+                ps.PartnerOut, ("400", "403", "422"), status="201", body=ps.PartnerIn,
+            ),
+        },
+        "/partners/{partner_id}": {
+            "get": _operation("One partner", ps.PartnerOut, ("404",), parameters=partner),
+            "patch": _operation(
+                "Change the fields sent (partner_ops, admin); audited before -> after",
+                ps.PartnerOut, ("400", "403", "404", "422"), body=ps.PartnerPatch, parameters=partner,
+            ),
+        },
+        "/partners/{partner_id}/contacts": {
+            "get": _operation("The partner's contacts", ps.ContactList, ("404",), parameters=partner),
+            "post": _operation(
+                "Add a contact (partner_ops, admin)", ps.ContactOut, ("400", "403", "404", "422"),
+                status="201", body=ps.ContactIn, parameters=partner,
+            ),
+        },
+        "/engagements": {
+            "get": _operation(
+                "Direct-sales engagements, newest first (not for partner users)", ps.EngagementList,
+                ("400", "403"), parameters=_query(ps.EngagementQuery),
+            ),
+            "post": _operation(
+                "Record that direct sales is engaged on an account (partner_ops, admin)",
+                ps.EngagementOut, ("400", "403", "404", "422"), status="201", body=ps.EngagementIn,
+            ),
+        },
+        "/engagements/{engagement_id}/end": {
+            "post": _operation(
+                "End an engagement (partner_ops, admin)", ps.EngagementOut,
+                ("400", "403", "404", "422"), body=ps.EngagementEndIn,
+                parameters=[_path("engagement_id", "integer")],
+            )
+        },
         "/disputes": {
             "get": _operation(
                 "Disputes (partners: those they stand in, the other side unnamed)", dp.DisputePage,
@@ -238,7 +283,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Parley API",
             "version": "1",
-            "description": "Deal registrations, discount exceptions, disputes, approval tasks and the "
+            "description": "Deal registrations, discount exceptions, disputes, partner records, approval "
+            "tasks and the "
             "audit trail. "
             "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
         },
