@@ -30,6 +30,7 @@ from web.api.partner_schemas import (
     PartnerPatch,
     PartnerQuery,
 )
+from web.api.schemas import MAX_ID
 
 
 def _records() -> PartnerRecords:
@@ -41,8 +42,16 @@ def _may_change() -> None:
         raise ApiError.field(403, "role", "only partner_ops or admin may change partner records")
 
 
+def _id(kind: str, key: int) -> None:
+    # Plain ``int`` routes (werkzeug answers a bounded one that does not match with a 405): a
+    # number no row can have is a 404, never a query.
+    if key > MAX_ID:
+        raise NotFound(kind, key)
+
+
 def _visible(partner_id: int) -> None:
     """404 for a partner the caller may not see, exactly as for one that does not exist."""
+    _id("partner", partner_id)
     if access.partner_only() and g.user.partner_id != partner_id:
         raise NotFound("partner", partner_id)
 
@@ -79,13 +88,13 @@ def create_partner() -> Response:
     return reply(PartnerOut.model_validate(partner), 201)
 
 
-@bp.get("/partners/<int(max=2147483647):partner_id>")
+@bp.get("/partners/<int:partner_id>")
 def get_partner(partner_id: int) -> Response:
     _visible(partner_id)
     return reply(PartnerOut.model_validate(_records().get_partner(partner_id)))
 
 
-@bp.patch("/partners/<int(max=2147483647):partner_id>")
+@bp.patch("/partners/<int:partner_id>")
 def update_partner(partner_id: int) -> Response:
     body = json_body(PartnerPatch)
     _visible(partner_id)
@@ -94,14 +103,14 @@ def update_partner(partner_id: int) -> Response:
     return reply(PartnerOut.model_validate(partner))
 
 
-@bp.get("/partners/<int(max=2147483647):partner_id>/contacts")
+@bp.get("/partners/<int:partner_id>/contacts")
 def list_contacts(partner_id: int) -> Response:
     _visible(partner_id)
     contacts = _records().list_contacts(partner_id)
     return reply(ContactList(items=[ContactOut.model_validate(c) for c in contacts]))
 
 
-@bp.post("/partners/<int(max=2147483647):partner_id>/contacts")
+@bp.post("/partners/<int:partner_id>/contacts")
 def add_contact(partner_id: int) -> Response:
     body = json_body(ContactIn)
     _visible(partner_id)
@@ -126,9 +135,10 @@ def add_engagement() -> Response:
     return reply(EngagementOut.model_validate(engagement), 201)
 
 
-@bp.post("/engagements/<int(max=2147483647):engagement_id>/end")
+@bp.post("/engagements/<int:engagement_id>/end")
 def end_engagement(engagement_id: int) -> Response:
     body = json_body(EngagementEndIn)
+    _id("engagement", engagement_id)
     _may_change()
     engagement = _records().end_engagement(engagement_id, body.until)
     return reply(EngagementOut.model_validate(engagement))
