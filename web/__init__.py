@@ -35,7 +35,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from web import api, auth, delegation, disputes, errors, filters, health, inbox, processes, sandbox
+    from web import (
+        api,
+        auth,
+        delegation,
+        disputes,
+        errors,
+        filters,
+        health,
+        inbox,
+        partners,
+        processes,
+        sandbox,
+    )
     from web.rulebooks import bp as rulebooks_bp
 
     app.register_blueprint(health.bp)
@@ -46,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(delegation.bp)
     app.register_blueprint(rulebooks_bp)
     app.register_blueprint(sandbox.bp)
+    app.register_blueprint(partners.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token authentication only: no cookie, so nothing to forge
     csrf.exempt(health.bp)
