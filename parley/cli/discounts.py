@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from parley.cli.console import friendly_errors
+from parley.cli.console import echo_history, friendly_errors, when
 from parley.cli.tasks import add_task_commands
 from workflows.discount.vocabulary import DECISIONS
 
@@ -57,10 +57,6 @@ def _call(action: Callable[[DiscountClient], Awaitable[T]]) -> T:
     return asyncio.run(go())
 
 
-def _when(value: object) -> str:
-    return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else "-"
-
-
 def _pct(value: float) -> str:
     return f"{value:.1%}"
 
@@ -79,19 +75,19 @@ def echo_view(view: DiscountView, *, history: bool = True) -> None:
         f" = total {_pct(view.total_discount)}{band}"
     )
     click.echo(
-        f"  rulebook {view.rulebook_version}, submitted {_when(view.submitted_at)} by {sub.submitted_by}"
+        f"  rulebook {view.rulebook_version}, submitted {when(view.submitted_at)} by {sub.submitted_by}"
     )
     if view.chain:
         click.echo("  chain: " + " -> ".join(" + ".join(step) for step in view.chain))
     for approval in view.approvals:
         by = f"{approval.by} for {approval.on_behalf_of}" if approval.on_behalf_of else approval.by
-        click.echo(f"  approved by {approval.role} ({by}) at {_pct(approval.discount)}, {_when(approval.at)}")
+        click.echo(f"  approved by {approval.role} ({by}) at {_pct(approval.discount)}, {when(approval.at)}")
     for task in view.open_tasks:
-        due = f", due {_when(task.due_at)}" if task.due_at else ""
+        due = f", due {when(task.due_at)}" if task.due_at else ""
         question = f": {task.question}" if task.question else ""
         click.echo(f"  open task {task.task_id}: {task.kind} for {task.role}{due}{question}")
     if view.valid_until:
-        click.echo(f"  quotable until {_when(view.valid_until)}")
+        click.echo(f"  quotable until {when(view.valid_until)}")
     if view.ended_because:
         click.echo(f"  ended: {view.ended_because}")
     for reason in view.reasons:
@@ -99,14 +95,11 @@ def echo_view(view: DiscountView, *, history: bool = True) -> None:
     for revision in view.revisions:
         again = ", ".join(revision.asked_again) or "nobody"
         click.echo(
-            f"  revised {_when(revision.at)} by {revision.actor}: {_pct(revision.before.requested_discount)}"
+            f"  revised {when(revision.at)} by {revision.actor}: {_pct(revision.before.requested_discount)}"
             f" -> {_pct(revision.after.requested_discount)}, asked again: {again}"
         )
     if history:
-        for step in view.history:
-            who = f"{step.actor} for {step.on_behalf_of}" if step.on_behalf_of else step.actor
-            note = f" - {step.comment}" if step.comment else ""
-            click.echo(f"  {_when(step.at)}  {step.action:28} {step.before} -> {step.after}  by {who}{note}")
+        echo_history(view.history, 28)
 
 
 @click.group("discount")
@@ -191,7 +184,7 @@ def list_command(partner_id: int | None, registration_id: str | None, state: str
         click.echo("no discount requests found")
         return
     for row in found.items:
-        until = f" quotable until {_when(row.valid_until)}" if row.valid_until else ""
+        until = f" quotable until {when(row.valid_until)}" if row.valid_until else ""
         click.echo(
             f"{row.workflow_id:56} {row.state:16} requested {_pct(row.requested_discount):>6}"
             f" total {_pct(row.total_discount):>6}{until}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from parley.cli.console import friendly_errors
+from parley.cli.console import echo_history, friendly_errors, when
 from parley.cli.tasks import add_task_commands
 from workflows.dispute.vocabulary import DECISIONS
 
@@ -35,10 +35,6 @@ def _call(action: Callable[[DisputeClient], Awaitable[T]]) -> T:
         return await action(await DisputeClient.connect(get_settings()))
 
     return asyncio.run(go())
-
-
-def _when(value: object) -> str:
-    return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else "-"
 
 
 def _standing(view: DisputeView) -> dict[str, tuple[str, object]]:
@@ -68,7 +64,7 @@ def _party(party: PartyView, standing: dict[str, tuple[str, object]]) -> str:
         return "direct sales"
     state, expires_at = standing.get(party.registration_id or "", (party.state, party.expires_at))
     domain = f" ({party.account_domain})" if party.account_domain else ""
-    until = f", protected until {_when(expires_at)}" if expires_at else ""
+    until = f", protected until {when(expires_at)}" if expires_at else ""
     return (
         f"{party.partner_name} (partner {party.partner_id}), registration {party.registration_id}, "
         f"{party.account_name!r}{domain}, now {state}{until}"
@@ -88,14 +84,14 @@ def echo_view(view: DisputeView, *, history: bool = True) -> None:
     standing = _standing(view)
     click.echo(f"  contesting: {_party(opening.claimant, standing)}")
     click.echo(f"  holding:    {_party(opening.respondent, standing)}")
-    click.echo(f"  rulebook {view.rulebook_version}, opened {_when(view.opened_at)} by {opening.opened_by}")
+    click.echo(f"  rulebook {view.rulebook_version}, opened {when(view.opened_at)} by {opening.opened_by}")
     if view.levels:
         click.echo("  path: " + " -> ".join(view.levels))
     if view.hearing_until:
         given = ", ".join(view.statements_given) or "none yet"
-        click.echo(f"  statements until {_when(view.hearing_until)} (given: {given})")
+        click.echo(f"  statements until {when(view.hearing_until)} (given: {given})")
     for task in view.open_tasks:
-        due = f", due {_when(task.due_at)}" if task.due_at else ""
+        due = f", due {when(task.due_at)}" if task.due_at else ""
         slot = f" ({task.slot})" if task.slot else ""
         click.echo(f"  open task {task.task_id}: {task.kind} for {task.role}{slot}{due}")
     if view.outcome is not None:
@@ -108,12 +104,9 @@ def echo_view(view: DisputeView, *, history: bool = True) -> None:
         click.echo("  thread:")
         for entry in view.thread:
             side = SIDE_NAMES.get(entry.side, entry.side)
-            click.echo(f"    {_when(entry.at)}  {side:15} {entry.author}: {entry.text}")
+            click.echo(f"    {when(entry.at)}  {side:15} {entry.author}: {entry.text}")
     if history:
-        for step in view.history:
-            who = f"{step.actor} for {step.on_behalf_of}" if step.on_behalf_of else step.actor
-            note = f" - {step.comment}" if step.comment else ""
-            click.echo(f"  {_when(step.at)}  {step.action:22} {step.before} -> {step.after}  by {who}{note}")
+        echo_history(view.history, 22)
 
 
 @click.group("dispute")

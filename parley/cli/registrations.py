@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from parley.cli.console import friendly_errors
+from parley.cli.console import echo_history, friendly_errors, when
 from parley.cli.tasks import add_task_commands
 from workflows.registration.vocabulary import DECISIONS
 
@@ -30,25 +30,21 @@ def _call(action: Callable[[RegistrationClient], Awaitable[T]]) -> T:
     return asyncio.run(with_client(get_settings(), action))
 
 
-def _when(value: object) -> str:
-    return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else "-"
-
-
 def echo_view(view: RegistrationView, *, history: bool = True) -> None:
     sub = view.submission
     click.echo(f"{view.workflow_id}: {view.state}")
     click.echo(f"  partner {sub.partner_id}, {sub.account_name} ({sub.account_domain or 'no domain'})")
     click.echo(f"  {sub.product_line} in {sub.territory} / {sub.vertical}, value {sub.deal_value:,.0f}")
     click.echo(
-        f"  rulebook {view.rulebook_version}, submitted {_when(view.submitted_at)} by {sub.submitted_by}"
+        f"  rulebook {view.rulebook_version}, submitted {when(view.submitted_at)} by {sub.submitted_by}"
     )
     if view.expires_at:
-        click.echo(f"  protected until {_when(view.expires_at)} (extensions used: {view.extensions_used})")
+        click.echo(f"  protected until {when(view.expires_at)} (extensions used: {view.extensions_used})")
     for reason in view.reasons:
         click.echo(f"  - {reason.code}: {reason.text}")
     if view.open_task:
         task = view.open_task
-        due = f", due {_when(task.due_at)}" if task.due_at else ""
+        due = f", due {when(task.due_at)}" if task.due_at else ""
         click.echo(
             f"  open task {task.task_id}: {task.kind} for {task.role} (level {task.escalation_level}){due}"
         )
@@ -57,10 +53,7 @@ def echo_view(view: RegistrationView, *, history: bool = True) -> None:
             "  last extension request refused: " + "; ".join(r.text for r in view.extensions[-1].reasons)
         )
     if history:
-        for step in view.history:
-            who = f"{step.actor} for {step.on_behalf_of}" if step.on_behalf_of else step.actor
-            note = f" - {step.comment}" if step.comment else ""
-            click.echo(f"  {_when(step.at)}  {step.action:24} {step.before} -> {step.after}  by {who}{note}")
+        echo_history(view.history, 24)
 
 
 @click.command("register")
@@ -122,7 +115,7 @@ def list_command(state: str | None, partner_id: int | None, territory: str | Non
         click.echo("no registrations found")
         return
     for row in rows:
-        due = _when(row.due_at) if row.due_at else "-"
+        due = when(row.due_at) if row.due_at else "-"
         click.echo(
             f"{row.workflow_id:48} {row.state:17} partner {row.partner:>5} {row.territory:10} due {due}"
         )
