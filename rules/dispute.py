@@ -122,6 +122,20 @@ def contest_refusal(
     return None
 
 
+def direct_contest_refusal(
+    rulebook: Rulebook, *, standing: RegistrationStanding, decided_at: datetime | None, now: datetime
+) -> str | None:
+    """Why direct sales may not contest a partner's registration now, or None when it may: only a
+    protected one, within the appeal window of its approval (the window a partner has against a
+    conflict decision)."""
+    if standing is not RegistrationStanding.APPROVED:
+        return f"only a protected registration can be contested by direct sales (it is {standing.value})"
+    if decided_at is None:
+        return "it has not been decided yet"
+    closes = appeal_closes_at(rulebook, decided_at)
+    return f"the appeal window closed at {closes.isoformat()}" if now > closes else None
+
+
 def respondent_of(reason_codes: Iterable[str]) -> Side:
     """Whom a partner's contest of its conflict decision is against."""
     codes = set(reason_codes)

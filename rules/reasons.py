@@ -102,6 +102,14 @@ MEANINGS: dict[ReasonCode, str] = {
 }
 
 
+_CODES = frozenset(code.value for code in ReasonCode)
+
+
+def meaning(code: str) -> str:
+    """What a code means in plain words (the code itself when it is not the rules core's)."""
+    return MEANINGS[ReasonCode(code)] if code in _CODES else code
+
+
 def judgement_code(*, same_account: bool) -> str:
     """A person's decision on a registration the rules flagged as possibly a holder's account
     (``FUZZY_MATCH``) is a judgement: rejecting it judges the two the same account. The live

@@ -109,24 +109,26 @@ def detail(workflow_id: str) -> ResponseReturnValue:
 @bp.post("/<workflow_id>/statement")
 @login_required
 def statement(workflow_id: str) -> ResponseReturnValue:
-    _reader(workflow_id)
-    text, actor = request.form.get("statement", ""), g.user.username
-    try:
-        _run(lambda client: client.statement(workflow_id, actor, text))
-        flash("Your statement is on the case thread.", "success")
-    except (ValidationFailed, DecisionRefused) as exc:
-        _flash_refusal(exc)
-    return redirect(url_for("disputes.detail", workflow_id=workflow_id))
+    text = request.form.get("statement", "")
+    return _act(workflow_id, lambda client, actor: client.statement(workflow_id, actor, text),
+                "Your statement is on the case thread.")  # fmt: skip
 
 
 @bp.post("/<workflow_id>/withdraw")
 @login_required
 def withdraw(workflow_id: str) -> ResponseReturnValue:
+    comment = request.form.get("comment", "")
+    return _act(workflow_id, lambda client, actor: client.withdraw(workflow_id, actor, comment),
+                "The dispute is withdrawn; the original decision stands.")  # fmt: skip
+
+
+def _act(workflow_id: str, action: Callable[[Any, str], Awaitable[Any]], done: str) -> ResponseReturnValue:
+    """One of a reader's actions on the dispute, as the signed-in person; back to its page."""
     _reader(workflow_id)
-    comment, actor = request.form.get("comment", ""), g.user.username
+    actor = g.user.username
     try:
-        _run(lambda client: client.withdraw(workflow_id, actor, comment))
-        flash("The dispute is withdrawn; the original decision stands.", "success")
+        _run(lambda client: action(client, actor))
+        flash(done, "success")
     except (ValidationFailed, DecisionRefused) as exc:
         _flash_refusal(exc)
     return redirect(url_for("disputes.detail", workflow_id=workflow_id))

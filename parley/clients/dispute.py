@@ -25,7 +25,14 @@ from activities.rulebook import rulebook_library
 from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
 from parley.errors import DecisionRefused, FieldProblem, NotFound, ValidationFailed
-from rules.dispute import Side, contest_refusal, contested_codes, holder_registration, respondent_of
+from rules.dispute import (
+    Side,
+    contest_refusal,
+    contested_codes,
+    direct_contest_refusal,
+    holder_registration,
+    respondent_of,
+)
 from store.crud.disputes import (
     contest_key,
     dispute_of_contest,
@@ -43,9 +50,9 @@ from store.models import (
     DisputeState,
     DisputeStatement,
     Registration,
-    RegistrationState,
     Role,
 )
+from store.rules_view import STANDING
 from workflows.dispute.types import (
     PROCESS_TYPE,
     DisputeOpening,
@@ -162,7 +169,9 @@ class DisputeClient(ProcessClient[DisputeView]):
             if direct:
                 claimant = PartyView(side=Side.DIRECT)
                 respondent = _party(session, row, view)
-                refusal = _direct_refusal(rulebook, row, now)
+                refusal = direct_contest_refusal(
+                    rulebook, standing=STANDING[row.state], decided_at=row.decided_at, now=now
+                )
                 contested = ["direct.contests_registration"]
             else:
                 claimant = _party(session, row, view)
@@ -219,17 +228,6 @@ def _party(session: Session, row: Registration, view: RegistrationView | None) -
         reasons=list(view.reasons) if view is not None else [],
         contact=row.submitted_by,
     )
-
-
-def _direct_refusal(rulebook: Any, row: Registration, now: datetime) -> str | None:
-    """Direct sales contests a partner's protected registration within the appeal window of its
-    approval (the same window a partner has against a conflict decision)."""
-    if row.state != RegistrationState.APPROVED:
-        return f"only a protected registration can be contested by direct sales (it is {row.state})"
-    if row.decided_at is None:
-        return "it has not been decided yet"
-    closes = row.decided_at + rulebook.escalation.appeal_window
-    return f"the appeal window closed at {closes.isoformat()}" if now > closes else None
 
 
 def _decider(session: Session, registration_id: str) -> str | None:

@@ -132,3 +132,17 @@ def test_the_outcome_reason_names_sides_never_partners(rulebook):
     lapsed = outcome_reason(rulebook, Resolution.UPHOLD, AGAINST_DIRECT, by_default=True)
     assert "direct sales keeps the account" in lapsed.text and "default" in lapsed.text
     assert lapsed.facts["by_default"] == "true"
+
+
+def test_direct_sales_contests_only_a_protected_registration_within_the_window(rulebook):
+    from rules import RegistrationStanding
+    from rules.dispute import direct_contest_refusal
+
+    approved = RegistrationStanding.APPROVED
+    assert (
+        direct_contest_refusal(rulebook, standing=approved, decided_at=T0, now=T0 + timedelta(days=1)) is None
+    )
+    late = direct_contest_refusal(rulebook, standing=approved, decided_at=T0, now=T0 + timedelta(days=15))
+    assert late is not None and "appeal window closed" in late
+    pending = direct_contest_refusal(rulebook, standing=RegistrationStanding.PENDING, decided_at=None, now=T0)
+    assert pending is not None and "only a protected registration" in pending

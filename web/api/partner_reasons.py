@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rules.reasons import MEANINGS, Reason, ReasonCode
+from rules.reasons import Reason, meaning
 
 # Facts that name the other registration or partner, or carry its spelling of the account.
 _NAMING = frozenset({"registration_id", "holder", "account"})
-_CODES = frozenset(code.value for code in ReasonCode)
 
 
 def partner_reason(reason: Reason) -> dict[str, Any]:
@@ -23,6 +22,5 @@ def partner_reason(reason: Reason) -> dict[str, Any]:
     if not _NAMING & reason.facts.keys():
         return {"code": reason.code, "text": reason.text, "facts": dict(reason.facts)}
     facts = {k: v for k, v in reason.facts.items() if k not in _NAMING}
-    meaning = MEANINGS[ReasonCode(reason.code)] if reason.code in _CODES else reason.code
     since = f" (since {facts['since']})" if "since" in facts else ""
-    return {"code": reason.code, "text": f"{meaning}{since}", "facts": facts}
+    return {"code": reason.code, "text": f"{meaning(reason.code)}{since}", "facts": facts}

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import NotificationRecord, TaskOpening
     from rules.dispute import Contest, Side, resolutions
     from rules.durations import format_duration
-    from rules.reasons import MEANINGS, ReasonCode
+    from rules.reasons import meaning
     from workflows.dispute.types import (
         CLAIMANT,
         LEVEL_TASK,
@@ -39,10 +39,7 @@ def side_words(party: PartyView) -> str:
 
 def decision_words(codes: list[str]) -> list[str]:
     """The contested decision in the rulebook's own words (no facts: those name the holder)."""
-    return [MEANINGS.get(ReasonCode(code), code) if code in _CODES else code for code in codes]
-
-
-_CODES = frozenset(code.value for code in ReasonCode)
+    return [meaning(code) for code in codes]
 
 
 def _party(party: PartyView) -> dict[str, Any]:
