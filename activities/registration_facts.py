@@ -19,7 +19,7 @@ from store.crud.partners import get_partner
 from store.crud.registration_process import conflict_candidates, direct_engagements_near
 from store.crud.registrations import count_prior_submissions, get_registration
 from store.engine import session_scope
-from store.models import RegistrationState
+from store.models import Registration, RegistrationState
 from store.rules_view import existing_registration, partner_facts
 
 # States that tell the rules something: holding now, or ended in a way that reopens the account.
@@ -54,6 +54,16 @@ class FactsSnapshot:
     prior_submissions: int = 0
 
 
+def claim_holder(row: Registration) -> ExistingRegistration:
+    """The claim's holder as the rules see it. The claim is authoritative: a registration holding
+    it in a state that holds nothing is one a dispute's award is moving the account to (released
+    holder, claimant not yet approved), so it stands between a request and the account as a
+    pending one."""
+    if row.state in RegistrationState.HOLDING:
+        return existing_registration(row)
+    return existing_registration(row, RegistrationStanding.PENDING)
+
+
 @activity.defn
 def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
     with session_scope() as session:
@@ -61,6 +71,7 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
         partner = get_partner(session=session, partner_id=own.partner_id)
         facts = FactsSnapshot(partner=partner_facts(partner, request.at), partner_name=partner.name)
         same_claim = (own.account_key, own.product_line)
+        holder_seen = request.holder_workflow_id == own.workflow_id
         for row in conflict_candidates(
             session=session,
             account_name=own.account_name,
@@ -68,24 +79,15 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
             exclude_workflow_id=own.workflow_id,
             states=CANDIDATE_STATES,
         ):
-            holder = row.workflow_id == request.holder_workflow_id
-            if (
-                (row.account_key, row.product_line) == same_claim
-                and row.state in RegistrationState.LIVE
-                and not holder
-            ):
-                continue  # only the claim holder holds this exact account and product line
-            facts.existing.append(existing_registration(row))
-        if request.holder_workflow_id != own.workflow_id:
+            if row.workflow_id == request.holder_workflow_id:
+                holder_seen = True
+                facts.existing.append(claim_holder(row))
+            elif (row.account_key, row.product_line) != same_claim or row.state not in RegistrationState.LIVE:
+                facts.existing.append(existing_registration(row))
+            # else: only the claim holder holds this exact account and product line
+        if not holder_seen:
             holder_row = get_registration(session=session, workflow_id=request.holder_workflow_id)
-            if holder_row.state not in RegistrationState.HOLDING:
-                # The claim is authoritative: a registration holding it in another state is one a
-                # dispute's award is moving the account to (released holder, claimant not yet
-                # approved). It stands between this request and the account as a pending one.
-                facts.existing = [e for e in facts.existing if e.registration_id != holder_row.workflow_id]
-                facts.existing.append(existing_registration(holder_row, RegistrationStanding.PENDING))
-            elif all(e.registration_id != holder_row.workflow_id for e in facts.existing):
-                facts.existing.append(existing_registration(holder_row))
+            facts.existing.append(claim_holder(holder_row))
         facts.direct_engagements = direct_engagements_near(
             session=session,
             account_name=own.account_name,
