@@ -44,7 +44,7 @@ def check_sections(
     if escalation is not None:
         problems += _escalation(escalation, program)
     if exit_ is not None:
-        problems += _exit(exit_)
+        problems += _exit(exit_, program)
     return problems
 
 
@@ -227,11 +227,13 @@ def _escalation(escalation: Escalation, program: Program | None) -> list[FieldPr
     return problems
 
 
-def _exit(exit_: Exit) -> list[FieldProblem]:
+def _exit(exit_: Exit, program: Program | None) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     for exit_type in ExitType:
         policy = exit_.policy(exit_type)
         path = f"exit.{exit_type.value}"
+        if policy.approval is not None:
+            problems += _unknown_role(f"{path}.approval.role", policy.approval.role, program)
         if policy.pending is Disposition.HONOUR_UNTIL_EXPIRY:
             problems.append(
                 FieldProblem(

@@ -8,15 +8,16 @@ open registration whether it is honoured until expiry, transferred, or returned 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from rules.approval import ApprovalPath, ladder
 from rules.durations import format_duration
-from rules.enums import AccessRevocation, Disposition, ExitType, RegistrationStanding
-from rules.facts import ExistingRegistration
+from rules.enums import AccessRevocation, DefaultAction, Disposition, ExitType, RegistrationStanding
+from rules.facts import ExistingRegistration, PartnerFacts, RegistrationRequest
 from rules.reasons import Reason, ReasonCode, reason
-from rules.registration_eligibility import when
-from rules.schema import ExitPolicy, Rulebook
+from rules.registration_eligibility import eligibility_reasons, when
+from rules.schema import ExitApproval, ExitPolicy, Rulebook
 
 _OPEN = (RegistrationStanding.PENDING, RegistrationStanding.APPROVED)
 _CODES = {
@@ -121,3 +122,90 @@ def _made(
     reg: ExistingRegistration, chosen: Disposition, effective_at: datetime, *reasons: Reason
 ) -> RegistrationDisposition:
     return RegistrationDisposition(reg.registration_id, chosen, effective_at, tuple(reasons))
+
+
+# --- who must agree before an exit takes effect ------------------------------------------------
+
+# For cause always needs a second person: a rulebook that names no approval gets this one.
+FOR_CAUSE_APPROVAL = ExitApproval()
+
+
+def exit_approval(rulebook: Rulebook, exit_type: ExitType) -> ExitApproval | None:
+    """The approval an exit of this type needs before it takes effect (None: none)."""
+    exit_type = ExitType(exit_type)
+    named = rulebook.exit.policy(exit_type).approval
+    if named is None and exit_type is ExitType.FOR_CAUSE:
+        return FOR_CAUSE_APPROVAL
+    return named
+
+
+def approval_path(rulebook: Rulebook, exit_type: ExitType) -> ApprovalPath | None:
+    """The approval as a one-step path: its role decides within its SLA; past it the exit does
+    not take effect (a partnership is never ended because nobody answered)."""
+    approval = exit_approval(rulebook, exit_type)
+    if approval is None:
+        return None
+    return ladder([(approval.role, approval.sla.total_seconds())], DefaultAction.REJECT)
+
+
+# --- transfer: the next eligible partner that registered the account ---------------------------
+
+
+@dataclass(frozen=True)
+class TransferCandidate:
+    """Another partner's registration of the account being transferred, and that partner."""
+
+    registration_id: str
+    submitted_at: datetime
+    partner: PartnerFacts
+
+
+@dataclass(frozen=True)
+class TransferChoice:
+    """The transferee (None: nobody eligible, a person chooses) and why each earlier candidate
+    was passed over."""
+
+    chosen: TransferCandidate | None
+    reasons: tuple[Reason, ...]
+
+
+def transferee(
+    rulebook: Rulebook,
+    deal: RegistrationRequest,
+    exiting_partner_id: str,
+    candidates: Sequence[TransferCandidate],
+) -> TransferChoice:
+    """The first partner, in the order they registered the account, that may take the deal
+    over under the rules in force: active and authorised for its territory, vertical and product
+    line (``eligibility_reasons`` on the deal as it stands). The exiting partner never takes it."""
+    passed: list[Reason] = []
+    seen: set[str] = set()
+    for candidate in sorted(candidates, key=lambda c: (c.submitted_at, c.registration_id)):
+        partner_id = candidate.partner.partner_id
+        if partner_id == exiting_partner_id or partner_id in seen:
+            continue
+        seen.add(partner_id)
+        refused = transfer_refusals(rulebook, deal, candidate.partner)
+        if not refused:
+            text = f"transferred to the next partner that registered the account (partner {partner_id})"
+            return TransferChoice(
+                candidate,
+                (*passed, reason(ReasonCode.EXIT_TRANSFER, text, partner=partner_id)),
+            )
+        passed.append(
+            reason(
+                ReasonCode.EXIT_TRANSFEREE_INELIGIBLE,
+                f"partner {partner_id} registered the account but may not take it over: "
+                + "; ".join(r.text for r in refused),
+                partner=partner_id,
+            )
+        )
+    text = "no other eligible partner registered the account: partner operations choose"
+    return TransferChoice(None, (*passed, reason(ReasonCode.EXIT_NO_TRANSFEREE, text)))
+
+
+def transfer_refusals(rulebook: Rulebook, deal: RegistrationRequest, partner: PartnerFacts) -> list[Reason]:
+    """Why ``partner`` may not take the deal over (empty: it may); the same check for the
+    automatic choice and for the partner operations pick."""
+    return eligibility_reasons(rulebook, replace(deal, partner_id=partner.partner_id), partner)
+

@@ -54,6 +54,8 @@ class ReasonCode(StrEnum):
     EXIT_TRANSFER = "exit.transfer"
     EXIT_RETURN_TO_DIRECT = "exit.return_to_direct"
     EXIT_HONOUR_LIMIT = "exit.beyond_honour_limit"
+    EXIT_TRANSFEREE_INELIGIBLE = "exit.transferee_ineligible"
+    EXIT_NO_TRANSFEREE = "exit.no_transferee"
 
 
 MEANINGS: dict[ReasonCode, str] = {
@@ -99,6 +101,8 @@ MEANINGS: dict[ReasonCode, str] = {
     ReasonCode.EXIT_TRANSFER: "the registration is transferred to another partner",
     ReasonCode.EXIT_RETURN_TO_DIRECT: "the registration returns to direct sales",
     ReasonCode.EXIT_HONOUR_LIMIT: "protection runs too far past the notice period to honour",
+    ReasonCode.EXIT_TRANSFEREE_INELIGIBLE: "a partner that registered the account may not take it over",
+    ReasonCode.EXIT_NO_TRANSFEREE: "no other eligible partner registered the account",
 }
 
 

@@ -256,8 +256,19 @@ class Escalation(Strict):
 # --- partner exit ----------------------------------------------------------------------------
 
 
+class ExitApproval(Strict):
+    """A second person who must approve an exit before it takes effect (four-eyes: never the
+    person who started it); past ``sla`` without a decision the exit does not take effect."""
+
+    role: Slug = "vp_channel"
+    sla: Duration = timedelta(days=2)
+
+
 class ExitPolicy(Strict):
     notice: Duration
+    # None: takes effect when started, except for cause, which always needs a second person
+    # (``rules.exit.approval_path`` supplies the default approval when the rulebook names none).
+    approval: ExitApproval | None = None
     access_revoked: AccessRevocation = AccessRevocation.AT_NOTICE_END
     pending: Disposition
     approved: Disposition

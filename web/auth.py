@@ -1,7 +1,8 @@
 """Sign-in and sign-out with a server-signed session cookie; who the current user is.
 
 The session keeps only the user id. The user, their roles and their active delegations are read
-again on every request, so a deactivated user or an ended delegation takes effect at once.
+again on every request, so a deactivated user, an ended delegation or a partner's access revoked
+by its exit takes effect at once.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def load_signed_in_user() -> None:
         return
     with session_scope() as db:
         user = db.get(User, user_id)
-        if user is None or not user.active:
-            session.clear()
+        if user is None or not user.active or users_crud.shut_out(session=db, user=user):
+            session.clear()  # deactivated, or its partner's access revoked by an exit
             return
         g.user = principal_for(db, user)
 

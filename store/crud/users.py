@@ -106,11 +106,22 @@ def update_user(
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None (never says which was wrong)."""
+    """The active user with this username and password, or None (never says which was wrong).
+
+    A user of a partner whose access an exit revoked is refused like a wrong password."""
     user = get_user_by_username(session=session, username=username)
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
-    return user
+    return None if shut_out(session=session, user=user) else user
+
+
+def shut_out(*, session: Session, user: User, at: datetime | None = None) -> bool:
+    """Whether ``user`` belongs to a partner whose access an exit has revoked."""
+    if user.partner_id is None:
+        return False
+    partner = session.get(Partner, user.partner_id)
+    revoked = partner.access_revoked_at if partner is not None else None
+    return revoked is not None and as_utc(revoked) <= as_utc(at or utcnow())
 
 
 def _token_hash(token: str) -> str:
@@ -135,7 +146,7 @@ def user_for_token(*, session: Session, token: str, at: datetime | None = None) 
     if row is None or row.revoked_at is not None:
         return None
     user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or shut_out(session=session, user=user, at=at):
         return None
     row.last_used_at = as_utc(at) if at else utcnow()
     session.add(row)

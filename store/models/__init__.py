@@ -9,7 +9,9 @@ from store.models.disputes import Dispute, DisputeCreate, DisputeStatement
 from store.models.enums import (
     APPROVER_ROLES,
     DiscountState,
+    DispositionState,
     DisputeState,
+    ExitState,
     NotificationKind,
     PartnerStatus,
     ProcessType,
@@ -19,6 +21,7 @@ from store.models.enums import (
     TaskOutcome,
     TaskState,
 )
+from store.models.exits import Exit, ExitDisposition
 from store.models.partners import (
     Account,
     AccountBlock,
@@ -67,10 +70,14 @@ __all__ = [
     "DiscountException",
     "DiscountExceptionCreate",
     "DiscountState",
+    "DispositionState",
     "Dispute",
     "DisputeCreate",
     "DisputeState",
     "DisputeStatement",
+    "Exit",
+    "ExitDisposition",
+    "ExitState",
     "JSONDocument",
     "Notification",
     "NotificationCreate",

@@ -61,7 +61,7 @@ class RegistrationState(StrEnum):
     WITHDRAWN = "withdrawn"
     WON = "won"
     LOST = "lost"
-    RELEASED = "released"  # a dispute gave the account to another partner or to direct sales
+    RELEASED = "released"  # a dispute or an exit gave the account to another partner or direct sales
 
     # The process is still running: it holds its account, or may come to.
     LIVE = nonmember(frozenset({"submitted", "pending_approval", "info_requested", "approved"}))
@@ -101,6 +101,31 @@ class DisputeState(StrEnum):
 
     LIVE = nonmember(frozenset({"opened", "hearing", "in_review"}))
     FINAL = nonmember(frozenset({"resolved", "withdrawn", "closed"}))
+
+
+class ExitState(StrEnum):
+    """A partner exit's lifecycle, as its workflow moves and its row records it."""
+
+    AWAITING_APPROVAL = "awaiting_approval"  # for cause: a second person must approve first
+    NOTICE = "notice"  # in effect: the partner is exiting, new registrations are frozen
+    WINDING_DOWN = "winding_down"  # notice ended: dispositions applied, honoured ones run out
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # withdrawn before notice ended: the partner's status restored
+    REFUSED = "refused"  # the approval was refused or lapsed: the exit never took effect
+
+    LIVE = nonmember(frozenset({"awaiting_approval", "notice", "winding_down"}))
+    FINAL = nonmember(frozenset({"completed", "cancelled", "refused"}))
+    CANCELLABLE = nonmember(frozenset({"awaiting_approval", "notice"}))
+
+
+class DispositionState(StrEnum):
+    """Where one open registration stands in its partner's exit."""
+
+    PLANNED = "planned"  # what the plan says now; applied at notice end
+    AWAITING_CHOICE = "awaiting_choice"  # transfer with nobody eligible: partner operations choose
+    HONOURED = "honoured"  # stays protected until it expires
+    APPLIED = "applied"  # transferred or returned to direct
+    ENDED = "ended"  # the registration ended on its own before the disposition applied
 
 
 class ProcessType(StrEnum):

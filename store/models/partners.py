@@ -38,6 +38,9 @@ class Partner(PartnerBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     status: str = Field(default=PartnerStatus.ACTIVE, max_length=20, index=True)
+    # Set by an exit when the rulebook revokes access: the partner's users can no longer sign in
+    # and its API tokens are refused; cleared when the exit is cancelled.
+    access_revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
