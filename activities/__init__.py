@@ -8,6 +8,14 @@ from typing import Any
 from activities.diagnostics import probe_database
 from activities.discount import live_discounts, record_discount_submission, record_discount_transition
 from activities.dispute import ask_registration, record_dispute_opening, record_dispute_transition
+from activities.exit import (
+    dispose_registrations,
+    gather_open_registrations,
+    gather_transfer_candidates,
+    partner_as_ruled,
+    record_exit_opening,
+    record_exit_transition,
+)
 from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
@@ -35,6 +43,12 @@ def all_activities() -> list[Callable[..., Any]]:
         record_dispute_opening,
         record_dispute_transition,
         ask_registration,
+        record_exit_opening,
+        record_exit_transition,
+        gather_open_registrations,
+        gather_transfer_candidates,
+        partner_as_ruled,
+        dispose_registrations,
         simulate_replication,
         summarise_simulation,
         record_simulation_progress,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from workflows.diagnostics import RoundTripWorkflow
 from workflows.discount.workflow import DiscountWorkflow
 from workflows.dispute.workflow import DisputeWorkflow
+from workflows.exit.workflow import ExitWorkflow
 from workflows.registration.workflow import RegistrationWorkflow
 from workflows.simulation import SimulationWorkflow
 
@@ -13,5 +14,6 @@ ALL_WORKFLOWS: list[type] = [
     RegistrationWorkflow,
     DiscountWorkflow,
     DisputeWorkflow,
+    ExitWorkflow,
     SimulationWorkflow,
 ]

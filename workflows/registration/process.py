@@ -40,11 +40,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.local import run_local
     from workflows.human.updates import DecideUpdate
     from workflows.human.walk import ApprovalWalk
+    from workflows.registration.exits import dispose
     from workflows.registration.judgement import record_judgement
     from workflows.registration.tasks import escalation_notice, info_task, partner_notice, review_task
     from workflows.registration.types import (
         PROCESS_TYPE,
         TASKS,
+        ExitDispositionUpdate,
         RegistrationUpdate,
         RegistrationView,
         WithdrawUpdate,
@@ -187,6 +189,9 @@ class Registration:
         return False  # every update either steers the walk or ends it
 
     def interrupts(self, update: Any) -> str | None:
+        """A withdrawal, or the partner's exit disposing of the registration, ends its review."""
+        if isinstance(update, ExitDispositionUpdate):
+            return update.disposition.actor
         return str(update.acting.authority.username) if isinstance(update, WithdrawUpdate) else None
 
     # --- the review ---------------------------------------------------------------------------
@@ -199,6 +204,9 @@ class Registration:
         ended = await walk.run(opened_by=REVIEW_OPENED_BY, change=Change(reason_codes=list(decision.codes)))
         if ended.end is None:
             assert ended.command is not None
+            if isinstance(ended.command.update, ExitDispositionUpdate):
+                await dispose(self, ended.command, ended.change.close_tasks)
+                return
             await self.withdrawn(ended.command, ended.change.close_tasks)
             return
         approve = approved(decision.path, ended.position)

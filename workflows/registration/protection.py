@@ -15,11 +15,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.commands import Command
     from workflows.human.journal import Change
     from workflows.registration.disputes import holder_outcome
+    from workflows.registration.exits import dispose
     from workflows.registration.process import Registration
     from workflows.registration.types import (
         CloseOutcome,
         CloseUpdate,
         DisputeOutcomeUpdate,
+        ExitDispositionUpdate,
         ExtendUpdate,
         ExtensionView,
         RegistrationUpdate,
@@ -63,6 +65,9 @@ async def protect(reg: Registration) -> None:
                 return
             case DisputeOutcomeUpdate():
                 if await holder_outcome(reg, command, command.update.outcome):
+                    return
+            case ExitDispositionUpdate():
+                if await dispose(reg, command):
                     return
             case _:
                 reg.queue.finish(command, f"not possible while the registration is {view.state}")

@@ -158,6 +158,32 @@ class DisputeOutcomeUpdate:
     outcome: DisputeOutcomeInput
 
 
+# --- what a partner exit asks of its partner's open registrations ------------------------------
+
+
+@dataclass
+class ExitDispositionInput:
+    """The partner's exit disposes of this registration (``rules.exit.exit_plan``).
+
+    ``honour_until_expiry``: it stays protected until it expires (no more extensions);
+    ``return_to_direct``: it ends, the account recorded as direct sales'; ``transfer``: it ends
+    and its hold passes to the transferee's registration ``transfer_to_*``. Sent by the exit
+    process (never by a caller of the API); ``reason`` is what the partner reads."""
+
+    exit_id: str
+    disposition: str
+    actor: str
+    reason: Reason
+    transfer_to_workflow_id: str | None = None
+    transfer_to_partner_id: int | None = None
+    transfer_to_submitted_at: datetime | None = None
+
+
+@dataclass
+class ExitDispositionUpdate:
+    disposition: ExitDispositionInput
+
+
 RegistrationUpdate = (
     DecideUpdate
     | EscalateUpdate
@@ -167,6 +193,7 @@ RegistrationUpdate = (
     | WithdrawUpdate
     | ContestUpdate
     | DisputeOutcomeUpdate
+    | ExitDispositionUpdate
 )
 
 
@@ -211,6 +238,9 @@ class RegistrationView:
     disputes: list[str] = field(default_factory=list)
     dispute_outcomes: list[str] = field(default_factory=list)  # the disputes whose outcome it applied
     co_sell_share: float | None = None
+    # The partner's exit that disposed of this registration, and how.
+    exit_id: str | None = None
+    exit_disposition: str | None = None
 
     @property
     def in_appeal(self) -> bool:

@@ -14,6 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from store.models.enums import RegistrationState as State
     from workflows.human.authority import Refusal, require_current, require_partner_side, require_storable
+    from workflows.registration.exits import refuse_extension_when_honoured
     from workflows.registration.process import Registration
     from workflows.registration.types import CloseUpdate, ExtendUpdate, WithdrawUpdate
 
@@ -23,6 +24,7 @@ def validate_extend(reg: Registration, update: ExtendUpdate, now: datetime) -> N
     require_storable(update.extension.comment, "comment")
     if reg.view.state != State.APPROVED:
         raise Refusal(f"only an approved registration can be extended (this one is {reg.view.state})")
+    refuse_extension_when_honoured(reg)
     if reg.queue.pending(ExtendUpdate):
         raise Refusal("an extension request is already being applied")
     require_partner_side(update.acting.authority, reg.view.submission.partner_id)

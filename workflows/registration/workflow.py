@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.local import run_local
     from workflows.human.updates import SettledRequest, TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.registration.disputes import appeal, validate_contest, validate_outcome
+    from workflows.registration.exits import validate_disposition
     from workflows.registration.process import Registration
     from workflows.registration.protection import protect
     from workflows.registration.types import (
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ContestUpdate,
         DiscountOpened,
         DisputeOutcomeUpdate,
+        ExitDispositionUpdate,
         ExtendUpdate,
         RegistrationSubmission,
         RegistrationUpdate,
@@ -239,3 +241,15 @@ class RegistrationWorkflow:
     def _check_dispute_outcome(self, update: DisputeOutcomeUpdate) -> None:
         with refusals():
             validate_outcome(self.reg, update)
+
+    # --- what the partner's exit asks (its activities send this; no API caller can) -----------
+
+    @workflow.update
+    async def exit_disposition(self, update: ExitDispositionUpdate) -> RegistrationView:
+        await self.queue.submit(update)
+        return self.view
+
+    @exit_disposition.validator
+    def _check_exit_disposition(self, update: ExitDispositionUpdate) -> None:
+        with refusals():
+            validate_disposition(self.reg, update)
