@@ -1,7 +1,7 @@
 """The JSON API under ``/api/v1``: bearer-token authentication, JSON in and out, JSON errors.
 
-Views live in topic modules (tasks, registrations, discounts, disputes, partners, audit, openapi) and
-register on ``bp``.
+Views live in topic modules (tasks, registrations, discounts, disputes, exits, partners, audit,
+openapi) and register on ``bp``.
 """
 
 from __future__ import annotations
@@ -105,4 +105,4 @@ def reply(model: BaseModel, status: int = 200) -> Response:
     return response
 
 
-from web.api import audit, discounts, disputes, openapi, partners, registrations, tasks  # noqa: E402,F401  (registers the views)
+from web.api import audit, discounts, disputes, exits, openapi, partners, registrations, tasks  # noqa: E402,F401  (registers the views)

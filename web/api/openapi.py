@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from web.api import bp
 from web.api import discount_schemas as d
 from web.api import dispute_schemas as dp
+from web.api import exit_schemas as ex
 from web.api import partner_schemas as ps
 from web.api import schemas as s
 
@@ -28,6 +29,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     d.DiscountPage, dp.DisputeIn, dp.StatementIn, dp.DisputeOut, dp.DisputePage,
     ps.PartnerIn, ps.PartnerPatch, ps.PartnerOut, ps.PartnerPage, ps.ContactIn, ps.ContactOut,
     ps.ContactList, ps.EngagementIn, ps.EngagementOut, ps.EngagementList, ps.EngagementEndIn,
+    ex.ExitIn, ex.ExitCancelIn, ex.TransfereeIn, ex.ExitOut, ex.ExitPage,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -259,6 +261,29 @@ def paths() -> dict[str, Any]:
         "/disputes/{workflow_id}/withdraw": _change(
             "Withdraw the dispute (the contesting side); the decision stands", s.WithdrawIn, dp.DisputeOut
         ),
+        "/exits": {
+            "get": _operation(
+                "Partner exits, newest first (a partner user: its own, once notice was given)",
+                ex.ExitPage, ("400", "403"), parameters=_query(ex.ExitQuery),
+            ),
+            "post": _operation(
+                "Give a partner notice (partner_ops, admin; as the token's user)", ex.ExitOut,
+                ("400", "403", "409", "422", "503"), status="201", body=ex.ExitIn,
+            ),
+        },
+        "/exits/{workflow_id}": {
+            "get": _operation(
+                "An exit as its process reports it (the exiting partner: its dates and "
+                "dispositions, a transferee unnamed)", ex.ExitOut, ("404", "503"), parameters=workflow,
+            )
+        },
+        "/exits/{workflow_id}/cancel": _change(
+            "Cancel the exit while notice runs (partner_ops, admin)", ex.ExitCancelIn, ex.ExitOut
+        ),
+        "/exits/{workflow_id}/transferee": _change(
+            "Choose who takes over a registration nobody eligible could take, or null for direct "
+            "sales (partner_ops, admin)", ex.TransfereeIn, ex.ExitOut,
+        ),
         "/audit": {
             "get": _operation(
                 "Audit events (partners: one of their registrations)", s.AuditPage, ("400", "404"),
@@ -283,7 +308,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Parley API",
             "version": "1",
-            "description": "Deal registrations, discount exceptions, disputes, partner records, approval "
+            "description": "Deal registrations, discount exceptions, disputes, partner exits, partner "
+            "records, approval "
             "tasks and the "
             "audit trail. "
             "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
