@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from simulation.ledger import DecidedBy, DiscountFate, Dispute, Fate, Final, First, Ledger
+from simulation.ledger import DecidedBy, DiscountFate, Dispute, ExitFate, Fate, Final, First, Ledger
 
 GENERIC_CODES = frozenset({"approval.required", "auto.approved", "auto.rejected"})
 KNOCK_ON = "knock_on"  # no reason code differs: the change came from timing, queues or freed accounts
 LIFECYCLE = "lifecycle"  # same decision, different protection/extension outcome
 TIMING = "approval_path"  # same reasons, but the human approval went differently (SLA, queue)
 DISPUTE = "dispute"  # same decision, but its dispute went differently (the escalation path)
+EXIT = "exit"  # same decision, but its partner's exit disposed of it differently (the exit policy)
 
 
 def decision_label(first: int, final: int, by: int) -> str:
@@ -39,6 +40,7 @@ FATE_LABELS = {
     Fate.LOST: "lost",
     Fate.EXPIRED: "expired",
     Fate.RELEASED: "released by a dispute",
+    Fate.RETURNED: "returned to direct by an exit",
 }
 DISCOUNT_LABELS = {
     DiscountFate.NONE: "no exception",
@@ -58,6 +60,15 @@ DISPUTE_LABELS = {
 }
 
 
+EXIT_LABELS = {
+    ExitFate.NONE: "no exit",
+    ExitFate.HONOURED: "honoured until expiry",
+    ExitFate.TRANSFERRED: "transferred",
+    ExitFate.RETURNED: "returned to direct",
+    ExitFate.UNCLAIMED: "returned to direct, nobody to transfer to",
+}
+
+
 def dispute_label(outcome: int, by_default: bool) -> str:
     label = DISPUTE_LABELS[Dispute(outcome)]
     return f"{label} by default" if by_default else label
@@ -65,10 +76,10 @@ def dispute_label(outcome: int, by_default: bool) -> str:
 
 @dataclass(frozen=True)
 class ChangeKey:
-    kind: str  # "decision", "escalation", "deal", "discount", "dispute"
+    kind: str  # "decision", "escalation", "deal", "discount", "dispute", "disposition" (an exit's)
     before: str
     after: str
-    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING / DISPUTE / "extension" / "discount"
+    cause: str  # a reason code, or KNOCK_ON / LIFECYCLE / TIMING / DISPUTE / EXIT / "extension" / "discount"
     cited: str = ""  # for a reason code: "added" (the proposal cites it) or "dropped"
 
 
@@ -119,12 +130,25 @@ def compare(baseline: Ledger, proposed: Ledger) -> Counter[ChangeKey]:
                     cited,
                 )
             ] += 1
+        exited = b.exit[i] != p.exit[i]
+        if exited:
+            changes[
+                ChangeKey(
+                    "disposition",
+                    EXIT_LABELS[ExitFate(b.exit[i])],
+                    EXIT_LABELS[ExitFate(p.exit[i])],
+                    EXIT if was == now and cause == KNOCK_ON else cause,
+                    cited,
+                )
+            ] += 1
         if b.fate[i] != p.fate[i]:
             deal_cause, deal_cited = (cause, cited) if was != now else (LIFECYCLE, "")
             if b.extensions[i] != p.extensions[i] and was == now:
                 deal_cause = "extension"
             if was == now and (disputed or Fate.RELEASED in (b.fate[i], p.fate[i])):
                 deal_cause = DISPUTE
+            if was == now and (exited or b.exit[i] != ExitFate.NONE):
+                deal_cause = EXIT
             before, after = FATE_LABELS[Fate(b.fate[i])], FATE_LABELS[Fate(p.fate[i])]
             changes[ChangeKey("deal", before, after, deal_cause, deal_cited)] += 1
         if b.discount_fate[i] != p.discount_fate[i]:
@@ -171,7 +195,7 @@ KPI_KINDS: dict[str, tuple[str, ...]] = {
     "expired": ("deal",),
     "extensions": ("deal",),
     "win_rate": ("deal", "discount"),
-    "revenue": ("deal", "discount", "decision"),
+    "revenue": ("deal", "discount", "decision", "disposition"),
     "average_discount": ("discount", "deal"),
     "margin": ("discount", "deal"),
     "discount_latency": ("discount",),
@@ -182,6 +206,8 @@ KPI_KINDS: dict[str, tuple[str, ...]] = {
     "quote_": ("discount", "deal"),
     "disputes_opened": ("decision",),  # a dispute is opened or not as the refusal goes
     "dispute_": ("dispute",),
+    "exits": (),  # exits and their approvals: the same draws and path under both rulebooks
+    "exit_": ("disposition", "deal"),
 }
 
 
@@ -226,6 +252,10 @@ def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str], c
         return "the dispute escalation path" + (
             _rules_about(rule_changes, "escalation") or " (queues, response times)"
         )
+    if cause == EXIT:
+        return "the exit policy" + (
+            _rules_about(rule_changes, "exit.") or " (timing: an exit's approval, expiries, accounts)"
+        )
     if cause == "discount":
         relevant = [c for c in rule_changes if c.startswith("discount")]
         return "discount rules" + (f" ({'; '.join(relevant)})" if relevant else "")
@@ -236,5 +266,6 @@ def describe_cause(cause: str, texts: dict[str, str], rule_changes: list[str], c
 
 def sentence(kind: str, before: str, after: str, count: float, cause_words: str) -> str:
     noun = {"decision": "registrations", "escalation": "approvals", "deal": "deals",
-            "discount": "discount requests", "dispute": "disputes"}[kind]  # fmt: skip
+            "discount": "discount requests", "dispute": "disputes",
+            "disposition": "registrations"}[kind]  # fmt: skip
     return f"{count:,.1f} {noun} per run went from {before} to {after}: {cause_words}."

@@ -18,6 +18,7 @@ import numpy as np
 from faker import Faker
 
 from rules import RegistrationRequest
+from simulation.exits import ExitDraws, draw_exits
 from simulation.names import LEGAL, account_stems, written
 from simulation.scenario import Range, Scenario
 from simulation.streams import replication_streams
@@ -88,6 +89,7 @@ class Channel:
     hearing_u: np.ndarray  # (leads, DISPUTE_SLOTS) uniforms: below the decide rate, the level decides
     resolution_u: list[float]  # which resolution the deciding level picks
     start: datetime  # the scenario's start: simulated second 0
+    exits: ExitDraws  # per partner: when it leaves, how, and its exit approver's dice
 
     @property
     def leads(self) -> int:
@@ -325,4 +327,5 @@ def generate_channel(scenario: Scenario, seed: int, replication: int) -> Channel
         hearing_u=hearing_u,
         resolution_u=resolution_u.tolist(),
         start=scenario.start,
+        exits=draw_exits(scenario, [p.tier for p in partners], rng["exits"]),
     )

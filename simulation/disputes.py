@@ -81,9 +81,10 @@ class DisputeDesk:
     @staticmethod
     def _standing(ledger: Any, row: int) -> RegistrationStanding:
         """Where lead ``row``'s registration stands now, as the rules read it."""
-        if ledger.final[row] == Final.PENDING:
+        fate = ledger.fate[row]
+        if fate == Fate.NOT_PROTECTED and ledger.final[row] == Final.PENDING:
             return RegistrationStanding.PENDING
-        return _STANDING_OF_FATE.get(ledger.fate[row], RegistrationStanding.REJECTED)
+        return _STANDING_OF_FATE.get(fate, RegistrationStanding.REJECTED)
 
     def refused(
         self, row: int, request: RegistrationRequest, decision: RegistrationDecision, by: DecidedBy
@@ -247,6 +248,7 @@ _STANDING_OF_FATE = {
     Fate.LOST: RegistrationStanding.CLOSED_LOST,
     Fate.EXPIRED: RegistrationStanding.EXPIRED,
     Fate.RELEASED: RegistrationStanding.WITHDRAWN,
+    Fate.RETURNED: RegistrationStanding.WITHDRAWN,  # a partner exit returned it to direct sales
     Fate.OPEN: RegistrationStanding.APPROVED,
 }
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from rules import ReasonCode
 from rules.dispute import Resolution
-from simulation.ledger import DecidedBy, DiscountFate, Dispute, Fate, Final, First, Ledger, Revision
+from simulation.ledger import DecidedBy, DiscountFate, Dispute, ExitFate, Fate, Final, First, Ledger, Revision
 from simulation.stats import gini
 
 Better = Literal["lower", "higher", "neither"]
@@ -145,6 +145,30 @@ DISPUTE_KPIS: tuple[Kpi, ...] = (
 )  # fmt: skip
 
 
+EXIT_KPIS: tuple[Kpi, ...] = (
+    Kpi("exits", "Partner exits", "count", "neither",
+        "Partner exits that took effect (notice given), approved where the rulebook asks for it."),
+    Kpi("exits_refused", "Exits not approved", "count", "neither",
+        "Exits (for cause, or any the rulebook puts before an approver) rejected or left past "
+        "the approval's SLA, so they did not happen."),
+    Kpi("exit_honoured", "Exit: registrations honoured", "count", "neither",
+        "Registrations open at an exiting partner's notice end that the exit policy honours "
+        "until their expiry."),
+    Kpi("exit_transferred", "Exit: registrations transferred", "count", "neither",
+        "Registrations open at notice end transferred to the next eligible partner that "
+        "registered the account."),
+    Kpi("exit_returned", "Exit: registrations returned to direct", "count", "neither",
+        "Registrations open at notice end returned to direct sales, by the policy or because no "
+        "other eligible partner registered the account."),
+    Kpi("exit_revenue_kept", "Exit: channel revenue kept", "money", "higher",
+        "Revenue of exiting partners' registrations honoured or transferred that still closed "
+        "won, with the exiting partner or the transferee."),
+    Kpi("exit_value_to_direct", "Exit: deal value returned to direct", "money", "neither",
+        "List value of the registrations returned to direct sales: deals the channel no longer "
+        "sells (direct sales may still win them)."),
+)  # fmt: skip
+
+
 def escalation_kpi(level: int) -> Kpi:
     return Kpi(f"escalations.level_{level}", f"Escalations past level {level}", "count", "lower",
                f"Registrations whose SLA at approval level {level} passed without an answer.")  # fmt: skip
@@ -156,12 +180,13 @@ def utilisation_kpi(role: str) -> Kpi:
 
 
 def definitions(levels: int, roles: list[str]) -> list[Kpi]:
-    """Every KPI of a comparison: the base set, the discount and dispute sets, escalations per
-    level, utilisation per role."""
+    """Every KPI of a comparison: the base set, the discount, dispute and exit sets, escalations
+    per level, utilisation per role."""
     return [
         *BASE_KPIS,
         *DISCOUNT_KPIS,
         *DISPUTE_KPIS,
+        *EXIT_KPIS,
         *(escalation_kpi(k) for k in range(1, levels + 1)),
         *(utilisation_kpi(r) for r in roles),
     ]
@@ -207,6 +232,7 @@ def compute(ledger: Ledger, levels: int) -> dict[str, float]:
     }
     values.update(_discount_values(a))
     values.update(_dispute_values(a))
+    values.update(_exit_values(a, ledger))
     for k in range(1, levels + 1):
         values[f"escalations.level_{k}"] = float((a["breaches"] >= k).sum())
     for role, busy in ledger.busy.items():
@@ -251,6 +277,21 @@ def _dispute_values(a: dict[str, np.ndarray]) -> dict[str, float]:
     for r in Resolution:
         values[f"dispute_outcome.{r.value}"] = float((dispute == Dispute[r.name]).sum())
     return values
+
+
+def _exit_values(a: dict[str, np.ndarray], ledger: Ledger) -> dict[str, float]:
+    disposed = a["exit"]
+    kept = ((disposed == ExitFate.HONOURED) | (disposed == ExitFate.TRANSFERRED)) & (a["fate"] == Fate.WON)
+    returned = (disposed == ExitFate.RETURNED) | (disposed == ExitFate.UNCLAIMED)
+    return {
+        "exits": float(ledger.in_window(ledger.exits_given)),
+        "exits_refused": float(ledger.in_window(ledger.exits_refused)),
+        "exit_honoured": float((disposed == ExitFate.HONOURED).sum()),
+        "exit_transferred": float((disposed == ExitFate.TRANSFERRED).sum()),
+        "exit_returned": float(returned.sum()),
+        "exit_revenue_kept": float(a["net"][kept].sum()),
+        "exit_value_to_direct": float(a["value"][returned].sum()),
+    }
 
 
 Formatter = Callable[[float], str]

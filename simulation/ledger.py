@@ -43,6 +43,7 @@ class Fate(IntEnum):
     LOST = 3
     EXPIRED = 4
     RELEASED = 5  # a dispute gave the account to another partner or to direct sales
+    RETURNED = 6  # its partner left the program and the exit policy returned it to direct sales
 
 
 class DiscountFate(IntEnum):
@@ -75,6 +76,16 @@ class Dispute(IntEnum):
     RETURN_TO_DIRECT = 5
 
 
+class ExitFate(IntEnum):
+    """What a partner's exit did to a registration open at its notice end (``rules.exit_plan``)."""
+
+    NONE = 0  # its partner did not leave while it was open
+    HONOURED = 1  # honoured until its expiry
+    TRANSFERRED = 2  # to the next eligible partner that registered the account
+    RETURNED = 3  # returned to direct sales by the policy
+    UNCLAIMED = 4  # to be transferred, but no other partner could take it: returned to direct
+
+
 @dataclass
 class Ledger:
     """Per-registration columns (index = lead number) plus approver time per role."""
@@ -103,6 +114,9 @@ class Ledger:
     dispute_opened_at: list[float] = field(default_factory=list)
     dispute_resolved_at: list[float] = field(default_factory=list)
     dispute_by_default: list[bool] = field(default_factory=list)  # every level let its time pass
+    exit: list[int] = field(default_factory=list)
+    exits_given: list[float] = field(default_factory=list)  # when each exit took effect (notice)
+    exits_refused: list[float] = field(default_factory=list)  # exits their approver did not approve
     partners: int = 0
     window: tuple[float, float] = (0.0, 0.0)  # KPIs count registrations arriving in [from, to)
     cost_ratio: float = 0.0
@@ -136,6 +150,7 @@ class Ledger:
         self.dispute_opened_at = [float("nan")] * n
         self.dispute_resolved_at = [float("nan")] * n
         self.dispute_by_default = [False] * n
+        self.exit = [ExitFate.NONE] * n
 
     def append_lead(self, arrival: float, partner: int, value: float) -> int:
         """Open the row of a new registration with neutral values; returns its index."""
@@ -163,6 +178,7 @@ class Ledger:
         self.dispute_opened_at.append(float("nan"))
         self.dispute_resolved_at.append(float("nan"))
         self.dispute_by_default.append(False)
+        self.exit.append(ExitFate.NONE)
         return len(self.arrival) - 1
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -176,10 +192,15 @@ class Ledger:
                 "fate", "extensions", "value", "net", "discount", "discount_fate",
                 "discount_asked_at", "discount_decided_at", "discount_reviewed", "revision",
                 "quote_expiries", "renewals", "dispute", "dispute_opened_at", "dispute_resolved_at",
-                "dispute_by_default",
+                "dispute_by_default", "exit",
             )
         }  # fmt: skip
         return out
+
+    def in_window(self, times: list[float]) -> int:
+        """How many of ``times`` fall inside the window."""
+        lo, hi = self.window
+        return sum(1 for t in times if lo <= t < hi)
 
     def windowed_codes(self) -> list[tuple[str, ...]]:
         lo, hi = self.window

@@ -7,7 +7,9 @@ to the next, and the rulebook's default action ends the path. Approved
 registrations are protected (``rules.protection_window``), extended on request
 (``rules.decide_extension``), and end won, lost or expired; discount exceptions walk the chain
 from ``rules.decide_discount``; a refusal on a conflict may be disputed (``simulation.disputes``,
-``rules.dispute``). Every rule is the rulebook core's; this module only keeps time.
+``rules.dispute``); partners leave the program and their registrations are disposed of by the
+exit policy (``simulation.exits``, ``rules.exit``). Every rule is the rulebook core's; this
+module only keeps time.
 
 Simulated time is seconds since ``scenario.start``. The hot path avoids per-event logging and
 builds a datetime only where a decision function needs ``now``.
@@ -42,6 +44,7 @@ from simulation.approvers import Approvers, ProcessGen, slot_sequence
 from simulation.channel import REGISTRATION_SLOTS, Channel
 from simulation.deals import DealDesk
 from simulation.disputes import DisputeDesk
+from simulation.exits import ExitDesk
 from simulation.ledger import DecidedBy, Final, First, Ledger
 from simulation.scenario import Scenario
 
@@ -107,7 +110,13 @@ class ProgramModel:
         self._moved: set[int] = set()  # accounts whose engagements a dispute added or ended
         self.deals = DealDesk(self)
         self.disputes = DisputeDesk(self)
+        self.exits = ExitDesk(self)
         self._next_lead = 0
+
+    @property
+    def account_ids(self) -> list[int]:
+        """Each lead's account as written, as the account table numbers it."""
+        return self._account_id
 
     def at(self, t: float) -> datetime:
         return self.epoch + timedelta(seconds=t)
@@ -168,6 +177,8 @@ class ProgramModel:
         slots = slot_sequence(0, REGISTRATION_SLOTS - 1)
         ended = yield from self.approvers.walk(path, ch.handling_z[row], ch.approve_u[row], slots)
         self.ledger.breaches[row] = ended.breaches
+        if self.ledger.exit[row]:
+            return  # its partner left while it waited: the exit policy disposed of it
         by = DecidedBy.DEFAULT if ended.end is PathEnd.LAPSED else DecidedBy.PERSON
         if approved(path, ended):
             self._decided(row, Final.APPROVED, by)

@@ -1,11 +1,11 @@
 """The scenario: the shape of a simulated partner program, validated like a rulebook.
 
 A scenario says how many partners there are and what they look like, how often they find and
-register leads, how deals behave, how approvers are staffed and how partners dispute conflict
-decisions. It names the same vocabulary as the rulebook (territories, verticals, tiers, product
-lines, roles); :func:`check_against` refuses a pairing where the rulebook routes work to a role
-the scenario does not staff. Unknown keys are errors, and every problem is reported at once with
-its path (``approvers.deal_desk.staff``).
+register leads, how deals behave, how approvers are staffed, how partners dispute conflict
+decisions and how often they leave. It names the same vocabulary as the rulebook (territories,
+verticals, tiers, product lines, roles); :func:`check_against` refuses a pairing where the
+rulebook routes work to a role the scenario does not staff. Unknown keys are errors, and every
+problem is reported at once with its path (``approvers.deal_desk.staff``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from parley.errors import FieldProblem, ValidationFailed
 from rules import Rulebook, parse_duration
 from rules.dispute import Contest, Resolution, Side, resolutions
+from rules.enums import ExitType
+from rules.exit import exit_approval
 
 
 class ScenarioInvalid(ValidationFailed):
@@ -212,6 +214,39 @@ class Disputes(Strict):
         return self.levels[min(index, len(self.levels) - 1)]
 
 
+class ExitMix(Strict):
+    """Relative weights of the exit types (``rules.enums.ExitType``) among partner exits."""
+
+    voluntary: float = Field(default=0.6, ge=0)
+    for_cause: float = Field(default=0.15, ge=0)
+    program_change: float = Field(default=0.25, ge=0)
+
+    def weight(self, exit_type: ExitType) -> float:
+        value: float = getattr(self, exit_type.value)
+        return value
+
+    @model_validator(mode="after")
+    def _some(self) -> ExitMix:
+        if sum(self.weight(t) for t in ExitType) <= 0:
+            raise ValueError("voluntary, for_cause and program_change must not all be zero")
+        return self
+
+
+class Exits(Strict):
+    """Partners leaving the program. Absent, nobody leaves (as before exits were modelled)."""
+
+    # Exits per partner-year, by tier (a tier left out never exits): each partner's exit, if any
+    # falls inside the horizon, starts at an exponential time of this rate.
+    per_year: dict[str, Annotated[float, Field(ge=0.0, le=10.0)]] = Field(default_factory=dict)
+    types: ExitMix = ExitMix()
+
+    def rate(self, tier: str) -> float:
+        return self.per_year.get(tier, 0.0)
+
+    def happen(self) -> bool:
+        return any(rate > 0 for rate in self.per_year.values())
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -256,6 +291,7 @@ class Scenario(Strict):
     deals: Deals
     approvers: dict[str, Role] = Field(min_length=1)
     disputes: Disputes = Disputes()
+    exits: Exits = Exits()
 
     @field_validator("horizon", "warm_up", mode="before")
     @classmethod
@@ -352,11 +388,22 @@ def check_against(scenario: Scenario, rulebook: Rulebook, label: str = "rulebook
         for name in getattr(scenario.channel, part)
         if name not in names
     ]
+    problems += [
+        FieldProblem(f"exits.per_year.{name}", f"not a tier of {label} rulebook {rulebook.version!r}")
+        for name in scenario.exits.per_year
+        if name not in known["tiers"]
+    ]
     needed = {level.role for level in rulebook.registration.approval_route}
     needed |= {role for band in rulebook.discount.matrix for s in band.steps for role in s.roles}
     needed.add(rulebook.discount.escalation.escalate_to)
     if scenario.disputes.share > 0:
         needed |= {level.role for level in rulebook.escalation.levels}
+    if scenario.exits.happen():
+        # Who must approve an exit before it takes effect (always someone for cause).
+        for exit_type in ExitType:
+            approval = exit_approval(rulebook, exit_type)
+            if approval is not None and scenario.exits.types.weight(exit_type) > 0:
+                needed.add(approval.role)
     problems += [
         FieldProblem(
             f"approvers.{role}",

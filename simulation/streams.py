@@ -21,6 +21,7 @@ STREAMS: tuple[str, ...] = (
     "approver_choice",  # whether an approver approves, per lead and level
     "faker",  # seed for Faker names and domains
     "disputes",  # whether a contestable decision is disputed, statements, hearings, resolutions
+    "exits",  # when partners leave and how, and the approver of a for-cause exit
 )
 
 

@@ -18,11 +18,15 @@ from simulation.runner import from_texts, run_local, summarise
 from tests.simulation.conftest import dump
 
 GOLDEN = Path(__file__).parent / "golden"
-# The scenario's ``disputes`` section per stored expectation. Without disputes the run is the one
-# from before they were modelled (their stream is drawn apart), so its other figures never moved.
+# The scenario sections set per stored expectation. Without disputes the run is the one from
+# before they were modelled (their stream is drawn apart), so its other figures never moved; the
+# tiny scenario has no exits (no ``exits`` section) except in the last.
 CASES: dict[str, dict[str, Any]] = {
-    "tiny_seed3_protection45d.json": {"share": 0.0},
+    "tiny_seed3_protection45d.json": {"disputes": {"share": 0.0}},
     "tiny_seed3_protection45d_disputes.json": {},  # the default dispute parameters
+    "tiny_seed3_protection45d_exits.json": {  # and partners leaving, by the default mix
+        "exits": {"per_year": {"registered": 1.0, "silver": 0.6, "gold": 0.3}},
+    },
 }
 
 
@@ -30,7 +34,7 @@ CASES: dict[str, dict[str, Any]] = {
 def test_fixed_seed_matches_the_stored_expectation(
     name: str, tiny_scenario: dict[str, Any], default_rulebook_text: str, variant: Callable[..., str]
 ) -> None:
-    tiny_scenario["disputes"] = CASES[name]
+    tiny_scenario.update(CASES[name])
     golden = GOLDEN / name
     proposed = variant("golden-45d", (("registration", "protection_period"), "45d"))
     what_if = from_texts(default_rulebook_text, proposed, dump(tiny_scenario),
