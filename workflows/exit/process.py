@@ -14,9 +14,16 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.exit import ExitTransition, record_exit_transition
+    from activities.exit import (
+        ExitTransition,
+        OpenRegistration,
+        OpenRegistrationsRequest,
+        gather_open_registrations,
+        record_exit_transition,
+    )
     from activities.projection import NotificationRecord, Projection, ProjectionResult, TaskOpening
     from rules.approval import ApprovalPath
+    from rules.facts import RegistrationRequest
     from rules.schema import Rulebook
     from store.crud.exits import DispositionRecord, ExitTimeline
     from workflows.exit.types import (
@@ -46,10 +53,21 @@ class ExitProcess:
         self.journal = Journal(PROCESS_TYPE, view)
         self.rulebook: Rulebook | None = None
         self.path: ApprovalPath | None = None
+        # The deal of each registration the exit has seen open (for transfers and their checks).
+        self.deals: dict[str, RegistrationRequest] = {}
 
     @property
     def partner(self) -> str:
         return self.view.partner_name or f"partner {self.view.start.partner_id}"
+
+    async def open_registrations(self) -> dict[str, OpenRegistration]:
+        """The partner's registrations open now, by id; their deals are kept for transfers."""
+        found = await run_local(
+            gather_open_registrations, OpenRegistrationsRequest(self.view.start.partner_id)
+        )
+        for item in found:
+            self.deals[item.existing.registration_id] = item.deal
+        return {item.existing.registration_id: item for item in found}
 
     # --- what the walk and the validators read ------------------------------------------------
 

@@ -28,7 +28,7 @@ TASKS = TaskSettings(
     task_kind=APPROVAL_TASK,
     question_kind=QUESTION_TASK,
     reviewing=ExitState.AWAITING_APPROVAL,
-    asking=ExitState.AWAITING_APPROVAL,
+    asking="info_requested",  # never reached: the approval asks no questions (check_answerer)
     vocabulary=DECISIONS,
     asked_of="partner operations",
 )

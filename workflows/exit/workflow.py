@@ -12,45 +12,37 @@ down: MDF and commission end at their dates, honoured registrations run out, the
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.exit import (
         ExitOpeningInput,
-        OpenRegistration,
-        OpenRegistrationsRequest,
-        PartnerRequest,
-        gather_open_registrations,
-        partner_as_ruled,
         record_exit_opening,
     )
     from activities.projection import TaskClosing
     from activities.rulebook import RulebookRequest, load_rulebook
     from rules import checks as _checks  # noqa: F401  (the schema validator imports it lazily)
     from rules.approval import approved
-    from rules.enums import Disposition, ExitType
-    from rules.exit import approval_path, exit_plan, transfer_refusals
-    from rules.facts import RegistrationRequest
-    from rules.reasons import Reason, ReasonCode
+    from rules.enums import ExitType
+    from rules.exit import approval_path, exit_plan
+    from rules.facts import ExistingRegistration  # noqa: F401  (the sandbox resolves activity results' field types through it)
     from rules.schema import Rulebook
     from store.crud.exits import ExitTimeline
-    from store.models.enums import DispositionState, ExitState, TaskOutcome
-    from workflows.exit.dispositions import BATCH, apply_batch, choose_transferees, plan_view
+    from store.models.enums import ExitState
+    from workflows.exit.dispositions import plan_view
     from workflows.exit.process import ExitProcess
     from workflows.exit.types import TASKS, CancelUpdate, ExitStart, ExitUpdate, ExitView, TransfereeUpdate
     from workflows.exit.validation import validate_cancel, validate_transferee
+    from workflows.exit.winddown import WindDown
     from workflows.human.authority import refusals
     from workflows.human.commands import Command, CommandQueue
     from workflows.human.handlers import install_task_updates
-    from workflows.human.journal import Change, TaskView, closing
+    from workflows.human.journal import Change
     from workflows.human.local import run_local
     from workflows.human.updates import SettledRequest, TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.human.walk import ApprovalWalk
 
-NOTICE_ENDED = "rule:exit.notice_ended"
 FROZEN_STAYS = "registrations refused while new registrations were frozen stay refused"
 
 
@@ -65,7 +57,6 @@ class ExitWorkflow:
         )
         self.queue: CommandQueue[ExitUpdate] = CommandQueue()
         self.process = ExitProcess(view, self.queue)
-        self.deals: dict[str, RegistrationRequest] = {}
         install_task_updates(TASKS, self.process, self.queue, lambda: self.process.path)
 
     @property
@@ -79,7 +70,8 @@ class ExitWorkflow:
         process.rulebook = Rulebook.model_validate(pinned.document)
         view.rulebook_version = pinned.version
         if await self._open() and await self._approved() and await self._notice():
-            await self._wind_down()
+            open_now = await process.open_registrations()
+            await WindDown(process, self.queue).run(open_now)
         self.queue.refuse_all(f"the exit is {view.state}")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return view
@@ -122,9 +114,7 @@ class ExitWorkflow:
             opened_by="rule:exit.approval_required",
             change=Change(
                 reason_codes=["exit.approval_required"],
-                notifications=process.notices(
-                    "assignment", f"An exit of {process.partner} waits for approval"
-                ),
+                notifications=process.notices("decision", f"An exit of {process.partner} waits for approval"),
             ),
         )
         if ended.end is None:
@@ -151,19 +141,11 @@ class ExitWorkflow:
 
     # --- notice -----------------------------------------------------------------------------------
 
-    async def _open_registrations(self) -> dict[str, OpenRegistration]:
-        found = await run_local(
-            gather_open_registrations, OpenRegistrationsRequest(self.view.start.partner_id)
-        )
-        for item in found:
-            self.deals[item.existing.registration_id] = item.deal
-        return {item.existing.registration_id: item for item in found}
-
     async def _notice(self) -> bool:
         """Give notice and wait for its end; False when it was cancelled meanwhile."""
         process, view = self.process, self.view
         assert process.rulebook is not None
-        open_now = await self._open_registrations()
+        open_now = await self.process.open_registrations()
         exit_type = ExitType(view.start.exit_type)
         plan = exit_plan(process.rulebook, exit_type, [r.existing for r in open_now.values()], workflow.now())
         view.notice_given_at, view.notice_ends_at = plan.notice_given_at, plan.notice_ends_at
@@ -214,7 +196,7 @@ class ExitWorkflow:
         assert isinstance(update, CancelUpdate)
         stays: dict[str, object] = {}
         if view.state == ExitState.NOTICE:
-            open_now = await self._open_registrations()
+            open_now = await self.process.open_registrations()
             stays = {
                 "ended_during_notice": [
                     d.registration_id for d in view.dispositions if d.registration_id not in open_now
@@ -238,173 +220,6 @@ class ExitWorkflow:
             ),
         )
         process.set_open_tasks([])
-        self.queue.finish(command)
-
-    # --- notice end and wind-down ---------------------------------------------------------------
-
-    async def _wind_down(self) -> None:
-        process, view = self.process, self.view
-        assert process.rulebook is not None and view.notice_given_at is not None
-        open_now = await self._open_registrations()
-        plan = exit_plan(
-            process.rulebook,
-            ExitType(view.start.exit_type),
-            [r.existing for r in open_now.values()],
-            view.notice_given_at,
-        )
-        planned = {d.registration_id: d for d in view.dispositions}
-        items = plan_view(plan, open_now)
-        ended = [d for rid, d in planned.items() if rid not in open_now]
-        for item in ended:
-            item.state = DispositionState.ENDED
-        view.dispositions = [*ended, *items]
-        await process.transition(
-            action="exit.notice_ended",
-            after=ExitState.WINDING_DOWN,
-            actor=NOTICE_ENDED,
-            change=Change(
-                reason_codes=["exit.notice_ended", "exit.access_revoked"],
-                notifications=process.notices(
-                    "decision", f"Notice ended for {process.partner}: access revoked"
-                ),
-            ),
-        )
-        transfers = [i for i in items if i.disposition == Disposition.TRANSFER]
-        await choose_transferees(process, transfers, self.deals)
-        ready = [i for i in items if i.state == DispositionState.PLANNED]
-        for start in range(0, len(ready), BATCH):
-            await apply_batch(process, ready[start : start + BATCH], self.deals)
-        await self._ask_for_choices()
-        await self._until_done()
-
-    async def _ask_for_choices(self) -> None:
-        process, view = self.process, self.view
-        waiting = [
-            (i, d) for i, d in enumerate(view.dispositions) if d.state == DispositionState.AWAITING_CHOICE
-        ]
-        if not waiting:
-            return
-        openings = [process.transferee_task(i, d, None) for i, d in waiting]
-        ids = await process.transition(
-            action="exit.transferee_needed",
-            after=ExitState.WINDING_DOWN,
-            actor=NOTICE_ENDED,
-            change=Change(
-                reason_codes=[ReasonCode.EXIT_NO_TRANSFEREE.value],
-                open_tasks=openings,
-                notifications=process.notices(
-                    "assignment", f"Choose who takes over {len(waiting)} registrations of {process.partner}"
-                ),
-            ),
-        )
-        now = workflow.now()
-        process.set_open_tasks(
-            [
-                *view.open_tasks,
-                *(
-                    TaskView(tid, o.kind, o.role, o.escalation_level, now, None)
-                    for tid, o in zip(ids, openings, strict=True)
-                ),
-            ]
-        )
-
-    def _ends_at(self) -> datetime:
-        view = self.view
-        honoured = [d.effective_at for d in view.dispositions if d.state == DispositionState.HONOURED]
-        assert view.commission_ends_at is not None and view.mdf_ends_at is not None
-        return max([view.commission_ends_at, view.mdf_ends_at, *honoured])
-
-    async def _until_done(self) -> None:
-        """Milestones at their dates and partner operations' choices, until nothing is left."""
-        process, view = self.process, self.view
-        assert view.commission_ends_at is not None and view.mdf_ends_at is not None
-        view.ends_at = self._ends_at()
-        milestones = sorted(
-            [
-                (view.mdf_ends_at, "exit.mdf_ended", "MDF ends"),
-                (view.commission_ends_at, "exit.commission_ended", "commission ends"),
-                (view.ends_at, "exit.completed", "the exit is complete"),
-            ],
-            key=lambda m: m[0],
-        )
-        process.publish()
-        for due, code, words in milestones:
-            while True:
-                command = await self.queue.next(until=due)
-                if command is None:
-                    break
-                match command.update:
-                    case TransfereeUpdate() as update:
-                        await self._chosen(command, update)
-                    case _:
-                        self.queue.finish(command, "notice has ended: the exit can no longer be cancelled")
-            if code == "exit.completed" and view.open_tasks:
-                # Partner operations still owe a choice: the exit waits for it.
-                while view.open_tasks:
-                    command = await self.queue.next(until=None)
-                    assert command is not None
-                    if isinstance(command.update, TransfereeUpdate):
-                        await self._chosen(command, command.update)
-                    else:
-                        self.queue.finish(command, "notice has ended: the exit can no longer be cancelled")
-            final = code == "exit.completed"
-            await process.transition(
-                action=code,
-                after=ExitState.COMPLETED if final else ExitState.WINDING_DOWN,
-                actor=f"rule:{code}",
-                change=Change(
-                    reason_codes=[code],
-                    notifications=process.notices("reminder", f"{process.partner}: {words}"),
-                ),
-                ends_at=view.ends_at,
-            )
-
-    async def _chosen(self, command: Command[ExitUpdate], update: TransfereeUpdate) -> None:
-        """Partner operations' choice: the partner takes the registration over, or direct sales."""
-        process, view = self.process, self.view
-        assert process.rulebook is not None
-        choice = update.choice
-        index, item = next(
-            (i, d) for i, d in enumerate(view.dispositions) if d.registration_id == choice.registration_id
-        )
-        deal = self.deals[item.registration_id]
-        if choice.partner_id is not None:
-            partner = await run_local(partner_as_ruled, PartnerRequest(choice.partner_id, workflow.now()))
-            refused = (
-                ["no such partner"]
-                if partner is None
-                else [r.text for r in transfer_refusals(process.rulebook, deal, partner)]
-            )
-            if refused:
-                self.queue.finish(
-                    command,
-                    f"partner {choice.partner_id} may not take this registration over: {'; '.join(refused)}",
-                )
-                return
-            item.disposition, item.transferee_partner_id = Disposition.TRANSFER.value, choice.partner_id
-            text = f"transferred to partner {choice.partner_id}, chosen by partner operations"
-            item.reasons = [*item.reasons, Reason(ReasonCode.EXIT_TRANSFER.value, text)]
-        else:
-            item.disposition = Disposition.RETURN_TO_DIRECT.value
-            text = "returned to direct sales by partner operations: nobody eligible takes it over"
-            item.reasons = [*item.reasons, Reason(ReasonCode.EXIT_RETURN_TO_DIRECT.value, text)]
-        item.state = DispositionState.PLANNED
-        task = next(t for t in view.open_tasks if t.escalation_level == index)
-        process.set_open_tasks([t for t in view.open_tasks if t is not task])
-        view.ends_at = self._ends_at()
-        await apply_batch(process, [item], self.deals, actor=choice.actor, comment=choice.comment)
-        # The task closes in the next transition's projection: written with the outcome above.
-        await process.transition(
-            action="exit.transferee_chosen",
-            after=ExitState.WINDING_DOWN,
-            actor=choice.actor,
-            change=Change(
-                reason_codes=[item.reasons[-1].code],
-                comment=choice.comment,
-                close_tasks=[closing(task, TaskOutcome.APPROVED, choice.actor, workflow.now())],
-                detail={"registration_id": item.registration_id, "partner_id": choice.partner_id},
-            ),
-        )
         self.queue.finish(command)
 
     # --- queries and updates ------------------------------------------------------------------
