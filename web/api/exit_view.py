@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rules.enums import Disposition
 from rules.reasons import Reason, meaning
 from store.models import Exit
+from store.models.enums import DispositionState
 from web.api.exit_schemas import DispositionOut, ExitOut, ExitRow, ExitTaskOut
 from web.api.schemas import ReasonOut, TransitionOut
 from web.identity import Principal
@@ -65,8 +66,8 @@ def _reason(reason: Reason, reader: ExitReader) -> ReasonOut:
 
 
 def _goes_to(item: DispositionView) -> str | None:
-    if item.disposition == Disposition.TRANSFER and item.transferee_partner_id is None:
-        return None  # nobody eligible yet: partner operations choose
+    if item.state == DispositionState.AWAITING_CHOICE:
+        return None  # nobody eligible could take it: partner operations choose
     return GOES_TO.get(item.disposition)
 
 

@@ -69,7 +69,7 @@ def start_exit() -> Response:
     actor = g.user.username
     view = _run(
         lambda client: client.start(
-            actor=actor, partner_id=body.partner_id, exit_type=body.exit_type.value, why=body.why
+            actor=actor, partner_id=body.partner_id, exit_type=str(body.exit_type), why=body.why
         )
     )
     reader = reader_of_view(g.user, view)
@@ -96,7 +96,7 @@ def list_exits() -> Response:
     """Exits, newest first: staff all (``partner_id``, ``state``), a partner user its own."""
     query = query_args(ExitQuery)
     partner_id = access.listing_partner(query.partner_id, "exits")
-    state = None if query.state is None else query.state.value
+    state = None if query.state is None else str(query.state)
     if is_staff(g.user):
         with session_scope() as db:
             found = exits_crud.list_exits(
