@@ -44,6 +44,9 @@ from tests.workflows.dispute_harness import (
     seed_dispute_world,
 )
 from tests.workflows.dispute_harness import clients as dispute_clients
+from tests.workflows.exit_harness import PENDING_STAYS, SHORT_NOTICE
+from tests.workflows.exit_scenarios import ALSO as EXIT_ALSO
+from tests.workflows.exit_scenarios import SCENARIOS as EXIT_SCENARIOS
 from tests.workflows.harness import World, add_user, fast_rulebook_dir, seed_world
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -252,6 +255,7 @@ GROUPS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, GroupScenario]
         {},
         {"escalated_to_default_resolution": dispute_escalated_to_default_resolution},
     ),
+    "exit": ({}, {**PENDING_STAYS, **SHORT_NOTICE}, dict(EXIT_SCENARIOS)),
 }
 
 
@@ -263,6 +267,7 @@ ALSO = {
     ("awarded_after_both_statements", 2): "registration_approved_by_a_dispute_then_won",
     ("award_refused_then_upheld", 1): "registration_withdrawn_while_disputed",
     ("escalated_to_default_resolution", 1): "registration_rejection_upheld_by_default",
+    **EXIT_ALSO,
 }
 
 

@@ -44,6 +44,15 @@ def test_histories_cover_every_phase() -> None:
         "registration_approved_by_a_dispute_then_won",
         "registration_withdrawn_while_disputed",
         "registration_rejection_upheld_by_default",
+        "exit_voluntary_honoured_and_returned",
+        "exit_program_change_transferred_and_chosen",
+        "exit_for_cause_approved",
+        "exit_for_cause_lapsed",
+        "exit_cancelled_during_notice",
+        "registration_honoured_by_an_exit",
+        "registration_returned_to_direct_by_an_exit",
+        "registration_transferred_by_an_exit",
+        "registration_returned_to_direct_by_partner_ops",
     } <= names
 
 
