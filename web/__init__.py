@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         delegation,
         disputes,
         errors,
+        exits,
         filters,
         health,
         inbox,
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(rulebooks_bp)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(partners.bp)
+    app.register_blueprint(exits.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token authentication only: no cookie, so nothing to forge
     csrf.exempt(health.bp)
