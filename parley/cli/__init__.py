@@ -7,7 +7,18 @@ import sys
 
 import click
 
-from parley.cli import db, discounts, disputes, partners, registrations, rulebook, services, simulate, users
+from parley.cli import (
+    db,
+    discounts,
+    disputes,
+    exits,
+    partners,
+    registrations,
+    rulebook,
+    services,
+    simulate,
+    users,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +29,7 @@ def cli() -> None:
 db.register(cli)
 discounts.register(cli)
 disputes.register(cli)
+exits.register(cli)
 partners.register(cli)
 registrations.register(cli)
 rulebook.register(cli)

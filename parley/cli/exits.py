@@ -1,0 +1,188 @@
+"""``parley exit start|show|list|cancel|decide|choose``: a partner's exit from the program.
+
+Every command but ``list`` goes through the typed exit client, as the web app does; ``list``
+reads the database projection (no Temporal needed), ``show`` asks the process itself (a query).
+``--as`` names the person acting; the client reads their roles (partner operations start, cancel
+and choose transferees; a second person of the rulebook's role approves a for-cause exit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from parley.cli.console import echo_history, fail, friendly_errors, when
+from parley.cli.tasks import add_task_commands
+from workflows.exit.vocabulary import DECISIONS
+
+if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
+    from parley.clients.exit import ExitClient
+    from workflows.exit.types import DispositionView, ExitView
+
+T = TypeVar("T")
+EXIT_TYPES = "voluntary, for_cause or program_change"
+# The view's dates in the order they come, and what each one means.
+TIMELINE = (
+    ("notice given", "notice_given_at"),
+    ("notice ends", "notice_ends_at"),
+    ("access revoked", "access_revoked_at"),
+    ("MDF ends", "mdf_ends_at"),
+    ("commission ends", "commission_ends_at"),
+    ("wind-down ends", "ends_at"),
+)
+
+
+def _call(action: Callable[[ExitClient], Awaitable[T]]) -> T:
+    from parley.clients.exit import ExitClient
+    from parley.settings import get_settings
+
+    async def go() -> T:
+        return await action(await ExitClient.connect(get_settings()))
+
+    return asyncio.run(go())
+
+
+def _disposition(item: DispositionView) -> None:
+    until = f", protected until {when(item.expires_at)}" if item.expires_at else ""
+    click.echo(
+        f"    {item.registration_id}: {item.disposition} ({item.state}), effective {when(item.effective_at)}"
+        f"; registration {item.registration_state or '-'}{until}"
+    )
+    if item.transferee_partner_id is not None:
+        taken = f" as {item.transferee_registration_id}" if item.transferee_registration_id else ""
+        click.echo(f"      taken over by partner {item.transferee_partner_id}{taken}")
+    for reason in item.reasons:
+        click.echo(f"      - {reason.code}: {reason.text}")
+
+
+def echo_view(view: ExitView, *, history: bool = True) -> None:
+    start = view.start
+    click.echo(f"{view.workflow_id}: {view.state} ({start.exit_type} exit)")
+    name = f" {view.partner_name}" if view.partner_name else ""
+    click.echo(f"  partner {start.partner_id}{name}, started by {start.started_by}")
+    click.echo(f"  why: {start.why}")
+    click.echo(f"  rulebook {view.rulebook_version}")
+    if view.approval_role:
+        by = f"approved by {view.approved_by}" if view.approved_by else "not approved yet"
+        click.echo(f"  approval: {view.approval_role}, {by}")
+    if view.notice_given_at is not None:
+        for label, name in TIMELINE:
+            click.echo(f"  {label + ':':17}{when(getattr(view, name))}")
+    if view.dispositions:
+        click.echo(f"  registrations ({len(view.dispositions)}):")
+        for item in view.dispositions:
+            _disposition(item)
+    elif view.notice_given_at is not None and view.state not in ("cancelled", "refused"):
+        click.echo("  registrations: none open")
+    for task in view.open_tasks:
+        due = f", due {when(task.due_at)}" if task.due_at else ""
+        about = ""
+        if task.kind == "exit.transferee" and task.escalation_level < len(view.dispositions):
+            # A transferee task's level is the index of the registration it is about.
+            about = f", registration {view.dispositions[task.escalation_level].registration_id}"
+        click.echo(f"  open task {task.task_id}: {task.kind} for {task.role}{about}{due}")
+    if view.ended_because and view.state in ("cancelled", "refused"):
+        click.echo(f"  ended: {view.ended_because}")
+    if history:
+        echo_history(view.history, 25)
+
+
+@click.group("exit")
+def exit_group() -> None:
+    """Partner exits: give a partner notice, follow its wind-down, act on its tasks."""
+
+
+@exit_group.command("start")
+@click.option("--partner-id", type=int, required=True, help="The partner leaving the program.")
+@click.option("--type", "exit_type", required=True, help=EXIT_TYPES)
+@click.option("--why", required=True, help="Why the partnership ends: the partner and the audit read it.")
+@click.option("--as", "actor", required=True, help="User name of the partner operations person.")
+@friendly_errors
+def start_command(partner_id: int, exit_type: str, why: str, actor: str) -> None:
+    """Give a partner notice; prints the exit in notice with its plan, or awaiting its approval."""
+    echo_view(
+        _call(lambda c: c.start(actor=actor, partner_id=partner_id, exit_type=exit_type, why=why)),
+        history=False,
+    )
+
+
+@exit_group.command("show")
+@click.argument("workflow_id")
+@friendly_errors
+def show_command(workflow_id: str) -> None:
+    """The full state of one exit: its timeline, each registration's disposition, its history."""
+    echo_view(_call(lambda c: c.get(workflow_id)))
+
+
+@exit_group.command("list")
+@click.option("--partner-id", type=int, default=None)
+@click.option("--state", default=None, help="awaiting_approval, notice, winding_down, completed, ...")
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@friendly_errors
+def list_command(partner_id: int | None, state: str | None, limit: int) -> None:
+    """Exits on record (the database), newest first."""
+    from sqlmodel import Session, col, select
+
+    from parley.settings import get_settings
+    from store.crud.exits import list_exits
+    from store.engine import engine_for
+    from store.models import Partner
+
+    with Session(engine_for(get_settings().resolved_database_url)) as session:
+        found = list_exits(session=session, partner_id=partner_id, state=state, per_page=limit)
+        ids = {row.partner_id for row in found.items}
+        names = {p.id: p.name for p in session.exec(select(Partner).where(col(Partner.id).in_(ids)))}
+    if not found.items:
+        click.echo("no exits found")
+        return
+    for row in found.items:
+        partner = f"partner {row.partner_id} {names.get(row.partner_id, '')}".rstrip()
+        if row.ends_at is not None:
+            dates = f"ends {when(row.ends_at)}"
+        elif row.notice_ends_at is not None:
+            dates = f"notice ends {when(row.notice_ends_at)}"
+        else:
+            dates = f"opened {when(row.opened_at)}"
+        click.echo(f"{row.workflow_id:16} {row.state:17} {row.exit_type:14} {partner:40} {dates}")
+    if found.total > len(found.items):
+        click.echo(f"({len(found.items)} of {found.total}; raise --limit for more)")
+
+
+@exit_group.command("cancel")
+@click.argument("workflow_id")
+@click.option("--reason", default="", help="Why the exit is cancelled (required: the audit keeps it).")
+@click.option("--as", "actor", required=True)
+@friendly_errors
+def cancel_command(workflow_id: str, reason: str, actor: str) -> None:
+    """Cancel an exit while it awaits approval or its notice runs: the partner's status returns."""
+    echo_view(_call(lambda c: c.cancel(workflow_id, actor, reason)), history=False)
+
+
+@exit_group.command("choose")
+@click.argument("workflow_id")
+@click.option("--registration", "registration_id", required=True, help="The registration's id (see show).")
+@click.option("--partner-id", type=int, default=None, help="The partner that takes it over.")
+@click.option("--direct", is_flag=True, help="Return it to direct sales instead.")
+@click.option("--as", "actor", required=True)
+@click.option("--comment", default="")
+@friendly_errors
+def choose_command(
+    workflow_id: str, registration_id: str, partner_id: int | None, direct: bool, actor: str, comment: str
+) -> None:
+    """Choose who takes over a registration nobody eligible could take, or return it to direct."""
+    if direct == (partner_id is not None):
+        fail("partner_id: give --partner-id N to transfer the registration, or --direct to return it")
+    echo_view(
+        _call(lambda c: c.choose_transferee(workflow_id, actor, registration_id, partner_id, comment)),
+        history=False,
+    )
+
+
+add_task_commands(exit_group, DECISIONS, _call, echo_view, answers=False)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(exit_group)
