@@ -35,9 +35,9 @@ SHORT_NOTICE = {"notice: 4s": "notice: 2s"}
 
 @contextmanager
 def exit_stack(
-    server: TemporalServer, database_url: str, folder: Path, substitutions: dict[str, str]
+    server: TemporalServer, database_url: str, folder: Path, substitutions: dict[str, str], **lines: str
 ) -> Iterator[Stack]:
-    rulebooks = fast_rulebook_dir(folder / "rulebooks", substitutions)
+    rulebooks = fast_rulebook_dir(folder / "rulebooks", substitutions, **lines)
     stack = start_stack(server, database_url, f"parley-test-{uuid.uuid4().hex[:12]}", rulebooks, folder)
     try:
         yield stack
