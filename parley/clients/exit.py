@@ -29,7 +29,7 @@ from rules.exit import transfer_refusals
 from store.crud.exits import check_may_exit, dispositions_of, get_exit, list_exits
 from store.crud.registrations import get_registration
 from store.crud.users import actor_authority
-from store.models import Exit, ExitDisposition, Partner
+from store.models import DispositionState, Exit, ExitDisposition, Partner
 from store.rules_view import partner_facts
 from workflows.exit.types import (
     PROCESS_TYPE,
@@ -86,8 +86,7 @@ class ExitClient(ProcessClient[ExitView]):
     ) -> ExitView:
         """Partner operations' choice: ``partner_id`` takes the registration over (refused naming
         ``partner_id`` when the rules in force say it may not), or None returns it to direct."""
-        if partner_id is not None:
-            await asyncio.to_thread(self._check_transferee, workflow_id, registration_id, partner_id)
+        await asyncio.to_thread(self._check_transferee, workflow_id, registration_id, partner_id)
         acting = await self.acting(actor)
         choice = TransfereeInput(actor, registration_id, partner_id, comment)
         return await self.update(workflow_id, "choose_transferee", TransfereeUpdate(choice, acting))
@@ -127,10 +126,20 @@ class ExitClient(ProcessClient[ExitView]):
             ).one()
             return int(count) + 1
 
-    def _check_transferee(self, workflow_id: str, registration_id: str, partner_id: int) -> None:
+    def _check_transferee(self, workflow_id: str, registration_id: str, partner_id: int | None) -> None:
         """The workflow checks again under its pinned rulebook; this names the field first."""
         now = datetime.now(UTC)
         with self.session() as session:
+            waiting = {
+                d.registration_id
+                for d in dispositions_of(session=session, exit_workflow_id=workflow_id)
+                if d.state == DispositionState.AWAITING_CHOICE
+            }
+            if registration_id not in waiting:
+                why = "no registration of this exit waits for a transferee"
+                raise ValidationFailed([FieldProblem("registration_id", why)])
+            if partner_id is None:
+                return
             partner = session.get(Partner, partner_id)
             if partner is None:
                 raise ValidationFailed([FieldProblem("partner_id", f"no partner with id {partner_id}")])

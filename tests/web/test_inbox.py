@@ -181,18 +181,18 @@ def test_tasks_of_a_process_type_without_a_handler_still_show(client: FlaskClien
         task = tasks_crud.open_task(
             session=db,
             data={
-                "process_type": "exit",
-                "process_id": "exit-7",
-                "kind": "exit.review",
-                "title": "Exit of Acme",
+                "process_type": "rulebook",
+                "process_id": "rulebook-v7",
+                "kind": "rulebook.approval",
+                "title": "Roll out rulebook v7",
                 "role": "channel_account_manager",
-                "payload": {"notice_given_by": "partner 2"},
+                "payload": {"drafted_by": "ops"},
             },
         )
     sign_in(client, "cam")
-    assert "Exit of Acme" in client.get("/inbox/").get_data(as_text=True)
+    assert "Roll out rulebook v7" in client.get("/inbox/").get_data(as_text=True)
     page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
-    assert "notice given by" in page and "No exit process runs in this Parley" in page
+    assert "drafted by" in page and "No rulebook process runs in this Parley" in page
 
 
 def test_partner_sees_only_their_own_registrations(client: FlaskClient, world: World) -> None:

@@ -23,9 +23,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.projection import NotificationRecord, Projection, ProjectionResult, TaskOpening
     from rules.approval import ApprovalPath
+    from rules.enums import Disposition
     from rules.facts import RegistrationRequest
     from rules.schema import Rulebook
     from store.crud.exits import DispositionRecord, ExitTimeline
+    from store.models.enums import DispositionState
     from workflows.exit.types import (
         APPROVAL_TASK,
         PROCESS_TYPE,
@@ -92,10 +94,10 @@ class ExitProcess:
         actor: str,
         change: Change,
         timeline: ExitTimeline | None = None,
-        ends_at: datetime | None = None,
     ) -> list[int]:
         """Write one state change (row, partner, dispositions, tasks, audit, notices) and mirror
-        it here; the dispositions written are the view's as they stand."""
+        it here; the dispositions and the end of the wind-down written are the view's as they
+        stand."""
         view = self.view
         now = workflow.now()
 
@@ -109,7 +111,7 @@ class ExitProcess:
                     projection=projection,
                     reason_codes=change.reason_codes,
                     timeline=timeline,
-                    ends_at=ends_at,
+                    ends_at=view.ends_at,
                     dispositions=[_record(d) for d in view.dispositions],
                 ),
             )
@@ -119,6 +121,18 @@ class ExitProcess:
         )
         self.publish()
         return task_ids
+
+    def wind_down_ends(self) -> datetime:
+        """When the wind-down ends: MDF and commission ended, every honoured registration run out."""
+        view = self.view
+        honoured = [
+            d.effective_at
+            for d in view.dispositions
+            if d.disposition == Disposition.HONOUR_UNTIL_EXPIRY
+            and d.state in (DispositionState.PLANNED, DispositionState.HONOURED)
+        ]
+        assert view.commission_ends_at is not None and view.mdf_ends_at is not None
+        return max([view.commission_ends_at, view.mdf_ends_at, *honoured])
 
     def publish(self) -> None:
         live = self.view.notice_ends_at if self.view.state == "notice" else self.view.ends_at

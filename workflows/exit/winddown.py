@@ -4,8 +4,6 @@ out) until the exit completes. Composed by the exit workflow once notice has end
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -50,6 +48,7 @@ class WindDown:
         for item in ended:
             item.state = DispositionState.ENDED
         view.dispositions = [*ended, *items]
+        view.ends_at = process.wind_down_ends()
         await process.transition(
             action="exit.notice_ended",
             after=ExitState.WINDING_DOWN,
@@ -100,17 +99,11 @@ class WindDown:
             ]
         )
 
-    def _ends_at(self) -> datetime:
-        view = self.view
-        honoured = [d.effective_at for d in view.dispositions if d.state == DispositionState.HONOURED]
-        assert view.commission_ends_at is not None and view.mdf_ends_at is not None
-        return max([view.commission_ends_at, view.mdf_ends_at, *honoured])
-
     async def _until_done(self) -> None:
         """Milestones at their dates and partner operations' choices, until nothing is left."""
         process, view = self.process, self.view
         assert view.commission_ends_at is not None and view.mdf_ends_at is not None
-        view.ends_at = self._ends_at()
+        view.ends_at = process.wind_down_ends()
         milestones = sorted(
             [
                 (view.mdf_ends_at, "exit.mdf_ended", "MDF ends"),
@@ -148,7 +141,6 @@ class WindDown:
                     reason_codes=[code],
                     notifications=process.notices("reminder", f"{process.partner}: {words}"),
                 ),
-                ends_at=view.ends_at,
             )
 
     async def _chosen(self, command: Command[ExitUpdate], update: TransfereeUpdate) -> None:
@@ -183,7 +175,7 @@ class WindDown:
         item.state = DispositionState.PLANNED
         task = next(t for t in view.open_tasks if t.escalation_level == index)
         process.set_open_tasks([t for t in view.open_tasks if t is not task])
-        view.ends_at = self._ends_at()
+        view.ends_at = process.wind_down_ends()
         await apply_batch(process, [item], self.process.deals, actor=choice.actor, comment=choice.comment)
         # The task closes in the next transition's projection: written with the outcome above.
         await process.transition(

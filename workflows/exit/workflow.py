@@ -152,6 +152,7 @@ class ExitWorkflow:
         view.access_revoked_at = plan.access_revoked_at
         view.commission_ends_at, view.mdf_ends_at = plan.commission_ends_at, plan.mdf_ends_at
         view.dispositions = plan_view(plan, open_now)
+        view.ends_at = process.wind_down_ends()
         revoked_now = plan.access_revoked_at <= plan.notice_given_at
         await process.transition(
             action="exit.notice_given",
