@@ -48,6 +48,12 @@ def _codes(value: Any, path: str, allowed: Sequence[str], problems: list[FieldPr
             )
 
 
+# An exit gives notice and ends a partnership (and cancelling it restores the status): a status
+# set by hand would freeze or end a partner with no notice, plan or audit of its dispositions.
+EXIT_OWNED = frozenset({PartnerStatus.EXITING.value, PartnerStatus.EXITED.value})
+EXIT_ONLY = "only a partner exit sets or lifts this status (parley exit start, or cancel the exit)"
+
+
 class PartnerRecords:
     """Partner records as ``actor`` (the authenticated user) reads and changes them."""
 
@@ -80,6 +86,8 @@ class PartnerRecords:
             problems.append(
                 FieldProblem("status", f"{data['status']!r} is not a status ({', '.join(statuses)})")
             )
+        elif data.get("status") in EXIT_OWNED:
+            problems.append(FieldProblem("status", EXIT_ONLY))
         if "territories" in data:
             _codes(data["territories"], "territories", program.territories, problems)
         if "verticals" in data:
@@ -180,6 +188,9 @@ class PartnerRecords:
         self._check_partner(changes)
         with session_scope(self.engine) as session:
             partner = crud.get_partner(session=session, partner_id=partner_id)
+            if "status" in changes and partner.status in EXIT_OWNED and changes["status"] != partner.status:
+                why = f"the partner is {partner.status}: {EXIT_ONLY}"
+                raise ValidationFailed([FieldProblem("status", why)])
             before = {name: _plain(getattr(partner, name)) for name in PARTNER_FIELDS}
             certifications = changes.get("certifications", partner.certifications)
             expiry = self._expiry_of(changes, [str(c).strip() for c in certifications])

@@ -157,3 +157,18 @@ def test_an_expired_certification_no_longer_counts(records: PartnerRecords, engi
     # Dropping a certification drops its expiry date with it.
     updated = records.update_partner(partner.id, {"certifications": ["security-specialist"]})
     assert updated.certification_expiry is None
+
+
+def test_only_an_exit_sets_or_lifts_an_exiting_status(records: PartnerRecords, engine: Engine) -> None:
+    partner = records.create_partner(GOOD)
+    assert partner.id is not None
+    for status in ("exiting", "exited"):
+        with pytest.raises(ValidationFailed, match="only a partner exit") as exc:
+            records.update_partner(partner.id, {"status": status})
+        assert _paths(exc) == ["status"]
+    with session_scope(engine) as session:  # as an exit's notice leaves it
+        crud.update_partner(session=session, partner_id=partner.id, status="exiting")
+    with pytest.raises(ValidationFailed, match="the partner is exiting") as exc:
+        records.update_partner(partner.id, {"status": "active"})
+    assert _paths(exc) == ["status"]
+    assert records.update_partner(partner.id, {"tier": "silver"}).status == "exiting"
