@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from parley.clients.partners import PartnerRecords
+from parley.clients.partners import EXIT_OWNED, PartnerRecords
 from parley.errors import ValidationFailed
 from store.models import PartnerStatus
 from web.ops_access import partner_ops_required
@@ -39,7 +39,8 @@ def _choices() -> dict[str, Any]:
     program = _records().rulebook.program
     return {
         "tiers": [t.name for t in program.tiers],
-        "statuses": [s.value for s in PartnerStatus],
+        # Exiting and exited are set by an exit, never chosen here (the service refuses them).
+        "statuses": [s.value for s in PartnerStatus if s.value not in EXIT_OWNED],
         "territories": program.territories,
         "verticals": program.verticals,
         "certifications": sorted({c for line in program.product_lines for c in line.required_certifications}),

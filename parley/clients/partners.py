@@ -86,8 +86,6 @@ class PartnerRecords:
             problems.append(
                 FieldProblem("status", f"{data['status']!r} is not a status ({', '.join(statuses)})")
             )
-        elif data.get("status") in EXIT_OWNED:
-            problems.append(FieldProblem("status", EXIT_ONLY))
         if "territories" in data:
             _codes(data["territories"], "territories", program.territories, problems)
         if "verticals" in data:
@@ -171,6 +169,8 @@ class PartnerRecords:
             if required not in data:
                 raise ValidationFailed([FieldProblem(required, "is required")])
         self._check_partner(data)
+        if data.get("status") in EXIT_OWNED:
+            raise ValidationFailed([FieldProblem("status", EXIT_ONLY)])
         certifications = [str(c).strip() for c in data.get("certifications", [])]
         with session_scope(self.engine) as session:
             values = {**data, "certification_expiry": self._expiry_of(data, certifications)}
@@ -188,8 +188,10 @@ class PartnerRecords:
         self._check_partner(changes)
         with session_scope(self.engine) as session:
             partner = crud.get_partner(session=session, partner_id=partner_id)
-            if "status" in changes and partner.status in EXIT_OWNED and changes["status"] != partner.status:
-                why = f"the partner is {partner.status}: {EXIT_ONLY}"
+            wanted = changes.get("status", partner.status)
+            if wanted != partner.status and {wanted, partner.status} & EXIT_OWNED:
+                held = partner.status in EXIT_OWNED
+                why = f"the partner is {partner.status}: {EXIT_ONLY}" if held else EXIT_ONLY
                 raise ValidationFailed([FieldProblem("status", why)])
             before = {name: _plain(getattr(partner, name)) for name in PARTNER_FIELDS}
             certifications = changes.get("certifications", partner.certifications)
