@@ -20,6 +20,7 @@ from workflows.exit.vocabulary import DECISIONS
 
 if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
     from parley.clients.exit import ExitClient
+    from store.models import Exit
     from workflows.exit.types import DispositionView, ExitView
 
 T = TypeVar("T")
@@ -33,6 +34,7 @@ TIMELINE = (
     ("commission ends", "commission_ends_at"),
     ("wind-down ends", "ends_at"),
 )
+IN_EFFECT = frozenset({"notice", "winding_down", "completed"})
 
 
 def _call(action: Callable[[ExitClient], Awaitable[T]]) -> T:
@@ -68,9 +70,12 @@ def echo_view(view: ExitView, *, history: bool = True) -> None:
     if view.approval_role:
         by = f"approved by {view.approved_by}" if view.approved_by else "not approved yet"
         click.echo(f"  approval: {view.approval_role}, {by}")
-    if view.notice_given_at is not None:
+    if view.state in IN_EFFECT:
         for label, name in TIMELINE:
-            click.echo(f"  {label + ':':17}{when(getattr(view, name))}")
+            unknown = " (set when notice ends)" if name == "ends_at" and view.ends_at is None else ""
+            click.echo(f"  {label + ':':17}{when(getattr(view, name))}{unknown}")
+    elif view.notice_given_at is not None:  # cancelled during notice: the rest never came
+        click.echo(f"  {'notice given:':17}{when(view.notice_given_at)}")
     if view.dispositions:
         click.echo(f"  registrations ({len(view.dispositions)}):")
         for item in view.dispositions:
@@ -88,6 +93,17 @@ def echo_view(view: ExitView, *, history: bool = True) -> None:
         click.echo(f"  ended: {view.ended_because}")
     if history:
         echo_history(view.history, 25)
+
+
+def _dates(row: Exit) -> str:
+    """A listed exit's date: when it ended, when its notice or its wind-down ends, or when it opened."""
+    if row.state in ("cancelled", "refused"):
+        return f"ended {when(row.updated_at)}"
+    if row.state == "notice" and row.notice_ends_at is not None:
+        return f"notice ends {when(row.notice_ends_at)}"
+    if row.ends_at is not None:
+        return f"{'ended' if row.state == 'completed' else 'ends'} {when(row.ends_at)}"
+    return f"opened {when(row.opened_at)}"
 
 
 @click.group("exit")
@@ -140,12 +156,7 @@ def list_command(partner_id: int | None, state: str | None, limit: int) -> None:
         return
     for row in found.items:
         partner = f"partner {row.partner_id} {names.get(row.partner_id, '')}".rstrip()
-        if row.ends_at is not None:
-            dates = f"ends {when(row.ends_at)}"
-        elif row.notice_ends_at is not None:
-            dates = f"notice ends {when(row.notice_ends_at)}"
-        else:
-            dates = f"opened {when(row.opened_at)}"
+        dates = _dates(row)
         click.echo(f"{row.workflow_id:16} {row.state:17} {row.exit_type:14} {partner:40} {dates}")
     if found.total > len(found.items):
         click.echo(f"({len(found.items)} of {found.total}; raise --limit for more)")
