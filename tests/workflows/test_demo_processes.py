@@ -1,6 +1,7 @@
 """``parley up``'s demo processes: registrations, discount requests and disputes in several states,
 some queued at each approval level (one discount at deal desk and finance in parallel, one dispute
-at the first level and one at the director), and started only once however often Parley starts."""
+at the first level and one at the director), a partner in its notice period with the plan for its
+registrations, and started only once however often Parley starts."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import asyncio
 import shutil
 import uuid
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from parley.demo_disputes import DISPUTES
+from parley.demo_exits import DEALS, start_demo_exit
 from parley.demo_processes import CASES, DISCOUNTS, start_demo_processes
 from store.demo import ensure_demo_data
 from store.engine import engine_for
-from store.models import DiscountException, Registration, Task
+from store.models import DiscountException, Exit, ExitDisposition, Partner, Registration, Task, User
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.harness import ROOT, start_stack
 
@@ -31,8 +34,9 @@ async def test_demo_registrations_start_once(
     try:
         # Synchronous like the supervisor that calls it: run it off this test's event loop.
         started = await asyncio.to_thread(start_demo_processes, stack.settings)
-        assert started == len(CASES) + len(DISCOUNTS) + len(DISPUTES)
+        assert started == len(CASES) + len(DISCOUNTS) + len(DISPUTES) + 1  # and one exit
         assert await asyncio.to_thread(start_demo_processes, stack.settings) == 0
+        assert await start_demo_exit(stack.settings) == 0  # the partner's exit is on record
     finally:
         stack.worker.stop()
 
@@ -40,7 +44,11 @@ async def test_demo_registrations_start_once(
         states = Counter(r.state for r in session.exec(select(Registration)).all())
         discounts = Counter(d.state for d in session.exec(select(DiscountException)).all())
         open_tasks = session.exec(select(Task).where(Task.state == "open")).all()
-    assert sum(states.values()) == len(CASES) + 2 * len(DISPUTES)
+        [exit_] = session.exec(select(Exit)).all()
+        exiting = session.get(Partner, exit_.partner_id)
+        dispositions = Counter(d.disposition for d in session.exec(select(ExitDisposition)).all())
+        demo_partners = {u.partner_id for u in session.exec(select(User)).all()}
+    assert sum(states.values()) == len(CASES) + 2 * len(DISPUTES) + len(DEALS)
     assert states["rejected"] >= 1 and states["info_requested"] == 1
     assert states["pending_approval"] >= 4
     levels = Counter((t.role, t.escalation_level) for t in open_tasks if t.kind == "registration.review")
@@ -58,3 +66,10 @@ async def test_demo_registrations_start_once(
     # One dispute waits at the first level, one was sent up to the director.
     disputes = Counter((t.role, t.escalation_level) for t in open_tasks if t.kind == "dispute.level")
     assert disputes == {("channel_account_manager", 0): 1, ("regional_channel_director", 1): 1}
+    # One partner, not the demo users' own, in its 90-day voluntary notice, given by partner ops:
+    # its approved registrations are honoured until they expire, the pending one goes to direct.
+    assert exiting is not None and exiting.status == "exiting" and exit_.partner_id not in demo_partners
+    assert (exit_.state, exit_.exit_type, exit_.started_by) == ("notice", "voluntary", "ops")
+    assert exit_.notice_given_at is not None and exit_.notice_ends_at is not None
+    assert exit_.notice_ends_at - exit_.notice_given_at == timedelta(days=90)
+    assert dispositions == {"honour_until_expiry": 2, "return_to_direct": 1}
