@@ -13,7 +13,16 @@ from rules import (
     exit_plan,
     load_rulebook,
 )
-from tests.rules.helpers import DEFAULT, FAST, T0, existing
+from rules.enums import DefaultAction, PartnerStatus
+from rules.exit import (
+    FOR_CAUSE_APPROVAL,
+    TransferCandidate,
+    approval_path,
+    exit_approval,
+    transfer_refusals,
+    transferee,
+)
+from tests.rules.helpers import DEFAULT, FAST, T0, changed, existing, partner, request
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +101,48 @@ def test_program_change_transfers_pending_and_honours_approved(rulebook):
         "r-late": Disposition.HONOUR_UNTIL_EXPIRY,
         "r-pend": Disposition.TRANSFER,
     }
+
+
+def test_for_cause_always_needs_a_second_person_and_lapses_to_no_exit(rulebook):
+    path = approval_path(rulebook, ExitType.FOR_CAUSE)
+    assert path is not None and [(s.roles, s.sla_seconds) for s in path.steps] == [
+        (("vp_channel",), 2 * 86400.0)
+    ]
+    assert path.default_action is DefaultAction.REJECT
+    assert approval_path(rulebook, ExitType.VOLUNTARY) is None
+    # A rulebook that names no approval for cause still gets the default one.
+    unnamed = changed(rulebook, **{"exit.for_cause.approval": None})
+    assert exit_approval(unnamed, ExitType.FOR_CAUSE) == FOR_CAUSE_APPROVAL
+    named = changed(
+        rulebook, **{"exit.voluntary.approval": {"role": "regional_channel_director", "sla": "1d"}}
+    )
+    assert approval_path(named, ExitType.VOLUNTARY).steps[0].roles == ("regional_channel_director",)
+    with pytest.raises(ValueError, match=r"exit.voluntary.approval.role: unknown role 'ceo'"):
+        changed(rulebook, **{"exit.voluntary.approval": {"role": "ceo", "sla": "1d"}})
+
+
+def _candidate(reg_id, at, **partner_changes):
+    return TransferCandidate(reg_id, at, partner(partner_changes.pop("partner_id"), **partner_changes))
+
+
+def test_the_transferee_is_the_first_eligible_partner_that_registered_the_account(rulebook):
+    deal = request(partner_id="p-leaving")
+    candidates = [
+        _candidate("r-late", T0 + timedelta(days=2), partner_id="p-late"),
+        _candidate("r-own", T0 - timedelta(days=9), partner_id="p-leaving"),
+        _candidate("r-first", T0, partner_id="p-first", status=PartnerStatus.EXITING),
+        _candidate("r-second", T0 + timedelta(days=1), partner_id="p-second", verticals=("healthcare",)),
+    ]
+    choice = transferee(rulebook, deal, "p-leaving", candidates)
+    assert choice.chosen is not None and choice.chosen.registration_id == "r-late"
+    assert [r.code for r in choice.reasons] == [
+        "exit.transferee_ineligible",  # exiting itself
+        "exit.transferee_ineligible",  # not authorised for retail
+        "exit.transfer",
+    ]
+    nobody = transferee(rulebook, deal, "p-leaving", candidates[1:])
+    assert nobody.chosen is None and nobody.reasons[-1].code == "exit.no_transferee"
+    assert transfer_refusals(rulebook, deal, partner("p-late")) == []
+    assert [r.code for r in transfer_refusals(rulebook, deal, partner("p-x", territories=("canada",)))] == [
+        "eligibility.territory_not_authorised"
+    ]
