@@ -116,7 +116,8 @@ def test_for_cause_always_needs_a_second_person_and_lapses_to_no_exit(rulebook):
     named = changed(
         rulebook, **{"exit.voluntary.approval": {"role": "regional_channel_director", "sla": "1d"}}
     )
-    assert approval_path(named, ExitType.VOLUNTARY).steps[0].roles == ("regional_channel_director",)
+    voluntary = approval_path(named, ExitType.VOLUNTARY)
+    assert voluntary is not None and voluntary.steps[0].roles == ("regional_channel_director",)
     with pytest.raises(ValueError, match=r"exit.voluntary.approval.role: unknown role 'ceo'"):
         changed(rulebook, **{"exit.voluntary.approval": {"role": "ceo", "sla": "1d"}})
 
