@@ -164,7 +164,8 @@ def _start_demo_processes(settings: Settings) -> None:
     started = start_demo_processes(settings)
     if started:
         print(
-            f"parley: started {started} demo processes (registrations, discount requests and disputes)",
+            f"parley: started {started} demo processes "
+            "(registrations, discount requests, disputes and a partner exit)",
             flush=True,
         )
 

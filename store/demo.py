@@ -90,8 +90,8 @@ def _seed_partners(session: Session, fake: Faker, rng: random.Random) -> list[in
         status = PartnerStatus.ACTIVE
         if len(ids) in (7, 23):
             status = PartnerStatus.SUSPENDED
-        elif len(ids) == 31:
-            status = PartnerStatus.EXITING
+        # No partner is seeded exiting: that status comes from an exit process (the demo
+        # processes give one partner notice, parley/demo_exits.py), never from a bare row.
         partner = crud.create_partner(
             session=session,
             data={

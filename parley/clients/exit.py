@@ -29,7 +29,7 @@ from rules.exit import transfer_refusals
 from store.crud.exits import check_may_exit, dispositions_of, get_exit, list_exits
 from store.crud.registrations import get_registration
 from store.crud.users import actor_authority
-from store.models import DispositionState, Exit, ExitDisposition, Partner
+from store.models import DispositionState, Exit, ExitDisposition, ExitState, Partner
 from store.rules_view import partner_facts
 from workflows.exit.types import (
     PROCESS_TYPE,
@@ -43,6 +43,7 @@ from workflows.exit.types import (
 )
 from workflows.exit.workflow import ExitWorkflow
 from workflows.human.authority import OPERATOR_ROLES
+from workflows.human.updates import DecisionInput
 
 MAX_WHY = 2000
 
@@ -61,18 +62,26 @@ class ExitClient(ProcessClient[ExitView]):
         if problems:
             raise ValidationFailed(problems)
         await self._require_operator(actor)
-        number = await asyncio.to_thread(self._next_number, partner_id)
+        number, joined = await asyncio.to_thread(self._next_number, partner_id)
         start = ExitStart(partner_id=partner_id, exit_type=exit_type, why=why.strip(), started_by=actor)
         view = await self.start_settled(
             ExitWorkflow.run,
             start,
-            exit_workflow_id(partner_id, number),
+            exit_workflow_id(partner_id, number, joined),
             search_attributes=_initial_attributes(partner_id),
             settle_timeout=settle_timeout,
         )
         if view.state == "refused" and not view.history:
             # Another exit of the partner won the race: nothing of this one was stored.
             raise ValidationFailed([FieldProblem("partner_id", view.ended_because)])
+        return view
+
+    async def decide(self, workflow_id: str, decision: DecisionInput) -> ExitView:
+        """Decide the approval; an approval answers once notice is given (the exit takes effect
+        in the moment after the decision is recorded), so the caller reads where it stands."""
+        view = await super().decide(workflow_id, decision)
+        if view.approved_by is not None and view.state == ExitState.AWAITING_APPROVAL:
+            view = await self.wait_until(workflow_id, lambda v: v.state != ExitState.AWAITING_APPROVAL, 10.0)
         return view
 
     async def cancel(self, workflow_id: str, actor: str, reason: str) -> ExitView:
@@ -118,13 +127,14 @@ class ExitClient(ProcessClient[ExitView]):
         if not OPERATOR_ROLES & set(found[0]):
             raise DecisionRefused("only partner operations may start a partner's exit")
 
-    def _next_number(self, partner_id: int) -> int:
+    def _next_number(self, partner_id: int) -> tuple[int, datetime]:
+        """The partner's next exit number, and when its row was created (see exit_workflow_id)."""
         with self.session() as session:
-            check_may_exit(session=session, partner_id=partner_id)
+            partner = check_may_exit(session=session, partner_id=partner_id)
             count = session.exec(
                 select(func.count()).select_from(Exit).where(Exit.partner_id == partner_id)
             ).one()
-            return int(count) + 1
+            return int(count) + 1, partner.created_at
 
     def _check_transferee(self, workflow_id: str, registration_id: str, partner_id: int | None) -> None:
         """The workflow checks again under its pinned rulebook; this names the field first."""

@@ -203,7 +203,7 @@ def test_the_exiting_partner_reads_its_exit_without_the_transferee(
         ({"registration_id": "registration-1-nope", "partner_id": None}, "registration_id", 422),
         ({"registration_id": alone["workflow_id"], "partner_id": stranger.partner_id}, "partner_id", 422),
         ({"registration_id": alone["workflow_id"]}, "partner_id", 422),
-        ({"registration_id": held["workflow_id"], "partner_id": None}, "workflow_id", 409),
+        ({"registration_id": held["workflow_id"], "partner_id": None}, "registration_id", 422),
     ):
         bad = client.post(choose, json=body, headers=bearer(exit_staff.ops))
         assert bad.status_code == status and problem(bad).startswith(f"{field}:"), (body, js(bad))

@@ -52,7 +52,7 @@ def post(client: FlaskClient, path: str, form_page: str, **data: str) -> str:
 
 def exit_link(page: str) -> str:
     """The one exit page a page links to (or posts to)."""
-    found = set(re.findall(r'"(/exits/exit-\d+-\d+)(?:/cancel|/transferee)?"', page))
+    found = set(re.findall(r'"(/exits/exit-\d+-\d+-[0-9a-f]+)(?:/cancel|/transferee)?"', page))
     assert len(found) == 1, found
     return found.pop()
 

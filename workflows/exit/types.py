@@ -7,6 +7,7 @@ all use these same types.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,10 +35,13 @@ TASKS = TaskSettings(
 )
 
 
-def exit_workflow_id(partner_id: int, number: int) -> str:
+def exit_workflow_id(partner_id: int, number: int, partner_created_at: datetime) -> str:
     """The partner's ``number``-th exit: a retried start finds the same process, and a second
-    exit started at the same time as another collides on the id."""
-    return f"exit-{partner_id}-{number}"
+    exit started at the same time as another collides on the id. The partner row's creation time
+    tells apart two databases whose partner ids coincide on one Temporal server (a database
+    recreated beside a kept Temporal store, or test databases sharing a server)."""
+    stamp = hashlib.sha256(partner_created_at.isoformat().encode()).hexdigest()[:6]
+    return f"exit-{partner_id}-{number}-{stamp}"
 
 
 @dataclass
