@@ -38,8 +38,8 @@ from store.crud.exits import (
 )
 from store.crud.registrations import get_registration
 from store.engine import session_scope
-from store.models import Partner, Registration
-from store.rules_view import existing_registration, partner_facts
+from store.models import Partner
+from store.rules_view import existing_registration, partner_facts, registration_request
 
 
 @dataclass
@@ -133,23 +133,9 @@ class OpenRegistrationsRequest:
 def gather_open_registrations(request: OpenRegistrationsRequest) -> list[OpenRegistration]:
     with session_scope() as session:
         return [
-            OpenRegistration(existing_registration(row), deal_of(row), row.state)
+            OpenRegistration(existing_registration(row), registration_request(row), row.state)
             for row in open_registrations(session=session, partner_id=request.partner_id)
         ]
-
-
-def deal_of(row: Registration) -> RegistrationRequest:
-    return RegistrationRequest(
-        request_key=row.request_key,
-        partner_id=str(row.partner_id),
-        account_name=row.account_name,
-        account_domain=row.account_domain or "",
-        territory=row.territory,
-        vertical=row.vertical,
-        product_line=row.product_line,
-        deal_value=row.deal_value,
-        submitted_at=row.submitted_at,
-    )
 
 
 @dataclass

@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from rules import (
     RegistrationFacts,
-    RegistrationRequest,
     RegistrationStanding,
     Rulebook,
     decide_registration,
@@ -32,7 +31,7 @@ from store.crud import (
 )
 from store.crud.registration_process import conflict_candidates, direct_engagements_near
 from store.models import Registration
-from store.rules_view import STANDING, existing_registration, partner_facts
+from store.rules_view import STANDING, existing_registration, partner_facts, registration_request
 
 _EVERY_STATE = [str(s) for s in STANDING]
 _PAGE = 200
@@ -142,17 +141,7 @@ def replay(session: Session, proposed: Rulebook, since: datetime | None = None) 
             report.skipped.append((row.workflow_id, f"rulebook {row.rulebook_version!r} not recorded"))
             continue
         report.examined += 1
-        request = RegistrationRequest(
-            request_key=row.request_key,
-            partner_id=str(row.partner_id),
-            account_name=row.account_name,
-            account_domain=row.account_domain or "",
-            territory=row.territory,
-            vertical=row.vertical,
-            product_line=row.product_line,
-            deal_value=row.deal_value,
-            submitted_at=row.submitted_at,
-        )
+        request = registration_request(row)
         facts = facts_at(session, row)
         before = decide_registration(recorded, request, facts, row.submitted_at)
         after = decide_registration(proposed, request, facts, row.submitted_at)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rules.enums import PartnerStatus, RegistrationStanding
-from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
+from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts, RegistrationRequest
 from store.models import Account, Partner, Registration, RegistrationState, as_utc
 from store.models import DirectEngagement as DirectEngagementRow
 
@@ -69,6 +69,21 @@ def existing_registration(
         submitted_at=row.submitted_at,
         expires_at=row.expires_at,
         request_key=row.request_key,
+    )
+
+
+def registration_request(row: Registration) -> RegistrationRequest:
+    """``row``'s deal as it was submitted, as the rules read a request."""
+    return RegistrationRequest(
+        request_key=row.request_key,
+        partner_id=str(row.partner_id),
+        account_name=row.account_name,
+        account_domain=row.account_domain or "",
+        territory=row.territory,
+        vertical=row.vertical,
+        product_line=row.product_line,
+        deal_value=row.deal_value,
+        submitted_at=row.submitted_at,
     )
 
 

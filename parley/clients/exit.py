@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 from sqlmodel import func, select
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from activities.exit import deal_of
 from activities.rulebook import rulebook_library
 from parley.clients.base import ProcessClient
 from parley.constants import SearchAttribute
@@ -30,7 +29,7 @@ from store.crud.exits import check_may_exit, dispositions_of, get_exit, list_exi
 from store.crud.registrations import get_registration
 from store.crud.users import actor_authority
 from store.models import DispositionState, Exit, ExitDisposition, ExitState, Partner
-from store.rules_view import partner_facts
+from store.rules_view import partner_facts, registration_request
 from workflows.exit.types import (
     PROCESS_TYPE,
     CancelInput,
@@ -156,7 +155,7 @@ class ExitClient(ProcessClient[ExitView]):
             pinned = get_exit(session=session, workflow_id=workflow_id).rulebook_version
             rulebook = rulebook_library(self.settings.rulebook_dir).get(pinned)
             row = get_registration(session=session, workflow_id=registration_id)
-            refused = transfer_refusals(rulebook, deal_of(row), partner_facts(partner, now))
+            refused = transfer_refusals(rulebook, registration_request(row), partner_facts(partner, now))
         if refused:
             words = "; ".join(r.text for r in refused)
             raise ValidationFailed(

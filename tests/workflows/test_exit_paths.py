@@ -29,6 +29,7 @@ from tests.workflows.exit_harness import (
     seed_exit_world,
 )
 from tests.workflows.harness import Stack, audit_of, registration_row, seed_world, tasks_of
+from workflows.exit.dispositions import TRANSFERRED
 from workflows.human.updates import DecisionInput
 
 pytestmark = pytest.mark.temporal
@@ -170,6 +171,12 @@ async def test_a_program_change_transfers_to_the_next_partner_or_asks_partner_op
         moved.transferee_registration_id, lambda v: v.state != "submitted", ALL_DONE
     )
     assert taken.submission.partner_id == other.partner_id and taken.state in ("pending_approval", "approved")
+    gone = await registrations.get(wanted.workflow_id)  # what the exiting partner reads: the rule, nobody
+    assert (gone.reasons[-1].code, gone.reasons[-1].text, gone.reasons[-1].facts) == (
+        "exit.transfer",
+        TRANSFERRED.text,
+        {},
+    )
     assert by_id[alone.workflow_id].state == "awaiting_choice"
     [task] = asking.open_tasks
     assert task.kind == "exit.transferee" and task.role == "partner_ops"

@@ -19,7 +19,6 @@ from typing import Any
 from flask import g, url_for
 from sqlmodel import Session
 
-from activities.exit import deal_of
 from activities.rulebook import rulebook_library
 from parley.clients.exit import ExitClient
 from parley.errors import NotFound, ParleyError
@@ -33,7 +32,7 @@ from store.crud import partners as partners_crud
 from store.crud import registrations as registrations_crud
 from store.models import Exit, PartnerStatus, Registration, utcnow
 from store.models.tasks import Task
-from store.rules_view import existing_registration, partner_facts
+from store.rules_view import existing_registration, partner_facts, registration_request
 from web import runner
 from web.kinds import ProcessKind
 from web.workflow_clients import process_client
@@ -99,7 +98,7 @@ def candidates(session: Session, row: Exit, registration: Registration) -> list[
     """Active partners other than the exiting one, each with why the rules in force for the exit
     would refuse it the registration (empty: it may take it over)."""
     rulebook = pinned_rulebook(row)
-    deal, now = deal_of(registration), utcnow()
+    deal, now = registration_request(registration), utcnow()
     page = partners_crud.list_partners(session=session, status=PartnerStatus.ACTIVE, per_page=CANDIDATES)
     found = []
     for partner in page.items:

@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.enums import Disposition
     from rules.exit import ExitPlan, transferee
     from rules.facts import RegistrationRequest
-    from rules.reasons import Reason
+    from rules.reasons import Reason, ReasonCode
     from store.models.enums import DispositionState
     from workflows.exit.process import ExitProcess
     from workflows.exit.types import DispositionView
@@ -134,11 +134,25 @@ async def apply_batch(
     return answers
 
 
+# What the exiting partner reads on its registration (and in its notice) of a transfer: the rule,
+# never the transferee's identity, which the exit's own reasons name for partner operations.
+TRANSFERRED = Reason(
+    ReasonCode.EXIT_TRANSFER.value,
+    "transferred to another partner that registered the account, as the exit rules say",
+)
+
+
+def _for_the_partner(item: DispositionView) -> Reason:
+    if item.disposition == Disposition.TRANSFER:
+        return TRANSFERRED
+    return item.reasons[-1] if item.reasons else Reason(f"exit.{item.disposition}", item.disposition)
+
+
 def _ask(
     process: ExitProcess, item: DispositionView, deal: RegistrationRequest, actor: str, now: datetime
 ) -> DispositionAsk:
     view = process.view
-    reason = item.reasons[-1] if item.reasons else Reason(f"exit.{item.disposition}", item.disposition)
+    reason = _for_the_partner(item)
     transfer_start = None
     payload = ExitDispositionInput(
         exit_id=view.workflow_id, disposition=item.disposition, actor=actor, reason=reason
