@@ -126,15 +126,24 @@ class OpenRegistration:
 
 @dataclass
 class OpenRegistrationsRequest:
+    """The partner's open registrations, and ``also`` these (open or not: how they stand now)."""
+
     partner_id: int
+    also: list[str] = field(default_factory=list)
 
 
 @activity.defn
 def gather_open_registrations(request: OpenRegistrationsRequest) -> list[OpenRegistration]:
     with session_scope() as session:
+        rows = open_registrations(session=session, partner_id=request.partner_id)
+        seen = {row.workflow_id for row in rows}
+        rows += [
+            get_registration(session=session, workflow_id=registration_id)
+            for registration_id in request.also
+            if registration_id not in seen
+        ]
         return [
-            OpenRegistration(existing_registration(row), registration_request(row), row.state)
-            for row in open_registrations(session=session, partner_id=request.partner_id)
+            OpenRegistration(existing_registration(row), registration_request(row), row.state) for row in rows
         ]
 
 

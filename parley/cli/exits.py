@@ -135,7 +135,7 @@ def show_command(workflow_id: str) -> None:
 
 @exit_group.command("list")
 @click.option("--partner-id", type=int, default=None)
-@click.option("--state", default=None, help="awaiting_approval, notice, winding_down, completed, ...")
+@click.option("--state", default=None, help="started, awaiting_approval, notice, winding_down, completed, cancelled, refused")
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
 @friendly_errors
 def list_command(partner_id: int | None, state: str | None, limit: int) -> None:

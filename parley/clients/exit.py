@@ -185,7 +185,7 @@ def _initial_attributes(partner_id: int) -> TypedSearchAttributes:
 
     pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(keyword(SearchAttribute.PROCESS), PROCESS_TYPE),
-        SearchAttributePair(keyword(SearchAttribute.STATE), "awaiting_approval"),
+        SearchAttributePair(keyword(SearchAttribute.STATE), ExitState.STARTED.value),
         SearchAttributePair(keyword(SearchAttribute.PARTNER), str(partner_id)),
     ]
     return TypedSearchAttributes(pairs)

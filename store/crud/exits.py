@@ -76,7 +76,7 @@ def create_exit(
         "why": why.strip()[:2000],
         "started_by": started_by,
         "rulebook_version": rulebook_version,
-        "state": ExitState.AWAITING_APPROVAL,
+        "state": ExitState.STARTED,
         "previous_status": partner.status,
         "last_reason_codes": [],
         "opened_at": now,

@@ -106,6 +106,7 @@ class DisputeState(StrEnum):
 class ExitState(StrEnum):
     """A partner exit's lifecycle, as its workflow moves and its row records it."""
 
+    STARTED = "started"  # recorded; the rulebook says whether someone must approve it first
     AWAITING_APPROVAL = "awaiting_approval"  # for cause: a second person must approve first
     NOTICE = "notice"  # in effect: the partner is exiting, new registrations are frozen
     WINDING_DOWN = "winding_down"  # notice ended: dispositions applied, honoured ones run out
@@ -113,9 +114,9 @@ class ExitState(StrEnum):
     CANCELLED = "cancelled"  # withdrawn before notice ended: the partner's status restored
     REFUSED = "refused"  # the approval was refused or lapsed: the exit never took effect
 
-    LIVE = nonmember(frozenset({"awaiting_approval", "notice", "winding_down"}))
+    LIVE = nonmember(frozenset({"started", "awaiting_approval", "notice", "winding_down"}))
     FINAL = nonmember(frozenset({"completed", "cancelled", "refused"}))
-    CANCELLABLE = nonmember(frozenset({"awaiting_approval", "notice"}))
+    CANCELLABLE = nonmember(frozenset({"started", "awaiting_approval", "notice"}))
 
 
 class DispositionState(StrEnum):

@@ -27,7 +27,7 @@ class Exit(SQLModel, table=True):
     why: str = Field(max_length=2000)
     started_by: str = Field(max_length=64)
     rulebook_version: str = Field(max_length=40)
-    state: str = Field(default=ExitState.AWAITING_APPROVAL, max_length=20, index=True)
+    state: str = Field(default=ExitState.STARTED, max_length=20, index=True)
     previous_status: str = Field(max_length=20)  # the partner's status before, restored on cancel
     notice_given_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     notice_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,6 +8,7 @@ exit's own: who may cancel it and choose a transferee, and how its tasks and not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,10 +63,11 @@ class ExitProcess:
     def partner(self) -> str:
         return self.view.partner_name or f"partner {self.view.start.partner_id}"
 
-    async def open_registrations(self) -> dict[str, OpenRegistration]:
-        """The partner's registrations open now, by id; their deals are kept for transfers."""
+    async def open_registrations(self, also: Sequence[str] = ()) -> dict[str, OpenRegistration]:
+        """The partner's registrations open now, by id (and ``also`` these, however they stand);
+        their deals are kept for transfers."""
         found = await run_local(
-            gather_open_registrations, OpenRegistrationsRequest(self.view.start.partner_id)
+            gather_open_registrations, OpenRegistrationsRequest(self.view.start.partner_id, list(also))
         )
         for item in found:
             self.deals[item.existing.registration_id] = item.deal

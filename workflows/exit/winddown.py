@@ -32,21 +32,24 @@ class WindDown:
     def view(self) -> ExitView:
         return self.process.view
 
-    async def run(self, open_now: dict[str, OpenRegistration]) -> None:
-        """Dispose of what is open at notice end, then wait out the milestones and choices."""
+    async def run(self, found: dict[str, OpenRegistration]) -> None:
+        """Dispose of what is open at notice end (``found``: the partner's open registrations and
+        the planned ones however they stand now), then wait out the milestones and choices."""
         process, view = self.process, self.view
         assert process.rulebook is not None and view.notice_given_at is not None
         plan = exit_plan(
             process.rulebook,
             ExitType(view.start.exit_type),
-            [r.existing for r in open_now.values()],
+            [r.existing for r in found.values()],  # the plan leaves out what is no longer open
             view.notice_given_at,
         )
-        planned = {d.registration_id: d for d in view.dispositions}
-        items = plan_view(plan, open_now)
-        ended = [d for rid, d in planned.items() if rid not in open_now]
+        items = plan_view(plan, found)
+        disposed = {d.registration_id for d in items}
+        ended = [d for d in view.dispositions if d.registration_id not in disposed]
         for item in ended:
             item.state = DispositionState.ENDED
+            if item.registration_id in found:
+                item.registration_state = found[item.registration_id].state
         view.dispositions = [*ended, *items]
         view.ends_at = process.wind_down_ends()
         await process.transition(

@@ -52,9 +52,7 @@ class ExitWorkflow:
 
     @workflow.init
     def __init__(self, start: ExitStart) -> None:
-        view = ExitView(
-            workflow_id=workflow.info().workflow_id, start=start, state=ExitState.AWAITING_APPROVAL
-        )
+        view = ExitView(workflow_id=workflow.info().workflow_id, start=start, state=ExitState.STARTED)
         self.queue: CommandQueue[ExitUpdate] = CommandQueue()
         self.process = ExitProcess(view, self.queue)
         install_task_updates(TASKS, self.process, self.queue, lambda: self.process.path)
@@ -70,7 +68,8 @@ class ExitWorkflow:
         process.rulebook = Rulebook.model_validate(pinned.document)
         view.rulebook_version = pinned.version
         if await self._open() and await self._approved() and await self._notice():
-            open_now = await process.open_registrations()
+            planned = [d.registration_id for d in view.dispositions]
+            open_now = await process.open_registrations(also=planned)
             await WindDown(process, self.queue).run(open_now)
         self.queue.refuse_all(f"the exit is {view.state}")
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -233,7 +232,10 @@ class ExitWorkflow:
     async def settled(self, request: SettledRequest) -> ExitView:
         """Answer once the exit awaits approval with its task open, is in notice, or was refused."""
         await workflow.wait_condition(
-            lambda: self.view.state != ExitState.AWAITING_APPROVAL or bool(self.view.open_tasks)
+            lambda: (
+                self.view.state != ExitState.STARTED
+                and (self.view.state != ExitState.AWAITING_APPROVAL or bool(self.view.open_tasks))
+            )
         )
         return self.view
 
