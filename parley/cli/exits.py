@@ -16,6 +16,7 @@ import click
 
 from parley.cli.console import echo_history, fail, friendly_errors, when
 from parley.cli.tasks import add_task_commands
+from store.models.enums import ExitState
 from workflows.exit.vocabulary import DECISIONS
 
 if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
@@ -135,7 +136,7 @@ def show_command(workflow_id: str) -> None:
 
 @exit_group.command("list")
 @click.option("--partner-id", type=int, default=None)
-@click.option("--state", default=None, help="started, awaiting_approval, notice, winding_down, completed, cancelled, refused")
+@click.option("--state", default=None, help="One of " + ", ".join(ExitState) + ".")
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
 @friendly_errors
 def list_command(partner_id: int | None, state: str | None, limit: int) -> None:
