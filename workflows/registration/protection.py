@@ -77,6 +77,9 @@ async def _remind(reg: Registration) -> None:
     view = reg.view
     assert view.expires_at is not None
     view.reminded = True
+    extend = "ask for an extension if the deal needs more time."
+    if view.exit_disposition is not None:  # honoured by the partner's exit: no more extensions
+        extend = "it is honoured on your exit from the program and cannot be extended."
     await reg.transition(
         action="protection.reminder",
         after=State.APPROVED,
@@ -85,8 +88,7 @@ async def _remind(reg: Registration) -> None:
             reason_codes=[PROTECTION_REMINDER],
             notifications=reg.partner_note(
                 "Your registration's protection lapses soon",
-                f"Protected until {view.expires_at.isoformat()}; ask for an extension "
-                "if the deal needs more time.",
+                f"Protected until {view.expires_at.isoformat()}; {extend}",
                 kind="reminder",
             ),
         ),
