@@ -65,7 +65,10 @@ class DispositionOut(Out):
     registration_state: str
     expires_at: datetime | None
     goes_to: str | None = Field(
-        description="Who takes the registration over: another partner, direct sales (null: nobody yet)."
+        description=(
+            "Who has the registration: another partner, direct sales, or it stays with the partner "
+            "until it expires (null: partner operations are choosing)."
+        )
     )
     reasons: list[ReasonOut] = Field(
         description="For the exiting partner: the rulebook's words only, without facts."

@@ -24,7 +24,11 @@ from web.api.schemas import ReasonOut, TransitionOut
 from web.identity import Principal
 from workflows.exit.types import DispositionView, ExitView
 
-GOES_TO = {Disposition.TRANSFER.value: "another partner", Disposition.RETURN_TO_DIRECT.value: "direct sales"}
+GOES_TO = {
+    Disposition.TRANSFER.value: "another partner",
+    Disposition.RETURN_TO_DIRECT.value: "direct sales",
+    Disposition.HONOUR_UNTIL_EXPIRY.value: "stays with the partner until it expires",
+}
 
 
 @dataclass(frozen=True)
