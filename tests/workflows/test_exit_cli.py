@@ -96,7 +96,7 @@ async def test_start_show_list_and_cancel(cli_stack: Stack, ew: ExitWorld) -> No
 
     shown = ok(parley(cli_stack, "exit", "show", exit_id))
     assert f"{exit_id}: notice (voluntary exit)" in shown and "registrations (2):" in shown
-    assert "exit.notice_given" in shown and f"awaiting_approval -> notice  by {ew.ops}" in shown
+    assert "exit.notice_given" in shown and f"started -> notice  by {ew.ops}" in shown
     listed = ok(parley(cli_stack, "exit", "list", "--partner-id", str(pid)))
     assert exit_id in listed and "notice" in listed and "voluntary" in listed
     assert f"partner {pid} Acme Resellers {leaving.suffix}" in listed and "notice ends" in listed
