@@ -181,6 +181,21 @@ def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Any
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
+def signed_in(username: str) -> FlaskClient:
+    """A client of a fresh app, signed in as ``username``."""
+    client = create_app({"TESTING": True}).test_client()
+    sign_in(client, username)
+    return client
+
+
+def post_form(client: FlaskClient, path: str, form_page: str, **data: str) -> str:
+    """Post ``data`` to ``path`` with the CSRF token of ``form_page``; the page it leads to."""
+    token = csrf_token(client, form_page)
+    response = client.post(path, data={**data, "csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200, response.status
+    return response.get_data(as_text=True)
+
+
 def api_token(username: str) -> str:
     with session_scope() as db:
         user = users_crud.get_user_by_username(session=db, username=username)

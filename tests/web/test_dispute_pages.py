@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
-from tests.web.conftest import csrf_token, sign_in
+from tests.web.conftest import post_form, signed_in
 from tests.web.dispute_fixtures import contested_pair, no_trace, traces_of_claimant, traces_of_holder
 from tests.web.live import DisputePeople, Live, LiveWorld, seed_dispute_people, seed_live_world
-from web import create_app
 
 pytestmark = pytest.mark.temporal
 
@@ -21,19 +19,6 @@ pytestmark = pytest.mark.temporal
 @pytest.fixture
 def people(dispute_live: Live) -> tuple[LiveWorld, DisputePeople]:
     return seed_live_world(), seed_dispute_people()
-
-
-def signed_in(username: str) -> FlaskClient:
-    client = create_app({"TESTING": True}).test_client()
-    sign_in(client, username)
-    return client
-
-
-def post(client: FlaskClient, path: str, form_page: str, **data: str) -> str:
-    token = csrf_token(client, form_page)
-    response = client.post(path, data={**data, "csrf_token": token}, follow_redirects=True)
-    assert response.status_code == 200, response.status
-    return response.get_data(as_text=True)
 
 
 def dispute_link(page: str) -> str:
@@ -53,11 +38,11 @@ def test_each_side_answers_on_the_dispute_page_seeing_only_its_own(
     page = pat.get(refused_page).get_data(as_text=True)
     assert "Open a dispute" in page and "This registration stands in no dispute." in page
     # An empty statement is refused naming the field; nothing is opened.
-    page = post(
+    page = post_form(
         pat, "/disputes/open", refused_page, registration_id=pair.refused["workflow_id"], statement=" "
     )
     assert "Statement: must not be empty." in page and "Open a dispute" in page
-    page = post(
+    page = post_form(
         pat, "/disputes/open", refused_page,
         registration_id=pair.refused["workflow_id"], statement="We met the customer in March.",
     )  # fmt: skip
@@ -77,10 +62,12 @@ def test_each_side_answers_on_the_dispute_page_seeing_only_its_own(
     page = fran.get(dispute_page).get_data(as_text=True)
     assert "you are the holding side" in page and "Nothing on the thread yet." in page
     no_trace(page, *traces_of_claimant(pair, world))
-    page = post(fran, f"{dispute_page}/statement", dispute_page, statement="Our registration came first.")
+    page = post_form(
+        fran, f"{dispute_page}/statement", dispute_page, statement="Our registration came first."
+    )
     assert "Your statement is on the case thread." in page and "Our registration came first." in page
     no_trace(page, *traces_of_claimant(pair, world))
-    page = post(fran, f"{dispute_page}/withdraw", dispute_page, comment="no")
+    page = post_form(fran, f"{dispute_page}/withdraw", dispute_page, comment="no")
     assert "Refused: only the contesting party" in page
     assert signed_in(others.stranger).get(dispute_page).status_code == 404
 
@@ -100,12 +87,12 @@ def test_an_approver_opens_a_dispute_for_the_partner_from_its_registration(
     assert "Contest this decision for Northwind Systems" in cam.get(refused_page).get_data(as_text=True)
     held_page = cam.get(f"/registrations/{pair.held['workflow_id']}").get_data(as_text=True)
     assert "Open a dispute" not in held_page  # approved: nothing to contest
-    page = post(
+    page = post_form(
         cam, "/disputes/open", refused_page,
         registration_id=pair.refused["workflow_id"], statement="Northwind called us about the March pilot.",
     )  # fmt: skip
     assert "The dispute is open" in page and "by cam" in page and others.holder_partner_name in page
-    page = post(
+    page = post_form(
         cam, "/disputes/open", f"/registrations/{pair.refused['workflow_id']}",
         registration_id=pair.refused["workflow_id"], statement="Again.",
     )  # fmt: skip

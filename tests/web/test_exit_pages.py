@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from sqlmodel import select
 
 from store.engine import session_scope
 from store.models import Partner
-from tests.web.conftest import csrf_token, sign_in
+from tests.web.conftest import csrf_token, post_form, signed_in
 from tests.web.exit_page_fixtures import ExitPeople, pending_registration, seed_exit_people
 from tests.web.exit_page_fixtures import exit_pages_live as exit_pages_live  # re-exported: a fixture
 from tests.web.live import (
@@ -25,7 +24,6 @@ from tests.web.live import (
     seed_live_world,
     wait_for_open_task,
 )
-from web import create_app
 
 pytestmark = pytest.mark.temporal
 
@@ -35,19 +33,6 @@ People = tuple[LiveWorld, DisputePeople, ExitPeople]
 @pytest.fixture
 def people(exit_pages_live: Live) -> People:
     return seed_live_world(), seed_dispute_people(), seed_exit_people()
-
-
-def signed_in(username: str) -> FlaskClient:
-    client = create_app({"TESTING": True}).test_client()
-    sign_in(client, username)
-    return client
-
-
-def post(client: FlaskClient, path: str, form_page: str, **data: str) -> str:
-    token = csrf_token(client, form_page)
-    response = client.post(path, data={**data, "csrf_token": token}, follow_redirects=True)
-    assert response.status_code == 200, response.status
-    return response.get_data(as_text=True)
 
 
 def exit_link(page: str) -> str:
@@ -72,20 +57,20 @@ def test_ops_give_notice_from_the_partner_page_and_cancel_it(people: People) -> 
     assert "Start an exit" in page and "voluntary (10 minutes notice; access revoked at notice end)" in page
 
     # Refused naming the field; nothing is started.
-    page = post(ops, start, partner_page, exit_type="voluntary", why=" ")
+    page = post_form(ops, start, partner_page, exit_type="voluntary", why=" ")
     assert "Why: say why the partnership ends: the audit and the partner read it." in page
-    page = post(ops, start, partner_page, exit_type="amicable", why="Contract not renewed")
+    page = post_form(ops, start, partner_page, exit_type="amicable", why="Contract not renewed")
     assert "Exit type: must be one of voluntary, for_cause, program_change" in page
     assert "Start an exit" in page and 'data-testid="partner-exits"' not in page
 
-    page = post(ops, start, partner_page, exit_type="voluntary", why="Contract not renewed")
+    page = post_form(ops, start, partner_page, exit_type="voluntary", why="Contract not renewed")
     assert "Notice given: it ends" in page and 'data-testid="exit-state">notice' in page
     assert 'data-testid="notice-ends"' in page and 'data-testid="commission-ends"' in page
     row = page[page.index(f'data-testid="disposition-{registration["workflow_id"]}"') :]
     assert "return to direct" in row[:1500] and 'data-testid="disposition-state">planned' in row[:1500]
     assert "Exit notice given" in page and "by ops" in page  # the history, and who acted
     exit_page = exit_link(page)
-    page = post(ops, start, partner_page, exit_type="voluntary", why="Again")
+    page = post_form(ops, start, partner_page, exit_type="voluntary", why="Again")
     assert f"Partner id: partner {world.partner_id} is exiting: an exit is already under way." in page
     page = ops.get(partner_page).get_data(as_text=True)
     assert "Start an exit" not in page and f'href="{exit_page}">voluntary exit' in page
@@ -104,9 +89,9 @@ def test_ops_give_notice_from_the_partner_page_and_cancel_it(people: People) -> 
     assert pat.post(f"{exit_page}/cancel", data={"reason": "We stay", "csrf_token": token}).status_code == 403
 
     # Cancelling needs a reason; then the partner is active again.
-    page = post(ops, f"{exit_page}/cancel", exit_page, reason="  ")
+    page = post_form(ops, f"{exit_page}/cancel", exit_page, reason="  ")
     assert "Reason: say why the exit is cancelled." in page and 'data-testid="exit-state">notice' in page
-    page = post(ops, f"{exit_page}/cancel", exit_page, reason="Renewal signed after all")
+    page = post_form(ops, f"{exit_page}/cancel", exit_page, reason="Renewal signed after all")
     assert "The exit is cancelled" in page and 'data-testid="exit-state">cancelled' in page
     assert "Renewal signed after all" in page and "Cancel the exit" not in page
     assert partner_named("Northwind Systems").status == "active"
@@ -118,7 +103,7 @@ def test_a_for_cause_approval_and_a_transferee_task_in_the_inbox(people: People)
     registration = pending_registration(signed_in("pat"), "pat")
     ops, vops = signed_in(more.ops), signed_in(more.vops)
     northwind_page = f"/partners/{world.partner_id}"
-    page = post(
+    page = post_form(
         ops,
         f"/exits/start/{world.partner_id}",
         northwind_page,
@@ -130,7 +115,7 @@ def test_a_for_cause_approval_and_a_transferee_task_in_the_inbox(people: People)
 
     # For cause: whoever started it sees the task but may not decide it (four eyes).
     litware_page = f"/partners/{more.litware_id}"
-    page = post(
+    page = post_form(
         vops,
         f"/exits/start/{more.litware_id}",
         litware_page,
@@ -146,12 +131,12 @@ def test_a_for_cause_approval_and_a_transferee_task_in_the_inbox(people: People)
     assert "You started this exit, so you cannot approve or reject it" in page
     assert "Litware Inc" in page and "for cause" in page and "Misrepresented certifications" in page
     assert "The plan, if approved now" in page and 'value="approve"' in page and 'value="reject"' in page
-    page = post(vops, f"{task_page}/decide", task_page, outcome="approve", comment="")
+    page = post_form(vops, f"{task_page}/decide", task_page, outcome="approve", comment="")
     assert "Refused: you submitted this exit; someone else must decide it (four-eyes)" in page
     vp = signed_in(world.approvers["vp_channel"])
     page = vp.get(task_page).get_data(as_text=True)
     assert "Four eyes: vops started this exit and cannot decide it." in page
-    page = post(vp, f"{task_page}/decide", task_page, outcome="approve", comment="Checked the evidence")
+    page = post_form(vp, f"{task_page}/decide", task_page, outcome="approve", comment="Checked the evidence")
     assert "Decision recorded." in page
     assert "approved by vp" in ops.get(for_cause).get_data(as_text=True)
 
@@ -166,11 +151,11 @@ def test_a_for_cause_approval_and_a_transferee_task_in_the_inbox(people: People)
     tailspin = partner_named("Tailspin Traders")
     form = {"registration_id": registration["workflow_id"], "task_id": str(choice.id)}
     transferee = f"{program_change}/transferee"
-    page = post(ops, transferee, task_page, **form, choice="partner", partner_id=str(tailspin.id))
+    page = post_form(ops, transferee, task_page, **form, choice="partner", partner_id=str(tailspin.id))
     assert "Partner id: may not take this registration over:" in page and "Who takes it over" in page
-    page = post(ops, transferee, task_page, **form, choice="partner", partner_id="")
+    page = post_form(ops, transferee, task_page, **form, choice="partner", partner_id="")
     assert "Partner id: choose a partner, or return it to direct sales." in page
-    page = post(ops, transferee, task_page, **form, choice="direct", comment="Nobody covers it")
+    page = post_form(ops, transferee, task_page, **form, choice="direct", comment="Nobody covers it")
     assert "The registration is returned to direct sales." in page
     row = page[page.index(f'data-testid="disposition-{registration["workflow_id"]}"') :][:1500]
     assert (
