@@ -67,6 +67,18 @@ async def register(client: RegistrationClient, world: World, **overrides: object
     return await client.start(world.submission(**overrides))
 
 
+async def approved_and_pending(
+    client: RegistrationClient, world: World
+) -> tuple[RegistrationView, RegistrationView]:
+    """One registration approved at once and one waiting for its (slow) review, of two accounts."""
+    approved = await register(client, world)
+    pending = await register(
+        client, world, deal_value=400_000, account_name="Globex Intl", account_domain="globex-intl.com"
+    )
+    assert (approved.state, pending.state) == ("approved", "pending_approval")
+    return approved, pending
+
+
 def partner_row(database_url: str, partner_id: int) -> Partner:
     with Session(engine_for(database_url), expire_on_commit=False) as session:
         row = session.get(Partner, partner_id)

@@ -13,6 +13,7 @@ from tests.fixtures_temporal import TemporalServer
 from tests.workflows.exit_harness import (
     PENDING_STAYS,
     ExitWorld,
+    approved_and_pending,
     exit_client,
     exit_stack,
     partner_row,
@@ -61,15 +62,7 @@ def start(partner_id: int, exit_type: str, why: str, actor: str) -> list[str]:
 
 async def test_start_show_list_and_cancel(cli_stack: Stack, ew: ExitWorld) -> None:
     registrations, leaving = await cli_stack.client(), ew.leaving
-    approved = await register(registrations, leaving)
-    pending = await register(
-        registrations,
-        leaving,
-        deal_value=400_000,
-        account_name="Globex Intl",
-        account_domain="globex-intl.com",
-    )
-    assert (approved.state, pending.state) == ("approved", "pending_approval")
+    approved, pending = await approved_and_pending(registrations, leaving)
     pid = leaving.partner_id
 
     # Refused before anything is stored, in one line naming the field or the reason.

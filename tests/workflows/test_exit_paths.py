@@ -21,6 +21,7 @@ from tests.workflows.exit_harness import (
     SHORT_NOTICE,
     ExitWorld,
     actions_of,
+    approved_and_pending,
     exit_client,
     exit_row,
     exit_stack,
@@ -56,15 +57,7 @@ def ew(stack: Stack) -> ExitWorld:
 async def test_a_voluntary_exit_freezes_honours_returns_and_revokes(stack: Stack, ew: ExitWorld) -> None:
     registrations, exits = await stack.client(), await exit_client(stack)
     leaving = ew.leaving
-    approved = await register(registrations, leaving)
-    pending = await register(
-        registrations,
-        leaving,
-        deal_value=400_000,
-        account_name="Globex Intl",
-        account_domain="globex-intl.com",
-    )
-    assert (approved.state, pending.state) == ("approved", "pending_approval")
+    approved, pending = await approved_and_pending(registrations, leaving)
     with stack.session() as session:
         token = create_api_token(session=session, user_id=_user_id(session, leaving.partner_user))[1]
         session.commit()
