@@ -20,7 +20,8 @@ from faker import Faker
 from rules import RegistrationRequest
 from simulation.exits import ExitDraws, draw_exits
 from simulation.names import LEGAL, account_stems, written
-from simulation.scenario import Range, Scenario
+from simulation.scenario import Scenario
+from simulation.scenario_fields import Range
 from simulation.streams import replication_streams
 
 YEAR = 365.0 * 86_400.0

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from simulation.calendar import DAY, WorkCalendar
-from simulation.scenario import DurationLogNormal, Role
+from simulation.scenario import Role
+from simulation.scenario_fields import DurationLogNormal
 
 MONDAY = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 HOUR = 3600.0
