@@ -141,11 +141,17 @@ async def test_a_program_change_transfers_to_the_next_partner_or_asks_partner_op
         account_name="Umbrella Bio",
         account_domain="umbrella-bio.com",
     )
+    dropped = await register(
+        registrations, leaving, deal_value=400_000, account_name="Soylent Foods", account_domain="soylent.com"
+    )
     view = await exits.start(
         actor=ew.ops, partner_id=leaving.partner_id, exit_type="program_change", why="Program retired"
     )
     assert view.state == "notice" and view.approval_role is None
     assert {d.disposition for d in view.dispositions} == {"transfer"}
+    # Withdrawn during notice: nothing left to dispose of, shown with the state it ended in.
+    withdrawn = await registrations.withdraw(dropped.workflow_id, leaving.partner_user, "lost interest")
+    assert withdrawn.state == "withdrawn", withdrawn.state
 
     asking = await exits.wait_until(view.workflow_id, lambda v: bool(v.open_tasks), ALL_DONE)
     assert asking.state == "winding_down"
@@ -171,6 +177,10 @@ async def test_a_program_change_transfers_to_the_next_partner_or_asks_partner_op
         {},
     )
     assert by_id[alone.workflow_id].state == "awaiting_choice"
+    assert (by_id[dropped.workflow_id].state, by_id[dropped.workflow_id].registration_state) == (
+        "ended",
+        "withdrawn",
+    )
     [task] = asking.open_tasks
     assert task.kind == "exit.transferee" and task.role == "partner_ops"
 
