@@ -9,12 +9,7 @@ next. A registration still in review is taken out of its review (its tasks close
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from temporalio import workflow
-
-if TYPE_CHECKING:  # the process calls into this module; only its type is needed here
-    from workflows.registration.process import Registration
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import TaskClosing
@@ -24,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.authority import Refusal
     from workflows.human.commands import Command
     from workflows.human.journal import Change
+    from workflows.registration.process import Registration
     from workflows.registration.types import (
         CloseUpdate,
         ExitDispositionUpdate,

@@ -39,8 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.journal import Change, Journal, TaskView
     from workflows.human.local import run_local
     from workflows.human.updates import DecideUpdate
-    from workflows.human.walk import ApprovalWalk
-    from workflows.registration.exits import dispose
+    from workflows.human.walk import ApprovalWalk, WalkEnd
     from workflows.registration.judgement import record_judgement
     from workflows.registration.tasks import escalation_notice, info_task, partner_notice, review_task
     from workflows.registration.types import (
@@ -196,8 +195,9 @@ class Registration:
 
     # --- the review ---------------------------------------------------------------------------
 
-    async def review(self, decision: RegistrationDecision) -> None:
-        """Walk the rulebook's route until someone decides, the default applies, or a withdrawal."""
+    async def review(self, decision: RegistrationDecision) -> WalkEnd | None:
+        """Walk the rulebook's route until someone decides, the default applies, or a withdrawal;
+        the walk's end when the partner's exit interrupted it (its disposition is the caller's)."""
         assert decision.path is not None
         self.path = decision.path
         walk = ApprovalWalk(TASKS, self, self.queue, decision.path)
@@ -205,10 +205,9 @@ class Registration:
         if ended.end is None:
             assert ended.command is not None
             if isinstance(ended.command.update, ExitDispositionUpdate):
-                await dispose(self, ended.command, ended.change.close_tasks)
-                return
+                return ended
             await self.withdrawn(ended.command, ended.change.close_tasks)
-            return
+            return None
         approve = approved(decision.path, ended.position)
         if ended.command is not None and isinstance(ended.command.update, DecideUpdate):
             # A person decided (a lapse judges nothing): on a flagged duplicate that is a judgement.
@@ -219,6 +218,7 @@ class Registration:
             await self.reject(actor=ended.actor, change=ended.change)
         if ended.command is not None:
             self.queue.finish(ended.command)
+        return None
 
     # --- outcomes -----------------------------------------------------------------------------
 

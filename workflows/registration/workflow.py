@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.local import run_local
     from workflows.human.updates import SettledRequest, TaskUpdate  # noqa: F401  (see install_task_updates)
     from workflows.registration.disputes import appeal, validate_contest, validate_outcome
-    from workflows.registration.exits import validate_disposition
+    from workflows.registration.exits import dispose, validate_disposition
     from workflows.registration.process import Registration
     from workflows.registration.protection import protect
     from workflows.registration.types import (
@@ -130,7 +130,10 @@ class RegistrationWorkflow:
         elif decision.outcome is Outcome.AUTO_REJECTED:
             await reg.reject(actor=f"rule:{codes[0]}", change=Change(reason_codes=codes))
         else:
-            await reg.review(decision)
+            interrupted = await reg.review(decision)
+            if interrupted is not None:  # the partner's exit disposed of it while in review
+                assert interrupted.command is not None
+                await dispose(reg, interrupted.command, interrupted.change.close_tasks)
 
     def _contestable(self) -> bool:
         """Rejected on a conflict: another party's claim decided it, so it may be disputed."""
