@@ -25,7 +25,7 @@ from temporalio.service import RPCError
 
 from activities.projection import Projection, ProjectionResult, apply_projection
 from parley.errors import NotFound, ValidationFailed
-from rules.exit import TransferCandidate
+from rules.exit import TransferCandidate, registered_the_same
 from rules.facts import ExistingRegistration, PartnerFacts, RegistrationRequest
 from store.crud.exits import (
     DispositionRecord,
@@ -161,8 +161,10 @@ def gather_transfer_candidates(request: CandidatesRequest) -> dict[str, list[Tra
     with session_scope() as session:
         for registration_id in request.registration_ids:
             row = get_registration(session=session, workflow_id=registration_id)
-            candidates = []
+            deal, candidates = registration_request(row), []
             for other in other_registrations_of_account(session=session, registration=row):
+                if not registered_the_same(deal, registration_request(other)):
+                    continue  # the query narrows by stored key; the rule decides
                 partner = session.get(Partner, other.partner_id)
                 assert partner is not None
                 facts = partner_facts(partner, request.at)

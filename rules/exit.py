@@ -15,6 +15,7 @@ from rules.approval import ApprovalPath, ladder
 from rules.durations import format_duration
 from rules.enums import AccessRevocation, DefaultAction, Disposition, ExitType, RegistrationStanding
 from rules.facts import ExistingRegistration, PartnerFacts, RegistrationRequest
+from rules.normalise import claim_key
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_eligibility import eligibility_reasons, when
 from rules.schema import ExitApproval, ExitPolicy, Rulebook
@@ -169,6 +170,17 @@ class TransferChoice:
     reasons: tuple[Reason, ...]
 
 
+def registered_the_same(deal: RegistrationRequest, other: RegistrationRequest) -> bool:
+    """Whether ``other`` is another partner's registration of ``deal``'s account and product
+    line, under the key its claim is held by: who may be a transfer's candidate."""
+    return (
+        other.partner_id != deal.partner_id
+        and other.product_line == deal.product_line
+        and claim_key(other.account_name, other.account_domain)
+        == claim_key(deal.account_name, deal.account_domain)
+    )
+
+
 def transferee(
     rulebook: Rulebook,
     deal: RegistrationRequest,
@@ -208,4 +220,3 @@ def transfer_refusals(rulebook: Rulebook, deal: RegistrationRequest, partner: Pa
     """Why ``partner`` may not take the deal over (empty: it may); the same check for the
     automatic choice and for the partner operations pick."""
     return eligibility_reasons(rulebook, replace(deal, partner_id=partner.partner_id), partner)
-

@@ -130,3 +130,13 @@ def _ascii_label(label: str) -> str:
             return ""
     label = label.lower()
     return label if _LABEL.fullmatch(label) else ""
+
+
+def claim_key(name: str, domain: str | None) -> str:
+    """The key a "first to register" claim is held under: the web domain when there is one (the
+    most stable identifier of a company), otherwise the normalised name (``"domain:acme.com"``,
+    ``"name:acme"``). The store keys its claims by it; the exit's transfer finds candidates by it."""
+    domain_key = normalise_domain(domain) if domain else ""
+    if domain_key:
+        return f"domain:{domain_key}"
+    return f"name:{normalise_company_name(name) or name.strip().casefold()}"

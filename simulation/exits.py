@@ -41,10 +41,16 @@ from rules import (
     exit_plan,
 )
 from rules.enums import Disposition, ExitType
-from rules.exit import ExitPlan, RegistrationDisposition, TransferCandidate, approval_path, transferee
+from rules.exit import (
+    ExitPlan,
+    RegistrationDisposition,
+    TransferCandidate,
+    approval_path,
+    registered_the_same,
+    transferee,
+)
 from simulation.approvers import slot_sequence
 from simulation.ledger import ExitFate, Fate, Final
-from store.keys import account_key
 
 if TYPE_CHECKING:
     from simulation.approvers import ProcessGen
@@ -259,16 +265,11 @@ class ExitDesk:
             self._by_account = {}
             for lead, account in enumerate(m.account_ids):
                 self._by_account.setdefault(account, []).append(lead)
-        key = account_key(request.account_name, request.account_domain)
         found: dict[int, TransferCandidate] = {}
         for near in m.accounts.neighbours[m.account_ids[row]]:
             for lead in self._by_account.get(near, ()):
                 other = ch.requests[lead]
-                if lead == row or ch.arrival[lead] > m.env.now or other.product_line != request.product_line:
-                    continue
-                if other.partner_id != request.partner_id and account_key(
-                    other.account_name, other.account_domain
-                ) == key:
+                if lead != row and ch.arrival[lead] <= m.env.now and registered_the_same(request, other):
                     partner = m.partner_facts[ch.partner[lead]]
                     found[lead] = TransferCandidate(other.request_key, other.submitted_at, partner)
         return found

@@ -6,7 +6,7 @@ matcher and the store agree on what "the same account" means; this module only a
 
 from __future__ import annotations
 
-from rules.normalise import normalise_company_name, normalise_domain
+from rules.normalise import claim_key, normalise_company_name, normalise_domain
 
 
 def normalised_name(name: str) -> str:
@@ -22,12 +22,5 @@ def normalised_domain(domain: str | None) -> str | None:
 
 
 def account_key(name: str, domain: str | None) -> str:
-    """The key a "first to register" claim is held under.
-
-    The web domain when there is one (the most stable identifier of a company), otherwise the
-    normalised name: ``"domain:acme.com"`` or ``"name:acme"``.
-    """
-    domain_key = normalised_domain(domain)
-    if domain_key:
-        return f"domain:{domain_key}"
-    return f"name:{normalised_name(name)}"
+    """The key a "first to register" claim is held under (``rules.normalise.claim_key``)."""
+    return claim_key(name, domain)

@@ -19,6 +19,7 @@ from rules.exit import (
     TransferCandidate,
     approval_path,
     exit_approval,
+    registered_the_same,
     transfer_refusals,
     transferee,
 )
@@ -147,3 +148,11 @@ def test_the_transferee_is_the_first_eligible_partner_that_registered_the_accoun
     assert [r.code for r in transfer_refusals(rulebook, deal, partner("p-x", territories=("canada",)))] == [
         "eligibility.territory_not_authorised"
     ]
+
+
+def test_a_transfer_candidate_is_another_partner_on_the_same_claim_key():
+    deal = request(partner_id="p-leaving", account="Globex Corporation", domain="globex.com")
+    assert registered_the_same(deal, request(partner_id="p-other", account="GLOBEX", domain="www.globex.com"))
+    assert not registered_the_same(deal, request(partner_id="p-leaving"))  # its own
+    assert not registered_the_same(deal, request(partner_id="p-other", product_line="security"))
+    assert not registered_the_same(deal, request(partner_id="p-other", domain="globex.io"))
