@@ -43,6 +43,9 @@ def exit_stack(
         yield stack
     finally:
         stack.worker.stop()
+        # The clients and helpers pooled connections through the cached engine: close them now,
+        # not when a later test's fixture clears the cache and the collector finds them open.
+        engine_for(database_url).dispose()
 
 
 @dataclass

@@ -119,6 +119,7 @@ async def apply_batch(
             item.state = DispositionState.APPLIED
     counts = {state: sum(1 for i in items if i.state == state) for state in DispositionState}
     await process.transition(
+        written=items,
         action="exit.dispositions_applied",
         after=process.view.state,
         actor=actor,

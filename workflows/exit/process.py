@@ -96,10 +96,10 @@ class ExitProcess:
         actor: str,
         change: Change,
         timeline: ExitTimeline | None = None,
+        written: Sequence[DispositionView] = (),
     ) -> list[int]:
-        """Write one state change (row, partner, dispositions, tasks, audit, notices) and mirror
-        it here; the dispositions and the end of the wind-down written are the view's as they
-        stand."""
+        """Write one state change (row, partner, the dispositions ``written``, tasks, audit,
+        notices) and mirror it here; the end of the wind-down written is the view's."""
         view = self.view
         now = workflow.now()
 
@@ -114,7 +114,7 @@ class ExitProcess:
                     reason_codes=change.reason_codes,
                     timeline=timeline,
                     ends_at=view.ends_at,
-                    dispositions=[_record(d) for d in view.dispositions],
+                    dispositions=[_record(d) for d in written],
                 ),
             )
 

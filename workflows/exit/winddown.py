@@ -53,6 +53,7 @@ class WindDown:
         view.dispositions = [*ended, *items]
         view.ends_at = process.wind_down_ends()
         await process.transition(
+            written=view.dispositions,  # the plan made again, and what ended meanwhile
             action="exit.notice_ended",
             after=ExitState.WINDING_DOWN,
             actor=NOTICE_ENDED,
@@ -80,6 +81,7 @@ class WindDown:
             return
         openings = [process.transferee_task(i, d, None) for i, d in waiting]
         ids = await process.transition(
+            written=[d for _, d in waiting],
             action="exit.transferee_needed",
             after=ExitState.WINDING_DOWN,
             actor=NOTICE_ENDED,

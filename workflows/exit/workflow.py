@@ -154,6 +154,7 @@ class ExitWorkflow:
         view.ends_at = process.wind_down_ends()
         revoked_now = plan.access_revoked_at <= plan.notice_given_at
         await process.transition(
+            written=view.dispositions,
             action="exit.notice_given",
             after=ExitState.NOTICE,
             actor=view.approved_by or view.start.started_by,
