@@ -70,6 +70,23 @@ class ExistingRegistration:
         return (self.submitted_at, self.request_key or self.registration_id, self.registration_id)
 
 
+def registered(
+    request: RegistrationRequest, state: RegistrationStanding, expires_at: datetime | None = None
+) -> ExistingRegistration:
+    """``request`` as a registration on file standing ``state`` (its request key is its id)."""
+    return ExistingRegistration(
+        registration_id=request.request_key,
+        partner_id=request.partner_id,
+        account_name=request.account_name,
+        account_domain=request.account_domain,
+        product_line=request.product_line,
+        state=state,
+        submitted_at=request.submitted_at,
+        expires_at=expires_at,
+        request_key=request.request_key,
+    )
+
+
 @dataclass(frozen=True)
 class DirectEngagement:
     """Direct sales is working this account (``product_line`` None = the whole account)."""

@@ -49,6 +49,7 @@ from rules.exit import (
     registered_the_same,
     transferee,
 )
+from rules.facts import registered
 from simulation.approvers import slot_sequence
 from simulation.ledger import ExitFate, Fate, Final
 
@@ -187,18 +188,7 @@ class ExitDesk:
                 state, expires_at = RegistrationStanding.PENDING, None
             else:
                 continue
-            registration = ExistingRegistration(
-                registration_id=request.request_key,
-                partner_id=request.partner_id,
-                account_name=request.account_name,
-                account_domain=request.account_domain,
-                product_line=request.product_line,
-                state=state,
-                submitted_at=request.submitted_at,
-                expires_at=expires_at,
-                request_key=request.request_key,
-            )
-            found.append(_Open(registration, row, request))
+            found.append(_Open(registered(request, state, expires_at), row, request))
         return found
 
     def _dispose(self, held: _Open, disposition: RegistrationDisposition, revoked: float) -> None:

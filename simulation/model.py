@@ -25,7 +25,6 @@ import simpy
 
 from rules import (
     DirectEngagement,
-    ExistingRegistration,
     Outcome,
     PartnerFacts,
     PartnerStatus,
@@ -39,6 +38,7 @@ from rules import (
     approved,
     decide_registration,
 )
+from rules.facts import registered
 from rules.known_accounts import AccountNeighbours, KnownAccountsIndex
 from simulation.approvers import Approvers, ProcessGen, slot_sequence
 from simulation.channel import REGISTRATION_SLOTS, Channel
@@ -228,19 +228,7 @@ class ProgramModel:
         expires_at: datetime | None = None,
     ) -> None:
         """Put (or update) the registration in the index the next decisions consult."""
-        self.index.add(
-            ExistingRegistration(
-                registration_id=request.request_key,
-                partner_id=request.partner_id,
-                account_name=request.account_name,
-                account_domain=request.account_domain,
-                product_line=request.product_line,
-                state=state,
-                submitted_at=request.submitted_at,
-                expires_at=expires_at,
-                request_key=request.request_key,
-            )
-        )
+        self.index.add(registered(request, state, expires_at))
 
 
 def _certifications(rulebook: Rulebook, lines: tuple[str, ...]) -> tuple[str, ...]:
