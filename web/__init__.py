@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import (
         api,
         auth,
+        dashboard,
         delegation,
         disputes,
         errors,
@@ -61,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(partners.bp)
     app.register_blueprint(exits.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token authentication only: no cookie, so nothing to forge
     csrf.exempt(health.bp)
