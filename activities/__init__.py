@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.delivery import dead_letter_delivery, deliver, pending_deliveries, warn_before_sla
 from activities.diagnostics import probe_database
 from activities.discount import live_discounts, record_discount_submission, record_discount_transition
 from activities.dispute import ask_registration, record_dispute_opening, record_dispute_transition
@@ -33,6 +34,10 @@ def all_activities() -> list[Callable[..., Any]]:
     return [
         probe_database,
         project_transition,
+        pending_deliveries,
+        deliver,
+        dead_letter_delivery,
+        warn_before_sla,
         load_rulebook,
         record_submission,
         gather_registration_facts,

@@ -15,9 +15,13 @@ from typing import Any
 from sqlmodel import Session
 from temporalio import activity
 
-from store.crud.records import append_audit_event, append_notification
+from parley.settings import get_settings
+from store.crud.deliveries import plan_deliveries
+from store.crud.notifications import append_notification
+from store.crud.records import append_audit_event
 from store.crud.tasks import close_task, open_task
 from store.engine import session_scope
+from store.models.enums import EventType, Role
 
 
 @dataclass
@@ -69,11 +73,18 @@ class TaskClosing:
 
 @dataclass
 class NotificationRecord:
-    kind: str
+    """A notice for a user or a role; ``event`` is an ``EventType`` value, ``data`` what the
+    recipient may read of it beyond the words (docs/notifications.md). Notices of one event to
+    several recipients share the event; ``topic`` tells two events of one type in one
+    transition apart (two tasks opened at once)."""
+
+    event: str
     subject: str
     body: str = ""
     recipient_role: str | None = None
     recipient_user: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    topic: str = ""
 
 
 @dataclass
@@ -132,16 +143,63 @@ def apply_projection(session: Session, projection: Projection) -> ProjectionResu
                 "idempotency_key": projection.key,
             },
         )
-    for index, note in enumerate(projection.notifications):
-        append_notification(
+    announce(session, projection, list(zip(task_ids, projection.open_tasks, strict=True)))
+    return ProjectionResult(task_ids=task_ids)
+
+
+def task_notices(projection: Projection, opened: list[tuple[int, TaskOpening]]) -> list[NotificationRecord]:
+    """A notice for whoever a new task waits on, unless the transition already tells them (an
+    escalation's own notice names the new level's role)."""
+    told = {(note.recipient_role, note.recipient_user) for note in projection.notifications}
+    notices = []
+    for task_id, opening in opened:
+        if (opening.role, None) in told or (None, opening.assignee) in told:
+            continue
+        question = opening.role == Role.PARTNER
+        notices.append(
+            NotificationRecord(
+                event=EventType.TASK_INFO_REQUESTED if question else EventType.TASK_ASSIGNED,
+                subject=opening.title if question else f"New task: {opening.title}",
+                body=opening.summary,
+                recipient_role=None if opening.assignee else opening.role,
+                recipient_user=opening.assignee,
+                data={
+                    "task_id": task_id,
+                    "task_kind": opening.kind,
+                    "role": opening.role,
+                    "due_at": opening.due_at.isoformat() if opening.due_at else None,
+                },
+                topic=f"task-{task_id}",
+            )
+        )
+    return notices
+
+
+def announce(session: Session, projection: Projection, opened: list[tuple[int, TaskOpening]]) -> None:
+    """Write the transition's notifications and plan their mails and webhook calls, in the
+    caller's transaction (the outbox the delivery dispatcher reads)."""
+    audit = projection.audit
+    facts: dict[str, Any] = {}
+    if audit is not None:
+        facts = {"state": audit.after_state, "reason_codes": list(audit.reason_codes)}
+    email = bool(get_settings().smtp_host)
+    for index, note in enumerate([*projection.notifications, *task_notices(projection, opened)]):
+        notification = append_notification(
             session=session,
             data={
-                **vars(note),
+                "event_type": note.event,
+                "subject": note.subject,
+                "body": note.body,
+                "recipient_role": note.recipient_role,
+                "recipient_user": note.recipient_user,
+                "process_type": projection.process_type,
                 "process_id": projection.process_id,
+                "event_key": "/".join(filter(None, (projection.key, note.event, note.topic))),
+                "data": {**facts, **note.data},
                 "idempotency_key": f"{projection.key}/n{index}",
             },
         )
-    return ProjectionResult(task_ids=task_ids)
+        plan_deliveries(session=session, notification=notification, email=email)
 
 
 @activity.defn

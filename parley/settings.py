@@ -32,6 +32,39 @@ class Settings(BaseSettings):
     web_port: int = 5050
     secret_key: str = DEFAULT_SECRET_KEY
     rulebook_dir: Path = Field(default=Path("rulebooks"), description="Rulebook YAML files.")
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token Prometheus sends to GET /metrics; empty serves loopback clients only, "
+        "and never in production (docs/metrics.md).",
+    )
+    public_url: str = Field(
+        default="",
+        description="The inbox's address as people reach it, for links in mails; empty: http://web_host:web_port.",
+    )
+
+    # Notification delivery (docs/notifications.md). No SMTP host: no mail, webhooks still go.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "Parley <parley@localhost>"
+    notification_delivery: bool = Field(
+        default=True,
+        description="Whether this worker runs the delivery dispatcher (one per task queue suffices).",
+    )
+    delivery_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts before a delivery is dead-lettered."
+    )
+    delivery_first_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
+    delivery_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_allow_http: bool = Field(
+        default=False, description="Accept plain http:// webhook URLs (loopback receivers in development)."
+    )
+    sla_warning_share: float = Field(
+        default=0.2, gt=0, lt=1, description="Warn a task's assignees when this share of its SLA is left."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -46,6 +79,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'parley.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @property
     def temporal_db_file(self) -> Path:

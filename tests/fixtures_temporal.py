@@ -87,6 +87,9 @@ def worker_env(server: TemporalServer, database_url: str, task_queue: str, **ext
         "PARLEY_TEMPORAL_ADDRESS": server.address,
         "PARLEY_DATABASE_URL": database_url,
         "PARLEY_TASK_QUEUE": task_queue,
+        # The delivery dispatcher's SLA warnings would add notifications to every test's records:
+        # only the notification tests run it (they pass "true").
+        "PARLEY_NOTIFICATION_DELIVERY": "false",
         **extra,
     }
 

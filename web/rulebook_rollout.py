@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import Session
+
 from activities.rulebook import rulebook_document
 from parley.errors import FieldProblem, ValidationFailed
+from parley.settings import get_settings
 from rules import Rulebook, RulebookInvalid, diff_rulebooks
+from store.crud import deliveries as deliveries_crud
+from store.crud import notifications as notifications_crud
 from store.crud import records as records_crud
 from store.crud import rulebooks as versions_crud
 from store.engine import session_scope
-from store.models import AuditEvent, ProcessType, utcnow
+from store.models import AuditEvent, EventType, ProcessType, Role, utcnow
 from web import rulebook_sources as sources
 
 ACTION = "rulebook.scheduled"
@@ -66,6 +71,33 @@ def _refusals(rulebook: Rulebook, comment: str, now: datetime) -> list[FieldProb
                 message = f"{rulebook.version!r} was published before (see rulebook_versions); use a new id"
                 problems.append(FieldProblem("version", message))
     return problems
+
+
+def _announce(db: Session, rulebook: Rulebook, changes: list[str]) -> None:
+    """Tell every partner (and partner operations) what the new version changes, and when."""
+    subject = f"Rulebook {rulebook.version} takes effect {rulebook.effective_from:%Y-%m-%d %H:%M} UTC"
+    body = "\n".join(f"- {change}" for change in changes) or "No rule changes from the version in force."
+    email = bool(get_settings().smtp_host)
+    for role in (Role.PARTNER, Role.PARTNER_OPS):
+        notification = notifications_crud.append_notification(
+            session=db,
+            data={
+                "event_type": EventType.RULEBOOK_PUBLISHED,
+                "subject": subject,
+                "body": body,
+                "recipient_role": role,
+                "process_type": ProcessType.RULEBOOK,
+                "process_id": process_id(rulebook.version),
+                "event_key": f"{ACTION}:{rulebook.version}",
+                "data": {
+                    "version": rulebook.version,
+                    "effective_from": rulebook.effective_from.isoformat(),
+                    "changes": changes,
+                },
+                "idempotency_key": f"{ACTION}:{rulebook.version}/{role}",
+            },
+        )
+        deliveries_crud.plan_deliveries(session=db, notification=notification, email=email)
 
 
 def _write_exclusive(target: Path, text: str) -> None:
@@ -134,6 +166,7 @@ def schedule(text: str, comment: str, username: str, now: datetime | None = None
                     "idempotency_key": f"{ACTION}:{rulebook.version}",
                 },
             )
+            _announce(db, rulebook, changes)
             try:
                 _write_exclusive(target, text)
             except FileExistsError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.delivery import NotificationDispatchWorkflow
 from workflows.diagnostics import RoundTripWorkflow
 from workflows.discount.workflow import DiscountWorkflow
 from workflows.dispute.workflow import DisputeWorkflow
@@ -16,4 +17,5 @@ ALL_WORKFLOWS: list[type] = [
     DisputeWorkflow,
     ExitWorkflow,
     SimulationWorkflow,
+    NotificationDispatchWorkflow,
 ]

@@ -9,6 +9,13 @@ leaves nothing half-written. Writes a Temporal activity may retry are idempotent
 from store.crud._common import Page
 from store.crud.claims import ClaimResult, claim_account, get_claim, release_account
 from store.crud.inbox import InboxFilters, InboxItem, inbox_counts, list_inbox
+from store.crud.notifications import (
+    append_notification,
+    list_notifications,
+    mark_read,
+    notifications_for,
+    unread_count,
+)
 from store.crud.partners import (
     active_direct_engagements,
     add_direct_engagement,
@@ -25,12 +32,7 @@ from store.crud.partners import (
     list_partners,
     update_partner,
 )
-from store.crud.records import (
-    append_audit_event,
-    append_notification,
-    list_audit_events,
-    list_notifications,
-)
+from store.crud.records import append_audit_event, list_audit_events
 from store.crud.registrations import (
     count_prior_submissions,
     create_registration,
@@ -130,6 +132,8 @@ __all__ = [
     "list_rulebook_versions",
     "list_simulation_runs",
     "list_users",
+    "mark_read",
+    "notifications_for",
     "open_registrations",
     "open_task",
     "record_rulebook_version",
@@ -137,6 +141,7 @@ __all__ = [
     "release_task",
     "revoke_api_token",
     "rulebook_version_in_force",
+    "unread_count",
     "update_partner",
     "update_registration",
     "update_simulation_run",

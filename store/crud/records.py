@@ -1,4 +1,4 @@
-"""Append-only records: audit events and notifications, each written once per idempotency key."""
+"""The audit trail: events written once per idempotency key, read as a process's timeline."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from store.crud._common import Page, insert_if_absent, paginate, parse, refuse, table_of
+from store.crud._common import Page, insert_if_absent, paginate, parse, table_of
 from store.models import (
     AuditEvent,
     AuditEventCreate,
-    Notification,
-    NotificationCreate,
     as_utc,
     utcnow,
 )
@@ -47,43 +45,6 @@ def list_audit_events(
         query = query.where(AuditEvent.process_id == process_id)
     if actor is not None:
         query = query.where(AuditEvent.actor == actor)
-    items, total = paginate(session, query, page, per_page)
-    return Page(items, total, page, per_page)
-
-
-def append_notification(*, session: Session, data: NotificationCreate | Mapping[str, Any]) -> Notification:
-    """Record a notification for a role or a user; written once per ``idempotency_key``."""
-    notification_in = parse(NotificationCreate, data)
-    if not notification_in.recipient_role and not notification_in.recipient_user:
-        raise refuse("recipient_role", "a notification needs a recipient role or user")
-    values = notification_in.model_dump()
-    values["kind"] = notification_in.kind.value
-    values["created_at"] = utcnow()
-    insert_if_absent(session, table_of(Notification), values, ("idempotency_key",))
-    query = select(Notification).where(Notification.idempotency_key == notification_in.idempotency_key)
-    return session.exec(query).one()
-
-
-def list_notifications(
-    *,
-    session: Session,
-    recipient_user: str | None = None,
-    recipient_role: str | None = None,
-    process_id: str | None = None,
-    kind: str | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> Page[Notification]:
-    """Notifications, newest first, narrowed by any of the arguments given."""
-    query = select(Notification).order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-    if recipient_user is not None:
-        query = query.where(Notification.recipient_user == recipient_user)
-    if recipient_role is not None:
-        query = query.where(Notification.recipient_role == recipient_role)
-    if process_id is not None:
-        query = query.where(Notification.process_id == process_id)
-    if kind is not None:
-        query = query.where(Notification.kind == kind)
     items, total = paginate(session, query, page, per_page)
     return Page(items, total, page, per_page)
 

@@ -8,11 +8,13 @@ from store.models.discounts import DiscountException, DiscountExceptionCreate
 from store.models.disputes import Dispute, DisputeCreate, DisputeStatement
 from store.models.enums import (
     APPROVER_ROLES,
+    DeliveryChannel,
+    DeliveryState,
     DiscountState,
     DispositionState,
     DisputeState,
+    EventType,
     ExitState,
-    NotificationKind,
     PartnerStatus,
     ProcessType,
     RegistrationState,
@@ -22,6 +24,14 @@ from store.models.enums import (
     TaskState,
 )
 from store.models.exits import Exit, ExitDisposition
+from store.models.notifications import (
+    Delivery,
+    Notification,
+    NotificationCreate,
+    NotificationRead,
+    WebhookSubscription,
+    WebhookSubscriptionCreate,
+)
 from store.models.partners import (
     Account,
     AccountBlock,
@@ -35,7 +45,7 @@ from store.models.partners import (
     PartnerCreate,
     PartnerPublic,
 )
-from store.models.records import AuditEvent, AuditEventCreate, Notification, NotificationCreate
+from store.models.records import AuditEvent, AuditEventCreate
 from store.models.registrations import (
     AccountClaim,
     Registration,
@@ -65,6 +75,9 @@ __all__ = [
     "AuditEventCreate",
     "Delegation",
     "DelegationCreate",
+    "Delivery",
+    "DeliveryChannel",
+    "DeliveryState",
     "DirectEngagement",
     "DirectEngagementCreate",
     "DiscountException",
@@ -75,13 +88,14 @@ __all__ = [
     "DisputeCreate",
     "DisputeState",
     "DisputeStatement",
+    "EventType",
     "Exit",
     "ExitDisposition",
     "ExitState",
     "JSONDocument",
     "Notification",
     "NotificationCreate",
-    "NotificationKind",
+    "NotificationRead",
     "Partner",
     "PartnerContact",
     "PartnerContactCreate",
@@ -109,6 +123,8 @@ __all__ = [
     "User",
     "UserCreate",
     "UserPublic",
+    "WebhookSubscription",
+    "WebhookSubscriptionCreate",
     "as_utc",
     "utcnow",
 ]

@@ -12,9 +12,11 @@ from rules.enums import PartnerStatus
 
 __all__ = [
     "APPROVER_ROLES",
+    "DeliveryChannel",
+    "DeliveryState",
     "DiscountState",
     "DisputeState",
-    "NotificationKind",
+    "EventType",
     "PartnerStatus",  # one vocabulary for rules and store: the rules core owns it
     "ProcessType",
     "RegistrationState",
@@ -156,10 +158,41 @@ class TaskOutcome(StrEnum):
     CANCELLED = "cancelled"
 
 
-class NotificationKind(StrEnum):
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    DECISION = "decision"
+class EventType(StrEnum):
+    """What a notification tells; stable names that email, webhooks and the in-app list share.
+
+    docs/notifications.md documents each one's payload. Adding a member needs no schema change.
+    """
+
+    TASK_ASSIGNED = "task.assigned"
+    TASK_SLA_WARNING = "task.sla_warning"  # a task's SLA is about to pass
+    TASK_ESCALATED = "task.escalated"
+    TASK_INFO_REQUESTED = "task.info_requested"  # a partner is asked a question about its request
+    REGISTRATION_DECIDED = "registration.decided"
+    REGISTRATION_PROTECTION_LAPSING = "registration.protection_lapsing"
+    REGISTRATION_EXPIRED = "registration.expired"
+    REGISTRATION_CHANGED = "registration.changed"  # a dispute's award or an exit moved it
+    DISCOUNT_APPROVED = "discount.approved"
+    DISCOUNT_DECIDED = "discount.decided"  # any other ending: refused, rejected
+    DISCOUNT_EXPIRING = "discount.expiring"
+    DISCOUNT_EXPIRED = "discount.expired"
+    DISPUTE_OPENED = "dispute.opened"
+    DISPUTE_ESCALATED = "dispute.escalated"
+    DISPUTE_RESOLVED = "dispute.resolved"
+    DISPUTE_WITHDRAWN = "dispute.withdrawn"
+    EXIT_MILESTONE = "exit.milestone"
+    RULEBOOK_PUBLISHED = "rulebook.published"
+
+
+class DeliveryChannel(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"
+    DEAD = "dead"  # every attempt failed: dead-lettered, shown to partner operations
 
 
 class SimulationStatus(StrEnum):

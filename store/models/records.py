@@ -1,7 +1,7 @@
-"""Append-only records: the audit trail and outgoing notifications.
+"""Append-only records: the audit trail (notifications live in ``store.models.notifications``).
 
-Both carry an idempotency key with a unique constraint, so an activity Temporal retries after a
-crash writes its record once.
+Every event carries an idempotency key with a unique constraint, so an activity Temporal
+retries after a crash writes its record once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from store.models.enums import NotificationKind
 from store.models.types import JSONDocument, ProcessTypeName, UTCDateTime, utcnow
 
 
@@ -43,31 +42,4 @@ class AuditEvent(AuditEventBase, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reason_codes: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
-    idempotency_key: str = Field(max_length=200, unique=True)
-
-
-class NotificationBase(SQLModel):
-    recipient_role: str | None = Field(default=None, max_length=60)
-    recipient_user: str | None = Field(default=None, max_length=64)
-    subject: str = Field(min_length=1, max_length=300)
-    body: str = Field(default="", max_length=10000)
-    process_id: str | None = Field(default=None, max_length=200)
-    idempotency_key: str = Field(min_length=1, max_length=200)
-
-
-class NotificationCreate(NotificationBase):
-    kind: NotificationKind
-
-
-class Notification(NotificationBase, table=True):
-    __tablename__ = "notifications"
-    __table_args__ = (
-        Index(None, "recipient_user", "created_at"),
-        Index(None, "recipient_role", "created_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20)
-    process_id: str | None = Field(default=None, max_length=200, index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     idempotency_key: str = Field(max_length=200, unique=True)

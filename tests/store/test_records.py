@@ -82,7 +82,12 @@ def test_concurrent_retries_write_one_audit_event(engine: Engine) -> None:
 
 
 def test_notifications(session: Session) -> None:
-    base = {"kind": "escalation", "subject": "Task escalated", "process_id": "wf-1"}
+    base = {
+        "event_type": "task.escalated",
+        "subject": "Task escalated",
+        "process_id": "wf-1",
+        "event_key": "e1",
+    }
     first = crud.append_notification(
         session=session, data={**base, "recipient_role": "vp_channel", "idempotency_key": "n1"}
     )
@@ -92,17 +97,18 @@ def test_notifications(session: Session) -> None:
     assert pk(again) == pk(first)
     crud.append_notification(
         session=session,
-        data={**base, "kind": "reminder", "recipient_user": "pat", "idempotency_key": "n2"},
+        data={**base, "event_type": "task.sla_warning", "recipient_user": "pat", "idempotency_key": "n2"},
     )
     session.commit()
     assert crud.list_notifications(session=session, process_id="wf-1").total == 2
     assert crud.list_notifications(session=session, recipient_role="vp_channel").total == 1
-    assert crud.list_notifications(session=session, recipient_user="pat").items[0].kind == "reminder"
-    assert crud.list_notifications(session=session, kind="decision").total == 0
+    [pats] = crud.list_notifications(session=session, recipient_user="pat").items
+    assert pats.event_type == "task.sla_warning"
+    assert crud.list_notifications(session=session, event_type="registration.decided").total == 0
     with pytest.raises(ValidationFailed, match="recipient_role"):
         crud.append_notification(session=session, data={**base, "idempotency_key": "n3"})
-    with pytest.raises(ValidationFailed, match="kind"):
+    with pytest.raises(ValidationFailed, match="event_type"):
         crud.append_notification(
             session=session,
-            data={**base, "kind": "gossip", "recipient_user": "x", "idempotency_key": "n4"},
+            data={**base, "event_type": "gossip", "recipient_user": "x", "idempotency_key": "n4"},
         )

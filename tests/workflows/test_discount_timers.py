@@ -66,8 +66,8 @@ async def test_a_silent_step_escalates_once_then_the_default_rejects(stack: Stac
     assert view.history[-1].actor == "rule:sla.default_action"
     outcomes = [(t.role, t.outcome) for t in tasks_of(stack.database_url, view.workflow_id)]
     assert outcomes == [("deal_desk", "escalated"), ("vp_channel", "expired")]
-    kinds = [n.kind for n in notifications_of(stack.database_url, view.workflow_id)]
-    assert "escalation" in kinds
+    events = [n.event_type for n in notifications_of(stack.database_url, view.workflow_id)]
+    assert "task.escalated" in events
 
 
 async def test_one_role_silent_in_a_parallel_step_is_stood_in_for(stack: Stack, dw: DiscountWorld) -> None:
@@ -93,8 +93,8 @@ async def test_a_quote_is_reminded_expires_and_is_renewed(stack: Stack, dw: Disc
     first_until = view.valid_until
     view = await client.wait_until(view.workflow_id, lambda v: v.state == "expired", timeout=15)
     assert [h.action for h in view.history][-2:] == ["discount.quote_reminder", "discount.expired"]
-    kinds = [n.kind for n in notifications_of(stack.database_url, view.workflow_id)]
-    assert kinds.count("reminder") == 1
+    events = [n.event_type for n in notifications_of(stack.database_url, view.workflow_id)]
+    assert events.count("discount.expiring") == 1
     view = await client.renew(view.workflow_id, dw.partner, "the customer signs next week")
     assert view.state == "approved" and view.valid_until is not None and first_until is not None
     assert view.valid_until > first_until

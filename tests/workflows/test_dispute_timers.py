@@ -71,9 +71,8 @@ async def test_silence_everywhere_ends_in_the_default_resolution(stack: Stack, d
         ("dispute.resolved", ["sla.default_action", "dispute.upheld", "dispute.default_resolution"]),
     ]
     assert all(e.rulebook_version == "testing-fast" for e in events)
-    escalations = [
-        n for n in notifications_of(stack.database_url, view.workflow_id) if n.kind == "escalation"
-    ]
+    notified = notifications_of(stack.database_url, view.workflow_id)
+    escalations = [n for n in notified if n.event_type == "dispute.escalated"]
     assert {n.recipient_role for n in escalations} >= {LEVELS[1], LEVELS[2]}
     late = await registrations.wait_until(refused.workflow_id, lambda v: v.appeal_until is None, 10)
     assert late.state == "rejected" and late.history[-1].action == "registration.dispute_resolved"

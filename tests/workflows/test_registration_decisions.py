@@ -137,8 +137,8 @@ async def test_approve_and_reject_with_refusals(sqlite_stack: Stack, world: Worl
         "rejected",
         "customer already with direct",
     )
-    kinds = [n.kind for n in notifications_of(url, to_reject)]
-    assert kinds == ["decision"]
+    events = [n.event_type for n in notifications_of(url, to_reject)]
+    assert events == ["task.assigned", "registration.decided"]
 
 
 async def test_four_eyes_and_delegation(sqlite_stack: Stack, world: World) -> None:
@@ -241,9 +241,10 @@ async def test_escalation_through_every_level_to_the_default_action(
         ("vp_channel", 2, "expired"),
     ]
     notices = notifications_of(url, silent)
-    assert [(n.kind, n.recipient_role) for n in notices[:2]] == [
-        ("escalation", "regional_channel_director"),
-        ("escalation", "vp_channel"),
+    assert [(n.event_type, n.recipient_role) for n in notices[:3]] == [
+        ("task.assigned", "channel_account_manager"),
+        ("task.escalated", "regional_channel_director"),  # the escalation's notice tells the new level
+        ("task.escalated", "vp_channel"),
     ]
     actors = [e.actor for e in audit_of(url, silent)]
     assert actors == [

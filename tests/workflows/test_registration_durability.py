@@ -84,7 +84,8 @@ async def test_worker_killed_during_an_open_approval(slow_sla_stack: Stack) -> N
         "approved",
         world.approvers[role],
     )
-    assert [n.kind for n in notifications_of(url, wid)] == ["decision"]
+    notified = [n.event_type for n in notifications_of(url, wid)]
+    assert notified == ["task.assigned", "registration.decided"]
     assert registration_row(url, wid).state == "approved"
 
 

@@ -53,8 +53,8 @@ async def _expiry_then_register_again(client: RegistrationClient, stack: Stack, 
         "protection.reminder",
         "registration.expired",
     ]
-    kinds = [n.kind for n in notifications_of(url, first.workflow_id)]
-    assert kinds == ["decision", "reminder", "decision"]
+    events = [n.event_type for n in notifications_of(url, first.workflow_id)]
+    assert events == ["registration.decided", "registration.protection_lapsing", "registration.expired"]
     assert claim_holder(url, first.workflow_id) is None
     assert registration_row(url, first.workflow_id).state == "expired"
 

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.discount import DiscountDecision, DiscountRequest, StandingApproval, decide_discount
     from rules.schema import Rulebook
     from store.models.enums import DiscountState as State
+    from store.models.enums import EventType
     from workflows.discount.tasks import approval_task, escalation_notice, info_task, partner_notice
     from workflows.discount.types import (
         PROCESS_TYPE,
@@ -144,8 +145,10 @@ class Discount:
         self.view.open_tasks = tasks
         self.publish()
 
-    def partner_note(self, subject: str, body: str = "", kind: str = "decision") -> list[NotificationRecord]:
-        return [partner_notice(self.view, kind, subject, body)]
+    def partner_note(
+        self, subject: str, body: str = "", event: str = EventType.DISCOUNT_DECIDED
+    ) -> list[NotificationRecord]:
+        return [partner_notice(self.view, event, subject, body)]
 
     # --- how the review looks -----------------------------------------------------------------
 
@@ -215,6 +218,7 @@ class Discount:
         change.notifications += self.partner_note(
             "Your discount is approved",
             f"{view.total_discount:.1%} in all; quotable until {view.valid_until.isoformat()}",
+            EventType.DISCOUNT_APPROVED,
         )
         await self.transition(
             action="discount.approved", after=State.APPROVED, actor=actor, change=change, decided=True

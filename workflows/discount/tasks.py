@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import NotificationRecord, TaskOpening
     from rules.durations import format_duration
     from rules.reasons import Reason
+    from store.models.enums import EventType
     from workflows.discount.types import APPROVAL_TASK, DECISIONS, INFO_TASK, PROCESS_TYPE, DiscountView
 
 
@@ -120,7 +121,7 @@ def escalation_notice(
     account: str, *, from_roles: str, to_role: str, sla_seconds: float
 ) -> NotificationRecord:
     return NotificationRecord(
-        kind="escalation",
+        event=EventType.TASK_ESCALATED,
         subject=f"Escalated to you: discount request for {account}",
         body=(
             f"{from_roles} did not decide within the SLA. You have "
@@ -130,7 +131,11 @@ def escalation_notice(
     )
 
 
-def partner_notice(view: DiscountView, kind: str, subject: str, body: str = "") -> NotificationRecord:
+def partner_notice(view: DiscountView, event: str, subject: str, body: str = "") -> NotificationRecord:
     return NotificationRecord(
-        kind=kind, subject=subject, body=body, recipient_user=view.submission.submitted_by
+        event=event,
+        subject=subject,
+        body=body,
+        recipient_user=view.submission.submitted_by,
+        data={"registration_id": view.submission.registration_id},
     )

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.reasons import Reason
     from rules.schema import Rulebook
     from store.models.enums import DiscountState as State
+    from store.models.enums import EventType
     from workflows.discount.process import REGISTRATION_CLOSED, Discount
     from workflows.discount.types import (
         TASKS,
@@ -254,7 +255,7 @@ class DiscountWorkflow:
                     "Your approved discount lapses soon",
                     f"Quotable until {view.valid_until.isoformat()}; ask for a renewal if the deal "
                     "needs longer.",
-                    kind="reminder",
+                    event=EventType.DISCOUNT_EXPIRING,
                 ),
             ),
         )
@@ -267,7 +268,9 @@ class DiscountWorkflow:
             change=Change(
                 reason_codes=[QUOTE_EXPIRED],
                 notifications=self.process.partner_note(
-                    "Your approved discount has lapsed", "Ask for a renewal to quote it again."
+                    "Your approved discount has lapsed",
+                    "Ask for a renewal to quote it again.",
+                    event=EventType.DISCOUNT_EXPIRED,
                 ),
             ),
         )

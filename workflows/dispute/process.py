@@ -150,8 +150,8 @@ class Dispute:
     def entry(self, side: str, author: str, text: str) -> ThreadEntry:
         return ThreadEntry(len(self.view.thread) + 1, side, author, workflow.now(), text)
 
-    def notices(self, kind: str, subject: str, body: str = "") -> list[NotificationRecord]:
-        return party_notices(self.view, kind, subject, body)
+    def notices(self, event: str, subject: str, body: str = "") -> list[NotificationRecord]:
+        return party_notices(self.view, event, subject, body)
 
     # --- the thread, at any time before the end -----------------------------------------------
 

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.dispute import Contest, Side, resolutions
     from rules.durations import format_duration
     from rules.reasons import meaning
+    from store.models.enums import EventType
     from workflows.dispute.types import (
         CLAIMANT,
         LEVEL_TASK,
@@ -126,7 +127,7 @@ def party_task(view: DisputeView, *, side: str, due_at: datetime) -> TaskOpening
 
 def level_notice(account: str, *, from_role: str, to_role: str, sla_seconds: float) -> NotificationRecord:
     return NotificationRecord(
-        kind="escalation",
+        event=EventType.DISPUTE_ESCALATED,
         subject=f"Escalated to you: dispute over {account}",
         body=(
             f"{from_role} did not decide within the response time. You have "
@@ -136,16 +137,16 @@ def level_notice(account: str, *, from_role: str, to_role: str, sla_seconds: flo
     )
 
 
-def party_notices(view: DisputeView, kind: str, subject: str, body: str = "") -> list[NotificationRecord]:
+def party_notices(view: DisputeView, event: str, subject: str, body: str = "") -> list[NotificationRecord]:
     """The same notice to both parties: a partner's registration's submitter, or direct sales."""
     notices = []
     for party in (view.opening.claimant, view.opening.respondent):
         if party.side == Side.PARTNER and party.contact:
             notices.append(
-                NotificationRecord(kind=kind, subject=subject, body=body, recipient_user=party.contact)
+                NotificationRecord(event=event, subject=subject, body=body, recipient_user=party.contact)
             )
         elif party.side == Side.DIRECT:
             notices.append(
-                NotificationRecord(kind=kind, subject=subject, body=body, recipient_role=DIRECT_SALES_ROLE)
+                NotificationRecord(event=event, subject=subject, body=body, recipient_role=DIRECT_SALES_ROLE)
             )
     return notices

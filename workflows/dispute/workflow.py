@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.reasons import Reason
     from rules.schema import Rulebook
     from store.models.enums import DisputeState as State
-    from store.models.enums import TaskOutcome
+    from store.models.enums import EventType, TaskOutcome
     from store.rules_view import STANDING
     from workflows.dispute.process import Dispute
     from workflows.dispute.tasks import party_task
@@ -162,7 +162,7 @@ class DisputeWorkflow:
                 reason_codes=[OPENED, *view.opening.contested_codes],
                 open_tasks=tasks,
                 notifications=process.notices(
-                    "decision",
+                    EventType.DISPUTE_OPENED,
                     f"A dispute was opened over {view.opening.product_line}",
                     "Give your statement.",
                 ),
@@ -354,7 +354,9 @@ class DisputeWorkflow:
             view.outcome.code,
             *([BY_DEFAULT] if by_default else []),
         ]
-        change.notifications += process.notices("decision", "Your dispute is resolved", view.outcome.text)
+        change.notifications += process.notices(
+            EventType.DISPUTE_RESOLVED, "Your dispute is resolved", view.outcome.text
+        )
         change.detail["resolution"] = resolution.value
         await process.transition(
             action="dispute.resolved", after=State.RESOLVED, actor=actor, change=change, resolution=resolution
@@ -384,7 +386,9 @@ class DisputeWorkflow:
                 reason_codes=[WITHDRAWN],
                 comment=update.withdrawal.comment,
                 close_tasks=closings,
-                notifications=process.notices("decision", "A dispute was withdrawn", reason.text),
+                notifications=process.notices(
+                    EventType.DISPUTE_WITHDRAWN, "A dispute was withdrawn", reason.text
+                ),
             ),
         )
         process.set_open_tasks([])

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.facts import RegistrationRequest
     from rules.schema import Rulebook
     from store.crud.exits import DispositionRecord, ExitTimeline
-    from store.models.enums import DispositionState
+    from store.models.enums import DispositionState, EventType
     from workflows.exit.types import (
         APPROVAL_TASK,
         PROCESS_TYPE,
@@ -144,11 +144,16 @@ class ExitProcess:
         self.view.open_tasks = tasks
         self.publish()
 
-    def notices(self, kind: str, subject: str, body: str = "") -> list[NotificationRecord]:
-        """The same notice to partner operations and to whoever started the exit."""
+    def notices(self, milestone: str, subject: str, body: str = "") -> list[NotificationRecord]:
+        """The same notice of a milestone to partner operations and to whoever started the exit."""
+        data = {"milestone": milestone}
         return [
-            NotificationRecord(kind, subject, body, recipient_role=PARTNER_OPS),
-            NotificationRecord(kind, subject, body, recipient_user=self.view.start.started_by),
+            NotificationRecord(
+                EventType.EXIT_MILESTONE, subject, body, recipient_role=PARTNER_OPS, data=data
+            ),
+            NotificationRecord(
+                EventType.EXIT_MILESTONE, subject, body, recipient_user=self.view.start.started_by, data=data
+            ),
         ]
 
     # --- how the approval looks ---------------------------------------------------------------

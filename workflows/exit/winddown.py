@@ -60,7 +60,7 @@ class WindDown:
             change=Change(
                 reason_codes=["exit.notice_ended", "exit.access_revoked"],
                 notifications=process.notices(
-                    "decision", f"Notice ended for {process.partner}: access revoked"
+                    "notice_ended", f"Notice ended for {process.partner}: access revoked"
                 ),
             ),
         )
@@ -89,7 +89,8 @@ class WindDown:
                 reason_codes=[ReasonCode.EXIT_NO_TRANSFEREE.value],
                 open_tasks=openings,
                 notifications=process.notices(
-                    "decision", f"Choose who takes over {len(waiting)} registrations of {process.partner}"
+                    "transferee_needed",
+                    f"Choose who takes over {len(waiting)} registrations of {process.partner}",
                 ),
             ),
         )
@@ -144,7 +145,7 @@ class WindDown:
                 actor=f"rule:{code}",
                 change=Change(
                     reason_codes=[code],
-                    notifications=process.notices("reminder", f"{process.partner}: {words}"),
+                    notifications=process.notices(code.removeprefix("exit."), f"{process.partner}: {words}"),
                 ),
             )
 

@@ -113,7 +113,9 @@ class ExitWorkflow:
             opened_by="rule:exit.approval_required",
             change=Change(
                 reason_codes=["exit.approval_required"],
-                notifications=process.notices("decision", f"An exit of {process.partner} waits for approval"),
+                notifications=process.notices(
+                    "awaiting_approval", f"An exit of {process.partner} waits for approval"
+                ),
             ),
         )
         if ended.end is None:
@@ -162,7 +164,7 @@ class ExitWorkflow:
                 reason_codes=["exit.notice_given", *(["exit.access_revoked"] if revoked_now else [])],
                 comment=view.start.why,
                 notifications=process.notices(
-                    "decision",
+                    "notice_given",
                     f"{process.partner} is given notice",
                     f"Notice ends {plan.notice_ends_at.isoformat()}; "
                     f"{len(plan.dispositions)} open registrations.",
@@ -215,7 +217,7 @@ class ExitWorkflow:
                 comment=update.cancel.reason,
                 close_tasks=closings,
                 notifications=process.notices(
-                    "decision", f"The exit of {process.partner} was cancelled", update.cancel.reason
+                    "cancelled", f"The exit of {process.partner} was cancelled", update.cancel.reason
                 ),
                 detail={"stays": stays} if stays else {},
             ),

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.registration import CLAIM_HELD, ClaimTransfer, DirectMatch
     from rules.dispute import appeal_closes_at
     from rules.protection import protection_window
+    from store.models.enums import EventType
     from store.models.enums import RegistrationState as State
     from workflows.human.authority import Refusal
     from workflows.human.commands import Command
@@ -171,7 +172,7 @@ def _change(reg: Registration, outcome: DisputeOutcomeInput, subject: str) -> Ch
         on_behalf_of=outcome.on_behalf_of,
         comment=outcome.reason.text,
         detail={"dispute_id": outcome.dispute_id, "resolution": outcome.resolution},
-        notifications=reg.partner_note(subject, outcome.reason.text),
+        notifications=reg.partner_note(subject, outcome.reason.text, EventType.REGISTRATION_CHANGED),
     )
 
 

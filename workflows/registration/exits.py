@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import TaskClosing
     from activities.registration import ClaimTransfer
     from rules.enums import Disposition
+    from store.models.enums import EventType
     from store.models.enums import RegistrationState as State
     from workflows.human.authority import Refusal
     from workflows.human.commands import Command
@@ -66,7 +67,9 @@ async def dispose(
         reason_codes=[asked.reason.code],
         close_tasks=closings or [],
         detail={"exit_id": asked.exit_id},
-        notifications=reg.partner_note(_SUBJECTS[disposition], asked.reason.text),
+        notifications=reg.partner_note(
+            _SUBJECTS[disposition], asked.reason.text, EventType.REGISTRATION_CHANGED
+        ),
     )
     if disposition is Disposition.HONOUR_UNTIL_EXPIRY:
         await reg.transition(

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.protection import protection_window
     from rules.registration import Match, RegistrationDecision
     from rules.schema import Rulebook
+    from store.models.enums import EventType
     from store.models.enums import RegistrationState as State
     from workflows.human.authority import ActorAuthority, require_partner_side
     from workflows.human.commands import Command, CommandQueue
@@ -138,8 +139,10 @@ class Registration:
         self.view.open_tasks = tasks
         self.publish()
 
-    def partner_note(self, subject: str, body: str = "", kind: str = "decision") -> list[NotificationRecord]:
-        return [partner_notice(self.view.submission, kind, subject, body)]
+    def partner_note(
+        self, subject: str, body: str = "", event: str = EventType.REGISTRATION_DECIDED
+    ) -> list[NotificationRecord]:
+        return [partner_notice(self.view.submission, event, subject, body)]
 
     # --- how the review looks -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.protection import decide_extension
+    from store.models.enums import EventType
     from store.models.enums import RegistrationState as State
     from workflows.human.commands import Command
     from workflows.human.journal import Change
@@ -49,7 +50,9 @@ async def protect(reg: Registration) -> None:
                 actor=f"rule:{PROTECTION_EXPIRED}",
                 change=Change(
                     reason_codes=[PROTECTION_EXPIRED],
-                    notifications=reg.partner_note("Your registration's protection has lapsed"),
+                    notifications=reg.partner_note(
+                        "Your registration's protection has lapsed", event=EventType.REGISTRATION_EXPIRED
+                    ),
                 ),
                 release_claim=True,
             )
@@ -89,7 +92,7 @@ async def _remind(reg: Registration) -> None:
             notifications=reg.partner_note(
                 "Your registration's protection lapses soon",
                 f"Protected until {view.expires_at.isoformat()}; {extend}",
-                kind="reminder",
+                event=EventType.REGISTRATION_PROTECTION_LAPSING,
             ),
         ),
     )

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.durations import format_duration
     from rules.reasons import Reason
     from rules.registration import Match
+    from store.models.enums import EventType
     from workflows.registration.types import (
         DECISIONS,
         INFO_TASK,
@@ -125,7 +126,7 @@ def escalation_notice(
     sub: RegistrationSubmission, *, from_role: str, to_role: str, sla_seconds: float
 ) -> NotificationRecord:
     return NotificationRecord(
-        kind="escalation",
+        event=EventType.TASK_ESCALATED,
         subject=f"Escalated to you: deal registration {sub.account_name} / {sub.product_line}",
         body=(
             f"{from_role} did not decide within the SLA. You have "
@@ -136,9 +137,9 @@ def escalation_notice(
 
 
 def partner_notice(
-    sub: RegistrationSubmission, kind: str, subject: str, body: str = ""
+    sub: RegistrationSubmission, event: str, subject: str, body: str = ""
 ) -> NotificationRecord:
-    return NotificationRecord(kind=kind, subject=subject, body=body, recipient_user=sub.submitted_by)
+    return NotificationRecord(event=event, subject=subject, body=body, recipient_user=sub.submitted_by)
 
 
 def format_value(value: float) -> str:

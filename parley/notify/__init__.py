@@ -1,0 +1,1 @@
+"""Sending notifications out of Parley: mail over SMTP and signed webhook calls."""
