@@ -33,6 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from web import metrics
+
+    metrics.init_app(app)  # first: its request timer starts before every other hook
     csrf.init_app(app)
 
     from web import (
@@ -66,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token authentication only: no cookie, so nothing to forge
     csrf.exempt(health.bp)
+    csrf.exempt(metrics.bp)
     errors.init_app(app)
     filters.init_app(app)
     return app
