@@ -20,6 +20,9 @@ from sqlmodel import Session, col, select
 from store.engine import session_scope
 from store.models import (
     AuditEvent,
+    Delivery,
+    DeliveryChannel,
+    DeliveryState,
     DiscountException,
     DiscountState,
     Dispute,
@@ -151,7 +154,46 @@ def processes(db: Session, now: datetime) -> Metric:
     return family
 
 
-FAMILIES: tuple[Family, ...] = (open_tasks, overdue_tasks, sla_breaches, escalations, processes)
+def deliveries(db: Session, now: datetime) -> Metric:
+    """Mails and webhook calls by channel and state (every pair, zero when none)."""
+    query = select(Delivery.channel, Delivery.state, func.count()).group_by(Delivery.channel, Delivery.state)
+    counts = {(str(channel), str(state)): 0 for channel in DeliveryChannel for state in DeliveryState}
+    counts.update({(channel, state): n for channel, state, n in db.exec(query)})
+    family = GaugeMetricFamily(
+        "parley_notification_deliveries",
+        "Notification deliveries by channel and state (pending, delivered, dead: dead-lettered).",
+        labels=["channel", "state"],
+    )
+    for (channel, state), n in sorted(counts.items()):
+        family.add_metric([channel, state], n)
+    return family
+
+
+def delivery_failures(db: Session, now: datetime) -> Metric:
+    """Failed attempts on the deliveries in the log, by channel: every attempt but the one that
+    delivered. A gauge, not a counter: retrying a dead letter starts its attempts again."""
+    delivered = func.sum(case((col(Delivery.state) == DeliveryState.DELIVERED, 1), else_=0))
+    query = select(Delivery.channel, func.sum(Delivery.attempts) - delivered).group_by(Delivery.channel)
+    counts = {str(channel): 0 for channel in DeliveryChannel} | {c: n for c, n in db.exec(query)}
+    family = GaugeMetricFamily(
+        "parley_notification_delivery_failed_attempts",
+        "Failed delivery attempts recorded in the delivery log, by channel.",
+        labels=["channel"],
+    )
+    for channel, n in sorted(counts.items()):
+        family.add_metric([channel], n)
+    return family
+
+
+FAMILIES: tuple[Family, ...] = (
+    open_tasks,
+    overdue_tasks,
+    sla_breaches,
+    escalations,
+    processes,
+    deliveries,
+    delivery_failures,
+)
 
 
 class StoreCollector(Collector):

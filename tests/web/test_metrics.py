@@ -17,23 +17,27 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from parley.settings import get_settings
+from store.crud import deliveries as deliveries_crud
 from store.crud import discounts as discounts_crud
 from store.crud import disputes as disputes_crud
 from store.crud import exits as exits_crud
+from store.crud import notifications as notifications_crud
 from store.crud import records as records_crud
 from store.crud import registrations as registrations_crud
 from store.crud import tasks as tasks_crud
+from store.crud import users as users_crud
+from store.crud import webhooks as webhooks_crud
 from store.engine import engine_for, session_scope
 from store.models import Role, Task
 from store.models.types import utcnow
 from tests.fixtures_temporal import free_port
-from tests.web.conftest import World
+from tests.web.conftest import PASSWORD, World
 from web import create_app
 
 Figures = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 ROUTE = "/api/v1/registrations/<workflow_id>"
-LABELS = {"method", "route", "status", "le", "role", "age", "process_type", "state", "cause"}
+LABELS = {"method", "route", "status", "le", "role", "age", "process_type", "state", "cause", "channel"}
 
 
 def parse(text: str) -> Figures:
@@ -257,6 +261,65 @@ def test_no_partner_identity_in_the_text(world: World, client: FlaskClient) -> N
         assert workflow_id not in text
     labels = {name for (_, pairs) in parse(text) for name, _ in pairs}
     assert labels <= LABELS, labels - LABELS
+
+
+def test_deliveries_by_channel_and_state_and_failed_attempts(world: World, client: FlaskClient) -> None:
+    with session_scope() as db:
+        for name in ("mia_mail", "max_mail"):
+            users_crud.create_user(
+                session=db,
+                data={
+                    "username": name,
+                    "display_name": name,
+                    "password": PASSWORD,
+                    "roles": ["channel_account_manager"],
+                    "email": f"{name}@northwind-mail.example",
+                },
+            )
+        webhooks_crud.create_subscription(
+            session=db,
+            data={"url": "https://hooks.northwind.example/parley", "event_types": ["task.assigned"]},
+            partner_id=None,
+            created_by="ops",
+        )
+        notification = notifications_crud.append_notification(
+            session=db,
+            data={
+                "event_type": "task.assigned",
+                "recipient_role": "channel_account_manager",
+                "subject": "A task for you",
+                "event_key": "metrics-event-1",
+                "idempotency_key": "metrics-notification-1",
+            },
+        )
+        planned = deliveries_crud.plan_deliveries(session=db, notification=notification, email=True)
+        rows = {deliveries_crud.get_delivery(session=db, delivery_id=i).target: i for i in planned}
+        mia, maximilian = rows["mia_mail@northwind-mail.example"], rows["max_mail@northwind-mail.example"]
+        hook = rows["https://hooks.northwind.example/parley"]
+        deliveries_crud.record_attempt(session=db, delivery_id=mia, attempt=1, error=None)
+        for attempt in (1, 2):
+            deliveries_crud.record_attempt(
+                session=db, delivery_id=maximilian, attempt=attempt, error="refused"
+            )
+        deliveries_crud.dead_letter(session=db, delivery_id=maximilian, error="refused")
+        deliveries_crud.record_attempt(session=db, delivery_id=hook, attempt=1, error="HTTP 500")
+
+    response = client.get("/metrics")
+    figures = parse(response.get_data(as_text=True))
+
+    deliveries = family(figures, "parley_notification_deliveries")
+    assert len(deliveries) == 6  # every channel and state
+    assert {(dict(k)["channel"], dict(k)["state"]): v for k, v in deliveries.items() if v} == {
+        ("email", "delivered"): 1,
+        ("email", "dead"): 1,
+        ("webhook", "pending"): 1,
+    }
+    # Mail: max's two attempts failed, mia's one succeeded; the webhook's one attempt failed.
+    assert family(figures, "parley_notification_delivery_failed_attempts") == {
+        frozenset({("channel", "email")}): 2,
+        frozenset({("channel", "webhook")}): 1,
+    }
+    assert "northwind" not in response.get_data(as_text=True).lower()
 
 
 def test_request_latency_is_labelled_by_route_template(world: World, client: FlaskClient) -> None:
