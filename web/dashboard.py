@@ -23,7 +23,7 @@ from store.crud import rulebooks as versions_crud
 from store.engine import session_scope
 from store.models.types import utcnow
 from web import rulebook_sources as sources
-from web.dashboard_charts import against_prediction, week_bars
+from web.dashboard_charts import against_prediction, week_panel
 from web.dashboard_figures import Dashboard, build_dashboard
 from web.live_ledger import NOTES, UNMEASURED
 from web.ops_access import partner_ops_required
@@ -85,7 +85,7 @@ def index() -> ResponseReturnValue:
     board, problem = _board(weeks)
     labels = [w.label for w in board.weeks]
     by_key = {k.key: k for k in board.kpis}
-    charts = [week_bars(by_key[key], labels, [f[key] for f in board.by_week]) for key in HEADLINES]
+    charts = week_panel([(by_key[key], [f[key] for f in board.by_week]) for key in HEADLINES], labels)
     sections: dict[str, list[Kpi]] = {}
     for kpi in board.kpis:
         sections.setdefault(_section(kpi), []).append(kpi)

@@ -18,17 +18,20 @@ def _defined(values: list[float]) -> list[float]:
     return [v for v in values if not math.isnan(v)]
 
 
-def week_bars(kpi: Kpi, labels: list[str], values: list[float]) -> Markup:
-    """One KPI across the weeks: a bar per week, its value above it ("n/a" when undefined)."""
-    width, height, left, top, bottom = 380, 170, 8, 30, 34
+CHART_W, CHART_H, COLUMNS = 380, 170, 3
+
+
+def week_bars(kpi: Kpi, labels: list[str], values: list[float], x0: float = 0, y0: float = 0) -> str:
+    """One KPI across the weeks: a bar per week, its value above it ("n/a" when undefined); an
+    ``<svg>`` element placed at (``x0``, ``y0``) of the panel that holds it."""
+    width, height, left, top, bottom = CHART_W, CHART_H, 8, 30, 34
     n = max(len(labels), 1)
     slot = (width - 2 * left) / n
     plot_h = height - top - bottom
     peak = max([*_defined(values), 1.0 if kpi.unit == "share" else 1e-9])
     title = escape(kpi.label)
     parts = [
-        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{title} by week">',
+        f'<svg x="{x0}" y="{y0}" width="{width}" height="{height}" role="img" aria-label="{title} by week">',
         f'<text x="{left}" y="14" font-size="12" fill="#111">{title}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - left}" y2="{top + plot_h}" stroke="#9ca3af"/>',
     ]
@@ -36,15 +39,14 @@ def week_bars(kpi: Kpi, labels: list[str], values: list[float]) -> Markup:
         x = left + i * slot + slot * 0.15
         w = slot * 0.7
         shown = escape(format_value(kpi, v))
+        label_y: float = top + plot_h - 3
         if not math.isnan(v):
             h = plot_h * (v / peak) if peak > 0 else 0.0
             parts.append(
                 f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
                 f'fill="{PROP_COLOUR}"><title>{escape(label)}: {shown}</title></rect>'
             )
-            label_y = top + plot_h - h - 3
-        else:
-            label_y = top + plot_h - 3
+            label_y -= h
         parts.append(
             f'<text x="{x + w / 2:.1f}" y="{label_y:.1f}" font-size="9" text-anchor="middle" '
             f'fill="{NEUTRAL}">{shown}</text>'
@@ -53,6 +55,21 @@ def week_bars(kpi: Kpi, labels: list[str], values: list[float]) -> Markup:
             f'<text x="{x + w / 2:.1f}" y="{top + plot_h + 13}" font-size="9" text-anchor="middle" '
             f'fill="#333">{escape(label.split("-", 1)[-1])}</text>'
         )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def week_panel(charts: list[tuple[Kpi, list[float]]], labels: list[str]) -> Markup:
+    """Small multiples: one bar chart per KPI, three to a row, in one panel that scales to the
+    page's width (presentation attributes only: no style, no script)."""
+    rows = max(math.ceil(len(charts) / COLUMNS), 1)
+    width, height = COLUMNS * CHART_W, rows * CHART_H
+    parts = [
+        f'<svg class="chart" width="100%" viewBox="0 0 {width} {height}" role="group" '
+        'aria-label="Headline KPIs by ISO week">'
+    ]
+    for i, (kpi, values) in enumerate(charts):
+        parts.append(week_bars(kpi, labels, values, (i % COLUMNS) * CHART_W, (i // COLUMNS) * CHART_H))
     parts.append("</svg>")
     return Markup("".join(parts))
 
