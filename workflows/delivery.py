@@ -82,7 +82,7 @@ class NotificationDispatchWorkflow:
             await workflow.execute_activity(
                 deliver,
                 delivery_id,
-                start_to_close_timeout=timedelta(seconds=settings.send_timeout_seconds + 30),
+                start_to_close_timeout=timedelta(seconds=2 * settings.send_timeout_seconds + 5),
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(seconds=settings.first_retry_seconds),
                     backoff_coefficient=2.0,

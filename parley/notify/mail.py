@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -17,8 +18,13 @@ def message_id(idempotency_key: str) -> str:
     return f"<{local}@parley>"
 
 
+# Headers unfolded up to RFC 5322's hard limit: folding a long subject before its first word
+# leaves a leading space that some clients show.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def compose(settings: Settings, *, to: str, subject: str, body: str, idempotency_key: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = settings.smtp_sender
     message["To"] = to
     message["Subject"] = subject

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.approval import ApprovalPath
     from rules.dispute import Contest, Resolution, Side, resolutions
     from rules.schema import Rulebook
-    from store.models.enums import DisputeState, TaskOutcome
+    from store.models.enums import DisputeState, EventType, TaskOutcome
     from workflows.dispute.tasks import DIRECT_SALES_ROLE, level_notice, level_task, party_notices
     from workflows.dispute.types import (
         CLAIMANT,
@@ -194,7 +194,7 @@ class Dispute:
             for role in to_roles
         ]
         return notices + self.notices(
-            "escalation",
+            EventType.DISPUTE_ESCALATED,
             "Your dispute moved up the escalation path",
             f"It is now with {' + '.join(to_roles)}.",
         )
