@@ -28,17 +28,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from simulation.kpis import compute
+from simulation.runner import from_texts, run_local, summarise
 from store.crud import disputes as disputes_crud
 from store.crud import exits as exits_crud
 from store.crud import partners as partners_crud
@@ -50,7 +53,7 @@ from store.crud.discounts import create_discount, get_discount, update_discount
 from store.engine import get_engine, session_scope
 from store.models.types import utcnow
 from tests.web.conftest import PASSWORD, signed_in
-from tests.web.ops_fixtures import OpsDirs, ops_dirs
+from tests.web.ops_fixtures import DEFAULT_RULEBOOK, OpsDirs, ops_dirs, rulebook_yaml, tiny_scenario_yaml
 from web.live_ledger import live_ledger
 from web.live_records import read_live_records
 
@@ -431,3 +434,30 @@ def test_the_version_in_force_beside_its_latest_what_if(seeded: Seeded) -> None:
         pytest.approx([70.0, 60.5, 79.5])
     )
     assert by_kpi["duplicate_rate"]["predicted"] == "" and by_kpi["duplicate_rate"]["what_if_run"] == ""
+
+
+def test_a_real_what_ifs_results_are_read_as_its_page_shows_them(seeded: Seeded) -> None:
+    """The results document of a real (tiny) what-if of 2026.1 against an older version, stored
+    as the run's workflow stores it: the dashboard reads its figure and replications."""
+    proposed = DEFAULT_RULEBOOK.read_text(encoding="utf-8")
+    baseline = rulebook_yaml("2025.4", "2025-06-01T00:00:00Z", protection_period="60d")
+    what_if = from_texts(baseline, proposed, tiny_scenario_yaml(), replications=3, seed=5)
+    results = json.loads(json.dumps(summarise(what_if, run_local(what_if, workers=1))))
+    run_id = _run(results, "completed", utcnow())
+
+    client = signed_in("ops")
+    rows = {r["kpi"]: r for r in _csv(client) if r["scope"] == "in_force_vs_what_if"}
+    entry = next(k for k in results["kpis"] if k["key"] == "conflict_rate")
+    reps = [r["proposed"]["conflict_rate"] for r in results["per_replication"]]
+    conflict = rows["conflict_rate"]
+    assert conflict["what_if_run"] == str(run_id)
+    assert float(conflict["predicted"]) == pytest.approx(entry["proposed"])
+    assert float(conflict["interval_low"]) == pytest.approx(np.percentile(reps, 2.5))
+    assert float(conflict["interval_high"]) == pytest.approx(np.percentile(reps, 97.5))
+    assert min(reps) <= float(conflict["interval_low"]) <= float(conflict["interval_high"]) <= max(reps)
+    weeks = (results["run"]["scenario"]["horizon_days"] - results["run"]["scenario"]["warm_up_days"]) / 7
+    registrations = next(k for k in results["kpis"] if k["key"] == "registrations")
+    assert float(rows["registrations"]["predicted"]) == pytest.approx(registrations["proposed"] / weeks)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "2026.1 as its proposed, compared with 2025.4" in page
+    assert 'aria-label="Live figures against the what-if\'s prediction"' in page
