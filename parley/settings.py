@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_sender: str = "Parley <parley@localhost>"
+    dev_mail_port: int = Field(
+        default=8025, ge=1, le=65535, description="parley up's mail sink, used when no SMTP host is set."
+    )
     notification_delivery: bool = Field(
         default=True,
         description="Whether this worker runs the delivery dispatcher (one per task queue suffices).",

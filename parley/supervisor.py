@@ -129,6 +129,8 @@ def run_all(settings: Settings) -> int:
     worker = Child("worker", ["worker"], ready_line="worker ready")
     web = Child("web", ["web"], ready_line="web ready")
     children = [server, worker, web]
+    if not settings.smtp_host:
+        children.insert(1, _mail_sink(settings))
     stopping = threading.Event()
 
     def request_stop(_signum: int, _frame: object) -> None:
@@ -141,7 +143,7 @@ def run_all(settings: Settings) -> int:
         _write_state(settings, children)
         if not wait_for_port(host, port, timeout=60):
             raise ServiceUnavailable("Temporal dev server", f"did not open {host}:{port} within 60s")
-        for child in (worker, web):
+        for child in children[1:]:
             child.start()
             _write_state(settings, children)
             if not child.ready.wait(timeout=60):
@@ -154,6 +156,23 @@ def run_all(settings: Settings) -> int:
             child.stop()
         _state_file(settings).unlink(missing_ok=True)
         print("parley: all services stopped", flush=True)
+
+
+def _mail_sink(settings: Settings) -> Child:
+    """No mail server configured: keep the mails in data_dir/mail, and point the worker and the
+    web app (children inherit this environment) at the sink. Loopback webhook receivers are
+    allowed too, for trying webhooks locally."""
+    require_free_port("PARLEY_DEV_MAIL_PORT", "127.0.0.1", settings.dev_mail_port)
+    os.environ.update(
+        {
+            "PARLEY_SMTP_HOST": "127.0.0.1",
+            "PARLEY_SMTP_PORT": str(settings.dev_mail_port),
+            "PARLEY_SMTP_SECURITY": "none",
+        }
+    )
+    if settings.environment == "development":
+        os.environ.setdefault("PARLEY_WEBHOOK_ALLOW_HTTP", "true")
+    return Child("mail", ["mail-sink"], ready_line="mail sink ready")
 
 
 def _start_demo_processes(settings: Settings) -> None:
@@ -197,6 +216,11 @@ def _announce(settings: Settings, logins: list[str]) -> None:
         f"  Inbox:        http://{settings.web_host}:{settings.web_port}/",
         f"  Temporal UI:  http://{host}:{settings.temporal_ui_port}/",
         f"  Database:     {settings.resolved_database_url}",
+        *(
+            [f"  Mails:        kept in {(settings.data_dir / 'mail').resolve()} (no PARLEY_SMTP_HOST set)"]
+            if not settings.smtp_host
+            else []
+        ),
         "  Demo logins (user / password / roles):",
         *(f"    {login}" for login in logins),
         "Press Ctrl-C to stop.",

@@ -9,9 +9,11 @@ import click
 
 from parley.cli import (
     db,
+    devtools,
     discounts,
     disputes,
     exits,
+    notifications,
     partners,
     registrations,
     rulebook,
@@ -27,9 +29,11 @@ def cli() -> None:
 
 
 db.register(cli)
+devtools.register(cli)
 discounts.register(cli)
 disputes.register(cli)
 exits.register(cli)
+notifications.register(cli)
 partners.register(cli)
 registrations.register(cli)
 rulebook.register(cli)

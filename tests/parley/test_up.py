@@ -99,7 +99,9 @@ def up(tmp_path: Path) -> Iterator[Up]:
         "PARLEY_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "PARLEY_TEMPORAL_UI_PORT": str(free_port()),
         "PARLEY_WEB_PORT": str(web_port),
+        "PARLEY_DEV_MAIL_PORT": str(free_port()),
     }
+    env.pop("PARLEY_SMTP_HOST", None)
     env.pop("PARLEY_DATABASE_URL", None)
     runner = Up(env=env, web_port=web_port, data_dir=tmp_path / "var")
     yield runner
@@ -114,7 +116,16 @@ def test_up_serves_stops_cleanly_and_keeps_its_data(up: Up) -> None:
     status, body = _get(f"http://127.0.0.1:{up.web_port}/healthz")
     assert status == 200, body
     pids = up.child_pids()
-    assert len(pids) == 3
+    assert len(pids) == 4  # Temporal, the mail sink, the worker, the web app
+    # The demo's open tasks are mailed to their approvers, kept by the mail sink.
+    assert "Mails:" in output
+    mail = up.data_dir / "mail"
+    deadline = time.monotonic() + 60
+    while not list(mail.glob("*.eml")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    kept = sorted(mail.glob("*.eml"))
+    assert kept, "no demo mail was kept"
+    assert b"Subject: New task: " in b"".join(path.read_bytes() for path in kept)
 
     assert up.interrupt() == 0
     assert "all services stopped" in up.output
