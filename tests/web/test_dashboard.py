@@ -41,6 +41,8 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from simulation.kpis import compute
+from simulation.ledger import DecidedBy, DiscountFate, ExitFate, Fate, Final, Revision
+from simulation.ledger import Dispute as DisputeFate
 from simulation.runner import from_texts, run_local, summarise
 from store.crud import disputes as disputes_crud
 from store.crud import exits as exits_crud
@@ -51,11 +53,12 @@ from store.crud import rulebooks as runs_crud
 from store.crud import users as users_crud
 from store.crud.discounts import create_discount, get_discount, update_discount
 from store.engine import get_engine, session_scope
+from store.models import DiscountException, Dispute, Exit, ExitDisposition, Registration
 from store.models.types import utcnow
 from tests.web.conftest import PASSWORD, signed_in
 from tests.web.ops_fixtures import DEFAULT_RULEBOOK, OpsDirs, ops_dirs, rulebook_yaml, tiny_scenario_yaml
 from web.live_ledger import live_ledger
-from web.live_records import read_live_records
+from web.live_records import Event, LiveRecords, read_live_records
 
 __all__ = ["ops_dirs"]  # the fixture, imported for pytest
 
@@ -397,8 +400,10 @@ def test_the_version_in_force_beside_its_latest_what_if(seeded: Seeded) -> None:
     page = client.get("/dashboard").get_data(as_text=True)
     assert "No what-if has been run for version 2026.1." in page
 
-    values = {"conflict_rate": [0.2, 0.25, 0.3, 0.35, 0.4], "registrations": [600, 650, 700, 750, 800],
-              "approval_latency_p50": [30, 35, 40, 45, 50]}  # fmt: skip
+    values: dict[str, list[float]] = {
+        "conflict_rate": [0.2, 0.25, 0.3, 0.35, 0.4], "registrations": [600, 650, 700, 750, 800],
+        "approval_latency_p50": [30, 35, 40, 45, 50],
+    }  # fmt: skip
     means = {"conflict_rate": 0.3, "registrations": 700.0, "approval_latency_p50": 40.0}
     long_ago = utcnow() - timedelta(days=30)
     _run(_results("2026.1", "2025.4", values, {k: m * 2 for k, m in means.items()}), "completed", long_ago)
@@ -461,3 +466,105 @@ def test_a_real_what_ifs_results_are_read_as_its_page_shows_them(seeded: Seeded)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "2026.1 as its proposed, compared with 2025.4" in page
     assert 'aria-label="Live figures against the what-if\'s prediction"' in page
+
+
+def _reg(name: str, partner: int, state: str, at: float, extensions: int = 0) -> Registration:
+    return Registration(
+        workflow_id=name, partner_id=partner, request_key=name, account_name=name, territory="us-west",
+        vertical="retail", product_line="core-platform", deal_value=1000.0, submitted_by="pat",
+        rulebook_version="2026.1", normalised_name=name, account_key=name, state=state,
+        submitted_at=datetime.fromtimestamp(at, UTC), extensions_used=extensions,
+    )  # fmt: skip
+
+
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _discount(
+    workflow_id: str, registration: str, state: str, total: float, created: float
+) -> DiscountException:
+    return DiscountException(
+        workflow_id=workflow_id, registration_workflow_id=registration, state=state, partner_id=1,
+        request_key=workflow_id, requested_discount=total, deal_value=1000.0, submitted_by="pat",
+        rulebook_version="2026.1", total_discount=total, standard_discount=0.05, created_at=_at(created),
+    )  # fmt: skip
+
+
+def _disposition(
+    registration: str, disposition: str, codes: list[str], taker: str | None = None
+) -> ExitDisposition:
+    return ExitDisposition(
+        exit_workflow_id="x1", registration_id=registration, disposition=disposition, state="applied",
+        effective_at=_at(25), reason_codes=codes, transferee_registration_id=taker,
+    )  # fmt: skip
+
+
+def _exit(workflow_id: str, version: str) -> Exit:
+    return Exit(
+        workflow_id=workflow_id, partner_id=1, exit_type="voluntary", why="-", started_by="ops",
+        rulebook_version=version, previous_status="active",
+    )  # fmt: skip
+
+
+def _ev(action: str, at: float, actor: str = "rule:x", codes: tuple[str, ...] = (), after: str | None = None,
+        before: str | None = None) -> Event:  # fmt: skip
+    return Event(action, actor, at, codes, before, after)
+
+
+def test_the_adapter_maps_transfers_returns_withdrawals_revisions_and_closings() -> None:
+    """The mappings the hand-computed data set does not reach, on records made in memory."""
+    auto = (_ev("registration.approved", 0, "rule:auto.approved", ("auto.approved",)),)
+    records = LiveRecords(
+        registrations=[
+            _reg("t1", 1, "released", 0), _reg("t2", 1, "released", 1), _reg("t3", 2, "withdrawn", 2),
+            _reg("t4", 2, "withdrawn", 3), _reg("t5", 2, "approved", 4), _reg("t1x", 2, "won", 50, 1),
+        ],
+        partner_ids=[1, 2],
+        events={
+            "t1": list(auto), "t2": list(auto), "t3": list(auto),
+            "t4": [_ev("review.opened", 3, codes=("approval.required",))],
+            "t5": [_ev("review.opened", 4), _ev("review.escalated", 5, "cam", ("approval.escalated",)),
+                   _ev("registration.approved", 9, "director")],
+            "d1": [_ev("discount.approved", 10, after="approved"),
+                   _ev("discount.revised", 11, "pat", after="approved")],
+            "d3": [_ev("review.opened", 10), _ev("discount.approved", 12, "desk", after="approved"),
+                   _ev("discount.revised", 13, "pat", after="pending_approval"), _ev("review.opened", 13),
+                   _ev("discount.approved", 14, "desk", after="approved"),
+                   _ev("discount.closed", 20, before="approved", after="closed")],
+            "x1": [_ev("exit.notice_given", 30)], "x2": [_ev("exit.refused", 31)],
+        },
+        discounts={"t1": _discount("d1", "t1", "approved", 0.2, 10),
+                   "t3": _discount("d3", "t3", "closed", 0.3, 9)},
+        disputes={
+            "t4": Dispute(workflow_id="p4", contest_key="t4|t0", claimant_side="partner",
+                          respondent_side="partner", product_line="core-platform", opened_by="pat",
+                          rulebook_version="2026.1",
+                          state="withdrawn", opened_at=_at(5)),
+        },
+        dispositions={
+            "t1": _disposition("t1", "transfer", ["exit.transfer"], "t1x"),
+            "t2": _disposition("t2", "return_to_direct", ["exit.no_transferee", "exit.return_to_direct"]),
+        },
+        exits=[_exit("x1", "2026.1"), _exit("x2", "2025.4")],
+    )  # fmt: skip
+    ledger = live_ledger(records)
+    assert len(ledger.arrival) == 5  # the transferee's registration is the transferred deal's row
+    assert ledger.fate == [Fate.WON, Fate.RETURNED, Fate.RELEASED, Fate.NOT_PROTECTED, Fate.OPEN]
+    assert ledger.exit[:2] == [ExitFate.TRANSFERRED, ExitFate.UNCLAIMED] and ledger.extensions[0] == 1
+    assert ledger.final[3] == Final.PENDING and ledger.dispute[3] == DisputeFate.OPEN
+    assert ledger.breaches[4] == 0 and ledger.decided_by[4] == DecidedBy.PERSON  # escalated by hand
+    assert (ledger.discount_fate[0], ledger.revision[0]) == (DiscountFate.AUTOMATIC, Revision.COVERED)
+    assert (ledger.discount_fate[2], ledger.revision[2]) == (DiscountFate.APPROVED, Revision.ASKED_AGAIN)
+    assert (ledger.discount_asked_at[2], ledger.discount_decided_at[2]) == (9.0, 12.0)
+    assert ledger.discount[0] == 0.2  # won with the exception granted: its total discount
+    assert (ledger.exits_given, ledger.exits_refused) == ([30.0], [31.0])
+    assert live_ledger(records, "2025.4").exits_refused == [31.0]
+    figures = compute(ledger, LEVELS)
+    assert (figures["exit_transferred"], figures["exit_returned"], figures["exit_value_to_direct"]) == (
+        1,
+        1,
+        1000,
+    )
+    assert (figures["discount_revisions"], figures["revision_reapproval_rate"]) == (2, 0.5)
+    assert figures["approved_depth"] == 0.2 and figures["disputes_opened"] == 1
