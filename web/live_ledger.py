@@ -110,14 +110,12 @@ def _fate(reg: Registration, records: LiveRecords, by_id: dict[str, Registration
     """What became of the deal: the registration's state, followed through an exit's transfer."""
     state = reg.state
     if state == RegistrationState.RELEASED:
-        d = records.dispositions.get(reg.workflow_id)
-        if d is not None and d.state == DispositionState.APPLIED:
-            if d.disposition != Disposition.TRANSFER:
-                return Fate.RETURNED
-            taker = by_id.get(d.transferee_registration_id or "")
-            if taker is not None and depth < 8:
-                return _fate(taker, records, by_id, depth + 1)
-        return Fate.RELEASED
+        taker = _transferee(reg, records, by_id)
+        if taker is not None and depth < 8:
+            return _fate(taker, records, by_id, depth + 1)
+        if _exit_fate(records.dispositions.get(reg.workflow_id)) in (ExitFate.RETURNED, ExitFate.UNCLAIMED):
+            return Fate.RETURNED
+        return Fate.RELEASED  # by a dispute
     if state == RegistrationState.WITHDRAWN:
         # The ledger has no "withdrawn" fate: one withdrawn while protected gave its account up
         # (RELEASED), one withdrawn before a decision was never protected. No KPI counts either.
@@ -126,10 +124,14 @@ def _fate(reg: Registration, records: LiveRecords, by_id: dict[str, Registration
     return _FATE_OF_STATE.get(state, Fate.NOT_PROTECTED)
 
 
-def _extensions(reg: Registration, records: LiveRecords, by_id: dict[str, Registration]) -> int:
+def _transferee(
+    reg: Registration, records: LiveRecords, by_id: dict[str, Registration]
+) -> Registration | None:
+    """The registration an exit's transfer handed this one's deal to, once applied."""
     d = records.dispositions.get(reg.workflow_id)
-    taker = by_id.get(d.transferee_registration_id or "") if d is not None else None
-    return reg.extensions_used + (taker.extensions_used if taker is not None else 0)
+    if d is None or d.state != DispositionState.APPLIED or d.disposition != Disposition.TRANSFER:
+        return None
+    return by_id.get(d.transferee_registration_id or "")
 
 
 def _exit_fate(d: ExitDisposition | None) -> ExitFate:
@@ -220,7 +222,8 @@ def live_ledger(records: LiveRecords, version: str | None = None) -> Ledger:
         ledger.first[i], ledger.codes[i], ledger.final[i] = first, codes, final
         ledger.decided_by[i], ledger.decided_at[i], ledger.breaches[i] = by, decided_at, breaches
         ledger.fate[i] = _fate(reg, records, by_id)
-        ledger.extensions[i] = _extensions(reg, records, by_id)
+        taker = _transferee(reg, records, by_id)
+        ledger.extensions[i] = reg.extensions_used + (taker.extensions_used if taker is not None else 0)
         ledger.net[i] = NAN if ledger.fate[i] == Fate.WON else 0.0  # the amount booked is not recorded
         discount = records.discounts.get(reg.workflow_id)
         if discount is not None:
