@@ -105,4 +105,15 @@ def reply(model: BaseModel, status: int = 200) -> Response:
     return response
 
 
-from web.api import audit, discounts, disputes, exits, openapi, partners, registrations, tasks  # noqa: E402,F401  (registers the views)
+from web.api import (  # noqa: E402,F401  (registers the views)
+    audit,
+    discounts,
+    disputes,
+    exits,
+    notifications,
+    openapi,
+    partners,
+    registrations,
+    tasks,
+    webhooks,
+)

@@ -18,6 +18,7 @@ from web.api import bp
 from web.api import discount_schemas as d
 from web.api import dispute_schemas as dp
 from web.api import exit_schemas as ex
+from web.api import notification_schemas as ns
 from web.api import partner_schemas as ps
 from web.api import schemas as s
 
@@ -30,6 +31,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     ps.PartnerIn, ps.PartnerPatch, ps.PartnerOut, ps.PartnerPage, ps.ContactIn, ps.ContactOut,
     ps.ContactList, ps.EngagementIn, ps.EngagementOut, ps.EngagementList, ps.EngagementEndIn,
     ex.ExitIn, ex.ExitCancelIn, ex.TransfereeIn, ex.ExitOut, ex.ExitPage,
+    ns.NotificationPage, ns.MarkReadIn, ns.MarkReadOut, ns.WebhookIn, ns.WebhookOut, ns.WebhookCreated,
+    ns.WebhookList, ns.DeliveryPage,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -118,6 +121,60 @@ def _change(summary: str, body: type[BaseModel], ok: type[BaseModel] = s.Registr
             summary, ok, ("400", "403", "404", "409", "422", "503"),
             body=body, parameters=[_path("workflow_id")],
         )
+    }  # fmt: skip
+
+
+def notification_paths() -> dict[str, Any]:
+    """The in-app list and webhook subscriptions (partner users: their partner's; partner_ops and
+    admin: the integrators'; anyone else 403)."""
+    subscription = [_path("subscription_id", "integer")]
+    revoke = {
+        "summary": "Revoke the subscription: it is called no more (again: nothing changes)",
+        "parameters": subscription,
+        "responses": {
+            "204": {"description": "Revoked"},
+            **{
+                code: {"description": ERRORS[code], "content": _json(s.ErrorBody)}
+                for code in ("401", "403", "404")
+            },
+        },
+    }
+    return {
+        "/notifications": {
+            "get": _operation(
+                "My notifications, newest first, with my unread count", ns.NotificationPage, ("400",),
+                parameters=_query(ns.NotificationQuery),
+            )
+        },
+        "/notifications/read": {
+            "post": _operation(
+                "Mark notifications read (notification_ids), or all of mine (all: true)", ns.MarkReadOut,
+                ("400", "404", "422"), body=ns.MarkReadIn,
+            )
+        },
+        "/webhooks": {
+            "get": _operation(
+                "My webhook subscriptions (a partner's, or the integrators')", ns.WebhookList, ("400", "403"),
+                parameters=_query(ns.WebhookQuery),
+            ),
+            "post": _operation(
+                "Subscribe a URL to event types; the answer holds the signing secret, shown once",
+                ns.WebhookCreated, ("400", "403", "422"), status="201", body=ns.WebhookIn,
+            ),
+        },
+        "/webhooks/{subscription_id}": {
+            "get": _operation(
+                "One of my subscriptions (never its secret)", ns.WebhookOut, ("403", "404"),
+                parameters=subscription,
+            ),
+            "delete": revoke,
+        },
+        "/webhooks/{subscription_id}/deliveries": {
+            "get": _operation(
+                "The subscription's delivery log, newest first", ns.DeliveryPage, ("400", "403", "404"),
+                parameters=[*subscription, *_query(ns.DeliveryQuery)],
+            )
+        },
     }  # fmt: skip
 
 
@@ -284,6 +341,7 @@ def paths() -> dict[str, Any]:
             "Choose who takes over a registration nobody eligible could take, or null for direct "
             "sales (partner_ops, admin)", ex.TransfereeIn, ex.ExitOut,
         ),
+        **notification_paths(),
         "/audit": {
             "get": _operation(
                 "Audit events (partners: one of their registrations)", s.AuditPage, ("400", "404"),
@@ -309,7 +367,7 @@ def document() -> dict[str, Any]:
             "title": "Parley API",
             "version": "1",
             "description": "Deal registrations, discount exceptions, disputes, partner exits, partner "
-            "records, approval "
+            "records, notifications and webhook subscriptions, approval "
             "tasks and the "
             "audit trail. "
             "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
