@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         filters,
         health,
         inbox,
+        notifications,
         partners,
         processes,
         sandbox,
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(partners.bp)
     app.register_blueprint(exits.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token authentication only: no cookie, so nothing to forge
     csrf.exempt(health.bp)
