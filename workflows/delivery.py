@@ -30,8 +30,6 @@ with workflow.unsafe.imports_passed_through():
 
 BOOKKEEPING_TIMEOUT = timedelta(minutes=1)
 BOOKKEEPING_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-# Rounds before the workflow continues as new, which keeps its history short.
-ROUNDS_PER_RUN = 200
 MAX_IN_FLIGHT = 50
 
 
@@ -42,6 +40,8 @@ class DispatchSettings:
     first_retry_seconds: float
     send_timeout_seconds: float
     sla_warning_share: float
+    # Rounds before the workflow continues as new, which keeps its history short.
+    rounds_per_run: int = 200
 
 
 def dispatcher_id(task_queue: str) -> str:
@@ -56,7 +56,7 @@ class NotificationDispatchWorkflow:
 
     @workflow.run
     async def run(self, settings: DispatchSettings) -> None:
-        for _ in range(ROUNDS_PER_RUN):
+        for _ in range(settings.rounds_per_run):
             await workflow.execute_activity(
                 warn_before_sla,
                 settings.sla_warning_share,

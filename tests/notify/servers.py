@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -45,7 +45,7 @@ class SmtpServer:
             return [m for m in self.mailbox.messages if m["To"] == address]
 
 
-def smtp_server() -> Iterator[SmtpServer]:
+def smtp_server() -> Generator[SmtpServer, None, None]:
     mailbox = _Mailbox()
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
@@ -94,7 +94,7 @@ class WebhookReceiver:
             return [call for call in self.calls if call.path == path]
 
 
-def webhook_receiver() -> Iterator[WebhookReceiver]:
+def webhook_receiver() -> Generator[WebhookReceiver, None, None]:
     receiver = WebhookReceiver(free_port())
 
     class Handler(BaseHTTPRequestHandler):

@@ -33,6 +33,7 @@ from parley.temporal_server import headless_dev_server
 from store.engine import engine_for
 from store.schema import upgrade_database
 from tests.fixtures_temporal import free_port
+from tests.notify.history_scenario import dispatched_retried_and_dead_lettered
 from tests.workflows.discount_harness import DiscountWorld, decide
 from tests.workflows.discount_harness import submission as discount_submission
 from tests.workflows.dispute_harness import (
@@ -256,6 +257,7 @@ GROUPS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, GroupScenario]
         {"escalated_to_default_resolution": dispute_escalated_to_default_resolution},
     ),
     "exit": ({}, {**PENDING_STAYS, **SHORT_NOTICE}, dict(EXIT_SCENARIOS)),
+    "notification": ({}, {}, {"dispatched_retried_and_dead_lettered": dispatched_retried_and_dead_lettered}),
 }
 
 
@@ -288,8 +290,11 @@ async def _record(settings: Settings, group: str, scenarios: dict[str, GroupScen
             url = settings.resolved_database_url
             found = await asyncio.gather(*(scenarios[n](settings, seed_world(url)) for n in names))
             for name, workflow_ids in zip(names, found, strict=True):
-                for index, workflow_id in enumerate(workflow_ids):
-                    history = await client.temporal.get_workflow_handle(workflow_id).fetch_history()
+                for index, named in enumerate(workflow_ids):
+                    # "<id>@<run id>" names one run of a workflow that continues as new.
+                    workflow_id, _, run_id = named.partition("@")
+                    handle = client.temporal.get_workflow_handle(workflow_id, run_id=run_id or None)
+                    history = await handle.fetch_history()
                     _file(group, name, index, workflow_id).write_text(history.to_json())
                     print(f"recorded {group} {name}: {workflow_id} ({len(history.events)} events)")
 
