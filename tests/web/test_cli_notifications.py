@@ -1,0 +1,100 @@
+"""``parley webhooks ...`` and ``parley notifications list`` against the test database, as the
+user ``--as`` names: a partner's user keeps its partner's subscriptions, partner ops the
+integrators'; the secret is printed by ``add`` alone; another owner's id is unknown."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from parley.cli import cli
+from store.crud import webhooks as webhooks_crud
+from store.engine import session_scope
+from tests.web.conftest import World
+from tests.web.test_notification_pages import seed
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_add_list_and_revoke_a_partners_webhook(world: World) -> None:
+    code, out = run(
+        "webhooks", "add", "--as", "pat_partner", "--url", "https://portal.northwind.example/in",
+        "--event", "registration.decided", "--event", "dispute.opened", "--description", "portal",
+    )  # fmt: skip
+    assert code == 0, out
+    secret = re.search(r"^secret: ([0-9a-f]{64})$", out, re.M)
+    assert secret, out
+    sub_id = int(out.split("#")[1].split()[0])
+    with session_scope() as db:
+        stored = webhooks_crud.get_subscription(
+            session=db, subscription_id=sub_id, partner_id=world.partner_id
+        )
+    assert stored.secret == secret.group(1) and stored.created_by == "pat_partner"
+    assert stored.event_types == ["dispute.opened", "registration.decided"]
+
+    code, out = run("webhooks", "list", "--as", "pat_partner")
+    assert code == 0 and f"#{sub_id}" in out and "active" in out and secret.group(1) not in out
+    assert f"1 subscription(s) of partner {world.partner_id}" in out
+    code, out = run("webhooks", "list", "--as", "olga_other")
+    assert code == 0 and f"#{sub_id}" not in out and "0 subscription(s)" in out
+    code, out = run("webhooks", "list", "--as", "ops")
+    assert code == 0 and "0 subscription(s) of the integrators" in out
+
+    # Another owner's id is as unknown as a missing one; nothing changes.
+    for actor in ("olga_other", "ops"):
+        code, out = run("webhooks", "revoke", str(sub_id), "--as", actor)
+        assert code == 1 and f"subscription_id: no webhook subscription {sub_id}" in out
+    code, out = run("webhooks", "revoke", str(sub_id), "--as", "pat_partner")
+    assert code == 0 and "revoked" in out
+    code, out = run("webhooks", "list", "--as", "pat_partner")
+    assert f"#{sub_id}" not in out
+    code, out = run("webhooks", "list", "--as", "pat_partner", "--all")
+    assert f"#{sub_id}" in out and "revoked" in out
+
+
+def test_partner_ops_add_the_integrators_webhook(world: World) -> None:
+    code, out = run(
+        "webhooks", "add", "--as", "ops", "--url", "https://crm.vendor.example/in", "--event", "task.assigned"
+    )
+    assert code == 0, out
+    with session_scope() as db:
+        (sub,) = webhooks_crud.list_subscriptions(session=db, partner_id=None)
+    assert sub.url == "https://crm.vendor.example/in"
+
+
+def test_refusals_name_the_field_or_the_user(world: World) -> None:
+    code, out = run(
+        "webhooks", "add", "--as", "cam", "--url", "https://a.example/x", "--event", "task.assigned"
+    )
+    assert code == 1 and "--as: cam is neither a partner's user nor partner_ops or admin" in out
+    code, out = run("webhooks", "list", "--as", "nobody")
+    assert code == 1 and "--as: no active user 'nobody'" in out
+    code, out = run(
+        "webhooks", "add", "--as", "pat_partner", "--url", "http://a.example/x", "--event", "task.assigned"
+    )
+    assert code == 1 and "url: must be an absolute https:// address" in out
+    code, out = run(
+        "webhooks", "add", "--as", "pat_partner", "--url", "https://a.example/x", "--event", "nope"
+    )
+    assert code == 2 and "--event" in out
+    with session_scope() as db:
+        assert webhooks_crud.list_subscriptions(session=db, partner_id=world.partner_id) == []
+
+
+def test_notifications_list_is_the_users_own(world: World) -> None:
+    ids = seed(world)
+    code, out = run("notifications", "list", "--as", "pat_partner")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith(f"* #{ids['program']}") and "rulebook.published" in lines[0]
+    assert lines[1].startswith(f"* #{ids['own']}") and lines[1].endswith(
+        f"/registrations/{world.workflows['acme']}"
+    )
+    assert lines[2] == "2 unread" and "Globex" not in out and "Review Acme" not in out
+    code, out = run("notifications", "list", "--as", "olga_other", "--limit", "1")
+    assert code == 0 and "Globex Clinics approved" in out and "Rulebook" not in out
+    assert "2 unread (1 of 2 shown; raise --limit for more)" in out
