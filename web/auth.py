@@ -24,7 +24,7 @@ from web.identity import Delegator, Principal
 
 bp = Blueprint("auth", __name__)
 
-SESSIONLESS_BLUEPRINTS = frozenset({"api", "health"})
+SESSIONLESS_BLUEPRINTS = frozenset({"api", "health", "metrics"})
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,7 +44,7 @@ def principal_for(db: Session, user: User) -> Principal:
 def load_signed_in_user() -> None:
     g.user = None
     if request.blueprint in SESSIONLESS_BLUEPRINTS or request.endpoint == "static":
-        return  # the API authenticates by token only; health and static need nobody
+        return  # the API authenticates by token only; health, metrics and static need nobody
     user_id = session.get("user_id")
     if user_id is None:
         return
