@@ -19,16 +19,79 @@ from simulation.ledger import DecidedBy, DiscountFate, Dispute, ExitFate, Fate, 
 from simulation.stats import gini
 
 Better = Literal["lower", "higher", "neither"]
+Unit = Literal["share", "hours", "count", "money", "index"]
 HOUR = 3600.0
+
+# The smallest change a what-if calls material, by unit, unless a KPI sets its own: an absolute
+# change in the KPI's unit and a share of the baseline, both to be reached. Shares move in
+# percentage points, hours and counts by both (a few hours of a long wait, a few of many), money
+# by its share of the baseline alone (the rulebook's currency may be any), an index by its units.
+MATERIAL_BY_UNIT: dict[str, tuple[float, float]] = {
+    "share": (0.005, 0.0),  # half a percentage point
+    "hours": (0.5, 0.05),  # half an hour and 5% of the baseline
+    "count": (1.0, 0.05),  # one a run and 5% of the baseline
+    "money": (0.0, 0.01),  # 1% of the baseline
+    "index": (0.01, 0.0),
+}
+
+# Groups of rulebook paths (prefixes of ``rules.diff_rulebooks`` paths) for ``Kpi.neutral_when``.
+ANY_RULE = ("",)  # every rule change: the KPI is never called better or worse in a what-if
+WHO_IS_APPROVED = (
+    "program.",
+    "registration.eligibility",
+    "registration.conflict",
+    "registration.auto_approve",
+    "registration.auto_reject",
+    "registration.approval_route",
+    "registration.default_action",
+    "registration.resubmission_limit",
+)
+HOW_LONG_HELD = (
+    "registration.protection_period",
+    "registration.reminder_lead_time",
+    "registration.extensions",
+)
+HOW_HOLDS_END = ("escalation.", "exit.")  # dispute releases, exits' returns and transfers
 
 
 @dataclass(frozen=True)
 class Kpi:
+    """One KPI: what it measures and in what unit, which way is better, and how a what-if judges
+    a change of it (``min_change``/``min_relative``, ``neutral_when``; docs/simulation.md)."""
+
     key: str
     label: str
-    unit: Literal["share", "hours", "count", "money", "index"]
+    unit: Unit
     better: Better
     description: str
+    # A what-if gives a verdict only on a material change: at least ``min_change`` in the KPI's
+    # unit and at least ``min_relative`` of the baseline (None: the unit's MATERIAL_BY_UNIT).
+    min_change: float | None = None
+    min_relative: float | None = None
+    # Rules whose change can move the KPI without the program doing better or worse (a lower
+    # conflict rate because accounts lapse sooner): a what-if whose proposal changes one of them
+    # says "higher"/"lower", not "better"/"worse", and gives ``neutral_why``.
+    neutral_when: tuple[str, ...] = ()
+    neutral_why: str = ""
+
+    @property
+    def threshold(self) -> tuple[float, float]:
+        """(absolute, relative) minimum of a material change."""
+        absolute, relative = MATERIAL_BY_UNIT[self.unit]
+        return (
+            absolute if self.min_change is None else self.min_change,
+            relative if self.min_relative is None else self.min_relative,
+        )
+
+    def material(self, difference: float, baseline: float | None) -> bool:
+        """Whether ``difference`` reaches both minimums (from a zero baseline, the absolute one)."""
+        absolute, relative = self.threshold
+        size = abs(difference)
+        return size > 0 and size >= absolute and size >= relative * abs(baseline or 0.0)
+
+    def neutral_for(self, changed_rules: list[str]) -> list[str]:
+        """The changed rule paths that keep this KPI's change from being better or worse."""
+        return [p for p in changed_rules if any(p.startswith(w) for w in self.neutral_when)]
 
 
 def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float:
@@ -47,6 +110,15 @@ CONFLICT_CODES = frozenset(
 )
 DUPLICATE_CODES = frozenset({ReasonCode.ALREADY_REGISTERED.value, ReasonCode.FUZZY_MATCH.value})
 
+_SAME_COLLISIONS = (
+    "Both rulebooks see the same partners chasing the same accounts, so a rulebook moves this "
+    "rate only by how long it holds accounts and how it matches them, not by fewer collisions."
+)
+_OTHER_DEALS = (
+    "These rules change which deals stay protected until they close, so the rate is taken over "
+    "other deals; in the model a deal's chance of winning changes only with its pricing."
+)
+
 
 def _cites(codes: list[tuple[str, ...]], wanted: frozenset[str]) -> np.ndarray:
     return np.array([not wanted.isdisjoint(cs) for cs in codes], dtype=bool)
@@ -57,9 +129,10 @@ BASE_KPIS: tuple[Kpi, ...] = (
         "Registrations submitted after the warm-up."),
     Kpi("conflict_rate", "Conflict rate", "share", "lower",
         "Share of registrations refused or routed for a conflict: another registration "
-        "first, or direct sales engaged."),
+        "first, or direct sales engaged.", neutral_when=ANY_RULE, neutral_why=_SAME_COLLISIONS),
     Kpi("duplicate_rate", "Duplicate rate", "share", "lower",
-        "Share of registrations the rules found to duplicate another (exactly or fuzzily)."),
+        "Share of registrations the rules found to duplicate another (exactly or fuzzily).",
+        neutral_when=ANY_RULE, neutral_why=_SAME_COLLISIONS),
     Kpi("auto_decision_rate", "Auto-decision rate", "share", "higher",
         "Share of registrations settled by the rules alone, without a person."),
     Kpi("approval_latency_p50", "Approval latency p50", "hours", "lower",
@@ -75,17 +148,23 @@ BASE_KPIS: tuple[Kpi, ...] = (
     Kpi("approved_rate", "Approval rate", "share", "neither",
         "Share of registrations approved, by rule, person or default."),
     Kpi("expired", "Registrations expired", "count", "lower",
-        "Approved registrations whose protection lapsed before the deal closed."),
+        "Approved registrations whose protection lapsed before the deal closed.",
+        neutral_when=WHO_IS_APPROVED + HOW_HOLDS_END,
+        neutral_why="These rules change how many registrations are approved, or end otherwise "
+        "(a dispute, an exit), so the count moves with how many are held, not only how long."),
     Kpi("extensions", "Extensions granted", "count", "neither",
         "Protection extensions granted."),
     Kpi("win_rate", "Win rate", "share", "higher",
-        "Deals won among protected deals that closed (won or lost)."),
+        "Deals won among protected deals that closed (won or lost).",
+        neutral_when=WHO_IS_APPROVED + HOW_LONG_HELD + HOW_HOLDS_END, neutral_why=_OTHER_DEALS),
     Kpi("revenue", "Revenue", "money", "higher",
         "Revenue of won deals after every discount."),
     Kpi("average_discount", "Average discount", "share", "neither",
-        "Mean total discount on won deals (standard, volume and approved exceptions)."),
+        "Mean total discount on won deals (standard, volume and approved exceptions).",
+        min_change=0.0025),
     Kpi("margin", "Gross margin", "share", "higher",
-        "(revenue - cost) / revenue over won deals, cost being a fixed share of list value."),
+        "(revenue - cost) / revenue over won deals, cost being a fixed share of list value.",
+        min_change=0.0025),
     Kpi("fairness_gini", "Partner fairness (Gini)", "index", "lower",
         "Gini coefficient of approved registrations across partners: 0 is perfectly even."),
 )  # fmt: skip
@@ -99,17 +178,22 @@ DISCOUNT_KPIS: tuple[Kpi, ...] = (
         "95th percentile of the same."),
     Kpi("approved_depth", "Approved discount depth", "share", "neither",
         "Mean total discount (standard pricing plus the exception) of won deals whose exception "
-        "was granted, by rule or by people."),
+        "was granted, by rule or by people.", min_change=0.0025),
     Kpi("discount_win_rate", "Win rate with an exception", "share", "higher",
-        "Deals won among closed deals that asked for a discount exception."),
+        "Deals won among closed deals that asked for a discount exception.",
+        neutral_when=WHO_IS_APPROVED + HOW_LONG_HELD + HOW_HOLDS_END, neutral_why=_OTHER_DEALS),
     Kpi("discount_revisions", "Discount revisions", "count", "neither",
         "Revisions partners made to pending or approved exceptions, those the rules refused "
         "included."),
     Kpi("revision_reapproval_rate", "Revisions asked again", "share", "lower",
         "Share of revisions that had to be approved again by at least one person; the others "
-        "were covered by approvals that still stand, by the rules, or refused by the rules."),
+        "were covered by approvals that still stand, by the rules, or refused by the rules.",
+        min_change=0.01),
     Kpi("quote_expiries", "Quote expiries", "count", "lower",
-        "Approved discount quotes that lapsed with the deal still open."),
+        "Approved discount quotes that lapsed with the deal still open.",
+        neutral_when=WHO_IS_APPROVED + HOW_LONG_HELD + HOW_HOLDS_END,
+        neutral_why="A quote lapses only while its deal is still protected and open, and these "
+        "rules change how many deals are protected, and for how long."),
     Kpi("quote_renewals", "Quote renewals", "count", "neither",
         "Lapsed quotes the partner asked to renew: a new approval pass from scratch."),
 )  # fmt: skip
@@ -140,7 +224,7 @@ DISPUTE_KPIS: tuple[Kpi, ...] = (
         "95th percentile of the same."),
     Kpi("dispute_default_rate", "Disputes resolved by default", "share", "lower",
         "Share of resolved disputes where every level let its response time pass, so the "
-        "rulebook's default resolution stands."),
+        "rulebook's default resolution stands.", min_change=0.01),
     *(dispute_outcome_kpi(r) for r in Resolution),
 )  # fmt: skip
 
@@ -176,7 +260,7 @@ def escalation_kpi(level: int) -> Kpi:
 
 def utilisation_kpi(role: str) -> Kpi:
     return Kpi(f"utilisation.{role}", f"Utilisation: {role}", "share", "neither",
-               f"Share of {role}'s working hours spent handling tasks.")  # fmt: skip
+               f"Share of {role}'s working hours spent handling tasks.", min_change=0.01)  # fmt: skip
 
 
 def definitions(levels: int, roles: list[str]) -> list[Kpi]:

@@ -1,6 +1,8 @@
 """``report.html``: the what-if for a partner-ops manager, one self-contained offline page.
 
 Rendered from the ``results.json`` document alone, so a stored result can be re-rendered later.
+Headlines, rules and causes are in plain words (``simulation.report_words``); reason codes appear
+only in the two details tables at the end.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from rules.reasons import meaning
+from simulation import report_words as words
 from simulation import svg
-from simulation.kpis import Kpi, format_value
+from simulation.results import as_kpi
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
 max-width:1100px;color:#111;line-height:1.4;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;
-border-bottom:1px solid #e5e7eb;padding-bottom:.3rem}
+border-bottom:1px solid #e5e7eb;padding-bottom:.3rem}h3{font-size:1rem;margin-bottom:.3rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;text-align:right;vertical-align:middle}
 th:first-child,td:first-child,.t{text-align:left}
@@ -27,51 +31,82 @@ li{margin:.2rem 0}.note{font-size:.85rem;color:#4b5563}
 
 WHY_PER_KPI = 3
 HEADLINES = 5
-MATERIAL = 0.01  # "In short" lists clear changes of at least 1% of the baseline
 CHANGE_ROWS = 20
-_VERDICT_CLASS = {"better": "better", "worse": "worse"}
+JUDGED = ("better", "worse")
+MOVED = ("better", "worse", "higher", "lower")
 _VERDICT_COLOUR = {"better": svg.GOOD, "worse": svg.BAD}
+_CITED = {"added": "now cited", "dropped": "no longer cited"}
 
 
-def _kpi(entry: dict[str, Any]) -> Kpi:
-    return Kpi(entry["key"], entry["label"], entry["unit"], entry["better"], entry["description"])
+def _list(items: list[str], empty: str, testid: str = "") -> str:
+    attr = f' data-testid="{testid}"' if testid else ""
+    if not items:
+        return f'<p class="muted"{attr}>{escape(empty)}</p>'
+    return f"<ul{attr}>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
 
 
-def _kpi_rows(kpis: list[dict[str, Any]]) -> str:
+def _moved(entry: dict[str, Any], currency: str, expiries_moved: bool = False) -> str:
+    """ "Revenue: worse — USD 70,425,882 → USD 51,113,098, USD -19,312,784 (-27.4%)"."""
+    kpi = as_kpi(entry)
+    line = (
+        f"{entry['label']}: {entry['verdict']} — {words.show(kpi, entry['baseline'], currency)} → "
+        f"{words.show(kpi, entry['proposed'], currency)}, "
+        f"{words.change(kpi, entry['difference'], entry['baseline'], currency)}"
+    )
+    if kpi.unit == "money" and expiries_moved:
+        line += " (counting an expired registration as earning nothing: see the assumptions)"
+    because = entry.get("neutral_because")
+    if not because:
+        return line
+    return f"{line}. Not called better or worse: {because[0].lower()}{because[1:]}"
+
+
+def _counting(run: dict[str, Any], kpis: list[dict[str, Any]]) -> str:
+    """The warm-up and the counting rule, once, with the numbers the KPI table shows."""
+    sc = run["scenario"]
+    registrations = next((e for e in kpis if e["key"] == "registrations"), None)
+    counted = run.get("counted_per_replication")
+    if counted is None and registrations is not None:
+        counted = registrations["baseline"]
+    leads, warm, days = run["leads_per_replication"], sc["warm_up_days"], sc["horizon_days"]
+    if counted is None or registrations is None:
+        return f"Registrations of the first {warm:g} days are a warm-up and are not counted."
+    kpi = as_kpi(registrations)
+    return (
+        f"Each run simulates {days:g} days from {sc['start'][:10]}, on average "
+        f"{leads:,.1f} registrations. The first {warm:g} days are a warm-up: their registrations "
+        "are decided and held, so later ones meet them, but they are not counted. Every figure "
+        f"below counts the {words.show(kpi, counted)} registrations per run submitted from day "
+        f"{warm:g} to day {days:g} (the table's “{registrations['label']}”) and what became of "
+        f"them by day {days:g}; the other {leads - counted:,.1f} per run are the warm-up's."
+    )
+
+
+def _kpi_rows(kpis: list[dict[str, Any]], currency: str) -> str:
     rows = []
     for entry in kpis:
-        kpi = _kpi(entry)
+        kpi = as_kpi(entry)
         low, high = entry["ci95"]
         verdict = entry["verdict"]
         interval = (
-            f"{format_value(kpi, low, True)} … {format_value(kpi, high, True)}"
+            f"{words.show(kpi, low, currency, True)} … {words.show(kpi, high, currency, True)}"
             if low is not None and high is not None
             else "n/a"
         )
-        chart = svg.interval(
-            entry["difference"], low, high, _VERDICT_COLOUR.get(verdict, svg.NEUTRAL)
-        )
+        chart = svg.interval(entry["difference"], low, high, _VERDICT_COLOUR.get(verdict, svg.NEUTRAL))
+        why = entry.get("neutral_because", "")
+        title = f' title="{escape(why)}"' if why else ""
+        shown = f"{escape(verdict)}{' †' if why else ''}"
         rows.append(
-            f'<tr><td title="{escape(kpi.description)}">{escape(kpi.label)}</td>'
-            f"<td>{format_value(kpi, entry['baseline'])}</td>"
-            f"<td>{format_value(kpi, entry['proposed'])}</td>"
-            f"<td>{format_value(kpi, entry['difference'], True)}</td><td>{interval}</td>"
-            f"<td>{chart}</td>"
-            f'<td class="{_VERDICT_CLASS.get(verdict, "muted")}">{escape(verdict)}</td></tr>'
+            f'<tr data-kpi="{escape(kpi.key)}"><td title="{escape(kpi.description)}">{escape(kpi.label)}</td>'
+            f"<td>{escape(words.show(kpi, entry['baseline'], currency))}</td>"
+            f"<td>{escape(words.show(kpi, entry['proposed'], currency))}</td>"
+            f"<td>{escape(words.change(kpi, entry['difference'], entry['baseline'], currency))}</td>"
+            f"<td>{escape(interval)}</td><td>{chart}</td>"
+            f"<td>{escape(entry.get('threshold_text', ''))}</td>"
+            f'<td class="{verdict if verdict in JUDGED else "muted"}"{title}>{shown}</td></tr>'
         )
     return "".join(rows)
-
-
-def _material(entry: dict[str, Any]) -> bool:
-    """Worth a manager's attention: at least 1% of the baseline value (any change from zero)."""
-    base, diff = entry["baseline"], entry["difference"] or 0.0
-    return abs(diff) >= MATERIAL * abs(base) if base else diff != 0
-
-
-def _list(items: list[str], empty: str) -> str:
-    if not items:
-        return f'<p class="muted">{escape(empty)}</p>'
-    return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
 
 
 def _latency_chart(latency: dict[str, Any]) -> str:
@@ -103,78 +138,106 @@ def _changes_table(rows: list[dict[str, Any]]) -> str:
         return '<p class="muted">No registration was treated differently.</p>'
     body = "".join(
         f"<tr><td>{escape(r['kind'])}</td><td class=t>{escape(r['from'])}</td>"
-        f"<td class=t>{escape(r['to'])}</td><td class=t>{escape(r['cause_text'])}</td>"
-        f"<td>{r['per_replication']:,.1f}</td>"
-        f"<td>{r['total']:,}</td></tr>"
+        f"<td class=t>{escape(r['to'])}</td><td class=t>{escape(r.get('rule', ''))}</td>"
+        f"<td class=t><code>{escape(r['cause'])}</code> {_CITED.get(r['cited'], '')}</td>"
+        f"<td>{r['per_replication']:,.1f}</td><td>{r['total']:,}</td></tr>"
         for r in rows[:CHANGE_ROWS]
     )
     return (
-        "<table><tr><th>what</th><th class=t>baseline</th><th class=t>proposed</th><th class=t>why</th>"
+        '<table data-testid="changes"><tr><th>what</th><th class=t>baseline</th>'
+        "<th class=t>proposed</th><th class=t>why</th><th class=t>code</th>"
         f"<th>per run</th><th>all runs</th></tr>{body}</table>"
+    )
+
+
+def _codes_table(rows: list[dict[str, Any]], texts: dict[str, str]) -> str:
+    codes = sorted({r["cause"] for r in rows[:CHANGE_ROWS] if "." in r["cause"]})
+    if not codes:
+        return ""
+    body = "".join(
+        f"<tr><td><code>{escape(c)}</code></td><td class=t>{escape(meaning(c))}</td>"
+        f"<td class=t>{escape(texts.get(c, ''))}</td></tr>"
+        for c in codes
+    )
+    return (
+        '<table data-testid="codes"><tr><th>reason code</th><th class=t>meaning (as in the '
+        f"playbook)</th><th class=t>an example from this what-if</th></tr>{body}</table>"
     )
 
 
 def render_report(results: dict[str, Any]) -> str:
     run = results["run"]
     sc, base, prop = run["scenario"], run["baseline"], run["proposed"]
+    currency = run.get("currency", "")
     kpis = results["kpis"]
-    significant = {e["key"] for e in kpis if e["significant"]}
+    expiries = any(e["key"] == "expired" and e["verdict"] in MOVED for e in kpis)
+    judged = [_moved(e, currency, expiries) for e in kpis if e["verdict"] in JUDGED]
+    neutral = [_moved(e, currency, expiries) for e in kpis if e["verdict"] in ("higher", "lower")]
+    small = sum(1 for e in kpis if e["verdict"] == "no material change")
+    with_verdict = {e["key"] for e in kpis if e["verdict"] in MOVED}
     attribution = "".join(
         f"<li><strong>{escape(a['change'])}</strong>"
         f"{_list(a['because'][:WHY_PER_KPI], 'no single cause')}</li>"
         for a in results["attribution"]
-        if a["kpi"] in significant
+        if a["kpi"] in with_verdict
     )
-    verdicts = [
-        f"{e['label']}: {e['verdict']}, {format_value(_kpi(e), e['baseline'])} → "
-        f"{format_value(_kpi(e), e['proposed'])} ({format_value(_kpi(e), e['difference'], True)})"
-        for e in kpis
-        if e["verdict"] in ("better", "worse") and _material(e)
-    ]
+    money = f" Money is in {escape(currency)}." if currency else ""
+    if currency and prop.get("currency", currency) != currency:
+        money += f" The proposal states its money in {escape(prop['currency'])}: compare with care."
+    rules = [f"{words.rule_words(c)} ({words.rule_path(c)})" for c in results["rule_changes"]]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>What-if: {escape(prop['version'])} vs {escape(base['version'])}</title>
+<title>What-if: {escape(prop["version"])} vs {escape(base["version"])}</title>
 <style>{_STYLE}</style></head><body>
-<h1>What-if: rulebook {escape(prop['version'])} against {escape(base['version'])}</h1>
-<p class="meta">Scenario <strong>{escape(sc['name'])}</strong>: {sc['partners']} partners over
-{sc['horizon_days']:g} days (first {sc['warm_up_days']:g} days are warm-up and not counted);
-{run['replications']} paired replications with seed {run['seed']}, about
-{run['leads_per_replication']:,.0f} registrations each. Both rulebooks saw the same partners,
-leads and approver handling times in every replication.</p>
+<h1>What-if: rulebook {escape(prop["version"])} against {escape(base["version"])}</h1>
+<p class="meta">Scenario <strong>{escape(sc["name"])}</strong>: {sc["partners"]} partners;
+{run["replications"]} paired runs with seed {run["seed"]}. Both rulebooks saw the same partners,
+leads and approver handling times in every run.</p>
+<p class="meta" data-testid="counting">{escape(_counting(run, kpis))}</p>
 
 <h2>In short</h2>
-{_list(verdicts, 'No KPI moved clearly and materially (by 1% or more).')}
-<p class="note">Clear changes (95% interval excluding zero) of at least 1% of the baseline; the
-full table is below.</p>
+{_list(judged, "No KPI got better or worse clearly and materially.", "judged")}
+<h3>Moved, without a judgement of better or worse</h3>
+{_list(neutral, "Nothing else moved clearly and materially.", "neutral")}
+<p class="note">A KPI gets a verdict only when its 95% interval excludes zero <em>and</em> the
+change reaches its threshold (the table's “material from”); {small} more moved clearly but by
+less. Better or worse is said where the direction is a judgement; higher or lower where the KPI
+has no better direction, or the proposal changes a rule that moves it without the program doing
+better or worse (marked †).{money}</p>
 
 <h2>What the proposal changes</h2>
-{_list(results['rule_changes'], 'The two rulebooks have the same rules.')}
+{_list(rules, "The two rulebooks have the same rules.")}
 
 <h2>Headlines</h2>
-{_list(results['headlines'][:HEADLINES], 'No registration was decided differently.')}
+{_list(results["headlines"][:HEADLINES], "No registration was decided differently.", "headlines")}
 
 <h2>KPIs</h2>
-<p class="note">Difference = proposed &minus; baseline, averaged over replications; the interval is a
-95% paired confidence interval. “better”/“worse” only when the interval excludes zero.</p>
-<table><tr><th>KPI</th><th>baseline</th><th>proposed</th><th>difference</th><th>95% CI</th>
-<th>difference and interval</th><th>verdict</th></tr>{_kpi_rows(kpis)}</table>
+<p class="note">Difference = proposed &minus; baseline, the mean over runs, with its 95% paired
+confidence interval; money and counts also as a share of the baseline.{money}</p>
+<table data-testid="kpis"><tr><th>KPI</th><th>baseline</th><th>proposed</th><th>difference</th>
+<th>95% interval</th><th>difference and interval</th><th>material from</th><th>verdict</th></tr>
+{_kpi_rows(kpis, currency)}</table>
 
 <h2>Why the KPIs moved</h2>
-<p class="note">For each KPI that moved clearly, the registrations treated differently that
-explain it (all of them are in results.json).</p>
-{f'<ul>{attribution}</ul>' if attribution else '<p class="muted">Nothing moved clearly.</p>'}
+<p class="note">For each KPI with a verdict, the registrations treated differently that explain
+it (all of them are in results.json).</p>
+{f"<ul>{attribution}</ul>" if attribution else '<p class="muted">Nothing moved clearly and materially.</p>'}
+
+<h2>What the model assumes</h2>
+{_list(results.get("assumptions", []), "See docs/simulation.md.", "assumptions")}
 
 <h2>Approval latency</h2>
-{_latency_chart(results['latency_hours'])}
+{_latency_chart(results["latency_hours"])}
 
 <h2>Approver utilisation</h2>
 {_utilisation_chart(kpis)}
 
-<h2>Registrations treated differently</h2>
-{_changes_table(results['decision_changes'])}
+<h2>Details: registrations treated differently</h2>
+{_changes_table(results["decision_changes"])}
+{_codes_table(results["decision_changes"], results.get("reason_texts", {}))}
 
-<p class="note">Baseline: {escape(base['source'])} ({escape(base['title'])}). Proposed:
-{escape(prop['source'])} ({escape(prop['title'])}). Scenario: {escape(sc['source'])}.
+<p class="note">Baseline: {escape(base["source"])} ({escape(base["title"])}). Proposed:
+{escape(prop["source"])} ({escape(prop["title"])}). Scenario: {escape(sc["source"])}.
 Generated by <code>parley simulate</code>; the figures are in results.json beside this page.</p>
 </body></html>
 """

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from rules import Rulebook
-from simulation.attribution import describe_cause, relevant, sentence
-from simulation.kpis import Kpi, definitions, format_value
+from simulation import report_words as words
+from simulation.attribution import describe_cause, relevant
+from simulation.kpis import Kpi, definitions
 from simulation.replication import (
     LATENCY_EDGES,
     Change,
@@ -25,7 +26,7 @@ from simulation.replication import (
 )
 from simulation.rulediff import rule_changes
 from simulation.scenario import Scenario
-from simulation.stats import paired
+from simulation.stats import Paired, paired
 
 SCHEMA = "parley.simulation.results/1"
 TOP_CHANGES = 5
@@ -44,10 +45,17 @@ def _nan(values: list[float | None]) -> list[float]:
     return [math.nan if v is None else v for v in values]
 
 
-def _kpi_entry(kpi: Kpi, reps: list[ReplicationResult]) -> dict[str, Any]:
+def _kpi_entry(
+    kpi: Kpi, reps: list[ReplicationResult], rule_changes: list[str], currency: str
+) -> dict[str, Any]:
     base = _nan([r.baseline.get(kpi.key) for r in reps])
     prop = _nan([r.proposed.get(kpi.key) for r in reps])
-    summary = paired(base, prop)
+    return kpi_entry(kpi, paired(base, prop), rule_changes, currency)
+
+
+def kpi_entry(kpi: Kpi, summary: Paired, rule_changes: list[str], currency: str) -> dict[str, Any]:
+    """A KPI's entry in the document: its definition, the paired figures and their verdict."""
+    verdict, neutral = verdict_on(kpi, summary, rule_changes)
     return {
         "key": kpi.key,
         "label": kpi.label,
@@ -60,19 +68,39 @@ def _kpi_entry(kpi: Kpi, reps: list[ReplicationResult]) -> dict[str, Any]:
         "ci95": [summary.ci_low, summary.ci_high],
         "replications": summary.replications,
         "significant": summary.significant,
-        "verdict": _verdict(kpi, summary.difference, summary.significant),
+        "percent_change": words.percent_change(summary.difference, summary.baseline),
+        "threshold": list(kpi.threshold),
+        "threshold_text": words.threshold_text(kpi, currency),
+        "material": summary.difference is not None and kpi.material(summary.difference, summary.baseline),
+        "verdict": verdict,
+        "neutral_because": neutral,
     }
 
 
-def _verdict(kpi: Kpi, difference: float | None, significant: bool) -> str:
-    if difference is None or difference == 0:
-        return "unchanged"
-    if not significant:
-        return "no clear change"
+def verdict_on(kpi: Kpi, summary: Paired, rule_changes: list[str]) -> tuple[str, str]:
+    """The verdict on one KPI and, for "higher"/"lower" on a KPI with a better direction, why.
+
+    A verdict needs the 95% interval to exclude zero and the change to be material (the KPI's
+    threshold). It says better or worse unless the KPI has no better direction, or the proposal
+    changes a rule that moves it without the program doing better or worse (``neutral_when``).
+    """
+    difference = summary.difference
+    if difference is None:
+        return "not measured", ""
+    if difference == 0:
+        return "unchanged", ""
+    if not summary.significant:
+        return "no clear change", ""
+    if not kpi.material(difference, summary.baseline):
+        return "no material change", ""
+    direction = "higher" if difference > 0 else "lower"
     if kpi.better == "neither":
-        return "higher" if difference > 0 else "lower"
+        return direction, ""
+    blocking = kpi.neutral_for([words.rule_path(c) for c in rule_changes])
+    if blocking:
+        return direction, words.neutral_note(kpi, blocking, rule_changes)
     good = (difference < 0) == (kpi.better == "lower")
-    return "better" if good else "worse"
+    return ("better" if good else "worse"), ""
 
 
 def build_results(
@@ -92,50 +120,36 @@ def build_results(
     n = max(len(reps), 1)
     changed_rules = rule_changes(baseline, proposed)
     changes, texts = details if details is not None else merge_details(reps)
-    totals: Counter[tuple[str, str, str, str, str]] = Counter()
-    for kind, before, after, cause, cited, count in changes:
-        totals[(kind, before, after, cause, cited)] += int(count)
+    currency = baseline.program.currency
     kpis = [
-        _kpi_entry(k, reps)
+        _kpi_entry(k, reps, changed_rules, currency)
         for k in definitions(route_levels(baseline, proposed), sorted(scenario.approvers))
     ]
-    change_rows: list[dict[str, Any]] = [
-        {
-            "kind": kind,
-            "from": before,
-            "to": after,
-            "cause": cause,
-            "cited": cited,
-            "cause_text": describe_cause(cause, texts, changed_rules, cited),
-            "total": count,
-            "per_replication": count / n,
-        }
-        for (kind, before, after, cause, cited), count in sorted(
-            totals.items(), key=lambda item: (-item[1], item[0])
-        )
-    ]
+    rows = change_rows(changes, n, texts, changed_rules)
     attribution = []
     for entry in kpis:
         if not entry["difference"]:
             continue
-        rows = [r for r in change_rows if relevant(entry["key"], r["kind"], r["cause"])]
-        rows = rows[:TOP_CHANGES]
+        moved_by = [r for r in rows if relevant(entry["key"], r["kind"], r["cause"])]
         attribution.append(
             {
                 "kpi": entry["key"],
-                "change": _change_words(entry),
+                "change": _change_words(entry, currency),
                 "because": [
-                    sentence(r["kind"], r["from"], r["to"], r["per_replication"], r["cause_text"])
-                    for r in rows
+                    f"{words.effect(r['kind'], r['from'], r['to'], r['per_replication'])} ({r['rule']})."
+                    for r in moved_by[:TOP_CHANGES]
                 ],
             }
         )
+    counted = next((e["baseline"] for e in kpis if e["key"] == "registrations"), None)
     return {
         "schema": SCHEMA,
         "run": {
             "seed": info.seed,
             "replications": len(reps),
             "leads_per_replication": sum(r.leads for r in reps) / n,
+            "counted_per_replication": counted,
+            "currency": currency,
             "scenario": {
                 "name": scenario.name,
                 "source": info.scenario_source,
@@ -145,15 +159,16 @@ def build_results(
                 "warm_up_days": scenario.warm_up / 86_400,
             },
             "baseline": {"version": baseline.version, "title": baseline.title,
-                         "source": info.baseline_source},
+                         "source": info.baseline_source, "currency": currency},
             "proposed": {"version": proposed.version, "title": proposed.title,
-                         "source": info.proposed_source},
+                         "source": info.proposed_source, "currency": proposed.program.currency},
         },
         "rule_changes": changed_rules,
         "kpis": kpis,
         "attribution": attribution,
-        "headlines": _headlines(change_rows, texts),
-        "decision_changes": change_rows,
+        "headlines": headlines(rows),
+        "decision_changes": rows,
+        "assumptions": words.assumptions(scenario),
         "latency_hours": {
             "edges": list(LATENCY_EDGES),
             "baseline": [sum(r.latency_baseline[i] for r in reps) for i in range(len(LATENCY_EDGES))],
@@ -165,38 +180,67 @@ def build_results(
              "proposed": r.proposed}
             for r in reps
         ],
-    }
+    }  # fmt: skip
 
 
-def _change_words(entry: dict[str, Any]) -> str:
-    kpi = Kpi(entry["key"], entry["label"], entry["unit"], entry["better"], entry["description"])
+def as_kpi(entry: dict[str, Any]) -> Kpi:
+    """The definition part of a ``results.json`` KPI entry, for formatting it."""
+    absolute, relative = entry.get("threshold") or (None, None)
+    return Kpi(entry["key"], entry["label"], entry["unit"], entry["better"], entry["description"],
+               min_change=absolute, min_relative=relative)  # fmt: skip
+
+
+def _change_words(entry: dict[str, Any], currency: str) -> str:
+    """A KPI's move in one line: "Revenue: USD 70,425,882 → USD 51,113,098, USD -19,312,784
+    (-27.4%) (95% CI …); worse"."""
+    kpi = as_kpi(entry)
     low, high = entry["ci95"]
     interval = (
-        f" (95% CI {format_value(kpi, low, True)} to {format_value(kpi, high, True)})"
+        f" (95% CI {words.show(kpi, low, currency, True)} to {words.show(kpi, high, currency, True)})"
         if low is not None and high is not None
         else ""
     )
     return (
-        f"{entry['label']}: {format_value(kpi, entry['baseline'])} → "
-        f"{format_value(kpi, entry['proposed'])}, {format_value(kpi, entry['difference'], True)}"
+        f"{entry['label']}: {words.show(kpi, entry['baseline'], currency)} → "
+        f"{words.show(kpi, entry['proposed'], currency)}, "
+        f"{words.change(kpi, entry['difference'], entry['baseline'], currency)}"
         f"{interval}; {entry['verdict']}"
     )
 
 
-def _headlines(rows: list[dict[str, Any]], texts: dict[str, str]) -> list[str]:
-    """One line per cause, listing what it changed most: "cause: 41 x, 12 y"."""
+def change_rows(
+    changes: list[Change], n: int, texts: dict[str, str], rule_changes: list[str]
+) -> list[dict[str, Any]]:
+    """The document's ``decision_changes``: every way a registration was treated differently,
+    summed over ``n`` replications, most frequent first, each with its cause in words."""
+    totals: Counter[tuple[str, str, str, str, str]] = Counter()
+    for kind, before, after, cause, cited, count in changes:
+        totals[(kind, before, after, cause, cited)] += int(count)
+    return [
+        {
+            "kind": kind,
+            "from": before,
+            "to": after,
+            "cause": cause,
+            "cited": cited,
+            "cause_text": describe_cause(cause, texts, rule_changes, cited),
+            "rule": words.cause_words(cause, cited, rule_changes),
+            "total": count,
+            "per_replication": count / n,
+        }
+        for (kind, before, after, cause, cited), count in sorted(
+            totals.items(), key=lambda item: (-item[1], item[0])
+        )
+    ]
+
+
+def headlines(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per cause in plain words, listing what it changed most, largest first."""
     by_cause: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_cause.setdefault(row["cause_text"], []).append(row)
+        by_cause.setdefault(row["rule"], []).append(row)
     ranked = sorted(by_cause.items(), key=lambda item: -sum(r["total"] for r in item[1]))
-    lines = []
-    for cause_text, items in ranked[:8]:
-        parts = [
-            f"{r['per_replication']:,.1f} {r['kind']}s per run {r['from']} → {r['to']}"
-            for r in items[:3]
-        ]
-        lines.append(f"{cause_text}: {'; '.join(parts)}")
-    return lines
+    return [words.headline(cause, items) for cause, items in ranked[:8]]
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:
