@@ -84,6 +84,7 @@ def test_bad_bodies_and_queries_name_the_field(client: FlaskClient, world: World
         ({"notification_ids": ["5"]}, "notification_ids.0"),
         ({"notification_ids": [0]}, "notification_ids.0"),
         ({"everything": True}, "everything"),
+        ({"all": True, "notification_ids": None}, "notification_ids"),
     ]
     for body, field in cases:
         response = client.post("/api/v1/notifications/read", json=body, headers=headers)

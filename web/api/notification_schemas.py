@@ -16,9 +16,12 @@ from store.models.enums import DeliveryState, EventType
 from web.api.schemas import ONE_LINE, Out, PartnerId, Query, Strict
 
 EVENT_TYPES = [event.value for event in EventType]
-# What the data layer accepts (https, a host, no user name or password), stated so a client
-# can tell before it asks; plain http:// is accepted only where the settings allow it.
-WEBHOOK_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"
+# What the data layer accepts (a host, no user name or password), stated so a client can tell
+# before it asks. The document promises https:// only; plain http:// passes this check and is
+# then refused by the data layer unless the settings allow it (development on loopback).
+_URL_REST = r"[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"
+WEBHOOK_URL = rf"^https?://{_URL_REST}"
+DOCUMENTED_URL = rf"^https://{_URL_REST}"
 MAX_MARKED = 200
 
 EventName = Annotated[str, Field(max_length=60, json_schema_extra={"enum": EVENT_TYPES})]
@@ -88,6 +91,13 @@ class MarkReadIn(Strict):
         default=None, description="Every one of yours.", json_schema_extra=_given
     )
 
+    @field_validator("notification_ids", "all", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # the document says so: an unused field is left out, not null
+            raise ValueError("leave it out rather than send null")
+        return value
+
 
 class MarkReadOut(Out):
     marked: int = Field(description="How many were unread and are read now.")
@@ -105,6 +115,7 @@ class WebhookIn(Strict):
         min_length=1,
         max_length=500,
         pattern=WEBHOOK_URL,
+        json_schema_extra={"pattern": DOCUMENTED_URL},
         description="An https:// address (no user name or password: the signature authenticates).",
     )
     event_types: list[EventName] = Field(min_length=1, max_length=len(EVENT_TYPES))
