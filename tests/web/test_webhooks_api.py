@@ -18,7 +18,10 @@ from tests.web.conftest import World, js
 from tests.web.test_notification_pages import delivery, notify, subscription
 from tests.web.test_notifications_api import bearer
 
-BODY: dict[str, object] = {"url": "https://portal.northwind.example/parley", "event_types": ["registration.decided"]}
+BODY: dict[str, object] = {
+    "url": "https://portal.northwind.example/parley",
+    "event_types": ["registration.decided"],
+}
 
 
 def create(client: FlaskClient, username: str, **changes: object) -> dict[str, object]:
