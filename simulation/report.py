@@ -24,6 +24,7 @@ border-bottom:1px solid #e5e7eb;padding-bottom:.3rem}h3{font-size:1rem;margin-bo
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;text-align:right;vertical-align:middle}
 th:first-child,td:first-child,.t{text-align:left}
+.nw{white-space:nowrap}
 .meta{color:#4b5563}.better{color:#15803d;font-weight:600}.worse{color:#b91c1c;font-weight:600}
 .muted{color:#6b7280}code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}
 li{margin:.2rem 0}.note{font-size:.85rem;color:#4b5563}
@@ -82,6 +83,13 @@ def _counting(run: dict[str, Any], kpis: list[dict[str, Any]]) -> str:
     )
 
 
+def _nw(text: str) -> str:
+    """Kept on one line: a value, or each part of "value (percent)"."""
+    value, sep, percent = text.partition(" (")
+    parts = [value, f"({percent}"] if sep else [value]
+    return " ".join(f'<span class="nw">{escape(p)}</span>' for p in parts)
+
+
 def _kpi_rows(kpis: list[dict[str, Any]], currency: str) -> str:
     rows = []
     for entry in kpis:
@@ -89,20 +97,20 @@ def _kpi_rows(kpis: list[dict[str, Any]], currency: str) -> str:
         low, high = entry["ci95"]
         verdict = entry["verdict"]
         interval = (
-            f"{words.show(kpi, low, currency, True)} … {words.show(kpi, high, currency, True)}"
+            f"{_nw(words.show(kpi, low, currency, True))} … {_nw(words.show(kpi, high, currency, True))}"
             if low is not None and high is not None
             else "n/a"
         )
-        chart = svg.interval(entry["difference"], low, high, _VERDICT_COLOUR.get(verdict, svg.NEUTRAL))
+        chart = svg.interval(entry["difference"], low, high, _VERDICT_COLOUR.get(verdict, svg.NEUTRAL), 120)
         why = entry.get("neutral_because", "")
         title = f' title="{escape(why)}"' if why else ""
         shown = f"{escape(verdict)}{' †' if why else ''}"
         rows.append(
             f'<tr data-kpi="{escape(kpi.key)}"><td title="{escape(kpi.description)}">{escape(kpi.label)}</td>'
-            f"<td>{escape(words.show(kpi, entry['baseline'], currency))}</td>"
-            f"<td>{escape(words.show(kpi, entry['proposed'], currency))}</td>"
-            f"<td>{escape(words.change(kpi, entry['difference'], entry['baseline'], currency))}</td>"
-            f"<td>{escape(interval)}</td><td>{chart}</td>"
+            f"<td>{_nw(words.show(kpi, entry['baseline'], currency))}</td>"
+            f"<td>{_nw(words.show(kpi, entry['proposed'], currency))}</td>"
+            f"<td>{_nw(words.change(kpi, entry['difference'], entry['baseline'], currency))}</td>"
+            f"<td>{interval}</td><td>{chart}</td>"
             f"<td>{escape(entry.get('threshold_text', ''))}</td>"
             f'<td class="{verdict if verdict in JUDGED else "muted"}"{title}>{shown}</td></tr>'
         )
@@ -214,7 +222,7 @@ better or worse (marked †).{money}</p>
 <h2>KPIs</h2>
 <p class="note">Difference = proposed &minus; baseline, the mean over runs, with its 95% paired
 confidence interval; money and counts also as a share of the baseline.{money}</p>
-<table data-testid="kpis"><tr><th>KPI</th><th>baseline</th><th>proposed</th><th>difference</th>
+<table class="k" data-testid="kpis"><tr><th>KPI</th><th>baseline</th><th>proposed</th><th>difference</th>
 <th>95% interval</th><th>difference and interval</th><th>material from</th><th>verdict</th></tr>
 {_kpi_rows(kpis, currency)}</table>
 

@@ -67,7 +67,8 @@ def _number(kpi: Kpi, value: float, signed: bool) -> str:
     # Not zero but rounded to it: one significant digit shows which side of zero it lies.
     scaled = value * 100 if kpi.unit == "share" else value
     suffix = {"share": " pp" if signed else "%", "hours": " h"}.get(kpi.unit, "")
-    return f"{scaled:{'+' if signed else ''}.1g}{suffix}"
+    places = 1 - math.floor(math.log10(abs(scaled)))  # "0.0004", never "4e-04"
+    return f"{scaled:{'+' if signed else ''}.{places - 1}f}{suffix}"
 
 
 def show(kpi: Kpi, value: float | None, currency: str = "", signed: bool = False) -> str:
@@ -135,9 +136,17 @@ def rule_words(change_text: str) -> str:
     return f"{rule_name(path)}: {what}" if sep else rule_name(path)
 
 
-def _rules_among(rule_changes: list[str], prefixes: tuple[str, ...], most: int = 2) -> list[str]:
+def _rules_among(rule_changes: list[str], prefixes: tuple[str, ...], most: int = 2) -> str:
+    """The changed rules under ``prefixes`` in words, each section named once."""
     found = [rule_words(c) for c in rule_changes if rule_path(c).startswith(prefixes)]
-    return found[:most] + ([f"and {len(found) - most} more"] if len(found) > most else [])
+    shown, section = [], ""
+    for text in found[:most]:
+        head, sep, rest = text.partition(" — ")
+        shown.append(rest if sep and head == section else text)
+        section = head if sep else ""
+    if len(found) > most:
+        shown.append(f"and {len(found) - most} more")
+    return "; ".join(shown)
 
 
 def cause_words(cause: str, cited: str, rule_changes: list[str]) -> str:
@@ -147,7 +156,7 @@ def cause_words(cause: str, cited: str, rule_changes: list[str]) -> str:
         return "Knock-on effects: no reason given differently (queues, timing, accounts freed sooner)"
     if cause in _PSEUDO:
         prefixes, otherwise = _PSEUDO[cause]
-        return "; ".join(_rules_among(rule_changes, prefixes)) or otherwise
+        return _rules_among(rule_changes, prefixes) or otherwise
     section = CODE_SECTIONS.get(cause.split(".")[0], "Deal registration")
     given = {"added": "reason now given", "dropped": "reason no longer given"}.get(cited, "reason")
     return f"{section} — {given}: “{meaning(cause)}”"
