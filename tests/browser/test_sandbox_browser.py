@@ -4,6 +4,7 @@ the page (it refreshes itself) and opens the report. Screenshots land in the tes
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,6 +70,24 @@ def _shot(page: Page, site: Site, name: str) -> None:
     page.screenshot(path=str(site.shots / f"{name}.png"), full_page=True)
 
 
+def _report_reads_right(page: Page) -> None:
+    """The report as a partner-ops manager reads it (issue #21): one counting rule whose number is
+    the table's, the verdict rule, plain headlines, money in its currency, the assumptions."""
+    counting = page.get_by_test_id("counting")
+    expect(counting).to_contain_text("are a warm-up")
+    counted = re.search(r"counts the ([\d,.]+) registrations per run", counting.inner_text())
+    assert counted, counting.inner_text()
+    registrations = page.locator('tr[data-kpi="registrations"] td')
+    expect(registrations.nth(1)).to_have_text(counted.group(1))
+    expect(page.get_by_role("heading", name="In short")).to_be_visible()
+    expect(page.get_by_text("reaches its threshold")).to_be_visible()
+    expect(page.locator('tr[data-kpi="revenue"] td').nth(1)).to_contain_text("USD ")
+    headlines = page.get_by_test_id("headlines").inner_text()
+    assert "Deal registration — approval route" in headlines, headlines
+    assert not re.search(r"\b(conflict|duplicate|eligibility|approval|auto)\.[a-z_]+", headlines), headlines
+    expect(page.get_by_test_id("assumptions")).to_contain_text("An expired registration earns nothing")
+
+
 def test_partner_ops_runs_a_what_if_in_the_browser(site: Site, browser: Browser, tmp_path: Path) -> None:
     """``browser`` is the session's chromium (tests/browser/conftest.py, launched with
     ``executable_path="/usr/bin/chromium"`` and --no-sandbox, --disable-gpu, ...)."""
@@ -107,10 +126,13 @@ def test_partner_ops_runs_a_what_if_in_the_browser(site: Site, browser: Browser,
         # No clicks from here: the page's own refresh brings the result in.
         expect(status).to_have_text("completed", timeout=180_000)
         expect(page.get_by_test_id("kpi-table")).to_contain_text("SLA breach rate")
+        expect(page.get_by_test_id("counting")).to_contain_text("warm-up")
+        expect(page.get_by_test_id("verdict-rule")).to_contain_text("Money is in USD.")
         _shot(page, site, "run-completed")
 
         page.get_by_test_id("report-link").click()
         expect(page.locator("h1")).to_contain_text("What-if")
+        _report_reads_right(page)
         _shot(page, site, "report")
         page.go_back()
         page.get_by_role("link", name="What-if runs", exact=True).click()

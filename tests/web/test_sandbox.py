@@ -192,3 +192,33 @@ def test_storing_a_run_outcome_twice_changes_nothing_the_second_time(
         closed = runs_crud.get_simulation_run(session=db, run_id=run_id)
     assert closed.status == "completed" and closed.error is None and closed.progress == 1.0
     assert closed.report_path == f"simulations/run-{run_id}/report.html" and closed.results == results
+
+
+def test_the_run_page_reads_as_the_report_does(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+    """A completed run's page (no Temporal needed once the row is closed): the counting rule, the
+    verdict rule, thresholds, money with its currency, and headlines without reason codes."""
+    rulebook = DEFAULT_RULEBOOK.read_text(encoding="utf-8")
+    shorter = rulebook.replace("protection_period: 90d", "protection_period: 45d")
+    what_if = from_texts(rulebook, shorter, tiny_scenario_yaml(), replications=2, seed=3)
+    results = summarise(what_if, run_local(what_if, workers=1))
+    with session_scope() as db:
+        run = runs_crud.create_simulation_run(session=db, data={
+            "baseline_version": "2026.1", "proposed_label": "shorter", "replications": 2, "seed": 3,
+            "created_by": "ops",
+        })  # fmt: skip
+        assert run.id is not None
+        run_id = run.id
+        runs_crud.update_simulation_run(session=db, run_id=run_id, status="running")
+    assert store_run_outcome(RunOutcomeInput(run_id, f"simulations/run-{run_id}", results))
+    sign_in(client, "ops")
+    page = " ".join(client.get(f"/sandbox/runs/{run_id}").get_data(as_text=True).split())
+    counted = results["run"]["counted_per_replication"]
+    assert f"the KPIs count the {counted:,.1f} registrations per run submitted after it" in page
+    assert "first 10 days are a warm-up" in page
+    assert "A verdict only when the 95% interval excludes zero and the change reaches" in page
+    assert "Money is in USD." in page and "Material from" in page and "0.5 pp" in page
+    revenue = page[page.index(">Revenue</th>") :].split("</tr>", 1)[0]
+    assert revenue.count("USD ") >= 3 and "%)" in revenue
+    headlines = page[page.index('data-testid="headlines"') :].split("</ul>", 1)[0]
+    assert "Deal registration — protection period: 90 days → 45 days" in headlines
+    assert "conflict." not in headlines and "duplicate." not in headlines
