@@ -24,7 +24,6 @@ from parley.notify.payload import process_url
 from store.crud import notifications as notifications_crud
 from store.engine import session_scope
 from store.models import Notification
-from web.api.notifications import reader
 from web.auth import login_required
 from web.paging import id_value, int_arg
 
@@ -42,7 +41,7 @@ def unread_notifications() -> int | None:
     if "unread_notifications" not in g:
         try:
             with session_scope() as db:
-                g.unread_notifications = notifications_crud.unread_count(session=db, user=reader(g.user))
+                g.unread_notifications = notifications_crud.unread_count(session=db, user=g.user)
         except SQLAlchemyError as exc:
             log.warning("unread count not available: %s", exc)
             g.unread_notifications = None
@@ -75,7 +74,7 @@ def index() -> ResponseReturnValue:
     with session_scope() as db:
         try:
             page = notifications_crud.notifications_for(
-                session=db, user=reader(g.user), unread_only=unread_only, page=number, per_page=PER_PAGE
+                session=db, user=g.user, unread_only=unread_only, page=number, per_page=PER_PAGE
             )
         except ValidationFailed:
             abort(404, "No such page.")
@@ -91,7 +90,7 @@ def open_one(notification_id: int) -> ResponseReturnValue:
     """Mark the notification read and go to its process's page (back to the list if it has none)."""
     with session_scope() as db:
         try:
-            notifications_crud.mark_read(session=db, user=reader(g.user), notification_ids=[notification_id])
+            notifications_crud.mark_read(session=db, user=g.user, notification_ids=[notification_id])
         except ValidationFailed:
             abort(404, "No notification with that id among yours.")
         notification = db.get(Notification, notification_id)
@@ -114,7 +113,7 @@ def mark_read() -> ResponseReturnValue:
     with session_scope() as db:
         try:
             marked = notifications_crud.mark_read(
-                session=db, user=reader(g.user), notification_ids=notification_ids
+                session=db, user=g.user, notification_ids=notification_ids
             )
         except ValidationFailed:
             abort(404, "No notification with that id among yours.")

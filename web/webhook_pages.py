@@ -20,13 +20,13 @@ from parley.errors import FieldProblem, ValidationFailed
 from parley.settings import get_settings
 from store.crud import deliveries as deliveries_crud
 from store.crud import webhooks as webhooks_crud
+from store.crud.webhooks import Owner
 from store.engine import session_scope
 from store.models import Notification, WebhookSubscription
 from store.models.enums import DeliveryState, EventType
-from web.api.access import INTEGRATOR_ROLES
 from web.api.errors import problems_from_pydantic
 from web.api.notification_schemas import WebhookIn
-from web.api.webhooks import Owner, deliveries_out, own_subscription, webhook_owner
+from web.api.webhooks import deliveries_out, own_subscription
 from web.auth import login_required
 from web.notifications import PER_PAGE, bp
 from web.paging import int_arg
@@ -40,7 +40,7 @@ def _flash(problems: list[FieldProblem]) -> None:
 
 
 def _owner() -> Owner:
-    owner = webhook_owner(g.user)
+    owner = webhooks_crud.subscription_owner(g.user)
     if owner is None:
         abort(403, "Webhooks are managed by partner users and partner operations; your account is neither.")
     return owner
@@ -119,7 +119,10 @@ def revoke_webhook(subscription_id: int) -> ResponseReturnValue:
     with session_scope() as db:
         subscription = _found(db, owner, subscription_id)
         webhooks_crud.revoke_subscription(
-            session=db, subscription_id=subscription_id, partner_id=owner.partner_id
+            session=db,
+            subscription_id=subscription_id,
+            partner_id=owner.partner_id,
+            revoked_by=g.user.username,
         )
     flash(f"Subscription {subscription.id} ({subscription.url}) is revoked: it is called no more.", "success")
     return redirect(url_for("notifications.webhooks"))
@@ -129,7 +132,7 @@ def revoke_webhook(subscription_id: int) -> ResponseReturnValue:
 
 
 def _ops() -> None:
-    if not INTEGRATOR_ROLES & g.user.roles:
+    if not webhooks_crud.INTEGRATOR_ROLES & g.user.roles:
         abort(403, "The delivery log is for partner operations; your account has no partner_ops role.")
 
 

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING
 import click
 
 from parley.cli.console import fail, friendly_errors, when
-from store.models.enums import EventType, Role
+from store.models.enums import EventType
 
 if TYPE_CHECKING:  # the data layer loads only when a command runs
     from store.models import User, WebhookSubscription
 
-INTEGRATORS = frozenset({Role.PARTNER_OPS.value, Role.ADMIN.value})
 
 
 def _user(actor: str) -> User:
@@ -35,11 +34,12 @@ def _user(actor: str) -> User:
 
 def _owner(actor: str) -> tuple[User, int | None]:
     """The acting user and whose subscriptions they manage (a partner's id, or None)."""
+    from store.crud.webhooks import subscription_owner
+
     user = _user(actor)
-    if Role.PARTNER in user.roles and user.partner_id is not None:
-        return user, user.partner_id
-    if INTEGRATORS & set(user.roles) and user.partner_id is None:
-        return user, None
+    owner = subscription_owner(user)
+    if owner is not None:
+        return user, owner.partner_id
     fail(f"--as: {actor} is neither a partner's user nor partner_ops or admin, who manage webhooks")
     raise AssertionError("unreachable")
 
@@ -120,10 +120,10 @@ def revoke_webhook(subscription_id: int, actor: str) -> None:
     from store.crud import webhooks as webhooks_crud
     from store.engine import session_scope
 
-    _, partner_id = _owner(actor)
+    user, partner_id = _owner(actor)
     with session_scope() as db:
         sub = webhooks_crud.revoke_subscription(
-            session=db, subscription_id=subscription_id, partner_id=partner_id
+            session=db, subscription_id=subscription_id, partner_id=partner_id, revoked_by=user.username
         )
     click.echo(_line(sub))
 

@@ -8,8 +8,8 @@ rulebook, never one partner's business).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import Session, col, select
@@ -63,7 +63,23 @@ def list_notifications(
     return Page(items, total, page, per_page)
 
 
-def addressed_to(user: User) -> ColumnElement[bool]:
+class Reader(Protocol):
+    """Who reads notifications: a user row, or the web's signed-in principal (read once)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def roles(self) -> Collection[str]: ...
+
+    @property
+    def partner_id(self) -> int | None: ...
+
+
+def addressed_to(user: Reader) -> ColumnElement[bool]:
     """The notifications ``user`` may read."""
     vendor_roles = [role for role in user.roles if role != Role.PARTNER]
     clauses: list[ColumnElement[bool]] = [col(Notification.recipient_user) == user.username]
@@ -74,7 +90,7 @@ def addressed_to(user: User) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _read_by(user: User) -> ColumnElement[bool]:
+def _read_by(user: Reader) -> ColumnElement[bool]:
     return exists().where(
         col(NotificationRead.notification_id) == col(Notification.id),
         col(NotificationRead.user_id) == user.id,
@@ -82,7 +98,7 @@ def _read_by(user: User) -> ColumnElement[bool]:
 
 
 def notifications_for(
-    *, session: Session, user: User, unread_only: bool = False, page: int = 1, per_page: int = 50
+    *, session: Session, user: Reader, unread_only: bool = False, page: int = 1, per_page: int = 50
 ) -> Page[tuple[Notification, bool]]:
     """``user``'s notifications, newest first, each with whether the user has read it."""
     query = (
@@ -104,12 +120,12 @@ def notifications_for(
     return Page([(item, item.id in read) for item in items], total, page, per_page)
 
 
-def unread_count(*, session: Session, user: User) -> int:
+def unread_count(*, session: Session, user: Reader) -> int:
     query = select(func.count()).select_from(Notification).where(addressed_to(user), ~_read_by(user))
     return int(session.exec(query).one())
 
 
-def mark_read(*, session: Session, user: User, notification_ids: Sequence[int] | None = None) -> int:
+def mark_read(*, session: Session, user: Reader, notification_ids: Sequence[int] | None = None) -> int:
     """Mark the given notifications (all of the user's when None) read; returns how many changed.
 
     An id the user may not read is refused by name, and nothing is marked.

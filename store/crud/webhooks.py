@@ -6,13 +6,55 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
 from store.crud._common import parse, refuse, require_exists
-from store.models import Partner, WebhookSubscription, WebhookSubscriptionCreate, utcnow
+from store.crud.notifications import Reader
+from store.crud.records import append_audit_event
+from store.models import Partner, Role, WebhookSubscription, WebhookSubscriptionCreate, utcnow
+
+# The vendor's people who register integrations: they manage the integrators' subscriptions.
+INTEGRATOR_ROLES = frozenset({Role.ADMIN, Role.PARTNER_OPS})
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose subscriptions a person manages: a partner's, or the integrators' (``None``)."""
+
+    partner_id: int | None
+
+
+def subscription_owner(reader: Reader) -> Owner | None:
+    """A partner's user manages its partner's subscriptions; partner operations and admins (of
+    the vendor, with no partner) the integrators'; anyone else none."""
+    if Role.PARTNER in reader.roles and reader.partner_id is not None:
+        return Owner(reader.partner_id)
+    if INTEGRATOR_ROLES & set(reader.roles) and reader.partner_id is None:
+        return Owner(None)
+    return None
+
+
+def _audit(session: Session, subscription: WebhookSubscription, actor: str, action: str) -> None:
+    """Who subscribed or unsubscribed which URL to what, kept with the rest of the audit trail."""
+    append_audit_event(
+        session=session,
+        data={
+            "process_type": "webhook",
+            "process_id": f"webhook-{subscription.id}",
+            "actor": actor,
+            "action": action,
+            "detail": {
+                "url": subscription.url,
+                "event_types": subscription.event_types,
+                "partner_id": subscription.partner_id,
+            },
+            "idempotency_key": f"webhook-{subscription.id}/{action}",
+        },
+    )
 
 
 def _checked_url(url: str, *, allow_http: bool) -> str:
@@ -51,6 +93,7 @@ def create_subscription(
     )
     session.add(subscription)
     session.flush()
+    _audit(session, subscription, created_by, "webhook.subscribed")
     return subscription
 
 
@@ -79,7 +122,7 @@ def get_subscription(
 
 
 def revoke_subscription(
-    *, session: Session, subscription_id: int, partner_id: int | None
+    *, session: Session, subscription_id: int, partner_id: int | None, revoked_by: str
 ) -> WebhookSubscription:
     """Stop calling the subscription; its pending deliveries are dead-lettered by the dispatcher."""
     subscription = get_subscription(session=session, subscription_id=subscription_id, partner_id=partner_id)
@@ -87,6 +130,7 @@ def revoke_subscription(
         subscription.revoked_at = utcnow()
         session.add(subscription)
         session.flush()
+        _audit(session, subscription, revoked_by, "webhook.revoked")
     return subscription
 
 

@@ -15,11 +15,10 @@ from typing import Any
 from flask import g
 
 from parley.errors import NotFound
+from store.crud.webhooks import INTEGRATOR_ROLES
 from store.engine import session_scope
-from store.models.enums import Role
 from web.api.errors import ApiError
 
-INTEGRATOR_ROLES = frozenset({Role.ADMIN, Role.PARTNER_OPS})
 # A process id as the URL carries it: one line of printable text (no NUL a database would refuse).
 _PROCESS_ID = re.compile(r"^[^\x00-\x1f\x7f-\x9f]{1,200}$")
 

@@ -15,7 +15,7 @@ from parley.notify.payload import event_payload
 from parley.settings import get_settings
 from store.crud import notifications as notifications_crud
 from store.engine import session_scope
-from store.models import Notification, User
+from store.models import Notification
 from web.api import bp, json_body, query_args, reply
 from web.api.errors import ApiError
 from web.api.notification_schemas import (
@@ -25,23 +25,6 @@ from web.api.notification_schemas import (
     NotificationPage,
     NotificationQuery,
 )
-from web.identity import Principal
-
-
-def reader(principal: Principal) -> User:
-    """The principal as the notification queries read a user (id, name, roles, partner).
-
-    A transient row, never added to a session: the principal was read from the users table at
-    the start of the request, so no second read is needed (the unread badge stays one query).
-    """
-    return User(
-        id=principal.id,
-        username=principal.username,
-        display_name=principal.display_name,
-        password_hash="",
-        roles=sorted(principal.roles),
-        partner_id=principal.partner_id,
-    )
 
 
 def notification_out(notification: Notification, read: bool, base_url: str) -> NotificationOut:
@@ -56,7 +39,7 @@ def notification_out(notification: Notification, read: bool, base_url: str) -> N
 def list_notifications() -> Response:
     """The caller's notifications, newest first (``unread=true``: those not read yet)."""
     query = query_args(NotificationQuery)
-    user = reader(g.user)
+    user = g.user
     base_url = get_settings().resolved_public_url
     with session_scope() as db:
         found = notifications_crud.notifications_for(
@@ -77,7 +60,7 @@ def mark_read() -> Response:
     body = json_body(MarkReadIn)
     if (body.notification_ids is None) == (body.all is None):
         raise ApiError.field(422, "notification_ids", "give notification_ids, or all: true (one of them)")
-    user = reader(g.user)
+    user = g.user
     with session_scope() as db:
         try:
             marked = notifications_crud.mark_read(

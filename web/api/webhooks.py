@@ -2,17 +2,16 @@
 one's delivery log.
 
 Whose subscriptions a caller manages comes from the token, never from the body
-(``webhook_owner``): a partner user its partner's (they hear that partner's events and the
-program-wide ones), partner operations and admins the integrators' (``partner_id`` null: every
-event of the chosen types, for the vendor's systems). Anyone else is refused (403). Another
-owner's subscription answers 404 exactly like one that does not exist. The signing secret is in
-the answer that creates the subscription and nowhere else.
+(``store.crud.webhooks.subscription_owner``): a partner user its partner's (they hear that
+partner's events and the program-wide ones), partner operations and admins the integrators'
+(``partner_id`` null: every event of the chosen types, for the vendor's systems). Anyone else is
+refused (403). Another owner's subscription answers 404 exactly like one that does not exist.
+The signing secret is in the answer that creates the subscription and nowhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from flask import Response, g
 from sqlmodel import Session, col, select
@@ -21,9 +20,10 @@ from parley.errors import FieldProblem, ValidationFailed
 from parley.settings import get_settings
 from store.crud import deliveries as deliveries_crud
 from store.crud import webhooks as webhooks_crud
+from store.crud.webhooks import Owner
 from store.engine import session_scope
 from store.models import Delivery, Notification, WebhookSubscription
-from web.api import access, bp, json_body, query_args, reply
+from web.api import bp, json_body, query_args, reply
 from web.api.errors import ApiError
 from web.api.notification_schemas import (
     DeliveryOut,
@@ -36,23 +36,6 @@ from web.api.notification_schemas import (
     WebhookQuery,
 )
 from web.api.schemas import MAX_ID
-from web.identity import Principal
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Whose subscriptions a person manages: a partner's, or the integrators' (``None``)."""
-
-    partner_id: int | None
-
-
-def webhook_owner(principal: Principal) -> Owner | None:
-    """The subscriptions ``principal`` manages, or None when they may manage none."""
-    if principal.is_partner and principal.partner_id is not None:
-        return Owner(principal.partner_id)
-    if access.INTEGRATOR_ROLES & principal.roles and principal.partner_id is None:
-        return Owner(None)
-    return None
 
 
 def own_subscription(db: Session, owner: Owner, subscription_id: int) -> WebhookSubscription:
@@ -91,7 +74,7 @@ def deliveries_out(db: Session, rows: Sequence[Delivery]) -> list[DeliveryOut]:
 
 
 def _owner() -> Owner:
-    owner = webhook_owner(g.user)
+    owner = webhooks_crud.subscription_owner(g.user)
     if owner is None:
         raise ApiError.field(
             403, "role", "only partner users, partner_ops or admin manage webhook subscriptions"
@@ -150,7 +133,10 @@ def revoke_webhook(subscription_id: int) -> Response:
     with session_scope() as db:
         _found(db, owner, subscription_id)
         webhooks_crud.revoke_subscription(
-            session=db, subscription_id=subscription_id, partner_id=owner.partner_id
+            session=db,
+            subscription_id=subscription_id,
+            partner_id=owner.partner_id,
+            revoked_by=g.user.username,
         )
     return Response(status=204)
 
