@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio import activity
 
 from parley.settings import get_settings
@@ -21,6 +21,7 @@ from store.crud.notifications import append_notification
 from store.crud.records import append_audit_event
 from store.crud.tasks import close_task, open_task
 from store.engine import session_scope
+from store.models import User
 from store.models.enums import EventType, Role
 
 
@@ -175,6 +176,24 @@ def task_notices(projection: Projection, opened: list[tuple[int, TaskOpening]]) 
     return notices
 
 
+def _told_twice(session: Session, notes: list[NotificationRecord]) -> list[NotificationRecord]:
+    """Drop a notice to a user who also holds a role the same event is told to: one person
+    reads one notice (an exit's starter in partner operations, say)."""
+    roles_told: dict[tuple[str, str], set[str]] = {}
+    for note in notes:
+        if note.recipient_role:
+            roles_told.setdefault((note.event, note.topic), set()).add(note.recipient_role)
+    kept = []
+    for note in notes:
+        told = roles_told.get((note.event, note.topic))
+        if note.recipient_user and told:
+            user = session.exec(select(User).where(User.username == note.recipient_user)).first()
+            if user is not None and told & set(user.roles):
+                continue
+        kept.append(note)
+    return kept
+
+
 def announce(session: Session, projection: Projection, opened: list[tuple[int, TaskOpening]]) -> None:
     """Write the transition's notifications and plan their mails and webhook calls, in the
     caller's transaction (the outbox the delivery dispatcher reads)."""
@@ -183,7 +202,8 @@ def announce(session: Session, projection: Projection, opened: list[tuple[int, T
     if audit is not None:
         facts = {"state": audit.after_state, "reason_codes": list(audit.reason_codes)}
     email = bool(get_settings().smtp_host)
-    for index, note in enumerate([*projection.notifications, *task_notices(projection, opened)]):
+    notes = _told_twice(session, [*projection.notifications, *task_notices(projection, opened)])
+    for index, note in enumerate(notes):
         notification = append_notification(
             session=session,
             data={

@@ -7,7 +7,7 @@ always a typo, never a policy.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 _SHORT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*$", re.IGNORECASE)
 _ISO = re.compile(
@@ -79,3 +79,9 @@ def compact_duration(value: timedelta) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{suffix}"
     return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds}s"
+
+
+def format_moment(value: datetime) -> str:
+    """A moment for people, in UTC, to the minute: ``7 Mar 2027, 04:21 UTC``."""
+    moment = value.astimezone(UTC)
+    return f"{moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"

@@ -95,3 +95,29 @@ def test_the_owner_rule_and_the_audit_of_subscriptions(session: Session) -> None
         ("webhook.subscribed", "ops"),
         ("webhook.revoked", "seller"),
     ]
+
+
+def test_one_person_reads_one_notice_of_an_event(session: Session) -> None:
+    from activities.projection import NotificationRecord, Projection, TaskOpening, apply_projection
+
+    make_user(session, "ops1", ["partner_ops"])
+    make_user(session, "starter", ["admin"])
+    projection = Projection(
+        process_type="exit",
+        process_id="exit-1",
+        key="exit-1#1",
+        open_tasks=[TaskOpening("exit.approval", 0, "Approve", "vp_channel", None, "why")],
+        notifications=[
+            NotificationRecord("exit.milestone", "notice", recipient_role="partner_ops"),
+            NotificationRecord("exit.milestone", "notice", recipient_user="ops1"),  # told by role
+            NotificationRecord("exit.milestone", "notice", recipient_user="starter"),
+        ],
+    )
+    apply_projection(session, projection)
+    rows = session.exec(select(Notification).order_by(col(Notification.id))).all()
+    assert [(n.event_type, n.recipient_role, n.recipient_user) for n in rows] == [
+        ("exit.milestone", "partner_ops", None),
+        ("exit.milestone", None, "starter"),
+        ("task.assigned", "vp_channel", None),
+    ]
+    assert rows[2].data["task_kind"] == "exit.approval" and rows[0].event_key == "exit-1#1/exit.milestone"

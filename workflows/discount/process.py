@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import NotificationRecord, Projection, ProjectionResult, TaskOpening
     from rules.approval import ApprovalPath
     from rules.discount import DiscountDecision, DiscountRequest, StandingApproval, decide_discount
+    from rules.durations import format_moment
     from rules.schema import Rulebook
     from store.models.enums import DiscountState as State
     from store.models.enums import EventType
@@ -217,7 +218,7 @@ class Discount:
         view.reminded = False
         change.notifications += self.partner_note(
             "Your discount is approved",
-            f"{view.total_discount:.1%} in all; quotable until {view.valid_until.isoformat()}",
+            f"{view.total_discount:.1%} in all; quotable until {format_moment(view.valid_until)}",
             EventType.DISCOUNT_APPROVED,
         )
         await self.transition(

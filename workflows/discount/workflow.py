@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from rules import checks as _checks  # noqa: F401  (the schema validator imports it lazily)
     from rules.approval import PathEnd, approved, start
     from rules.discount import revision_reasons, standing_roles
+    from rules.durations import format_moment
     from rules.reasons import Reason
     from rules.schema import Rulebook
     from store.models.enums import DiscountState as State
@@ -253,7 +254,7 @@ class DiscountWorkflow:
                 reason_codes=[QUOTE_REMINDER],
                 notifications=self.process.partner_note(
                     "Your approved discount lapses soon",
-                    f"Quotable until {view.valid_until.isoformat()}; ask for a renewal if the deal "
+                    f"Quotable until {format_moment(view.valid_until)}; ask for a renewal if the deal "
                     "needs longer.",
                     event=EventType.DISCOUNT_EXPIRING,
                 ),

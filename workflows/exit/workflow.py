@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.rulebook import RulebookRequest, load_rulebook
     from rules import checks as _checks  # noqa: F401  (the schema validator imports it lazily)
     from rules.approval import approved
+    from rules.durations import format_moment
     from rules.enums import ExitType
     from rules.exit import approval_path, exit_plan
     from rules.facts import ExistingRegistration  # noqa: F401  (the sandbox resolves activity results' field types through it)
@@ -166,7 +167,7 @@ class ExitWorkflow:
                 notifications=process.notices(
                     "notice_given",
                     f"{process.partner} is given notice",
-                    f"Notice ends {plan.notice_ends_at.isoformat()}; "
+                    f"Notice ends {format_moment(plan.notice_ends_at)}; "
                     f"{len(plan.dispositions)} open registrations.",
                 ),
                 detail={"exit_type": exit_type.value, "planned": len(plan.dispositions)},

@@ -19,6 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.registration import CLAIM_HELD, ClaimTransfer, DirectMatch
     from rules.dispute import appeal_closes_at
+    from rules.durations import format_moment
     from rules.protection import protection_window
     from store.models.enums import EventType
     from store.models.enums import RegistrationState as State
@@ -123,7 +124,7 @@ async def _awarded(
     window = protection_window(reg.rulebook, now)
     conflict = reg.rulebook.registration.conflict
     change = _change(reg, outcome, "Your registration is approved after a dispute")
-    change.notifications[-1].body += f" Protected until {window.expires_at.isoformat()}."
+    change.notifications[-1].body += f" Protected until {format_moment(window.expires_at)}."
     try:
         await reg.transition(
             action="registration.approved",

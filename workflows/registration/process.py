@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         record_registration_transition,
     )
     from rules.approval import ApprovalPath, approved
+    from rules.durations import format_moment
     from rules.protection import protection_window
     from rules.registration import Match, RegistrationDecision
     from rules.schema import Rulebook
@@ -230,7 +231,7 @@ class Registration:
         window = protection_window(self.rulebook, workflow.now())
         self.view.remind_at = window.remind_at
         change.notifications += self.partner_note(
-            "Your registration is approved", f"Protected until {window.expires_at.isoformat()}"
+            "Your registration is approved", f"Protected until {format_moment(window.expires_at)}"
         )
         await self.transition(
             action="registration.approved",

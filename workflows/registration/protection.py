@@ -10,6 +10,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from rules.durations import format_moment
     from rules.protection import decide_extension
     from store.models.enums import EventType
     from store.models.enums import RegistrationState as State
@@ -91,7 +92,7 @@ async def _remind(reg: Registration) -> None:
             reason_codes=[PROTECTION_REMINDER],
             notifications=reg.partner_note(
                 "Your registration's protection lapses soon",
-                f"Protected until {view.expires_at.isoformat()}; {extend}",
+                f"Protected until {format_moment(view.expires_at)}; {extend}",
                 event=EventType.REGISTRATION_PROTECTION_LAPSING,
             ),
         ),
