@@ -90,7 +90,8 @@ def change(kpi: Kpi, difference: float | None, baseline: float | None, currency:
     text = show(kpi, difference, currency, signed=True)
     ratio = percent_change(difference, baseline)
     if kpi.unit in ("money", "count") and ratio is not None and difference:
-        text += f" ({ratio * 100:+.1f}%)"
+        # From next to nothing a percentage says little ("+226900.0%"): a multiple says it plainly.
+        text += f" ({ratio + 1:,.0f} times the baseline)" if ratio >= 10 else f" ({ratio * 100:+.1f}%)"
     return text
 
 

@@ -164,6 +164,10 @@ def test_money_shows_its_currency_and_percent_change() -> None:
     assert "Revenue: worse — USD 70,425,882 → USD 51,113,098, USD -19,312,784 (-27.4%)" in judged
     assert "expired registration as earning nothing" in judged
     assert "+1,641.9 (+125.4%)" in row(html, "expired")
+    from_nothing = entry("escalations.level_2", 0.3, 681.0, 600.0, 760.0)
+    assert "+680.7 (2,270 times the baseline)" in row(
+        render_report(document(from_nothing)), "escalations.level_2"
+    )
 
 
 def test_headlines_name_rules_in_plain_words_and_codes_stay_in_the_details() -> None:
