@@ -1,0 +1,118 @@
+"""One API request as data (``Call``), the retry rule, and how an answer becomes a result.
+
+The sync and async clients share all of it and differ only in how they wait and send: what may
+be retried, how long to wait and what an answer means is decided here once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from parley.http.errors import error_for, retry_after
+
+T = TypeVar("T")
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """A request and the model its answer is read as (``None``: no body, e.g. 204).
+
+    ``idempotent`` says whether sending it twice is the same as once: a GET, a DELETE, or a
+    submission that carries the caller's request key. Only such calls are retried; a decision,
+    a statement or any other change is sent exactly once."""
+
+    method: str
+    path: str
+    result: type[T] | None
+    json: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
+    idempotent: bool = False
+    follow: str | None = None  # a 202's process is read at follow + its workflow_id
+
+
+def get(path: str, result: type[T], **params: Any) -> Call[T]:
+    return Call("GET", path, result, params=_query(params), idempotent=True)
+
+
+def post(
+    path: str, result: type[T], body: dict[str, Any], *, idempotent: bool = False, follow: str | None = None
+) -> Call[T]:
+    return Call("POST", path, result, json=_body(body), idempotent=idempotent, follow=follow)
+
+
+def _query(params: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters as the API reads them: left out when None, booleans as true/false."""
+    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items() if v is not None}
+
+
+def _body(body: dict[str, Any]) -> dict[str, Any]:
+    """A JSON body without the optional fields left as None (the API takes its defaults)."""
+    return {k: v for k, v in body.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How an idempotent call is retried: after a 429, 502, 503 or 504 answer or a failed
+    connection, up to ``retries`` more times, waiting what ``Retry-After`` asks (at most
+    ``max_wait`` seconds) or else ``backoff`` seconds doubled each time, with some jitter."""
+
+    retries: int = 3
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    jitter: random.Random = field(default_factory=random.Random, compare=False)
+
+    def wait(self, attempt: int, response: httpx.Response | None) -> float:
+        asked = retry_after(response) if response is not None else None
+        if asked is not None:
+            return min(asked, self.max_wait)
+        return min(self.backoff * 2**attempt * (1 + self.jitter.random() / 4), self.max_wait)
+
+    def retries_answer(self, call: Call[Any], attempt: int, response: httpx.Response) -> bool:
+        return call.idempotent and attempt < self.retries and response.status_code in RETRY_STATUSES
+
+    def retries_failure(self, call: Call[Any], attempt: int) -> bool:
+        return call.idempotent and attempt < self.retries
+
+
+def unreachable(base_url: str, exc: httpx.TransportError) -> Exception:
+    from parley.errors import ServiceUnavailable
+
+    return ServiceUnavailable(f"the Parley API at {base_url}", str(exc) or type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class FollowUp(Generic[T]):
+    """A 202 answer: the process started but has not settled; read it where the answer says."""
+
+    call: Call[T]
+
+
+def decode(call: Call[T], response: httpx.Response) -> T | FollowUp[T]:
+    """The result an answer stands for, the error it stands for (raised), or for a 202 whose
+    body is not yet the whole result, the GET that reads it."""
+    if response.is_error:
+        raise error_for(response)
+    if call.result is None or response.status_code == 204:
+        return None  # type: ignore[return-value]  # only calls whose result is None get here
+    data = response.json()
+    if response.status_code == 202:
+        try:
+            return _read(call.result, data)
+        except ValidationError:
+            workflow_id = data.get("workflow_id") if isinstance(data, dict) else None
+            if call.follow is None or not isinstance(workflow_id, str):
+                raise
+            return FollowUp(get(call.follow + workflow_id, call.result))
+    return _read(call.result, data)
+
+
+def _read(result: type[T], data: Any) -> T:
+    if isinstance(result, type) and issubclass(result, BaseModel):
+        return result.model_validate(data)
+    return data  # type: ignore[no-any-return,unused-ignore]
