@@ -41,11 +41,21 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     return render_template("errors/error.html", title=title, message=error.description), code, headers
 
 
+# What each of flask-wtf's CSRF refusals means for the person who sent the form.
+CSRF_REASONS = {
+    "The CSRF token is missing.": "it carried no CSRF token (missing)",
+    "The CSRF session token is missing.": "your session has no CSRF token (it ended, or cookies are blocked)",
+    "The CSRF token has expired.": "its CSRF token has expired (the page was open too long)",
+    "The CSRF token is invalid.": "its CSRF token is invalid (it did not come from Parley)",
+    "The CSRF tokens do not match.": "its CSRF token is invalid (it belongs to another session)",
+    "The referrer header is missing.": "it came without a Referer header",
+    "The referrer does not match the host.": "it came from another site (the Referer is not Parley)",
+}
+
+
 def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
-    message = (
-        "This form has expired or did not come from Parley (missing CSRF token). "
-        "Reload the page and try again."
-    )
+    why = CSRF_REASONS.get(str(error.description), "its CSRF token was refused")
+    message = f"This form was refused: {why}. Reload the page and try again."
     return render_template("errors/error.html", title="Form refused", message=message), 400
 
 

@@ -8,6 +8,7 @@ what is here is the registration's own: starting one, listing them, and the part
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -169,7 +170,9 @@ def submission_problems(submission: RegistrationSubmission) -> list[FieldProblem
     for name in ("account_name", "territory", "vertical", "product_line", "submitted_by"):
         if not str(getattr(submission, name) or "").strip():
             problems.append(FieldProblem(name, "must not be empty"))
-    if not submission.deal_value >= 0:
+    if not math.isfinite(submission.deal_value):
+        problems.append(FieldProblem("deal_value", "must be a finite number"))
+    elif not submission.deal_value >= 0:
         problems.append(FieldProblem("deal_value", "must be zero or more"))
     # The process writes every field to the database, and PostgreSQL cannot store a NUL.
     for name, value in vars(submission).items():

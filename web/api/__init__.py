@@ -6,6 +6,7 @@ openapi) and register on ``bp``.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -77,11 +78,26 @@ def json_body(model: type[M]) -> M:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError.field(400, "body", "must be a JSON object")
+    where = _non_finite(data)
+    if where is not None:  # Python's json reads NaN and Infinity, which are not JSON
+        raise ApiError.field(400, where, "must be a finite number (NaN and Infinity are not JSON)")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_pydantic(exc)
         raise ApiError(422, "; ".join(str(p) for p in problems), problems) from None
+
+
+def _non_finite(value: Any, path: str = "") -> str | None:
+    """The path of the first NaN or infinite number in a parsed body, if any."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "body"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def query_args(model: type[M]) -> M:

@@ -61,6 +61,7 @@ def _out(view: Any) -> RegistrationOut:
         vertical=submission.vertical,
         product_line=submission.product_line,
         deal_value=submission.deal_value,
+        notes=submission.notes,
         rulebook_version=view.rulebook_version,
         submitted_at=view.submitted_at,
         decided_at=view.decided_at,

@@ -6,6 +6,7 @@ its input and builds its output with them, so the document cannot drift from the
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -52,6 +53,8 @@ def _json_number(value: object) -> object:
         raise ValueError("must be a number, not true or false")
     if not isinstance(value, int | float):
         raise ValueError("must be a JSON number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
     return value
 
 
@@ -280,6 +283,7 @@ class DisputeLink(Out):
 class RegistrationOut(RegistrationCommon):
     """A registration as its workflow reports it (the authority, fresher than any listing)."""
 
+    notes: str = Field(default="", description="What the partner wrote beside the submission.")
     rulebook_version: str
     submitted_at: datetime | None
     decided_at: datetime | None

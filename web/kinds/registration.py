@@ -146,11 +146,18 @@ def judgements(holders: list[Holder]) -> dict[str, str]:
     return {"approve": words(False), "reject": words(True)} if holders else {}
 
 
+def partner_notes(task: Task) -> str:
+    """What the partner wrote beside the submission (the task carries the submission whole)."""
+    submission = task.payload.get("submission")
+    return str(submission.get("notes") or "") if isinstance(submission, dict) else ""
+
+
 def detail_context(session: Session, task: Task) -> dict[str, Any]:
     try:
         registration = registrations_crud.get_registration(session=session, workflow_id=task.process_id)
     except NotFound:
         return {
+            "notes": partner_notes(task),
             "registration": None,
             "partner": None,
             "similar": [],
@@ -161,6 +168,7 @@ def detail_context(session: Session, task: Task) -> dict[str, Any]:
     partner = partners_crud.get_partner(session=session, partner_id=registration.partner_id)
     holders = flagged_holders(session, task)
     return {
+        "notes": partner_notes(task),
         "registration": registration,
         "partner": partner,
         "similar": similar_registrations(session, task.process_id),
