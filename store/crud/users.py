@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -24,6 +25,9 @@ from store.models import (
     as_utc,
     utcnow,
 )
+from store.models.users import SCOPE_ROLES, Scope, scopes_allowed
+
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def _roles(values: Sequence[str]) -> list[str]:
@@ -128,30 +132,92 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(*, session: Session, user_id: int, label: str = "") -> tuple[ApiToken, str]:
-    """Issue a bearer token; returns the row and the plain token, which is not stored anywhere."""
+def create_api_token(
+    *,
+    session: Session,
+    user_id: int,
+    label: str = "",
+    scopes: Sequence[str] | None = None,
+    expires_at: datetime | None = None,
+    at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token; returns the row and the plain token, which is not stored anywhere.
+
+    ``scopes`` None gives every scope the user's roles allow; each scope named must be allowed by
+    them. ``expires_at`` None: the token lasts until revoked."""
     require_exists(session, User, user_id, "user_id")
     if len(label) > 120:
         raise refuse("label", "must be at most 120 characters")
+    user = get_user(session=session, user_id=user_id)
+    allowed = scopes_allowed(user.roles)
+    if scopes is None:
+        if not allowed:
+            raise refuse("scopes", f"the roles of {user.username!r} allow no API scope")
+        chosen = [str(scope) for scope in allowed]
+    else:
+        chosen = list(dict.fromkeys(require_member("scopes", str(scope), Scope) for scope in scopes))
+        if not chosen:
+            raise refuse("scopes", "at least one scope is required")
+        for scope in chosen:
+            if scope not in allowed:
+                needs = ", ".join(sorted(SCOPE_ROLES[Scope(scope)]))
+                raise refuse(
+                    "scopes", f"{scope!r} needs one of the roles {needs}; {user.username!r} has none of them"
+                )
+    if expires_at is not None:
+        expires_at = as_utc(expires_at)
+        if expires_at <= as_utc(at or utcnow()):
+            raise refuse("expires_at", "must be in the future")
     plain = f"prl_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user_id=user_id, token_hash=_token_hash(plain), label=label)
+    token = ApiToken(
+        user_id=user_id, token_hash=_token_hash(plain), label=label, scopes=chosen, expires_at=expires_at
+    )
     session.add(token)
     session.flush()
     return token, plain
 
 
-def user_for_token(*, session: Session, token: str, at: datetime | None = None) -> User | None:
-    """The active user a live (unrevoked) token belongs to, noting when it was last used."""
+@dataclass(frozen=True)
+class TokenCheck:
+    """A presented token: its user and the scopes in force, or ``refused`` saying why not."""
+
+    user: User | None
+    scopes: frozenset[str] = frozenset()
+    token_id: int | None = None
+    refused: str = ""
+
+
+def _when(at: datetime) -> str:
+    return f"{as_utc(at):%Y-%m-%d %H:%M} UTC"
+
+
+def check_api_token(*, session: Session, token: str, at: datetime | None = None) -> TokenCheck:
+    """Whether ``token`` is live (known, unrevoked, unexpired, its user active and not shut out).
+
+    The scopes in force are the token's that the user's roles still allow. Last use is written
+    at most once per ``LAST_USE_RESOLUTION``, so a busy token does not write on every request."""
+    now = as_utc(at) if at else utcnow()
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
-    if row is None or row.revoked_at is not None:
-        return None
+    if row is None:
+        return TokenCheck(None, refused="unknown token")
+    if row.revoked_at is not None:
+        return TokenCheck(None, refused=f"the token was revoked on {_when(row.revoked_at)}")
+    if row.expires_at is not None and as_utc(row.expires_at) <= now:
+        return TokenCheck(None, refused=f"the token expired on {_when(row.expires_at)}")
     user = session.get(User, row.user_id)
-    if user is None or not user.active or shut_out(session=session, user=user, at=at):
-        return None
-    row.last_used_at = as_utc(at) if at else utcnow()
-    session.add(row)
-    session.flush()
-    return user
+    if user is None or not user.active or shut_out(session=session, user=user, at=now):
+        return TokenCheck(None, refused="the token's user is inactive or no longer has access")
+    if row.last_used_at is None or now - as_utc(row.last_used_at) >= LAST_USE_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.flush()
+    in_force = frozenset(row.scopes) & {str(scope) for scope in scopes_allowed(user.roles)}
+    return TokenCheck(user, in_force, row.id)
+
+
+def user_for_token(*, session: Session, token: str, at: datetime | None = None) -> User | None:
+    """The active user a live token belongs to (``check_api_token`` says why when there is none)."""
+    return check_api_token(session=session, token=token, at=at).user
 
 
 def list_api_tokens(*, session: Session, user_id: int) -> list[ApiToken]:

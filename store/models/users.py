@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import field_validator
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from store.models.enums import Role
+from store.models.enums import APPROVER_ROLES, Role
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -53,8 +55,34 @@ class User(UserBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Scope(StrEnum):
+    """What an API token may be used for. A request may do only what both its user's roles and
+    its token's scopes allow; ``SCOPE_ROLES`` says which roles may hold each scope."""
+
+    PARTNER = "partner"  # a partner user acting for its own partner
+    INTEGRATOR = "integrator"  # partner_ops/admin acting for partners' processes (CRM, portal)
+    APPROVER = "approver"  # deciding and escalating tasks (approvers; direct sales' own tasks)
+    PARTNER_OPS = "partner_ops"  # partner records and exits
+
+
+SCOPE_ROLES: dict[Scope, frozenset[str]] = {
+    Scope.PARTNER: frozenset({Role.PARTNER}),
+    Scope.INTEGRATOR: frozenset({Role.PARTNER_OPS, Role.ADMIN}),
+    Scope.APPROVER: frozenset({*APPROVER_ROLES, Role.DIRECT_SALES}),
+    Scope.PARTNER_OPS: frozenset({Role.PARTNER_OPS, Role.ADMIN}),
+}
+
+
+def scopes_allowed(roles: Iterable[str]) -> list[Scope]:
+    """The scopes a user with ``roles`` may give a token, in ``Scope`` order."""
+    held = set(roles)
+    return [scope for scope in Scope if SCOPE_ROLES[scope] & held]
+
+
 class ApiToken(SQLModel, table=True):
-    """A bearer token for the JSON API. Only its SHA-256 is stored; the plain token is shown once."""
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the plain token is shown once.
+
+    ``scopes`` lists ``Scope`` values; ``expires_at`` None means the token does not expire."""
 
     __tablename__ = "api_tokens"
 
@@ -65,6 +93,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class DelegationCreate(SQLModel):

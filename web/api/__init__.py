@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from parley.errors import FieldProblem, NotFound, ServiceUnavailable, ValidationFailed
 from store.crud import users as users_crud
 from store.engine import session_scope
+from web.api import access
 from web.api.errors import ApiError, api_error_response, problems_from_pydantic
 from web.auth import principal_for
 
@@ -28,7 +29,9 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
 @bp.before_request
 def authenticate() -> ResponseReturnValue | None:
-    """Every endpoint but the OpenAPI document needs ``Authorization: Bearer <token>``."""
+    """Every endpoint but the OpenAPI document needs ``Authorization: Bearer <token>``: a live
+    token whose scopes allow the endpoint (``access.ENDPOINT_SCOPES``). ``g.user`` then holds only
+    the roles those scopes allow, so each view's role checks never exceed the token's scopes."""
     g.user = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -40,14 +43,16 @@ def authenticate() -> ResponseReturnValue | None:
             [FieldProblem("Authorization", "missing bearer token")],
         )  # fmt: skip
     with session_scope() as db:
-        user = users_crud.user_for_token(session=db, token=token.strip())
-        principal = principal_for(db, user) if user is not None else None
+        check = users_crud.check_api_token(session=db, token=token.strip())
+        principal = principal_for(db, check.user) if check.user is not None else None
     if principal is None:
         return api_error_response(
-            401, "Authorization: the token is unknown or revoked",
-            [FieldProblem("Authorization", "unknown or revoked token")],
-        )  # fmt: skip
-    g.user = principal
+            401, f"Authorization: {check.refused}", [FieldProblem("Authorization", check.refused)]
+        )
+    problem = access.scope_problem(request.endpoint or "", check.scopes)
+    if problem is not None:
+        return api_error_response(403, str(problem), [problem])
+    g.user = access.scoped(principal, check.scopes)
     return None
 
 
