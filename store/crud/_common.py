@@ -103,6 +103,24 @@ def insert_if_absent(
     return session.execute(returned).first() is not None
 
 
+def insert_all_if_absent(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], conflict_columns: Sequence[str]
+) -> list[Any]:
+    """Insert each row whose ``conflict_columns`` are not taken yet, in one statement; returns
+    the primary keys of the rows inserted (the same unique-constraint rule as ``insert_if_absent``)."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    dialects = {"sqlite": sqlite, "postgresql": postgresql}
+    if dialect not in dialects:
+        raise NotImplementedError(f"Parley supports SQLite and PostgreSQL, not {dialect}")
+    statement = dialects[dialect].insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    key = next(iter(table.primary_key.columns))
+    # Executed for many parameter sets: SQLAlchemy batches them into one INSERT ... RETURNING
+    # ("insertmanyvalues") and caches the compiled statement, whatever the number of rows.
+    return [row[0] for row in session.execute(statement.returning(key), list(rows)).all()]
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a SQLModel table class."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from store.crud._common import Page, insert_if_absent, paginate, refuse, table_of
+from store.crud._common import Page, insert_all_if_absent, paginate, refuse, table_of
 from store.crud.webhooks import listening
 from store.models import (
     Delivery,
@@ -66,24 +66,23 @@ def plan_deliveries(*, session: Session, notification: Notification, email: bool
         for sub in listening(session=session, event_type=notification.event_type)
         if _hears(sub, notification)
     ]
-    added = []
-    for channel, target, subscription_id in planned:
-        key = f"{notification.event_key}/{channel}/{subscription_id or target}"
-        values = {
+    now = utcnow()
+    rows = [
+        {
             "notification_id": notification.id,
             "channel": channel,
             "target": target,
             "subscription_id": subscription_id,
             "state": DeliveryState.PENDING,
             "attempts": 0,
-            "created_at": utcnow(),
-            "idempotency_key": key,
+            "created_at": now,
+            "idempotency_key": f"{notification.event_key}/{channel}/{subscription_id or target}",
         }
-        if insert_if_absent(session, table_of(Delivery), values, ("idempotency_key",)):
-            row = session.exec(select(Delivery).where(Delivery.idempotency_key == key)).one()
-            assert row.id is not None
-            added.append(row.id)
-    return added
+        for channel, target, subscription_id in planned
+    ]
+    return sorted(
+        int(key) for key in insert_all_if_absent(session, table_of(Delivery), rows, ("idempotency_key",))
+    )
 
 
 def pending_deliveries(*, session: Session, excluding: Sequence[int] = (), limit: int = 50) -> list[int]:
