@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from parley.errors import NotFound
+from parley.text import bidi_problem
 from store.crud._common import parse, refuse, require_exists, require_member
 from store.models import (
     ApiToken,
@@ -95,6 +96,8 @@ def update_user(
     if display_name is not None:
         if not display_name.strip():
             raise refuse("display_name", "must not be empty")
+        if (problem := bidi_problem(display_name)) is not None:
+            raise refuse("display_name", problem)
         user.display_name = display_name.strip()
     if password is not None:
         if len(password) < 8:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from parley.text import plain_name
 from store.models.enums import DeliveryState, EventType
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
@@ -73,6 +75,8 @@ class WebhookSubscriptionCreate(SQLModel):
     url: str = Field(min_length=1, max_length=500)
     event_types: list[EventType] = Field(min_length=1)
     description: str = Field(default="", max_length=200)
+
+    _plain_description = field_validator("description")(plain_name)
 
 
 class WebhookSubscription(SQLModel, table=True):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from parley.text import plain_name
 from store.models.enums import PartnerStatus
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
@@ -19,6 +21,8 @@ class PartnerBase(SQLModel):
     certifications: list[str] = Field(default_factory=list, sa_type=JSONDocument)
     # Certification code -> ISO expiry date; a code missing here does not expire.
     certification_expiry: dict[str, str] | None = Field(default=None, sa_type=JSONDocument)
+
+    _plain_name = field_validator("name")(plain_name)
 
 
 class PartnerCreate(PartnerBase):
@@ -50,6 +54,8 @@ class PartnerContactBase(SQLModel):
     title: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=40)
 
+    _plain_name = field_validator("name")(plain_name)
+
 
 class PartnerContactCreate(PartnerContactBase):
     partner_id: int
@@ -67,6 +73,8 @@ class AccountBase(SQLModel):
     web_domain: str | None = Field(default=None, max_length=253)
     territory: str = Field(min_length=1, max_length=40)
     vertical: str = Field(min_length=1, max_length=60)
+
+    _plain_name = field_validator("name")(plain_name)
 
 
 class AccountCreate(AccountBase):

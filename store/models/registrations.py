@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from parley.text import plain_name
 from store.models.enums import RegistrationState
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
@@ -22,6 +24,8 @@ class RegistrationBase(SQLModel):
     deal_value: float = Field(ge=0)
     submitted_by: str = Field(min_length=1, max_length=64)
     rulebook_version: str = Field(min_length=1, max_length=40)
+
+    _plain_name = field_validator("account_name")(plain_name)
 
 
 class RegistrationCreate(RegistrationBase):

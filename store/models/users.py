@@ -11,6 +11,7 @@ from pydantic import field_validator
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from parley.text import plain_name
 from store.models.enums import APPROVER_ROLES, Role
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
@@ -23,6 +24,8 @@ class UserBase(SQLModel):
     email: str | None = Field(default=None, max_length=320)
     partner_id: int | None = None
     active: bool = True
+
+    _plain_names = field_validator("username", "display_name")(plain_name)
 
 
 class UserCreate(UserBase):
