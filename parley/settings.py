@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     sla_warning_share: float = Field(
         default=0.2, gt=0, lt=1, description="Warn a task's assignees when this share of its SLA is left."
     )
+    decision_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="How long starting a process waits for the rules' first decision; after it the API "
+        "answers 202 with where the process stands.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

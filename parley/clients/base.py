@@ -10,8 +10,9 @@ an action becomes ``DecisionRefused`` with the workflow's reason. A process's cl
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -24,15 +25,24 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributeKey,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from parley.errors import DecisionRefused, NotFound, ServiceUnavailable
+from parley.constants import SearchAttribute
+from parley.errors import DecisionRefused, NotFound, ServiceUnavailable, StillDeciding
 from parley.settings import Settings, get_settings
 from parley.temporal_client import connect
+from store.crud.tasks import get_task
 from store.crud.users import actor_authority
 from store.engine import engine_for
+from store.models.enums import TaskState
+from store.models.tasks import Task
 from workflows.human.authority import Acting, ActorAuthority, Delegator
 from workflows.human.updates import (
     DecideUpdate,
@@ -43,8 +53,10 @@ from workflows.human.updates import (
     ProvideInfoUpdate,
     SettledRequest,
 )
+from workflows.human.validation import BEING_APPLIED
 
 View = TypeVar("View")
+STATE_KEY = SearchAttributeKey.for_keyword(SearchAttribute.STATE.value)
 Client_ = TypeVar("Client_", bound="ProcessClient[Any]")
 # Parley's processes as their callers see them: the workers behind Temporal.
 APPROVAL_SERVICE = "approval service"
@@ -110,6 +122,8 @@ class ProcessClient(Generic[View]):
         self._client = client
         self._settings = settings
         self._rpc_timeout = timedelta(seconds=rpc_timeout)
+        # Whether the last start found the process an earlier request with its key had started.
+        self.found_started = False
 
     @classmethod
     async def connect(
@@ -139,26 +153,33 @@ class ProcessClient(Generic[View]):
         workflow_id: str,
         *,
         search_attributes: TypedSearchAttributes,
-        settle_timeout: float = 10.0,
+        settle_timeout: float | None = None,
     ) -> View:
         """Start the process ``workflow_id`` (or find the one a retried request already started:
         a running one answers, a finished one is not run again) and wait up to ``settle_timeout``
-        seconds for the rules' first decision (its ``settled`` update), so the view says where
-        the rules put it rather than just "requested"."""
-        with temporal_errors(self.noun, workflow_id), suppress(WorkflowAlreadyStartedError):
-            await asyncio.wait_for(
-                self._client.start_workflow(
-                    run,
-                    arg,
-                    id=workflow_id,
-                    task_queue=self._settings.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    search_attributes=search_attributes,
-                    rpc_timeout=self._rpc_timeout,
-                ),
-                timeout=self.bounded(),
-            )
+        seconds (default: the ``decision_wait_seconds`` setting) for the rules' first decision
+        (its ``settled`` update), so the view says where the rules put it rather than just
+        "requested". A process that started but has not decided by then is ``StillDeciding``:
+        it is recorded, and reading it later shows its decision."""
+        settle_timeout = settle_timeout or self._settings.decision_wait_seconds
+        self.found_started = False
+        with temporal_errors(self.noun, workflow_id):
+            try:
+                await asyncio.wait_for(
+                    self._client.start_workflow(
+                        run,
+                        arg,
+                        id=workflow_id,
+                        task_queue=self._settings.task_queue,
+                        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                        search_attributes=search_attributes,
+                        rpc_timeout=self._rpc_timeout,
+                    ),
+                    timeout=self.bounded(),
+                )
+            except WorkflowAlreadyStartedError:
+                self.found_started = True  # running or ended: the retried request's process answers
         handle = self._client.get_workflow_handle(workflow_id, result_type=self.view_type)
         with temporal_errors(self.noun, workflow_id):
             for attempt in range(_NOT_READY_RETRIES + 1):
@@ -173,15 +194,30 @@ class ProcessClient(Generic[View]):
                         timeout=settle_timeout + 1,
                     )
                     return settled
+                except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
+                    raise StillDeciding(self.noun, workflow_id, await self._state_now(handle)) from None
                 except RPCError as exc:
                     if _not_ready(exc) and attempt < _NOT_READY_RETRIES:
                         await asyncio.sleep(0.1 * (attempt + 1))
                         continue
+                    if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                        raise StillDeciding(self.noun, workflow_id, await self._state_now(handle)) from None
                     if exc.status != RPCStatusCode.NOT_FOUND:
                         raise
                     break
         # It has ended already (settled by the rules), before or while the update came.
         return await self.final(handle)
+
+    async def _state_now(self, handle: WorkflowHandle[Any, Any]) -> str:
+        """Where a started process stands, as it last published it (no worker needed)."""
+        try:
+            description = await asyncio.wait_for(
+                handle.describe(rpc_timeout=self._rpc_timeout), timeout=self.bounded()
+            )
+        except (RPCError, TimeoutError):
+            return "started"
+        state = description.typed_search_attributes.get(STATE_KEY)
+        return str(state) if state else "started"
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -220,11 +256,44 @@ class ProcessClient(Generic[View]):
 
     async def decide(self, workflow_id: str, decision: DecisionInput) -> View:
         acting = await self.acting(decision.actor)
-        return await self.update(workflow_id, "decide", DecideUpdate(decision, acting))
+        return await self._task_update(
+            workflow_id, "decide", DecideUpdate(decision, acting), decision.task_id
+        )
 
     async def escalate(self, workflow_id: str, escalation: EscalateInput) -> View:
         acting = await self.acting(escalation.actor)
-        return await self.update(workflow_id, "escalate", EscalateUpdate(escalation, acting))
+        update = EscalateUpdate(escalation, acting)
+        return await self._task_update(workflow_id, "escalate", update, escalation.task_id)
+
+    async def _task_update(self, workflow_id: str, name: str, arg: Any, task_id: int) -> View:
+        """Send a task's update; one that lost a race to another person's decision says whose
+        decision won, what it was and when, instead of what the process saw afterwards (the
+        process ended, the task is gone)."""
+        try:
+            return await self.update(workflow_id, name, arg)
+        except (DecisionRefused, NotFound) as refused:
+            # A decision still being applied has not reached the task row yet: wait for it.
+            wait = self.bounded() if BEING_APPLIED in str(refused) else 0.0
+            told = await asyncio.to_thread(self._decided_already, task_id, wait)
+            if told is None:
+                raise
+            raise DecisionRefused(told) from refused
+
+    def _decided_already(self, task_id: int, wait: float) -> str | None:
+        """Who closed task ``task_id``, how and when (waiting up to ``wait`` seconds for the
+        projection to close it); None while it is open or unknown."""
+        deadline = time.monotonic() + wait
+        while True:
+            with self.session() as session:
+                try:
+                    task = get_task(session=session, task_id=task_id)
+                except NotFound:
+                    return None
+            if task.state != TaskState.OPEN:
+                return decided_words(task)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.1)
 
     async def provide_info(self, workflow_id: str, info: ProvideInfoInput) -> View:
         acting = await self.acting(info.actor)
@@ -259,3 +328,20 @@ class ProcessClient(Generic[View]):
                 timeout=self.bounded(),
             )
             return result
+
+
+def decided_words(task: Task) -> str:
+    """How a closed task was decided, for whoever tried to decide it too: "task 12 was already
+    decided: rejected by cam at 10:02 UTC"."""
+    by = f" by {task.closed_by}" if task.closed_by else " by the rules"
+    if task.on_behalf_of:
+        by += f" on behalf of {task.on_behalf_of}"
+    at = ""
+    if task.closed_at is not None:
+        closed = task.closed_at if task.closed_at.tzinfo else task.closed_at.replace(tzinfo=UTC)
+        closed = closed.astimezone(UTC)
+        day = "" if closed.date() == datetime.now(UTC).date() else f" on {closed:%d %b %Y}"
+        at = f" at {closed:%H:%M} UTC{day}"
+    if task.outcome == "escalated":
+        return f"task {task.id} was already escalated{by}{at}"
+    return f"task {task.id} was already decided: {task.outcome or task.state}{by}{at}"

@@ -23,7 +23,7 @@ from temporalio.common import (
 from activities.rulebook import rulebook_library
 from parley.clients.base import ProcessClient
 from parley.constants import SearchAttribute
-from parley.errors import FieldProblem, NotFound, ValidationFailed
+from parley.errors import FieldProblem, NotFound, RequestKeyConflict, ValidationFailed
 from rules.discount import DiscountDecision, DiscountRequest, decide_discount
 from rules.reasons import ReasonCode
 from store.crud.discounts import list_discounts
@@ -60,18 +60,27 @@ class DiscountClient(ProcessClient[DiscountView]):
     noun: ClassVar[str] = "discount request"
     view_type: ClassVar[type[Any]] = DiscountView
 
-    async def request(self, submission: DiscountSubmission, *, settle_timeout: float = 10.0) -> DiscountView:
+    async def request(
+        self, submission: DiscountSubmission, *, settle_timeout: float | None = None
+    ) -> DiscountView:
         """Start the process (or find the one a retried request started) and wait for the rules'
         first decision, so the view says approved, refused or pending approval."""
         await asyncio.to_thread(self._check_request, submission)
         workflow_id = discount_workflow_id(submission.registration_id, submission.request_key)
-        return await self.start_settled(
+        view = await self.start_settled(
             DiscountWorkflow.run,
             submission,
             workflow_id,
             search_attributes=_initial_attributes(submission),
             settle_timeout=settle_timeout,
         )
+        # The key found an earlier request: a retry of it answers as it did, other terms are a
+        # different request (new terms of the one on file are a revision, not a new request).
+        asked = view.revisions[0].before if view.revisions else view.submission.terms
+        differences = terms_differences(asked, submission.terms)
+        if differences:
+            raise RequestKeyConflict(submission.request_key, differences)
+        return view
 
     def list(
         self,
@@ -203,3 +212,12 @@ def _initial_attributes(submission: DiscountSubmission) -> TypedSearchAttributes
             SearchAttributePair(_keyword(SearchAttribute.PARTNER), str(submission.partner_id)),
         ]
     )
+
+
+def terms_differences(stored: DiscountTerms, sent: DiscountTerms) -> list[FieldProblem]:
+    """The fields in which ``sent`` differs from the terms first asked for under its key."""
+    return [
+        FieldProblem(name, f"differs from the request on file under this key ({getattr(stored, name)!r})")
+        for name in ("requested_discount", "deal_value", "competitor", "justification")
+        if getattr(stored, name) != getattr(sent, name)
+    ]

@@ -79,7 +79,7 @@ class DisputeClient(ProcessClient[DisputeView]):
     view_type: ClassVar[type[Any]] = DisputeView
 
     async def open(
-        self, *, actor: str, registration_id: str, statement: str, settle_timeout: float = 10.0
+        self, *, actor: str, registration_id: str, statement: str, settle_timeout: float | None = None
     ) -> DisputeView:
         """Contest ``registration_id``'s decision; the view once the parties' tasks are open."""
         problems = statement_problems(statement)

@@ -54,7 +54,7 @@ class ExitClient(ProcessClient[ExitView]):
     view_type: ClassVar[type[Any]] = ExitView
 
     async def start(
-        self, *, actor: str, partner_id: int, exit_type: str, why: str, settle_timeout: float = 10.0
+        self, *, actor: str, partner_id: int, exit_type: str, why: str, settle_timeout: float | None = None
     ) -> ExitView:
         """Give ``partner_id`` notice; the view once it is in notice or awaits its approval."""
         problems = start_problems(exit_type, why)

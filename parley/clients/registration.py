@@ -23,7 +23,7 @@ from temporalio.common import (
 
 from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
-from parley.errors import FieldProblem, NotFound, ValidationFailed
+from parley.errors import FieldProblem, NotFound, RequestKeyConflict, ValidationFailed
 from parley.settings import Settings, get_settings
 from store.crud.partners import get_partner
 from workflows.human.updates import DecisionInput, ProvideInfoInput
@@ -68,7 +68,7 @@ class RegistrationClient(ProcessClient[RegistrationView]):
     # --- processes ----------------------------------------------------------------------------
 
     async def start(
-        self, submission: RegistrationSubmission, *, settle_timeout: float = 10.0
+        self, submission: RegistrationSubmission, *, settle_timeout: float | None = None
     ) -> RegistrationView:
         """Start the process (or find the one a retried submission already started).
 
@@ -77,13 +77,19 @@ class RegistrationClient(ProcessClient[RegistrationView]):
         """
         await asyncio.to_thread(self._check_submission, submission)
         workflow_id = registration_workflow_id(submission.partner_id, submission.request_key)
-        return await self.start_settled(
+        view = await self.start_settled(
             RegistrationWorkflow.run,
             submission,
             workflow_id,
             search_attributes=_initial_attributes(submission),
             settle_timeout=settle_timeout,
         )
+        # The key found an earlier submission: a retry of it answers as it did, anything else
+        # is a different registration that must not pass for the one on file.
+        differences = submission_differences(view.submission, submission)
+        if differences:
+            raise RequestKeyConflict(submission.request_key, differences)
+        return view
 
     async def list(
         self,
@@ -178,6 +184,29 @@ def submission_problems(submission: RegistrationSubmission) -> list[FieldProblem
     for name, value in vars(submission).items():
         if isinstance(value, str) and "\x00" in value:
             problems.append(FieldProblem(name, "must not contain a NUL character"))
+    return problems
+
+
+def submission_differences(
+    stored: RegistrationSubmission, sent: RegistrationSubmission
+) -> list[FieldProblem]:
+    """The fields in which ``sent`` differs from the submission on file under its key (who
+    sends it may differ: a colleague's retry is the same registration)."""
+    problems = []
+    for name in (
+        "account_name",
+        "account_domain",
+        "territory",
+        "vertical",
+        "product_line",
+        "deal_value",
+        "notes",
+    ):
+        before, after = getattr(stored, name) or "", getattr(sent, name) or ""
+        if before != after:
+            problems.append(
+                FieldProblem(name, f"differs from the registration on file under this key ({before!r})")
+            )
     return problems
 
 

@@ -255,13 +255,19 @@ def test_bad_requests_name_the_field_and_store_nothing(
     assert response.status_code == 201, js(response)
     automatic = DiscountOut.model_validate(js(response))
     assert automatic.state == "approved" and automatic.chain == []
-    # A retry with the same key finds the same process.
+    # A retry with the same key finds the same process (200: nothing new was started); other
+    # terms under that key are a different request, refused naming each field that differs.
     retry = client.post(
         "/api/v1/discounts",
         json={**discount_body(registration, requested_discount=0.05), "request_key": automatic.request_key},
         headers=pat,
     )
-    assert retry.status_code == 201 and js(retry)["workflow_id"] == automatic.workflow_id
+    assert retry.status_code == 200 and js(retry)["workflow_id"] == automatic.workflow_id
+    key = automatic.request_key
+    other_terms = {**discount_body(registration, requested_discount=0.06), "request_key": key}
+    conflict = client.post("/api/v1/discounts", json=other_terms, headers=pat)
+    assert conflict.status_code == 409, js(conflict)
+    assert [p["field"] for p in js(conflict)["error"]["problems"]] == ["requested_discount"]
     url = f"/api/v1/discounts/{automatic.workflow_id}/revise"
     terms = {"requested_discount": 0.05, "deal_value": 200_000}
     for change, field in (

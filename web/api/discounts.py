@@ -44,6 +44,7 @@ from web.api.discount_schemas import (
 )
 from web.api.errors import ApiError
 from web.api.schemas import InfoIn, ReasonOut, WithdrawIn
+from web.api.starting import start_answer
 from web.workflow_clients import process_client
 from workflows.discount.types import DiscountSubmission, DiscountTerms, DiscountView
 from workflows.human.updates import ProvideInfoInput
@@ -222,7 +223,15 @@ def request_discount() -> Response:
         terms=_terms_in(body),
         submitted_by=g.user.username,
     )
-    return reply(_call(lambda client: client.request(submission)), 201)
+    retried = False
+
+    async def request(client: DiscountClient) -> DiscountView:
+        nonlocal retried
+        view = await client.request(submission)
+        retried = client.found_started
+        return view
+
+    return start_answer(lambda: _call(request), "api.get_discount", lambda: retried)
 
 
 def _row_out(row: DiscountException) -> DiscountRow:

@@ -21,10 +21,11 @@ from store.engine import session_scope
 from web import runner
 from web.api import access, bp, json_body, query_args, reply
 from web.api.dispute_listing import visible_disputes
-from web.api.dispute_schemas import DisputeIn, DisputePage, DisputeQuery, StatementIn
+from web.api.dispute_schemas import DisputeIn, DisputeOut, DisputePage, DisputeQuery, StatementIn
 from web.api.dispute_view import Reader, Sides, dispute_out, reader_of
 from web.api.errors import ApiError
 from web.api.schemas import WithdrawIn
+from web.api.starting import start_answer
 from web.workflow_clients import process_client
 from workflows.dispute.types import DisputeView
 
@@ -62,15 +63,19 @@ def open_dispute() -> Response:
     """Contest a registration's conflict decision, as the token's user."""
     body = json_body(DisputeIn)
     actor = g.user.username
-    view = _run(
-        lambda client: client.open(
-            actor=actor, registration_id=body.registration_id, statement=body.statement
+
+    def opened() -> DisputeOut:
+        view = _run(
+            lambda client: client.open(
+                actor=actor, registration_id=body.registration_id, statement=body.statement
+            )
         )
-    )
-    reader = reader_of(g.user, Sides.of_view(view))
-    if reader is None:  # never: the client lets only a side or staff open one
-        raise ApiError.field(404, "registration_id", "no such registration of yours")
-    return reply(dispute_out(view, reader), 201)
+        reader = reader_of(g.user, Sides.of_view(view))
+        if reader is None:  # never: the client lets only a side or staff open one
+            raise ApiError.field(404, "registration_id", "no such registration of yours")
+        return dispute_out(view, reader)
+
+    return start_answer(opened, "api.get_dispute")
 
 
 @bp.get("/disputes")

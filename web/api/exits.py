@@ -22,8 +22,9 @@ from store.models import Exit
 from web import runner
 from web.api import access, bp, json_body, query_args, reply
 from web.api.errors import ApiError
-from web.api.exit_schemas import ExitCancelIn, ExitIn, ExitPage, ExitQuery, TransfereeIn
+from web.api.exit_schemas import ExitCancelIn, ExitIn, ExitOut, ExitPage, ExitQuery, TransfereeIn
 from web.api.exit_view import ExitReader, exit_out, exit_row_out, is_staff, reader_of_row, reader_of_view
+from web.api.starting import start_answer
 from web.workflow_clients import process_client
 from workflows.exit.types import ExitView
 
@@ -67,14 +68,18 @@ def start_exit() -> Response:
     _operator("start a partner's exit")
     body = json_body(ExitIn)
     actor = g.user.username
-    view = _run(
-        lambda client: client.start(
-            actor=actor, partner_id=body.partner_id, exit_type=str(body.exit_type), why=body.why
+
+    def started() -> ExitOut:
+        view = _run(
+            lambda client: client.start(
+                actor=actor, partner_id=body.partner_id, exit_type=str(body.exit_type), why=body.why
+            )
         )
-    )
-    reader = reader_of_view(g.user, view)
-    assert reader is not None  # partner operations read every exit
-    return reply(exit_out(view, reader), 201)
+        reader = reader_of_view(g.user, view)
+        assert reader is not None  # partner operations read every exit
+        return exit_out(view, reader)
+
+    return start_answer(started, "api.get_exit")
 
 
 def _own_noticed(partner_id: int, state: str | None) -> Iterator[Exit]:

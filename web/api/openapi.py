@@ -32,7 +32,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ps.ContactList, ps.EngagementIn, ps.EngagementOut, ps.EngagementList, ps.EngagementEndIn,
     ex.ExitIn, ex.ExitCancelIn, ex.TransfereeIn, ex.ExitOut, ex.ExitPage,
     ns.NotificationPage, ns.MarkReadIn, ns.MarkReadOut, ns.WebhookIn, ns.WebhookOut, ns.WebhookCreated,
-    ns.WebhookList, ns.DeliveryPage,
+    ns.WebhookList, ns.DeliveryPage, s.ProcessAccepted,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -43,7 +43,8 @@ ERRORS = {
     "413": "Request body too large",
     "415": "Body is not application/json",
     "422": "Body failed validation (names the field)",
-    "503": "The approval service (Temporal) is not available; nothing was recorded",
+    "503": "The approval service (Temporal) is not available; nothing was recorded (a start that "
+    "was recorded answers 202 instead)",
 }
 
 
@@ -111,6 +112,28 @@ def _operation(
         )
         operation["responses"].setdefault(
             "413", {"description": ERRORS["413"], "content": _json(s.ErrorBody)}
+        )
+    return operation
+
+
+def _start(operation: dict[str, Any], retry: type[BaseModel] | None = None) -> dict[str, Any]:
+    """A start endpoint's answers besides 201: 202 when the process is recorded but had not
+    decided within the wait; with a request key (``retry``, its answer), 200 for a retry of the
+    same body and 409 also for the key naming a different submission."""
+    if retry is not None:
+        operation["responses"]["200"] = {
+            "description": "A retry (same request_key, same body): the process the first request started",
+            "content": _json(retry),
+        }
+    operation["responses"]["202"] = {
+        "description": "Recorded, not decided within the wait: GET the Location (also `url`) for "
+        "its decision; do not send it again with a new key",
+        "headers": {"Location": {"description": "The process's URL", "schema": {"type": "string"}}},
+        "content": _json(s.ProcessAccepted),
+    }
+    if retry is not None:
+        operation["responses"]["409"]["description"] += (
+            "; or the request key already names a different submission (each differing field named)"
         )
     return operation
 
@@ -211,10 +234,10 @@ def paths() -> dict[str, Any]:
                 "Search registrations (partners: their own)", s.RegistrationPage, ("400", "403"),
                 parameters=_query(s.RegistrationQuery),
             ),
-            "post": _operation(
+            "post": _start(_operation(
                 "Register a deal (idempotent per partner and request_key)", s.RegistrationOut,
                 ("400", "403", "409", "422", "503"), status="201", body=s.RegistrationIn,
-            ),
+            ), retry=s.RegistrationOut),
         },
         "/registrations/{workflow_id}": {
             "get": _operation(
@@ -231,11 +254,11 @@ def paths() -> dict[str, Any]:
                 "Search discount requests (partners: their own)", d.DiscountPage, ("400", "403"),
                 parameters=_query(d.DiscountQuery),
             ),
-            "post": _operation(
+            "post": _start(_operation(
                 "Request a discount exception on an approved registration (idempotent per "
                 "registration and request_key)", d.DiscountOut,
                 ("400", "403", "409", "422", "503"), status="201", body=d.DiscountIn,
-            ),
+            ), retry=d.DiscountOut),
         },
         "/discounts/{workflow_id}": {
             "get": _operation(
@@ -301,10 +324,10 @@ def paths() -> dict[str, Any]:
                 "Disputes (partners: those they stand in, the other side unnamed)", dp.DisputePage,
                 ("400", "403"), parameters=_query(dp.DisputeQuery),
             ),
-            "post": _operation(
+            "post": _start(_operation(
                 "Contest a registration's conflict decision (as the token's user)", dp.DisputeOut,
                 ("400", "403", "409", "422", "503"), status="201", body=dp.DisputeIn,
-            ),
+            )),
         },
         "/disputes/{workflow_id}": {
             "get": _operation(
@@ -323,10 +346,10 @@ def paths() -> dict[str, Any]:
                 "Partner exits, newest first (a partner user: its own, once notice was given)",
                 ex.ExitPage, ("400", "403"), parameters=_query(ex.ExitQuery),
             ),
-            "post": _operation(
+            "post": _start(_operation(
                 "Give a partner notice (partner_ops, admin; as the token's user)", ex.ExitOut,
                 ("400", "403", "409", "422", "503"), status="201", body=ex.ExitIn,
-            ),
+            )),
         },
         "/exits/{workflow_id}": {
             "get": _operation(

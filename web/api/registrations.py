@@ -36,6 +36,7 @@ from web.api.schemas import (
     RegistrationRow,
     WithdrawIn,
 )
+from web.api.starting import start_answer
 from web.workflow_clients import process_client
 from workflows.dispute.types import CLAIMANT, RESPONDENT
 
@@ -129,7 +130,15 @@ def create_registration() -> Response:
         account_domain=body.account_domain or None,
         notes=body.notes,
     )
-    return reply(_call(lambda client: client.start(submission)), 201)
+    retried = False
+
+    async def start(client: RegistrationClient) -> Any:
+        nonlocal retried
+        view = await client.start(submission)
+        retried = client.found_started
+        return view
+
+    return start_answer(lambda: _call(start), "api.get_registration", lambda: retried)
 
 
 @bp.get("/registrations")

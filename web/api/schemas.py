@@ -301,6 +301,16 @@ class RegistrationOut(RegistrationCommon):
     )
 
 
+class ProcessAccepted(Out):
+    """A process that was started and recorded but had not decided within the wait (202): it
+    decides as soon as its workers get to it; GET ``url`` for its decision."""
+
+    workflow_id: str
+    state: str = Field(description="Where the process stood when the wait ended.")
+    url: str = Field(description="Where to read it (also the Location header).")
+    message: str
+
+
 class RegistrationRow(RegistrationCommon):
     """A registration as the listing shows it (the database projection)."""
 

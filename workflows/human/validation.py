@@ -31,6 +31,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human.vocabulary import Vocabulary
 
 
+# The refusal of a decision that came while another on the same task was being applied; the
+# client waits for that one to reach the task row and says what it was.
+BEING_APPLIED = "another decision on this task is being applied"
+
+
 @dataclass(frozen=True)
 class TaskSettings:
     """What one process's human tasks are called and which states they live in."""
@@ -80,7 +85,7 @@ def open_step_task(
         what = "the open review is" if len(steps) == 1 else "the open tasks are"
         raise Refusal(f"task {task_id} is no longer open (it was decided or escalated); {what} {open_now}")
     if queue.pending(EscalateUpdate) or queue.pending(DecideUpdate, where=_on_task(task_id)):
-        raise Refusal("another decision on this task is being applied")
+        raise Refusal(BEING_APPLIED)
     return task
 
 
