@@ -15,7 +15,8 @@ from flask.typing import ResponseReturnValue
 
 from parley.errors import NotFound, ServiceUnavailable
 from rules import RulebookInvalid
-from simulation.kpis import Kpi, format_value
+from simulation import report_words as words
+from simulation.kpis import Kpi
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
 from web import rulebook_sources as sources
@@ -120,6 +121,9 @@ def index() -> ResponseReturnValue:
 
 
 def _kpi_rows(results: dict[str, Any]) -> list[dict[str, str]]:
+    """The KPI table in the report's own words (``simulation.report_words``): money with its
+    currency, differences with their percentage, the material threshold, why a verdict is neutral."""
+    currency = results.get("run", {}).get("currency", "")
     rows = []
     for entry in results.get("kpis", []):
         kpi = Kpi(entry["key"], entry["label"], entry["unit"], entry["better"], entry["description"])
@@ -128,12 +132,14 @@ def _kpi_rows(results: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "label": kpi.label,
                 "description": kpi.description,
-                "baseline": format_value(kpi, entry["baseline"]),
-                "proposed": format_value(kpi, entry["proposed"]),
-                "difference": format_value(kpi, entry["difference"], True),
+                "baseline": words.show(kpi, entry["baseline"], currency),
+                "proposed": words.show(kpi, entry["proposed"], currency),
+                "difference": words.change(kpi, entry["difference"], entry["baseline"], currency),
                 "interval": "n/a"
                 if low is None or high is None
-                else f"{format_value(kpi, low, True)} … {format_value(kpi, high, True)}",
+                else f"{words.show(kpi, low, currency, True)} … {words.show(kpi, high, currency, True)}",
+                "threshold": entry.get("threshold_text", ""),
+                "neutral_because": entry.get("neutral_because") or "",
                 "verdict": entry["verdict"],
             }
         )

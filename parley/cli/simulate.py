@@ -20,20 +20,22 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _summary_table(results: dict[str, Any]) -> str:
-    from simulation.kpis import Kpi, format_value
+    from simulation import report_words as words
+    from simulation.kpis import Kpi
 
+    currency = results.get("run", {}).get("currency", "")
     rows = [("KPI", "baseline", "proposed", "difference", "95% CI", "verdict")]
     for e in results["kpis"]:
         kpi = Kpi(e["key"], e["label"], e["unit"], e["better"], e["description"])
         low, high = e["ci95"]
         ci = (
-            f"{format_value(kpi, low, True)} .. {format_value(kpi, high, True)}"
+            f"{words.show(kpi, low, currency, True)} .. {words.show(kpi, high, currency, True)}"
             if low is not None and high is not None
             else "n/a"
         )
         rows.append((
-            e["label"], format_value(kpi, e["baseline"]), format_value(kpi, e["proposed"]),
-            format_value(kpi, e["difference"], True), ci, e["verdict"],
+            e["label"], words.show(kpi, e["baseline"], currency), words.show(kpi, e["proposed"], currency),
+            words.change(kpi, e["difference"], e["baseline"], currency), ci, e["verdict"],
         ))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
