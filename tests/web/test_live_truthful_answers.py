@@ -68,6 +68,31 @@ def test_same_key_same_body_is_the_original_and_a_different_body_is_409(client: 
     assert view["notes"] == "Pilot agreed with procurement."
 
 
+def test_a_discount_request_key_names_one_request(client: FlaskClient) -> None:
+    headers = bearer("pat")
+    registration = client.post(
+        "/api/v1/registrations", json=registration_body(unique("priced"), 200_000), headers=headers
+    )
+    assert js(registration)["state"] == "approved", js(registration)
+    body = {
+        "registration_id": js(registration)["workflow_id"],
+        "request_key": unique("q"),
+        "requested_discount": 0.05,
+        "deal_value": 200_000,
+        "competitor": "Globex",
+        "justification": "meet-competitor",
+    }
+    first = client.post("/api/v1/discounts", json=body, headers=headers)
+    assert first.status_code == 201, js(first)
+    again = client.post("/api/v1/discounts", json=body, headers=headers)
+    assert again.status_code == 200 and js(again)["workflow_id"] == js(first)["workflow_id"]
+    changed = {**body, "requested_discount": 0.06, "competitor": "Initrode"}
+    conflict = client.post("/api/v1/discounts", json=changed, headers=headers)
+    assert conflict.status_code == 409, js(conflict)
+    problems = js(conflict)["error"]["problems"]
+    assert [p["field"] for p in problems] == ["requested_discount", "competitor"]
+
+
 def test_a_start_not_decided_in_the_wait_is_202_with_its_url_and_decides_later(
     client: FlaskClient, live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
