@@ -25,6 +25,7 @@ from parley.clients.base import ProcessClient, temporal_errors
 from parley.constants import SearchAttribute
 from parley.errors import FieldProblem, NotFound, RequestKeyConflict, ValidationFailed
 from parley.settings import Settings, get_settings
+from parley.text import bidi_problem
 from store.crud.partners import get_partner
 from workflows.human.updates import DecisionInput, ProvideInfoInput
 from workflows.registration.types import (
@@ -176,6 +177,8 @@ def submission_problems(submission: RegistrationSubmission) -> list[FieldProblem
     for name in ("account_name", "territory", "vertical", "product_line", "submitted_by"):
         if not str(getattr(submission, name) or "").strip():
             problems.append(FieldProblem(name, "must not be empty"))
+    if (bidi := bidi_problem(submission.account_name or "")) is not None:
+        problems.append(FieldProblem("account_name", bidi))
     if not math.isfinite(submission.deal_value):
         problems.append(FieldProblem("deal_value", "must be a finite number"))
     elif not submission.deal_value >= 0:

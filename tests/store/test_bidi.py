@@ -66,3 +66,16 @@ def test_names_with_bidi_controls_are_refused_by_field(session: Session) -> None
             created_by="ann",
         ),
     )
+
+
+def test_a_submission_is_refused_before_its_process_starts() -> None:
+    from parley.clients.registration import submission_problems
+    from workflows.registration.types import RegistrationSubmission
+
+    submission = RegistrationSubmission(
+        partner_id=1, request_key="crm-1", account_name=f"Acme{RLO}oC", territory="emea",
+        vertical="retail", product_line="network", deal_value=1000, submitted_by="pat",
+    )  # fmt: skip
+    assert [(p.path, "U+202E" in p.message) for p in submission_problems(submission)] == [
+        ("account_name", True)
+    ]

@@ -18,7 +18,7 @@ from flask import g
 from parley.errors import FieldProblem, NotFound
 from store.crud.webhooks import INTEGRATOR_ROLES
 from store.engine import session_scope
-from store.models.users import SCOPE_ROLES, Scope
+from store.models.users import SCOPE_ROLES, Scope, scopes_allowed
 from web.api.errors import ApiError
 from web.identity import Principal
 
@@ -89,12 +89,16 @@ ENDPOINT_SCOPES: dict[str, frozenset[Scope]] = {
 }
 
 
-def scope_problem(endpoint: str, scopes: Collection[str]) -> FieldProblem | None:
-    """Why a token with ``scopes`` may not call ``endpoint``, or None when it may."""
+def scope_problem(endpoint: str, scopes: Collection[str], roles: Collection[str]) -> FieldProblem | None:
+    """Why a token with ``scopes`` may not call ``endpoint``, or None when it may.
+
+    When the user's ``roles`` could hold none of the scopes needed, the view's own role check
+    refuses with its reason (the caller holds only the roles its scopes allow, so it cannot
+    exceed them); a missing scope the roles would allow is refused here."""
     needed = ENDPOINT_SCOPES.get(endpoint)
     if needed is None:
         return FieldProblem("Authorization", f"no token scope may call {endpoint} yet (unmapped endpoint)")
-    if needed & set(scopes):
+    if needed & set(scopes) or not needed & set(scopes_allowed(roles)):
         return None
     held = ", ".join(sorted(scopes)) or "none"
     return FieldProblem(
