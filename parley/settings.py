@@ -41,6 +41,16 @@ class Settings(BaseSettings):
         default="",
         description="The inbox's address as people reach it, for links in mails; empty: http://web_host:web_port.",
     )
+    api_rate_limit: str = Field(
+        default="600/minute",
+        description="Requests each API token may make (unauthenticated: each address), e.g. '600/minute' "
+        "or '20/second;600/minute'; over it the API answers 429 with Retry-After.",
+    )
+    rate_limit_storage_uri: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live: memory:// counts per web process; several web "
+        "processes need a shared store, e.g. redis://host:6379/0.",
+    )
 
     # Notification delivery (docs/notifications.md). No SMTP host: no mail, webhooks still go.
     smtp_host: str = ""

@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         partners,
         processes,
         sandbox,
+        security,
     )
     from web.rulebooks import bp as rulebooks_bp
 
@@ -74,4 +75,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(metrics.bp)
     errors.init_app(app)
     filters.init_app(app)
+    security.init_app(app)  # security headers; the API's per-token rate limit
     return app

@@ -51,6 +51,12 @@ def test_approver_signs_in_approves_and_the_partner_sees_it(
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    # Chromium reports what the content security policy blocks on the console.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     try:
         sign_in(page, web_server, "cam")
         expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
@@ -77,6 +83,7 @@ def test_approver_signs_in_approves_and_the_partner_sees_it(
         page.get_by_role("link", name="Initech Holdings").click()
         expect(page.get_by_text("Checked against direct sales: clean.")).to_be_visible()
         page.screenshot(path=str(tmp_path / "4-partner-status.png"), full_page=True)
+        assert not blocked, f"the content security policy blocked: {blocked}"
     finally:
         context.close()
     print(f"\nscreenshots: {tmp_path}")

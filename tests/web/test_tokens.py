@@ -14,6 +14,7 @@ from parley.errors import ValidationFailed
 from store.crud import users as users_crud
 from store.engine import session_scope
 from tests.web.conftest import World, js
+from web import create_app
 from web.api import PUBLIC_ENDPOINTS
 from web.api.access import ENDPOINT_SCOPES
 
@@ -166,3 +167,17 @@ def test_cli_creates_a_scoped_token_that_expires(client: FlaskClient, world: Wor
     assert refused.exit_code == 1 and "scopes:" in refused.output
     bad = runner.invoke(cli, ["token", "create", "cam", "--expires-in", "soon"])
     assert bad.exit_code == 2 and "--expires-in" in bad.output
+
+
+def test_each_token_has_its_own_rate_limit(world: World) -> None:
+    client = create_app({"TESTING": True, "API_RATE_LIMIT": "3/minute"}).test_client()
+    busy, calm = bearer(token(world, "cam")), bearer(token(world, "cam"))
+    assert [client.get("/api/v1/me", headers=busy).status_code for _ in range(3)] == [200] * 3
+    refused = client.get("/api/v1/me", headers=busy)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    error = js(refused)["error"]
+    assert error["problems"][0]["field"] == "Authorization" and "this token" in error["message"]
+    assert client.get("/api/v1/me", headers=calm).status_code == 200
+    # Without a token the address is counted: the fourth anonymous call is refused before a 401.
+    assert [client.get("/api/v1/me").status_code for _ in range(4)] == [401, 401, 401, 429]
