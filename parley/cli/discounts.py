@@ -1,28 +1,25 @@
 """``parley discount request|show|list|revise|renew|withdraw|decide|answer``.
 
-Every command but ``list`` goes through the typed discount client, as the web app does; ``list``
-reads the database projection (no Temporal needed), ``show`` asks the process itself (a query).
+Every command goes through the JSON API as the token's user (``parley.cli.api``); ``list`` reads
+the API's listing (the database projection), ``show`` the process itself (a query).
 A discount is given as a fraction or a percentage (``0.25`` or ``25%``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from parley.cli.api import call
 from parley.cli.console import echo_history, friendly_errors, when
 from parley.cli.tasks import add_task_commands
 from workflows.discount.vocabulary import DECISIONS
 
-if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
-    from parley.clients.discount import DiscountClient
-    from workflows.discount.types import DiscountView
-
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from parley.http import ParleyClient
+    from parley.http.models import Discount as DiscountView
 
 
 class Discount(click.ParamType):
@@ -47,40 +44,29 @@ class Discount(click.ParamType):
         return fraction
 
 
-def _call(action: Callable[[DiscountClient], Awaitable[T]]) -> T:
-    from parley.clients.discount import DiscountClient
-    from parley.settings import get_settings
-
-    async def go() -> T:
-        return await action(await DiscountClient.connect(get_settings()))
-
-    return asyncio.run(go())
-
-
 def _pct(value: float) -> str:
     return f"{value:.1%}"
 
 
 def echo_view(view: DiscountView, *, history: bool = True) -> None:
-    sub, terms = view.submission, view.submission.terms
+    terms = view.terms
     click.echo(f"{view.workflow_id}: {view.state}")
-    click.echo(f"  partner {sub.partner_id}, registration {sub.registration_id}, key {sub.request_key}")
+    click.echo(f"  partner {view.partner_id}, registration {view.registration_id}, key {view.request_key}")
     against = f", against {terms.competitor}" if terms.competitor else ""
     click.echo(f"  deal value {terms.deal_value:,.0f}{against}")
     if terms.justification:
         click.echo(f"  justification: {terms.justification}")
-    band = f" (the band of exceptions up to {view.band_limit:.0%})" if view.band_limit is not None else ""
     click.echo(
         f"  pricing: standard {_pct(view.standard_discount)} + requested {_pct(terms.requested_discount)}"
-        f" = total {_pct(view.total_discount)}{band}"
+        f" = total {_pct(view.total_discount)}"
     )
-    click.echo(
-        f"  rulebook {view.rulebook_version}, submitted {when(view.submitted_at)} by {sub.submitted_by}"
-    )
+    click.echo(f"  rulebook {view.rulebook_version}, submitted {when(view.submitted_at)}")
     if view.chain:
         click.echo("  chain: " + " -> ".join(" + ".join(step) for step in view.chain))
     for approval in view.approvals:
-        by = f"{approval.by} for {approval.on_behalf_of}" if approval.on_behalf_of else approval.by
+        by = approval.by or "-"
+        if approval.on_behalf_of:
+            by = f"{by} for {approval.on_behalf_of}"
         click.echo(f"  approved by {approval.role} ({by}) at {_pct(approval.discount)}, {when(approval.at)}")
     for task in view.open_tasks:
         due = f", due {when(task.due_at)}" if task.due_at else ""
@@ -95,11 +81,19 @@ def echo_view(view: DiscountView, *, history: bool = True) -> None:
     for revision in view.revisions:
         again = ", ".join(revision.asked_again) or "nobody"
         click.echo(
-            f"  revised {when(revision.at)} by {revision.actor}: {_pct(revision.before.requested_discount)}"
+            f"  revised {when(revision.at)}: {_pct(revision.before.requested_discount)}"
             f" -> {_pct(revision.after.requested_discount)}, asked again: {again}"
         )
     if history:
         echo_history(view.history, 28)
+
+
+def _read(client: ParleyClient, workflow_id: str) -> DiscountView:
+    return client.discount(workflow_id)
+
+
+def _answer(client: ParleyClient, workflow_id: str, text: str) -> DiscountView:
+    return client.answer_discount(workflow_id, text)
 
 
 @click.group("discount")
@@ -124,8 +118,12 @@ def discount_group() -> None:
 @click.option(
     "--justification", default="", help="Why the exception (needed above the rulebook's threshold)."
 )
-@click.option("--partner-id", type=int, required=True)
-@click.option("--as", "actor", required=True, help="User name of the person asking.")
+@click.option(
+    "--partner-id",
+    type=int,
+    default=None,
+    help="Only for integrators acting for a partner; partner users omit it.",
+)
 @friendly_errors
 def request_command(
     registration_id: str,
@@ -134,20 +132,21 @@ def request_command(
     deal_value: float,
     competitor: str,
     justification: str,
-    partner_id: int,
-    actor: str,
+    partner_id: int | None,
 ) -> None:
     """Ask for a discount exception; prints the rules' decision, or the chain it waits for."""
-    from workflows.discount.types import DiscountSubmission, DiscountTerms
-
-    submission = DiscountSubmission(
-        partner_id=partner_id,
-        registration_id=registration_id,
-        request_key=request_key,
-        terms=DiscountTerms(requested_discount, deal_value, competitor, justification),
-        submitted_by=actor,
+    view = call(
+        lambda c: c.request_discount(
+            registration_id=registration_id,
+            request_key=request_key,
+            requested_discount=requested_discount,
+            deal_value=deal_value,
+            competitor=competitor,
+            justification=justification,
+            partner_id=partner_id,
+        )
     )
-    echo_view(_call(lambda c: c.request(submission)), history=False)
+    echo_view(view, history=False)
 
 
 @discount_group.command("show")
@@ -155,7 +154,7 @@ def request_command(
 @friendly_errors
 def show_command(workflow_id: str) -> None:
     """The full state of one request and its history."""
-    echo_view(_call(lambda c: c.get(workflow_id)))
+    echo_view(call(lambda c: c.discount(workflow_id)))
 
 
 @discount_group.command("list")
@@ -165,21 +164,12 @@ def show_command(workflow_id: str) -> None:
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
 @friendly_errors
 def list_command(partner_id: int | None, registration_id: str | None, state: str | None, limit: int) -> None:
-    """Discount requests on record (the database), newest first."""
-    from sqlmodel import Session
-
-    from parley.settings import get_settings
-    from store.crud.discounts import list_discounts
-    from store.engine import engine_for
-
-    with Session(engine_for(get_settings().resolved_database_url)) as session:
-        found = list_discounts(
-            session=session,
-            partner_id=partner_id,
-            registration_workflow_id=registration_id,
-            state=state,
-            per_page=limit,
+    """Discount requests the token's user may see, newest first."""
+    found = call(
+        lambda c: c.discounts(
+            partner_id=partner_id, registration_id=registration_id, state=state, per_page=limit
         )
+    )
     if not found.items:
         click.echo("no discount requests found")
         return
@@ -199,7 +189,6 @@ def list_command(partner_id: int | None, registration_id: str | None, state: str
 @click.option("--value", "deal_value", type=float, default=None)
 @click.option("--competitor", default=None)
 @click.option("--justification", default=None)
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
 def revise_command(
@@ -208,50 +197,46 @@ def revise_command(
     deal_value: float | None,
     competitor: str | None,
     justification: str | None,
-    actor: str,
     comment: str,
 ) -> None:
     """New terms (what you leave out stays as it is); only whose approval they go beyond is asked
     again."""
-    from workflows.discount.types import DiscountTerms
-
     if requested_discount is None and deal_value is None and competitor is None and justification is None:
         raise click.UsageError("give at least one of --discount, --value, --competitor, --justification")
 
-    async def revise(client: DiscountClient) -> DiscountView:
-        now = (await client.get(workflow_id)).submission.terms
-        terms = DiscountTerms(
-            now.requested_discount if requested_discount is None else requested_discount,
-            now.deal_value if deal_value is None else deal_value,
-            now.competitor if competitor is None else competitor,
-            now.justification if justification is None else justification,
+    def revise(client: ParleyClient) -> DiscountView:
+        now = client.discount(workflow_id).terms
+        return client.revise_discount(
+            workflow_id,
+            requested_discount=now.requested_discount if requested_discount is None else requested_discount,
+            deal_value=now.deal_value if deal_value is None else deal_value,
+            competitor=now.competitor if competitor is None else competitor,
+            justification=now.justification if justification is None else justification,
+            comment=comment,
         )
-        return await client.revise(workflow_id, actor, terms, comment)
 
-    echo_view(_call(revise), history=False)
+    echo_view(call(revise), history=False)
 
 
 @discount_group.command("renew")
 @click.argument("workflow_id")
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
-def renew_command(workflow_id: str, actor: str, comment: str) -> None:
+def renew_command(workflow_id: str, comment: str) -> None:
     """Ask again for approved or lapsed pricing, under the rulebook in force now."""
-    echo_view(_call(lambda c: c.renew(workflow_id, actor, comment)), history=False)
+    echo_view(call(lambda c: c.renew_discount(workflow_id, comment)), history=False)
 
 
 @discount_group.command("withdraw")
 @click.argument("workflow_id")
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
-def withdraw_command(workflow_id: str, actor: str, comment: str) -> None:
+def withdraw_command(workflow_id: str, comment: str) -> None:
     """Withdraw a request (pending or approved)."""
-    echo_view(_call(lambda c: c.withdraw(workflow_id, actor, comment)), history=False)
+    echo_view(call(lambda c: c.withdraw_discount(workflow_id, comment)), history=False)
 
 
-add_task_commands(discount_group, DECISIONS, _call, echo_view)
+add_task_commands(discount_group, DECISIONS, _read, echo_view, answer=_answer)
 
 
 def register(group: click.Group) -> None:

@@ -1,30 +1,28 @@
 """``parley exit start|show|list|cancel|decide|choose``: a partner's exit from the program.
 
-Every command but ``list`` goes through the typed exit client, as the web app does; ``list``
-reads the database projection (no Temporal needed), ``show`` asks the process itself (a query).
-``--as`` names the person acting; the client reads their roles (partner operations start, cancel
-and choose transferees; a second person of the rulebook's role approves a for-cause exit).
+Every command goes through the JSON API as the token's user (``parley.cli.api``): partner
+operations start, cancel and choose transferees; a second person of the rulebook's role approves
+a for-cause exit. ``list`` reads the API's listing, ``show`` the process itself.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
+from parley.cli.api import call
 from parley.cli.console import echo_history, fail, friendly_errors, when
 from parley.cli.tasks import add_task_commands
 from store.models.enums import ExitState
 from workflows.exit.vocabulary import DECISIONS
 
-if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
-    from parley.clients.exit import ExitClient
-    from store.models import Exit
-    from workflows.exit.types import DispositionView, ExitView
+if TYPE_CHECKING:
+    from parley.http import ParleyClient
+    from parley.http.models import Disposition as DispositionView
+    from parley.http.models import Exit as ExitView
+    from parley.http.models import ExitRow
 
-T = TypeVar("T")
 EXIT_TYPES = "voluntary, for_cause or program_change"
 # The view's dates in the order they come, and what each one means.
 TIMELINE = (
@@ -36,16 +34,6 @@ TIMELINE = (
     ("wind-down ends", "ends_at"),
 )
 IN_EFFECT = frozenset({"notice", "winding_down", "completed"})
-
-
-def _call(action: Callable[[ExitClient], Awaitable[T]]) -> T:
-    from parley.clients.exit import ExitClient
-    from parley.settings import get_settings
-
-    async def go() -> T:
-        return await action(await ExitClient.connect(get_settings()))
-
-    return asyncio.run(go())
 
 
 def _disposition(item: DispositionView) -> None:
@@ -62,11 +50,11 @@ def _disposition(item: DispositionView) -> None:
 
 
 def echo_view(view: ExitView, *, history: bool = True) -> None:
-    start = view.start
-    click.echo(f"{view.workflow_id}: {view.state} ({start.exit_type} exit)")
+    click.echo(f"{view.workflow_id}: {view.state} ({view.exit_type} exit)")
     name = f" {view.partner_name}" if view.partner_name else ""
-    click.echo(f"  partner {start.partner_id}{name}, started by {start.started_by}")
-    click.echo(f"  why: {start.why}")
+    by = f", started by {view.started_by}" if view.started_by else ""
+    click.echo(f"  partner {view.partner_id}{name}{by}")
+    click.echo(f"  why: {view.why}")
     click.echo(f"  rulebook {view.rulebook_version}")
     if view.approval_role:
         by = f"approved by {view.approved_by}" if view.approved_by else "not approved yet"
@@ -96,7 +84,11 @@ def echo_view(view: ExitView, *, history: bool = True) -> None:
         echo_history(view.history, 25)
 
 
-def _dates(row: Exit) -> str:
+def _read(client: ParleyClient, workflow_id: str) -> ExitView:
+    return client.exit_(workflow_id)
+
+
+def _dates(row: ExitRow) -> str:
     """A listed exit's date: when it ended, when its notice or its wind-down ends, or when it opened."""
     if row.state in ("cancelled", "refused"):
         return f"ended {when(row.updated_at)}"
@@ -116,13 +108,11 @@ def exit_group() -> None:
 @click.option("--partner-id", type=int, required=True, help="The partner leaving the program.")
 @click.option("--type", "exit_type", required=True, help=EXIT_TYPES)
 @click.option("--why", required=True, help="Why the partnership ends: the partner and the audit read it.")
-@click.option("--as", "actor", required=True, help="User name of the partner operations person.")
 @friendly_errors
-def start_command(partner_id: int, exit_type: str, why: str, actor: str) -> None:
+def start_command(partner_id: int, exit_type: str, why: str) -> None:
     """Give a partner notice; prints the exit in notice with its plan, or awaiting its approval."""
     echo_view(
-        _call(lambda c: c.start(actor=actor, partner_id=partner_id, exit_type=exit_type, why=why)),
-        history=False,
+        call(lambda c: c.start_exit(partner_id=partner_id, exit_type=exit_type, why=why)), history=False
     )
 
 
@@ -131,7 +121,7 @@ def start_command(partner_id: int, exit_type: str, why: str, actor: str) -> None
 @friendly_errors
 def show_command(workflow_id: str) -> None:
     """The full state of one exit: its timeline, each registration's disposition, its history."""
-    echo_view(_call(lambda c: c.get(workflow_id)))
+    echo_view(call(lambda c: c.exit_(workflow_id)))
 
 
 @exit_group.command("list")
@@ -140,23 +130,13 @@ def show_command(workflow_id: str) -> None:
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
 @friendly_errors
 def list_command(partner_id: int | None, state: str | None, limit: int) -> None:
-    """Exits on record (the database), newest first."""
-    from sqlmodel import Session, col, select
-
-    from parley.settings import get_settings
-    from store.crud.exits import list_exits
-    from store.engine import engine_for
-    from store.models import Partner
-
-    with Session(engine_for(get_settings().resolved_database_url)) as session:
-        found = list_exits(session=session, partner_id=partner_id, state=state, per_page=limit)
-        ids = {row.partner_id for row in found.items}
-        names = {p.id: p.name for p in session.exec(select(Partner).where(col(Partner.id).in_(ids)))}
+    """Exits the token's user may see, newest first."""
+    found = call(lambda c: c.exits(partner_id=partner_id, state=state, per_page=limit))
     if not found.items:
         click.echo("no exits found")
         return
     for row in found.items:
-        partner = f"partner {row.partner_id} {names.get(row.partner_id, '')}".rstrip()
+        partner = f"partner {row.partner_id}"
         dates = _dates(row)
         click.echo(f"{row.workflow_id:16} {row.state:17} {row.exit_type:14} {partner:40} {dates}")
     if found.total > len(found.items):
@@ -165,12 +145,11 @@ def list_command(partner_id: int | None, state: str | None, limit: int) -> None:
 
 @exit_group.command("cancel")
 @click.argument("workflow_id")
-@click.option("--reason", default="", help="Why the exit is cancelled (required: the audit keeps it).")
-@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True, help="Why the exit is cancelled (the audit keeps it).")
 @friendly_errors
-def cancel_command(workflow_id: str, reason: str, actor: str) -> None:
+def cancel_command(workflow_id: str, reason: str) -> None:
     """Cancel an exit while it awaits approval or its notice runs: the partner's status returns."""
-    echo_view(_call(lambda c: c.cancel(workflow_id, actor, reason)), history=False)
+    echo_view(call(lambda c: c.cancel_exit(workflow_id, reason)), history=False)
 
 
 @exit_group.command("choose")
@@ -178,22 +157,25 @@ def cancel_command(workflow_id: str, reason: str, actor: str) -> None:
 @click.option("--registration", "registration_id", required=True, help="The registration's id (see show).")
 @click.option("--partner-id", type=int, default=None, help="The partner that takes it over.")
 @click.option("--direct", is_flag=True, help="Return it to direct sales instead.")
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
 def choose_command(
-    workflow_id: str, registration_id: str, partner_id: int | None, direct: bool, actor: str, comment: str
+    workflow_id: str, registration_id: str, partner_id: int | None, direct: bool, comment: str
 ) -> None:
     """Choose who takes over a registration nobody eligible could take, or return it to direct."""
     if direct == (partner_id is not None):
         fail("partner_id: give --partner-id N to transfer the registration, or --direct to return it")
     echo_view(
-        _call(lambda c: c.choose_transferee(workflow_id, actor, registration_id, partner_id, comment)),
+        call(
+            lambda c: c.choose_transferee(
+                workflow_id, registration_id=registration_id, partner_id=partner_id, comment=comment
+            )
+        ),
         history=False,
     )
 
 
-add_task_commands(exit_group, DECISIONS, _call, echo_view, answers=False)
+add_task_commands(exit_group, DECISIONS, _read, echo_view)
 
 
 def register(group: click.Group) -> None:

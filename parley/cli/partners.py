@@ -1,40 +1,23 @@
 """``parley partner ...``: partner records and direct-sales engagements, kept by partner ops.
 
-Every change goes through ``parley.clients.partners`` (checked against the rulebook in force,
-audited) as the user ``--as`` names, who must be partner ops or an admin.
+Every command goes through the JSON API as the token's user (``parley.cli.api``): the API checks
+each change against the rulebook in force and audits it; only partner_ops or an admin may change
+records, and a partner's user reads only its own partner.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from parley.cli.api import call
 from parley.cli.console import fail, friendly_errors
-from store.models.enums import Role
 
-if TYPE_CHECKING:  # the service (rulebook, store) loads only when a command runs
-    from parley.clients.partners import PartnerRecords
-    from store.models import DirectEngagement, Partner
-
-WRITERS = frozenset({Role.PARTNER_OPS.value, Role.ADMIN.value})
-
-
-def _records(actor: str, *, write: bool) -> PartnerRecords:
-    """The records as ``actor`` keeps them; an unknown user, or a writer without the role, fails."""
-    from parley.clients.partners import PartnerRecords
-    from store.crud import users as users_crud
-    from store.engine import session_scope
-
-    with session_scope() as db:
-        user = users_crud.get_user_by_username(session=db, username=actor)
-    if user is None:
-        fail(f"--as: no user {actor!r}")
-        raise AssertionError("unreachable")
-    if write and not WRITERS & set(user.roles):
-        fail(f"--as: {actor} is not partner_ops or admin, who alone change partner records")
-    return PartnerRecords(actor)
+if TYPE_CHECKING:
+    from parley.http import ParleyClient
+    from parley.http.models import Engagement, Partner
 
 
 def _expiry(values: tuple[str, ...]) -> dict[str, str] | None:
@@ -48,6 +31,11 @@ def _expiry(values: tuple[str, ...]) -> dict[str, str] | None:
     return {code.strip(): day.strip() for code, _, day in pairs}
 
 
+def _utc(moment: datetime) -> datetime:
+    """A moment given on the command line (naive: UTC), as the API takes it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _show(partner: Partner) -> None:
     expiry = partner.certification_expiry or {}
     certs = [f"{c} (until {expiry[c]})" if c in expiry else c for c in partner.certifications]
@@ -59,7 +47,7 @@ def _show(partner: Partner) -> None:
     click.echo(f"  certifications: {', '.join(certs) or '-'}")
 
 
-def _engagement(e: DirectEngagement) -> str:
+def _engagement(e: Engagement) -> str:
     until = f"{e.until:%Y-%m-%d}" if e.until else "open"
     line = e.product_line or "every line"
     return f"#{e.id:<5} account {e.account_id:<6} {line:<22} {e.owner:<16} {e.since:%Y-%m-%d} -> {until}"
@@ -74,9 +62,6 @@ def partner_group() -> None:
     """Partner records: partners, contacts and direct-sales engagements."""
 
 
-acting = click.option(
-    "--as", "actor", required=True, help="The user acting (partner_ops or admin to change)."
-)
 tier_opt = click.option("--tier")
 status_opt = click.option("--status")
 territory_opt = click.option("--territory", "territories", multiple=True, help="Repeatable.")
@@ -89,13 +74,10 @@ expires_opt = click.option("--expires", multiple=True, help="CODE=YYYY-MM-DD; re
 @click.option("--status")
 @click.option("--territory")
 @click.option("--text", help="Part of the name.")
-@acting
 @friendly_errors
-def list_partners(status: str | None, territory: str | None, text: str | None, actor: str) -> None:
+def list_partners(status: str | None, territory: str | None, text: str | None) -> None:
     """Partners by name."""
-    page = _records(actor, write=False).list_partners(
-        status=status, territory=territory, text=text, per_page=200
-    )
+    page = call(lambda c: c.partners(status=status, territory=territory, text=text, per_page=200))
     for p in page.items:
         click.echo(f"#{p.id:<6} {p.name:<32} {p.tier:<10} {p.status:<10} {', '.join(p.territories)}")
     click.echo(f"{page.total} partner(s)")
@@ -103,13 +85,16 @@ def list_partners(status: str | None, territory: str | None, text: str | None, a
 
 @partner_group.command("show")
 @click.argument("partner_id", type=int)
-@acting
 @friendly_errors
-def show_partner(partner_id: int, actor: str) -> None:
+def show_partner(partner_id: int) -> None:
     """One partner with its contacts."""
-    records = _records(actor, write=False)
-    _show(records.get_partner(partner_id))
-    for c in records.list_contacts(partner_id):
+
+    def read(client: ParleyClient) -> tuple[Partner, list[Any]]:
+        return client.partner(partner_id), client.contacts(partner_id).items
+
+    partner, contacts = call(read)
+    _show(partner)
+    for c in contacts:
         click.echo(
             f"  contact:        {c.name}" + "".join(f", {v}" for v in (c.title, c.email, c.phone) if v)
         )
@@ -123,7 +108,6 @@ def show_partner(partner_id: int, actor: str) -> None:
 @vertical_opt
 @cert_opt
 @expires_opt
-@acting
 @friendly_errors
 def create_partner(
     name: str,
@@ -133,7 +117,6 @@ def create_partner(
     verticals: tuple[str, ...],
     certifications: tuple[str, ...],
     expires: tuple[str, ...],
-    actor: str,
 ) -> None:
     """Create a partner, checked against the rulebook in force."""
     data: dict[str, Any] = {"name": name, "tier": tier}
@@ -142,7 +125,7 @@ def create_partner(
         data["status"] = status
     if (expiry := _expiry(expires)) is not None:
         data["certification_expiry"] = expiry
-    partner = _records(actor, write=True).create_partner(data)
+    partner = call(lambda c: c.create_partner(data))
     click.echo(f"created partner #{partner.id} {partner.name}")
 
 
@@ -155,7 +138,6 @@ def create_partner(
 @vertical_opt
 @cert_opt
 @expires_opt
-@acting
 @friendly_errors
 def update_partner(
     partner_id: int,
@@ -166,7 +148,6 @@ def update_partner(
     verticals: tuple[str, ...],
     certifications: tuple[str, ...],
     expires: tuple[str, ...],
-    actor: str,
 ) -> None:
     """Change what the options give (a repeated list option replaces the whole list)."""
     changes: dict[str, Any] = {k: v for k, v in {"name": name, "tier": tier, "status": status}.items() if v}
@@ -175,7 +156,7 @@ def update_partner(
         changes["certification_expiry"] = expiry
     if not changes:
         fail("nothing to change: give --tier, --status, --territory ...")
-    _show(_records(actor, write=True).update_partner(partner_id, changes))
+    _show(call(lambda c: c.update_partner(partner_id, changes)))
 
 
 @partner_group.command("contact-add")
@@ -184,14 +165,10 @@ def update_partner(
 @click.option("--email")
 @click.option("--title")
 @click.option("--phone")
-@acting
 @friendly_errors
-def add_contact(
-    partner_id: int, name: str, email: str | None, title: str | None, phone: str | None, actor: str
-) -> None:
+def add_contact(partner_id: int, name: str, email: str | None, title: str | None, phone: str | None) -> None:
     """Add a contact to a partner."""
-    data = {k: v for k, v in {"name": name, "email": email, "title": title, "phone": phone}.items() if v}
-    contact = _records(actor, write=True).add_contact(partner_id, data)
+    contact = call(lambda c: c.add_contact(partner_id, name=name, email=email, title=title, phone=phone))
     click.echo(f"added contact #{contact.id} {contact.name} to partner #{partner_id}")
 
 
@@ -204,22 +181,19 @@ def add_contact(
 @click.option("--product-line", help="Default: every product line.")
 @click.option("--owner", required=True, help="Who in direct sales owns it.")
 @click.option("--since", type=click.DateTime(), required=True, help="UTC.")
-@acting
 @friendly_errors
-def add_engagement(actor: str, since: datetime, **given: Any) -> None:
+def add_engagement(since: datetime, **given: Any) -> None:
     """Record that direct sales is engaged on an account."""
-    data = {k: v for k, v in given.items() if v is not None}
-    engagement = _records(actor, write=True).add_engagement({**data, "since": since})
+    engagement = call(lambda c: c.add_engagement(since=_utc(since), **given))
     click.echo(f"added engagement {_engagement(engagement)}")
 
 
 @partner_group.command("engagement-list")
 @click.option("--account-id", type=int)
-@acting
 @friendly_errors
-def list_engagements(account_id: int | None, actor: str) -> None:
+def list_engagements(account_id: int | None) -> None:
     """Direct-sales engagements, newest first."""
-    engagements = _records(actor, write=False).list_engagements(account_id=account_id)
+    engagements = call(lambda c: c.engagements(account_id=account_id)).items
     for e in engagements:
         click.echo(_engagement(e))
     click.echo(f"{len(engagements)} engagement(s)")
@@ -228,11 +202,10 @@ def list_engagements(account_id: int | None, actor: str) -> None:
 @partner_group.command("engagement-end")
 @click.argument("engagement_id", type=int)
 @click.option("--until", type=click.DateTime(), help="UTC; default now.")
-@acting
 @friendly_errors
-def end_engagement(engagement_id: int, until: datetime | None, actor: str) -> None:
+def end_engagement(engagement_id: int, until: datetime | None) -> None:
     """End a direct-sales engagement."""
-    engagement = _records(actor, write=True).end_engagement(engagement_id, until)
+    engagement = call(lambda c: c.end_engagement(engagement_id, _utc(until) if until else None))
     click.echo(f"ended engagement {_engagement(engagement)}")
 
 

@@ -1,43 +1,31 @@
-"""``parley register`` and ``parley registrations list|show|decide|extend|close|withdraw``.
+"""``parley register`` and ``parley registrations list|show|decide|answer|extend|close|withdraw``.
 
-Every command goes through the typed registration client, as the web app does; ``list`` reads
-Temporal's visibility store (search attributes), ``show`` asks the process itself (a query).
+Every command goes through the JSON API as the token's user (``parley.cli.api``): the API checks
+what they may do and records it as them. ``list`` reads the API's listing (the database
+projection), ``show`` the process itself.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
+from parley.cli.api import call
 from parley.cli.console import echo_history, friendly_errors, when
 from parley.cli.tasks import add_task_commands
 from workflows.registration.vocabulary import DECISIONS
 
-if TYPE_CHECKING:  # the client pulls in Temporal and the workflows: imported when a command runs
-    from parley.clients.registration import RegistrationClient
-    from workflows.registration.types import RegistrationView
-
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from parley.http import ParleyClient
+    from parley.http.models import Registration
 
 
-def _call(action: Callable[[RegistrationClient], Awaitable[T]]) -> T:
-    from parley.clients.registration import with_client
-    from parley.settings import get_settings
-
-    return asyncio.run(with_client(get_settings(), action))
-
-
-def echo_view(view: RegistrationView, *, history: bool = True) -> None:
-    sub = view.submission
+def echo_view(view: Registration, *, history: bool = True) -> None:
     click.echo(f"{view.workflow_id}: {view.state}")
-    click.echo(f"  partner {sub.partner_id}, {sub.account_name} ({sub.account_domain or 'no domain'})")
-    click.echo(f"  {sub.product_line} in {sub.territory} / {sub.vertical}, value {sub.deal_value:,.0f}")
-    click.echo(
-        f"  rulebook {view.rulebook_version}, submitted {when(view.submitted_at)} by {sub.submitted_by}"
-    )
+    click.echo(f"  partner {view.partner_id}, {view.account_name} ({view.account_domain or 'no domain'})")
+    click.echo(f"  {view.product_line} in {view.territory} / {view.vertical}, value {view.deal_value:,.0f}")
+    click.echo(f"  rulebook {view.rulebook_version}, submitted {when(view.submitted_at)}")
     if view.expires_at:
         click.echo(f"  protected until {when(view.expires_at)} (extensions used: {view.extensions_used})")
     for reason in view.reasons:
@@ -48,16 +36,29 @@ def echo_view(view: RegistrationView, *, history: bool = True) -> None:
         click.echo(
             f"  open task {task.task_id}: {task.kind} for {task.role} (level {task.escalation_level}){due}"
         )
+        if task.question:
+            click.echo(f"  question: {task.question}")
     if view.extensions and not view.extensions[-1].granted:
-        click.echo(
-            "  last extension request refused: " + "; ".join(r.text for r in view.extensions[-1].reasons)
-        )
+        click.echo("  last extension request refused: " + ", ".join(view.extensions[-1].reason_codes))
     if history:
         echo_history(view.history, 24)
 
 
+def _read(client: ParleyClient, workflow_id: str) -> Registration:
+    return client.registration(workflow_id)
+
+
+def _answer(client: ParleyClient, workflow_id: str, text: str) -> Registration:
+    return client.answer_registration(workflow_id, text)
+
+
 @click.command("register")
-@click.option("--partner-id", type=int, required=True)
+@click.option(
+    "--partner-id",
+    type=int,
+    default=None,
+    help="Only for integrators acting for a partner; partner users omit it.",
+)
 @click.option(
     "--key", "request_key", required=True, help="Your own key: retrying with it finds the same process."
 )
@@ -67,10 +68,10 @@ def echo_view(view: RegistrationView, *, history: bool = True) -> None:
 @click.option("--vertical", required=True)
 @click.option("--product-line", required=True)
 @click.option("--value", "deal_value", type=float, required=True, help="Deal value.")
-@click.option("--as", "actor", required=True, help="User name of the person registering.")
+@click.option("--notes", default=None, help="For the approver.")
 @friendly_errors
 def register_command(
-    partner_id: int,
+    partner_id: int | None,
     request_key: str,
     account_name: str,
     account_domain: str | None,
@@ -78,23 +79,23 @@ def register_command(
     vertical: str,
     product_line: str,
     deal_value: float,
-    actor: str,
+    notes: str | None,
 ) -> None:
-    """Register a deal; prints the rules' decision (or the approval it waits for)."""
-    from workflows.registration.types import RegistrationSubmission
-
-    submission = RegistrationSubmission(
-        partner_id=partner_id,
-        request_key=request_key,
-        account_name=account_name,
-        account_domain=account_domain,
-        territory=territory,
-        vertical=vertical,
-        product_line=product_line,
-        deal_value=deal_value,
-        submitted_by=actor,
+    """Register a deal as the token's user; prints the rules' decision (or the approval it waits for)."""
+    view = call(
+        lambda c: c.register(
+            request_key=request_key,
+            account_name=account_name,
+            account_domain=account_domain,
+            territory=territory,
+            vertical=vertical,
+            product_line=product_line,
+            deal_value=deal_value,
+            notes=notes,
+            partner_id=partner_id,
+        )
     )
-    echo_view(_call(lambda c: c.start(submission)), history=False)
+    echo_view(view, history=False)
 
 
 @click.group("registrations")
@@ -105,20 +106,23 @@ def registrations_group() -> None:
 @registrations_group.command("list")
 @click.option("--state", default=None, help="e.g. pending_approval, approved, expired.")
 @click.option("--partner-id", type=int, default=None)
-@click.option("--territory", default=None)
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--account", default=None, help="Part of the account's name.")
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
 @friendly_errors
-def list_command(state: str | None, partner_id: int | None, territory: str | None, limit: int) -> None:
-    """Registrations Temporal knows, by their search attributes (newest first)."""
-    rows = _call(lambda c: c.list(state=state, partner_id=partner_id, territory=territory, limit=limit))
-    if not rows:
+def list_command(state: str | None, partner_id: int | None, account: str | None, limit: int) -> None:
+    """Registrations the token's user may see, newest first."""
+    page = call(
+        lambda c: c.registrations(state=state, partner_id=partner_id, account=account, per_page=limit)
+    )
+    if not page.items:
         click.echo("no registrations found")
         return
-    for row in rows:
-        due = when(row.due_at) if row.due_at else "-"
-        click.echo(
-            f"{row.workflow_id:48} {row.state:17} partner {row.partner:>5} {row.territory:10} due {due}"
-        )
+    for row in page.items:
+        until = f"protected until {when(row.expires_at)}" if row.expires_at else ""
+        partner = row.partner_id or "-"
+        click.echo(f"{row.workflow_id:48} {row.state:17} partner {partner:>5} {row.territory:10} {until}")
+    if page.total > len(page.items):
+        click.echo(f"({len(page.items)} of {page.total}; raise --limit for more)")
 
 
 @registrations_group.command("show")
@@ -126,40 +130,35 @@ def list_command(state: str | None, partner_id: int | None, territory: str | Non
 @friendly_errors
 def show_command(workflow_id: str) -> None:
     """The full state of one registration and its history."""
-    echo_view(_call(lambda c: c.get(workflow_id)))
+    echo_view(call(lambda c: c.registration(workflow_id)))
 
 
 @registrations_group.command("extend")
 @click.argument("workflow_id")
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
-def extend_command(workflow_id: str, actor: str, comment: str) -> None:
+def extend_command(workflow_id: str, comment: str) -> None:
     """Ask for an extension of the protection period."""
-    from workflows.registration.types import ExtendInput
-
-    echo_view(_call(lambda c: c.extend(workflow_id, ExtendInput(actor, comment))), history=False)
+    echo_view(call(lambda c: c.extend_registration(workflow_id, comment)), history=False)
 
 
 @registrations_group.command("close")
 @click.argument("workflow_id")
 @click.argument("outcome", type=click.Choice(["won", "lost"]))
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
-def close_command(workflow_id: str, outcome: str, actor: str, comment: str) -> None:
+def close_command(workflow_id: str, outcome: str, comment: str) -> None:
     """Close an approved registration won or lost."""
-    echo_view(_call(lambda c: c.close(workflow_id, actor, outcome, comment)), history=False)
+    echo_view(call(lambda c: c.close_registration(workflow_id, outcome, comment)), history=False)
 
 
 @registrations_group.command("withdraw")
 @click.argument("workflow_id")
-@click.option("--as", "actor", required=True)
 @click.option("--comment", default="")
 @friendly_errors
-def withdraw_command(workflow_id: str, actor: str, comment: str) -> None:
+def withdraw_command(workflow_id: str, comment: str) -> None:
     """Withdraw a registration (pending or approved); the account is released."""
-    echo_view(_call(lambda c: c.withdraw(workflow_id, actor, comment)), history=False)
+    echo_view(call(lambda c: c.withdraw_registration(workflow_id, comment)), history=False)
 
 
 def register(group: click.Group) -> None:
@@ -167,4 +166,4 @@ def register(group: click.Group) -> None:
     group.add_command(registrations_group)
 
 
-add_task_commands(registrations_group, DECISIONS, _call, echo_view)
+add_task_commands(registrations_group, DECISIONS, _read, echo_view, answer=_answer)

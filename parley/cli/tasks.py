@@ -1,77 +1,90 @@
 """The task commands every process's CLI group has: ``decide``, and ``answer`` or ``escalate``.
 
-A process's group adds them with its own vocabulary, client call and way of showing its view, so
-deciding a task reads the same whichever process it belongs to. A process that asks no questions
-(a dispute) leaves ``answer`` out; one whose levels a person may send up by hand adds ``escalate``.
+A process's group adds them with its own vocabulary, its way of reading and showing its process,
+and (where it asks questions) of answering one, so deciding a task reads the same whichever
+process it belongs to. Decisions go through the API's ``/tasks`` as the token's user; acting for
+a delegator is the API's to see (a delegated task is decided on their behalf).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from parley.cli.console import friendly_errors
+from parley.cli.api import call
+from parley.cli.console import fail, friendly_errors
 from workflows.human.vocabulary import Vocabulary
 
-Call = Callable[[Callable[[Any], Awaitable[Any]]], Any]
+if TYPE_CHECKING:
+    from parley.http import ParleyClient
+
+Read = Callable[["ParleyClient", str], Any]
+Answer = Callable[["ParleyClient", str, str], Any]
+
+
+def _own_task(client: ParleyClient, workflow_id: str, task_id: int) -> None:
+    """Refuse a task of another process (the API decides by task alone)."""
+    task = client.task(task_id)
+    if task.process_id != workflow_id:
+        fail(f"task: task {task_id} belongs to {task.process_id}, not {workflow_id}")
 
 
 def add_task_commands(
     group: click.Group,
     vocabulary: Vocabulary,
-    call: Call,
+    read: Read,
     echo: Callable[..., None],
     *,
-    answers: bool = True,
+    answer: Answer | None = None,
     escalates: bool = False,
 ) -> None:
-    """``decide`` (and ``answer``, ``escalate`` as asked) on ``group``: ``call`` runs one client
-    call, ``echo`` shows a view."""
+    """``decide`` (and ``answer``, ``escalate`` as asked) on ``group``: ``read`` fetches the
+    process through the client, ``echo`` shows it, ``answer`` sends a partner's answer."""
 
     @group.command("decide")
     @click.argument("workflow_id")
     @click.argument("outcome", type=click.Choice([str(word) for word in vocabulary.outcomes]))
     @click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
-    @click.option("--as", "actor", required=True)
     @click.option("--comment", default="")
-    @click.option("--on-behalf-of", default=None, help="The approver you stand in for (delegation).")
     @friendly_errors
-    def decide_command(
-        workflow_id: str, outcome: str, task_id: int, actor: str, comment: str, on_behalf_of: str | None
-    ) -> None:
-        """Decide an open task (a rejection or a question needs a comment)."""
-        from workflows.human.updates import DecisionInput
+    def decide_command(workflow_id: str, outcome: str, task_id: int, comment: str) -> None:
+        """Decide an open task as the token's user (a rejection or a question needs a comment)."""
 
-        decision = DecisionInput(task_id, actor, outcome, comment, on_behalf_of)
-        echo(call(lambda c: c.decide(workflow_id, decision)), history=False)
+        def go(client: ParleyClient) -> Any:
+            _own_task(client, workflow_id, task_id)
+            decided = client.decide(task_id, outcome, comment)
+            click.echo(decided.message)
+            return read(client, workflow_id)
+
+        echo(call(go), history=False)
 
     if escalates:
 
         @group.command("escalate")
         @click.argument("workflow_id")
         @click.option("--task", "task_id", type=int, required=True, help="The open task's id (see show).")
-        @click.option("--as", "actor", required=True)
         @click.option("--comment", default="")
         @friendly_errors
-        def escalate_command(workflow_id: str, task_id: int, actor: str, comment: str) -> None:
+        def escalate_command(workflow_id: str, task_id: int, comment: str) -> None:
             """Send an open task to the next level now, without waiting for its response time."""
-            from workflows.human.updates import EscalateInput
 
-            escalation = EscalateInput(task_id, actor, comment)
-            echo(call(lambda c: c.escalate(workflow_id, escalation)), history=False)
+            def go(client: ParleyClient) -> Any:
+                _own_task(client, workflow_id, task_id)
+                click.echo(client.escalate(task_id, comment).message)
+                return read(client, workflow_id)
 
-    if not answers:
+            echo(call(go), history=False)
+
+    if answer is None:
         return
+    answering = answer
 
     @group.command("answer")
     @click.argument("workflow_id")
-    @click.argument("answer")
-    @click.option("--as", "actor", required=True)
+    @click.argument("text")
     @friendly_errors
-    def answer_command(workflow_id: str, answer: str, actor: str) -> None:
+    def answer_command(workflow_id: str, text: str) -> None:
         """Answer an approver's question (the review resumes with the SLA time left)."""
-        from workflows.human.updates import ProvideInfoInput
-
-        echo(call(lambda c: c.provide_info(workflow_id, ProvideInfoInput(actor, answer))), history=False)
+        echo(call(lambda client: answering(client, workflow_id, text)), history=False)

@@ -5,6 +5,9 @@ Every call is bounded: a Temporal server that is down, or an update that no work
 becomes ``ServiceUnavailable`` within a few seconds instead of a hang, and a process that refuses
 an action becomes ``DecisionRefused`` with the workflow's reason. A process's client subclasses
 ``ProcessClient`` and adds how its processes start and what else they take.
+
+Internal to the web app and the workers (everyone else uses the JSON API, ``parley.http``): the
+actor every method takes is the authenticated principal's username, never a name from a request.
 """
 
 from __future__ import annotations

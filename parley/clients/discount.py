@@ -1,5 +1,6 @@
-"""The typed Python client of the discount-exception process, used by the CLI, the web app and
-integrators.
+"""The typed Python client of the discount-exception process, internal to the web app and the
+workers (the CLI and integrators use the JSON API through ``parley.http``); ``submitted_by`` and
+every actor are the signed-in principal's username.
 
 Reading a request, deciding, escalating and answering its tasks come from
 ``parley.clients.base.ProcessClient``; what is here is the discount's own: requesting one (every

@@ -1,4 +1,5 @@
-"""The typed Python client of the dispute process, used by the CLI, the web app and integrators.
+"""The typed Python client of the dispute process, internal to the web app and the workers (the
+CLI and integrators use the JSON API through ``parley.http``).
 
 Reading a dispute and deciding or escalating its level tasks come from
 ``parley.clients.base.ProcessClient``; what is here is the dispute's own: opening one (who may
@@ -7,8 +8,9 @@ stored), statements, withdrawal, and the lists.
 
 Who may open: a partner's user contests the conflict decision on its own registration; an
 approver or partner operations opens one for the partner from the registration; direct sales
-contests a partner's protected registration. The actor is the authenticated user the caller
-names; the client reads their roles from the database.
+contests a partner's protected registration. The actor must be the authenticated principal
+(the web app passes its signed-in user's username); the client reads their roles from the
+database.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""The typed Python client of the partner exit process, used by the CLI, the web app and
-integrators.
+"""The typed Python client of the partner exit process, internal to the web app and the workers
+(the CLI and integrators use the JSON API through ``parley.http``).
 
 Reading an exit and deciding its for-cause approval come from
 ``parley.clients.base.ProcessClient``; what is here is the exit's own: starting one (partner
 operations only; every problem named by its field before anything is stored), cancelling while
 notice runs, choosing a transferee (checked against the rules in force, naming ``partner_id``),
-and the lists. The actor is the authenticated user the caller names; the client reads their
-roles from the database.
+and the lists. The actor must be the authenticated principal (the web app passes its signed-in
+user's username); the client reads their roles from the database.
 """
 
 from __future__ import annotations

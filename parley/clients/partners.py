@@ -1,9 +1,10 @@
 """Partner records: partners, their contacts and direct-sales engagements, kept by partner ops.
 
 Not a Temporal client: plain synchronous calls over one database transaction each, shared by the
-API, the pages and the CLI. Every write is checked against the rulebook in force (tiers,
-territories, verticals, certifications, product lines), refused with every problem named by its
-field and nothing written, and audited with the acting user and what changed.
+API and the pages (the CLI reaches them through the API). Every write is checked against the
+rulebook in force (tiers, territories, verticals, certifications, product lines), refused with
+every problem named by its field and nothing written, and audited with the acting user (the
+signed-in principal, never a name from a request) and what changed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The typed Python client of the registration process, used by the CLI and the web app.
+"""The typed Python client of the registration process, internal to the web app and the workers
+(the CLI and integrators use the JSON API through ``parley.http``); ``submitted_by`` and every
+actor are the signed-in principal's username.
 
 Reading a registration, deciding, escalating and answering its tasks come from
 ``parley.clients.base.ProcessClient`` (bounded calls, Temporal's errors translated in one place);

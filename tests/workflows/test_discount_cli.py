@@ -1,14 +1,13 @@
 """``parley discount request|show|list|decide|revise|renew|withdraw|answer`` against the real stack:
-the session's Temporal dev server, a ``parley worker`` process and a SQLite database; each command
-is a new ``parley`` process, as a person would run it."""
+the session's Temporal dev server, a ``parley worker`` process, a SQLite database and the web app
+on a real HTTP server; each command is a new ``parley`` process with its user's token, as a person
+would run it."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from parley.cli.discounts import Discount
 from tests.fixtures_temporal import TemporalServer
+from tests.workflows.cli_web import CliWeb, web_for
 from tests.workflows.discount_harness import (
     LONG_PROTECTION,
     DiscountWorld,
@@ -56,17 +56,10 @@ def dw(cli_stack: Stack) -> DiscountWorld:
     return seed_discount_world(cli_stack)
 
 
-def parley(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PARLEY_TEMPORAL_ADDRESS": stack.server.address,
-        "PARLEY_TASK_QUEUE": stack.task_queue,
-        "PARLEY_DATABASE_URL": stack.database_url,
-        "PARLEY_RULEBOOK_DIR": str(stack.rulebook_dir),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "parley", *args], env=env, capture_output=True, text=True, timeout=60
-    )
+@pytest.fixture(scope="module")
+def web(cli_stack: Stack) -> Iterator[CliWeb]:
+    with web_for(cli_stack) as app:
+        yield app
 
 
 def ok(done: subprocess.CompletedProcess[str]) -> str:
@@ -83,15 +76,14 @@ def request_args(dw: DiscountWorld, registration: str, key: str, discount: str, 
     return [
         "discount", "request", "--registration", registration, "--key", key, "--discount", discount,
         "--value", value, "--competitor", "Globex", "--justification", "meet Globex's quote",
-        "--partner-id", str(dw.world.partner_id), "--as", dw.partner,
     ]  # fmt: skip
 
 
 async def test_request_decide_in_parallel_show_revise_renew_withdraw(
-    cli_stack: Stack, dw: DiscountWorld
+    cli_stack: Stack, web: CliWeb, dw: DiscountWorld
 ) -> None:
     registration = await approved_registration(cli_stack, dw)
-    out = ok(parley(cli_stack, *request_args(dw, registration, "q-1", "25%", "600000")))
+    out = ok(web.parley(dw.partner, *request_args(dw, registration, "q-1", "25%", "600000")))
     workflow_id = out.split(":", 1)[0]
     assert workflow_id == f"discount-{registration}-q-1"
     assert f"{workflow_id}: pending_approval" in out
@@ -101,47 +93,39 @@ async def test_request_decide_in_parallel_show_revise_renew_withdraw(
     tasks = open_tasks(out)
     assert set(tasks) == {"deal_desk", "finance"}  # both at once, in parallel
 
-    out = ok(
-        parley(cli_stack, "discount", "decide", workflow_id, "approve", "--task", tasks["finance"],
-               "--as", dw.approvers["finance"])
-    )  # fmt: skip
+    finance, desk = dw.approvers["finance"], dw.approvers["deal_desk"]
+    out = ok(web.parley(finance, "discount", "decide", workflow_id, "approve", "--task", tasks["finance"]))
     assert f"{workflow_id}: pending_approval" in out and set(open_tasks(out)) == {"deal_desk"}
     assert f"approved by finance ({dw.approvers['finance']}) at 25.0%" in out
-    refused = parley(
-        cli_stack, "discount", "decide", workflow_id, "reject", "--task", tasks["deal_desk"],
-        "--as", dw.approvers["deal_desk"],
-    )  # fmt: skip
+    refused = web.parley(desk, "discount", "decide", workflow_id, "reject", "--task", tasks["deal_desk"])
     assert refused.returncode == 1 and "comment" in refused.stderr
     assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
-    ok(
-        parley(cli_stack, "discount", "decide", workflow_id, "approve", "--task", tasks["deal_desk"],
-               "--as", dw.approvers["deal_desk"])
-    )  # fmt: skip
+    ok(web.parley(desk, "discount", "decide", workflow_id, "approve", "--task", tasks["deal_desk"]))
 
-    shown = ok(parley(cli_stack, "discount", "show", workflow_id))
+    shown = ok(web.parley(dw.partner, "discount", "show", workflow_id))
     assert f"{workflow_id}: approved" in shown and "quotable until" in shown
     assert "open task" not in shown and "discount.approved" in shown
-    listed = ok(parley(cli_stack, "discount", "list", "--partner-id", str(dw.world.partner_id)))
+    listed = ok(web.parley(finance, "discount", "list", "--partner-id", str(dw.world.partner_id)))
     assert workflow_id in listed and "approved" in listed and "total  44.0%" in listed
 
-    out = ok(parley(cli_stack, "discount", "revise", workflow_id, "--discount", "0.18", "--as", dw.partner))
+    out = ok(web.parley(dw.partner, "discount", "revise", workflow_id, "--discount", "0.18"))
     assert f"{workflow_id}: approved" in out and "25.0% -> 18.0%, asked again: nobody" in out
     assert "justification: meet Globex's quote" in out  # what the revision left out stays
 
-    out = ok(parley(cli_stack, "discount", "renew", workflow_id, "--as", dw.partner))
+    out = ok(web.parley(dw.partner, "discount", "renew", workflow_id))
     assert f"{workflow_id}: pending_approval" in out and set(open_tasks(out)) == {"deal_desk"}
-    unasked = parley(cli_stack, "discount", "answer", workflow_id, "Globex at 30%", "--as", dw.partner)
+    unasked = web.parley(dw.partner, "discount", "answer", workflow_id, "Globex at 30%")
     assert unasked.returncode == 1 and "Traceback" not in unasked.stderr
 
-    out = ok(
-        parley(cli_stack, "discount", "withdraw", workflow_id, "--as", dw.partner, "--comment", "lost it")
-    )
+    out = ok(web.parley(dw.partner, "discount", "withdraw", workflow_id, "--comment", "lost it"))
     assert f"{workflow_id}: withdrawn" in out and "ended: lost it" in out
-    again = parley(cli_stack, "discount", "withdraw", workflow_id, "--as", dw.partner)
+    again = web.parley(dw.partner, "discount", "withdraw", workflow_id)
     assert again.returncode == 1 and "already" in again.stderr
 
 
-async def test_bad_requests_are_one_line_naming_the_field(cli_stack: Stack, dw: DiscountWorld) -> None:
+async def test_bad_requests_are_one_line_naming_the_field(
+    cli_stack: Stack, web: CliWeb, dw: DiscountWorld
+) -> None:
     registration = await approved_registration(cli_stack, dw)
     for discount, value, field in (
         ("150%", "100000", "--discount"),
@@ -150,15 +134,15 @@ async def test_bad_requests_are_one_line_naming_the_field(cli_stack: Stack, dw: 
         ("25%", "-5", "deal_value"),
         ("60%", "100000", "requested_discount"),  # above what any approver may grant
     ):
-        done = parley(cli_stack, *request_args(dw, registration, "q-bad", discount, value))
+        done = web.parley(dw.partner, *request_args(dw, registration, "q-bad", discount, value))
         assert done.returncode in (1, 2), done.stdout
         assert field in done.stderr and "Traceback" not in done.stderr, done.stderr
-    done = parley(cli_stack, *request_args(dw, "registration-0-nope", "q-2", "25%", "100000"))
+    done = web.parley(dw.partner, *request_args(dw, "registration-0-nope", "q-2", "25%", "100000"))
     assert done.returncode == 1 and "registration_id" in done.stderr
-    done = parley(cli_stack, *request_args(dw, registration, "bad key", "25%", "100000"))
+    done = web.parley(dw.partner, *request_args(dw, registration, "bad key", "25%", "100000"))
     assert done.returncode == 1 and "request_key" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
-    listed = ok(parley(cli_stack, "discount", "list", "--registration", registration))
+    listed = ok(web.parley(dw.partner, "discount", "list", "--registration", registration))
     assert listed.strip() == "no discount requests found"
 
 
