@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from parley.http.errors import error_for, retry_after
 
@@ -94,21 +95,24 @@ class FollowUp(Generic[T]):
 
 
 def decode(call: Call[T], response: httpx.Response) -> T | FollowUp[T]:
-    """The result an answer stands for, the error it stands for (raised), or for a 202 whose
-    body is not yet the whole result, the GET that reads it."""
+    """The result an answer stands for, or the error it stands for (raised).
+
+    A 202 says the process started but has not decided within the API's wait; its body is a
+    pointer (``workflow_id``, ``state``, ``url``), not the process. The result is then the
+    process as a GET reads it now, so a caller always gets the whole view (and never resends the
+    submission under a new key)."""
     if response.is_error:
         raise error_for(response)
     if call.result is None or response.status_code == 204:
         return None  # type: ignore[return-value]  # only calls whose result is None get here
     data = response.json()
     if response.status_code == 202:
-        try:
-            return _read(call.result, data)
-        except ValidationError:
-            workflow_id = data.get("workflow_id") if isinstance(data, dict) else None
-            if call.follow is None or not isinstance(workflow_id, str):
-                raise
-            return FollowUp(get(call.follow + workflow_id, call.result))
+        workflow_id = data.get("workflow_id") if isinstance(data, dict) else None
+        if call.follow is not None and isinstance(workflow_id, str):
+            return FollowUp(get(call.follow + quote(workflow_id, safe=""), call.result))
+        location = response.headers.get("Location")
+        if location:
+            return FollowUp(Call("GET", location, call.result, idempotent=True))
     return _read(call.result, data)
 
 

@@ -1,9 +1,9 @@
 """Where the HTTP client finds the API and its token: arguments, else the environment, else a
 config file.
 
-The environment: ``PARLEY_URL`` (the web app's address, e.g. ``http://127.0.0.1:5000``) and
-``PARLEY_TOKEN`` (a bearer token from ``parley token create USER``). The config file is
-``$PARLEY_CONFIG`` if set, else ``~/.config/parley/config.toml``, in TOML::
+The environment: ``PARLEY_URL`` (the web app's address; default ``http://127.0.0.1:5050``, where
+``parley up`` serves it) and ``PARLEY_TOKEN`` (a bearer token from ``parley token create USER``).
+The config file is ``$PARLEY_CONFIG`` if set, else ``~/.config/parley/config.toml``, in TOML::
 
     url = "https://parley.example.com"
     token = "..."
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from parley.errors import ConfigurationError
 
-DEFAULT_URL = "http://127.0.0.1:5000"
+DEFAULT_URL = "http://127.0.0.1:5050"  # parley up / parley web
 API_PREFIX = "/api/v1"
 
 

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from parley.errors import ConfigurationError, DecisionRefused, NotFound, ServiceUnavailable, ValidationFailed
-from parley.http import AsyncParleyClient, AuthError, ParleyClient, RateLimited, RetryPolicy
+from parley.http import AsyncParleyClient, AuthError, Conflict, ParleyClient, RateLimited, RetryPolicy
 from parley.http import models as m
 from parley.http.config import ClientConfig
 from tests.web.conftest import api_token
@@ -163,7 +163,12 @@ def test_a_submission_with_its_request_key_is_retried() -> None:
 def test_a_202_is_read_at_the_process() -> None:
     pending = {"workflow_id": "registration-1-k", "state": "pending_approval", "partner_id": 1}
     script = Script(
-        [Answer(202, {"status": "accepted", "workflow_id": "registration-1-k"}), Answer(200, pending)]
+        [
+            Answer(
+                202, {"workflow_id": "registration-1-k", "state": "received", "url": "/x", "message": "m"}
+            ),
+            Answer(200, pending),
+        ]
     )
     with scripted(script) as url, ParleyClient(url, "t", retry=FAST) as client:
         created = client.register(
@@ -221,3 +226,20 @@ def test_the_models_name_only_fields_the_api_answers() -> None:
     for ours, theirs in pairs:
         known = task_fields if ours is m.OpenTask else set(theirs.model_fields)
         assert set(ours.model_fields) <= known, (ours.__name__, set(ours.model_fields) - known)
+
+
+def test_a_key_reused_with_another_body_is_a_conflict_naming_the_fields() -> None:
+    problems = [{"field": "deal_value", "message": "on file: 100000"}]
+    body = {
+        "error": {"status": 409, "message": "request_key: used for another submission", "problems": problems}
+    }
+    script = Script([Answer(409, body)])
+    with (
+        scripted(script) as url,
+        ParleyClient(url, "t", retry=FAST) as client,
+        pytest.raises(Conflict) as refused,
+    ):
+        client.register(
+            request_key="k", account_name="A", territory="t", vertical="v", product_line="p", deal_value=2
+        )
+    assert [p.path for p in refused.value.problems] == ["deal_value"] and len(script.received) == 1
