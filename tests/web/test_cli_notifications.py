@@ -22,20 +22,20 @@ def api(world: World) -> Iterator[CliApi]:
         yield running
 
 
-def run(api: CliApi, *args: str) -> tuple[int, str]:
-    """``parley ARGS`` as the user after ``--as`` (the token's user)."""
-    given = list(args)
-    at = given.index("--as")
-    user = given[at + 1]
-    del given[at : at + 2]
-    return api.run(user, *given)
-
-
 def test_add_list_and_revoke_a_partners_webhook(api: CliApi, world: World) -> None:
-    code, out = run(api,
-        "webhooks", "add", "--as", "pat_partner", "--url", "https://portal.northwind.example/in",
-        "--event", "registration.decided", "--event", "dispute.opened", "--description", "portal",
-    )  # fmt: skip
+    code, out = api.run(
+        "pat_partner",
+        "webhooks",
+        "add",
+        "--url",
+        "https://portal.northwind.example/in",
+        "--event",
+        "registration.decided",
+        "--event",
+        "dispute.opened",
+        "--description",
+        "portal",
+    )
     assert code == 0, out
     secret = re.search(r"^secret: ([0-9a-f]{64})$", out, re.M)
     assert secret, out
@@ -47,37 +47,29 @@ def test_add_list_and_revoke_a_partners_webhook(api: CliApi, world: World) -> No
     assert stored.secret == secret.group(1) and stored.created_by == "pat_partner"
     assert stored.event_types == ["dispute.opened", "registration.decided"]
 
-    code, out = run(api, "webhooks", "list", "--as", "pat_partner")
+    code, out = api.run("pat_partner", "webhooks", "list")
     assert code == 0 and f"#{sub_id}" in out and "active" in out and secret.group(1) not in out
     assert f"1 subscription(s) of partner {world.partner_id}" in out
-    code, out = run(api, "webhooks", "list", "--as", "olga_other")
+    code, out = api.run("olga_other", "webhooks", "list")
     assert code == 0 and f"#{sub_id}" not in out and "0 subscription(s)" in out
-    code, out = run(api, "webhooks", "list", "--as", "ops")
+    code, out = api.run("ops", "webhooks", "list")
     assert code == 0 and "0 subscription(s) of the integrators" in out
 
     # Another owner's id is as unknown as a missing one; nothing changes.
     for actor in ("olga_other", "ops"):
-        code, out = run(api, "webhooks", "revoke", str(sub_id), "--as", actor)
+        code, out = api.run(actor, "webhooks", "revoke", str(sub_id))
         assert code == 1 and f"subscription_id: no webhook subscription {sub_id}" in out
-    code, out = run(api, "webhooks", "revoke", str(sub_id), "--as", "pat_partner")
+    code, out = api.run("pat_partner", "webhooks", "revoke", str(sub_id))
     assert code == 0 and "revoked" in out
-    code, out = run(api, "webhooks", "list", "--as", "pat_partner")
+    code, out = api.run("pat_partner", "webhooks", "list")
     assert f"#{sub_id}" not in out
-    code, out = run(api, "webhooks", "list", "--as", "pat_partner", "--all")
+    code, out = api.run("pat_partner", "webhooks", "list", "--all")
     assert f"#{sub_id}" in out and "revoked" in out
 
 
 def test_partner_ops_add_the_integrators_webhook(api: CliApi, world: World) -> None:
-    code, out = run(
-        api,
-        "webhooks",
-        "add",
-        "--as",
-        "ops",
-        "--url",
-        "https://crm.vendor.example/in",
-        "--event",
-        "task.assigned",
+    code, out = api.run(
+        "ops", "webhooks", "add", "--url", "https://crm.vendor.example/in", "--event", "task.assigned"
     )
     assert code == 0, out
     with session_scope() as db:
@@ -86,28 +78,16 @@ def test_partner_ops_add_the_integrators_webhook(api: CliApi, world: World) -> N
 
 
 def test_refusals_name_the_field_or_the_user(api: CliApi, world: World) -> None:
-    code, out = run(
-        api, "webhooks", "add", "--as", "cam", "--url", "https://a.example/x", "--event", "task.assigned"
-    )
+    code, out = api.run("cam", "webhooks", "add", "--url", "https://a.example/x", "--event", "task.assigned")
     assert code == 1 and ("role:" in out or "Authorization:" in out), out  # the API's refusal
     api.tokens["nobody"] = "not-a-token"
-    code, out = run(api, "webhooks", "list", "--as", "nobody")
+    code, out = api.run("nobody", "webhooks", "list")
     assert code == 1 and "Authorization" in out
-    code, out = run(
-        api,
-        "webhooks",
-        "add",
-        "--as",
-        "pat_partner",
-        "--url",
-        "http://a.example/x",
-        "--event",
-        "task.assigned",
+    code, out = api.run(
+        "pat_partner", "webhooks", "add", "--url", "http://a.example/x", "--event", "task.assigned"
     )
     assert code == 1 and "url: must be an absolute https:// address" in out
-    code, out = run(
-        api, "webhooks", "add", "--as", "pat_partner", "--url", "https://a.example/x", "--event", "nope"
-    )
+    code, out = api.run("pat_partner", "webhooks", "add", "--url", "https://a.example/x", "--event", "nope")
     assert code == 2 and "--event" in out
     with session_scope() as db:
         assert webhooks_crud.list_subscriptions(session=db, partner_id=world.partner_id) == []
@@ -115,7 +95,7 @@ def test_refusals_name_the_field_or_the_user(api: CliApi, world: World) -> None:
 
 def test_notifications_list_is_the_users_own(api: CliApi, world: World) -> None:
     ids = seed(world)
-    code, out = run(api, "notifications", "list", "--as", "pat_partner")
+    code, out = api.run("pat_partner", "notifications", "list")
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0].startswith(f"* #{ids['program']}") and "rulebook.published" in lines[0]
@@ -123,6 +103,6 @@ def test_notifications_list_is_the_users_own(api: CliApi, world: World) -> None:
         f"/registrations/{world.workflows['acme']}"
     )
     assert lines[2] == "2 unread" and "Globex" not in out and "Review Acme" not in out
-    code, out = run(api, "notifications", "list", "--as", "olga_other", "--limit", "1")
+    code, out = api.run("olga_other", "notifications", "list", "--limit", "1")
     assert code == 0 and "Globex Clinics approved" in out and "Rulebook" not in out
     assert "2 unread (1 of 2 shown; raise --limit for more)" in out

@@ -19,34 +19,37 @@ def api(world: World) -> Iterator[CliApi]:
         yield running
 
 
-def run(api: CliApi, *args: str) -> tuple[int, str]:
-    """``parley partner ARGS`` as the user after ``--as`` (the token's user)."""
-    given = list(args)
-    at = given.index("--as")
-    user = given[at + 1]
-    del given[at : at + 2]
-    return api.run(user, "partner", *given)
-
-
 def test_create_update_show_and_list(api: CliApi) -> None:
-    code, out = run(api,
-        "create", "Wingtip Resellers", "--tier", "silver", "--territory", "us-west", "--vertical", "retail",
-        "--certification", "platform-sales", "--expires", "platform-sales=2027-06-30", "--as", "ops",
-    )  # fmt: skip
-    assert code == 0, out
-    partner_id = int(out.split("#")[1].split()[0])
-    code, out = run(api, "update", str(partner_id), "--tier", "gold", "--as", "ops")
-    assert code == 0, out
-    assert "tier:           gold" in out
-    code, out = run(
-        api, "contact-add", str(partner_id), "Ann Lee", "--email", "ann@wingtip.example", "--as", "ops"
+    code, out = api.run(
+        "ops",
+        "partner",
+        "create",
+        "Wingtip Resellers",
+        "--tier",
+        "silver",
+        "--territory",
+        "us-west",
+        "--vertical",
+        "retail",
+        "--certification",
+        "platform-sales",
+        "--expires",
+        "platform-sales=2027-06-30",
     )
     assert code == 0, out
-    code, out = run(api, "show", str(partner_id), "--as", "cam")
+    partner_id = int(out.split("#")[1].split()[0])
+    code, out = api.run("ops", "partner", "update", str(partner_id), "--tier", "gold")
+    assert code == 0, out
+    assert "tier:           gold" in out
+    code, out = api.run(
+        "ops", "partner", "contact-add", str(partner_id), "Ann Lee", "--email", "ann@wingtip.example"
+    )
+    assert code == 0, out
+    code, out = api.run("cam", "partner", "show", str(partner_id))
     assert (
         "platform-sales (until 2027-06-30)" in out and "contact:        Ann Lee, ann@wingtip.example" in out
     )
-    code, out = run(api, "list", "--as", "cam")
+    code, out = api.run("cam", "partner", "list")
     assert "Wingtip Resellers" in out and "Northwind Systems" in out
     with session_scope() as db:
         events = records_crud.list_audit_events(session=db, process_id=f"partner-{partner_id}").items
@@ -58,25 +61,38 @@ def test_create_update_show_and_list(api: CliApi) -> None:
 
 
 def test_refusals_name_the_field_or_the_user(api: CliApi) -> None:
-    code, out = run(api, "create", "Bad", "--tier", "diamond", "--territory", "mars", "--as", "ops")
+    code, out = api.run("ops", "partner", "create", "Bad", "--tier", "diamond", "--territory", "mars")
     assert code == 1
     assert "tier:" in out and "territories[0]:" in out
-    code, out = run(api, "create", "Fine", "--tier", "gold", "--as", "cam")
+    code, out = api.run("cam", "partner", "create", "Fine", "--tier", "gold")
     assert code == 1 and "partner_ops" in out
     code, out = api.run("cam", "partner", "list", "--as", "cam")
     assert code == 2 and "No such option '--as'" in out
 
 
 def test_engagements_add_list_and_end(api: CliApi) -> None:
-    code, out = run(api,
-        "engagement-add", "--account", "Globex", "--domain", "globex.com", "--territory", "us-east",
-        "--vertical", "retail", "--owner", "dsales", "--since", "2026-03-01", "--as", "ops",
-    )  # fmt: skip
+    code, out = api.run(
+        "ops",
+        "partner",
+        "engagement-add",
+        "--account",
+        "Globex",
+        "--domain",
+        "globex.com",
+        "--territory",
+        "us-east",
+        "--vertical",
+        "retail",
+        "--owner",
+        "dsales",
+        "--since",
+        "2026-03-01",
+    )
     assert code == 0, out
     engagement_id = out.split("#")[1].split()[0]
-    code, out = run(api, "engagement-list", "--as", "ops")
+    code, out = api.run("ops", "partner", "engagement-list")
     assert "dsales" in out and "open" in out and "1 engagement(s)" in out
-    code, out = run(api, "engagement-end", engagement_id, "--until", "2026-04-01", "--as", "ops")
+    code, out = api.run("ops", "partner", "engagement-end", engagement_id, "--until", "2026-04-01")
     assert code == 0 and "2026-03-01 -> 2026-04-01" in out
-    code, out = run(api, "engagement-end", engagement_id, "--as", "ops")
+    code, out = api.run("ops", "partner", "engagement-end", engagement_id)
     assert code == 1 and "until: the engagement ended already" in out
