@@ -35,6 +35,9 @@ class Call(Generic[T]):
     params: dict[str, Any] | None = None
     idempotent: bool = False
     follow: str | None = None  # a 202's process is read at follow + its workflow_id
+    # The read after a 202: the process exists, but its listing row may lag the answer by a
+    # moment, so a 404 is waited out like a 503.
+    settling: bool = False
 
 
 def get(path: str, result: type[T], **params: Any) -> Call[T]:
@@ -75,7 +78,9 @@ class RetryPolicy:
         return min(self.backoff * 2**attempt * (1 + self.jitter.random() / 4), self.max_wait)
 
     def retries_answer(self, call: Call[Any], attempt: int, response: httpx.Response) -> bool:
-        return call.idempotent and attempt < self.retries and response.status_code in RETRY_STATUSES
+        status = response.status_code
+        retried = status in RETRY_STATUSES or (call.settling and status == 404)
+        return call.idempotent and attempt < self.retries and retried
 
     def retries_failure(self, call: Call[Any], attempt: int) -> bool:
         return call.idempotent and attempt < self.retries
@@ -109,10 +114,11 @@ def decode(call: Call[T], response: httpx.Response) -> T | FollowUp[T]:
     if response.status_code == 202:
         workflow_id = data.get("workflow_id") if isinstance(data, dict) else None
         if call.follow is not None and isinstance(workflow_id, str):
-            return FollowUp(get(call.follow + quote(workflow_id, safe=""), call.result))
+            path = call.follow + quote(workflow_id, safe="")
+            return FollowUp(Call("GET", path, call.result, idempotent=True, settling=True))
         location = response.headers.get("Location")
         if location:
-            return FollowUp(Call("GET", location, call.result, idempotent=True))
+            return FollowUp(Call("GET", location, call.result, idempotent=True, settling=True))
     return _read(call.result, data)
 
 

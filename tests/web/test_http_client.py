@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -16,6 +17,7 @@ from parley.errors import ConfigurationError, DecisionRefused, NotFound, Service
 from parley.http import AsyncParleyClient, AuthError, Conflict, ParleyClient, RateLimited, RetryPolicy
 from parley.http import models as m
 from parley.http.config import ClientConfig
+from parley.settings import get_settings
 from tests.web.conftest import api_token
 from tests.web.http_server import Answer, Script, scripted, serve_app
 from tests.web.live import (
@@ -98,6 +100,38 @@ def test_another_partners_token_cannot_read_the_registration(app_url: str, world
         assert created.workflow_id not in [r.workflow_id for r in other.registrations().items]
         with pytest.raises(AuthError):  # nor register for the first partner
             other.register(**registration_body("theirs-1"), partner_id=world.partner_id)
+
+
+class Recording(httpx.HTTPTransport):
+    """A real transport that keeps each answer's (method, path, status)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, str, int]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.seen.append((request.method, request.url.path, response.status_code))
+        return response
+
+
+@pytest.mark.temporal
+def test_a_start_not_decided_within_the_wait_is_read_whole(
+    world: LiveWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARLEY_DECISION_WAIT_SECONDS", "0.001")  # the API answers 202 at once
+    get_settings.cache_clear()
+    recording = Recording()
+    body = registration_body(f"slow-{uuid.uuid4().hex[:8]}")
+    with serve_app() as url, ParleyClient(url, api_token("pat"), transport=recording) as partner:
+        created = partner.register(**body)
+    assert recording.seen[0] == ("POST", "/api/v1/registrations", 202)
+    # Then the process is read; its row may lag the 202 by a moment (404), which is waited out.
+    path = f"/api/v1/registrations/{created.workflow_id}"
+    assert recording.seen[-1] == ("GET", path, 200)
+    assert {seen[:2] for seen in recording.seen[1:]} == {("GET", path)}
+    assert created.account_name == body["account_name"] and created.partner_id == world.partner_id
+    assert created.state in ("submitted", "pending_approval")
 
 
 @pytest.mark.temporal
@@ -243,3 +277,23 @@ def test_a_key_reused_with_another_body_is_a_conflict_naming_the_fields() -> Non
             request_key="k", account_name="A", territory="t", vertical="v", product_line="p", deal_value=2
         )
     assert [p.path for p in refused.value.problems] == ["deal_value"] and len(script.received) == 1
+
+
+def test_a_404_is_waited_out_only_after_a_202() -> None:
+    missing = Answer(
+        404, {"error": {"status": 404, "message": "workflow_id: no such registration", "problems": []}}
+    )
+    pending = {"workflow_id": "registration-1-k", "state": "pending_approval"}
+    started = Answer(
+        202, {"workflow_id": "registration-1-k", "state": "received", "url": "/x", "message": "m"}
+    )
+    script = Script([started, missing, Answer(200, pending)])
+    with scripted(script) as url, ParleyClient(url, "t", retry=FAST) as client:
+        created = client.register(
+            request_key="k", account_name="A", territory="t", vertical="v", product_line="p", deal_value=1
+        )
+    assert created.state == "pending_approval" and len(script.received) == 3
+    plain = Script([missing, Answer(200, pending)])
+    with scripted(plain) as url, ParleyClient(url, "t", retry=FAST) as client, pytest.raises(NotFound):
+        client.registration("registration-1-k")
+    assert len(plain.received) == 1
