@@ -92,14 +92,20 @@ ENDPOINT_SCOPES: dict[str, frozenset[Scope]] = {
 def scope_problem(endpoint: str, scopes: Collection[str], roles: Collection[str]) -> FieldProblem | None:
     """Why a token with ``scopes`` may not call ``endpoint``, or None when it may.
 
-    When the user's ``roles`` could hold none of the scopes needed, the view's own role check
-    refuses with its reason (the caller holds only the roles its scopes allow, so it cannot
-    exceed them); a missing scope the roles would allow is refused here."""
+    Checked at the door, before the view reads its ids or body: a caller whose roles could hold
+    none of the scopes needed, or whose token lacks them, is refused whatever it sent (the view's
+    own checks then narrow what an admitted caller may see and change)."""
     needed = ENDPOINT_SCOPES.get(endpoint)
     if needed is None:
         return FieldProblem("Authorization", f"no token scope may call {endpoint} yet (unmapped endpoint)")
-    if needed & set(scopes) or not needed & set(scopes_allowed(roles)):
+    if needed & set(scopes):
         return None
+    if not needed & set(scopes_allowed(roles)):
+        return FieldProblem(
+            "role",
+            f"your roles ({', '.join(sorted(roles)) or 'none'}) may not do this; "
+            f"it needs one of the scopes: {', '.join(sorted(needed))}",
+        )
     held = ", ".join(sorted(scopes)) or "none"
     return FieldProblem(
         "Authorization",
@@ -126,17 +132,23 @@ def partner_only() -> bool:
     return bool(g.user.is_partner and not g.user.is_approver and not is_integrator())
 
 
-def acting_partner(requested: int | None, doing: str) -> int:
-    """The partner a new process is for: the caller's own, or the one an integrator names.
+def may_start(doing: str) -> None:
+    """Only a partner's users and integrators start a partner's process; checked before the body
+    is read, so a caller who may not gets 403 whatever it sent.
 
     ``doing`` completes "only partner users and integrators ..." (e.g. "register deals").
     """
+    if not is_integrator() and (not g.user.is_partner or g.user.partner_id is None):
+        raise ApiError.field(403, "partner_id", f"only partner users and integrators {doing}")
+
+
+def acting_partner(requested: int | None, doing: str) -> int:
+    """The partner a new process is for: the caller's own, or the one an integrator names."""
+    may_start(doing)
     if is_integrator():
         if requested is None:
             raise ApiError.field(422, "partner_id", "required when acting for a partner")
         return requested
-    if not g.user.is_partner or g.user.partner_id is None:
-        raise ApiError.field(403, "partner_id", f"only partner users and integrators {doing}")
     if requested not in (None, g.user.partner_id):
         raise ApiError.field(403, "partner_id", f"you can {doing} only for your own partner")
     return int(g.user.partner_id)

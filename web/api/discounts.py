@@ -215,6 +215,7 @@ def _check_terms(view: DiscountView, terms: DiscountTerms) -> None:
 
 @bp.post("/discounts")
 def request_discount() -> Response:
+    access.may_start("request discounts")
     body = json_body(DiscountIn)
     submission = DiscountSubmission(
         partner_id=access.acting_partner(body.partner_id, "request discounts"),
@@ -287,9 +288,9 @@ def get_discount(workflow_id: str) -> Response:
 def revise_discount(workflow_id: str) -> Response:
     """New terms (all of them); the answer's last ``revisions`` entry says whose approval was
     needed again."""
-    body = json_body(DiscountReviseIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(DiscountReviseIn)
     actor, terms = g.user.username, _terms_in(body)
     _check_terms(_run(lambda client: client.get(workflow_id)), terms)
     return reply(_call(lambda client: client.revise(workflow_id, actor, terms, body.comment)))
@@ -298,18 +299,18 @@ def revise_discount(workflow_id: str) -> Response:
 @bp.post("/discounts/<workflow_id>/renew")
 def renew_discount(workflow_id: str) -> Response:
     """A new approval pass for approved or lapsed pricing, under the rulebook in force now."""
-    body = json_body(RenewIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(RenewIn)
     actor = g.user.username
     return reply(_call(lambda client: client.renew(workflow_id, actor, body.comment)))
 
 
 @bp.post("/discounts/<workflow_id>/withdraw")
 def withdraw_discount(workflow_id: str) -> Response:
-    body = json_body(WithdrawIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(WithdrawIn)
     actor = g.user.username
     return reply(_call(lambda client: client.withdraw(workflow_id, actor, body.comment)))
 
@@ -317,8 +318,8 @@ def withdraw_discount(workflow_id: str) -> Response:
 @bp.post("/discounts/<workflow_id>/info")
 def answer_discount_question(workflow_id: str) -> Response:
     """The partner's answer to an approver's request for more information."""
-    body = json_body(InfoIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(InfoIn)
     answer = ProvideInfoInput(g.user.username, body.answer)
     return reply(_call(lambda client: client.provide_info(workflow_id, answer)))

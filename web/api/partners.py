@@ -82,8 +82,8 @@ def list_partners() -> Response:
 
 @bp.post("/partners")
 def create_partner() -> Response:
-    body = json_body(PartnerIn)
     _may_change()
+    body = json_body(PartnerIn)
     partner = _records().create_partner(body.model_dump(exclude_none=True))
     return reply(PartnerOut.model_validate(partner), 201)
 
@@ -96,9 +96,9 @@ def get_partner(partner_id: int) -> Response:
 
 @bp.patch("/partners/<int:partner_id>")
 def update_partner(partner_id: int) -> Response:
-    body = json_body(PartnerPatch)
-    _visible(partner_id)
     _may_change()
+    _visible(partner_id)
+    body = json_body(PartnerPatch)
     partner = _records().update_partner(partner_id, body.model_dump(exclude_none=True))
     return reply(PartnerOut.model_validate(partner))
 
@@ -112,9 +112,9 @@ def list_contacts(partner_id: int) -> Response:
 
 @bp.post("/partners/<int:partner_id>/contacts")
 def add_contact(partner_id: int) -> Response:
-    body = json_body(ContactIn)
-    _visible(partner_id)
     _may_change()
+    _visible(partner_id)
+    body = json_body(ContactIn)
     contact = _records().add_contact(partner_id, body.model_dump(exclude_none=True))
     return reply(ContactOut.model_validate(contact), 201)
 
@@ -129,16 +129,16 @@ def list_engagements() -> Response:
 
 @bp.post("/engagements")
 def add_engagement() -> Response:
-    body = json_body(EngagementIn)
     _may_change()
+    body = json_body(EngagementIn)
     engagement = _records().add_engagement(body.model_dump(exclude_none=True))
     return reply(EngagementOut.model_validate(engagement), 201)
 
 
 @bp.post("/engagements/<int:engagement_id>/end")
 def end_engagement(engagement_id: int) -> Response:
-    body = json_body(EngagementEndIn)
-    _id("engagement", engagement_id)
     _may_change()
+    _id("engagement", engagement_id)
+    body = json_body(EngagementEndIn)
     engagement = _records().end_engagement(engagement_id, body.until)
     return reply(EngagementOut.model_validate(engagement))

@@ -117,6 +117,7 @@ def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
 def create_registration() -> Response:
     from workflows.registration.types import RegistrationSubmission
 
+    access.may_start("register deals")
     body = json_body(RegistrationIn)
     submission = RegistrationSubmission(
         partner_id=access.acting_partner(body.partner_id, "register deals"),
@@ -177,26 +178,26 @@ def get_registration(workflow_id: str) -> Response:
 def extend(workflow_id: str) -> Response:
     from workflows.registration.types import ExtendInput
 
-    body = json_body(ExtendIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(ExtendIn)
     return reply(_call(lambda client: client.extend(workflow_id, ExtendInput(g.user.username, body.comment))))
 
 
 @bp.post("/registrations/<workflow_id>/close")
 def close(workflow_id: str) -> Response:
-    body = json_body(CloseIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(CloseIn)
     actor = g.user.username
     return reply(_call(lambda client: client.close(workflow_id, actor, body.outcome, body.comment)))
 
 
 @bp.post("/registrations/<workflow_id>/withdraw")
 def withdraw(workflow_id: str) -> Response:
-    body = json_body(WithdrawIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(WithdrawIn)
     actor = g.user.username
     return reply(_call(lambda client: client.withdraw(workflow_id, actor, body.comment)))
 
@@ -206,8 +207,8 @@ def provide_info(workflow_id: str) -> Response:
     """The partner's answer to an approver's request for more information."""
     from workflows.human.updates import ProvideInfoInput
 
-    body = json_body(InfoIn)
-    _own(workflow_id)
     _may_change()
+    _own(workflow_id)
+    body = json_body(InfoIn)
     answer = ProvideInfoInput(g.user.username, body.answer)
     return reply(_call(lambda client: client.provide_info(workflow_id, answer)))

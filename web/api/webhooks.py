@@ -103,8 +103,8 @@ def list_webhooks() -> Response:
 @bp.post("/webhooks")
 def create_webhook() -> Response:
     """Subscribe a URL to event types; the answer (201) holds the signing secret, once."""
-    body = json_body(WebhookIn)
     owner = _owner()
+    body = json_body(WebhookIn)
     with session_scope() as db:
         subscription = webhooks_crud.create_subscription(
             session=db,
