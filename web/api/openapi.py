@@ -36,13 +36,14 @@ MODELS: tuple[type[BaseModel], ...] = (
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
-    "401": "Missing, unknown or revoked bearer token",
-    "403": "Not allowed for this user",
+    "401": "Missing, unknown, expired or revoked bearer token",
+    "403": "Not allowed for this user or token (its roles, or the token's scopes: docs/authorization.md)",
     "404": "Not found, or not visible to this user",
     "409": "Refused by the process (stale, already decided, four-eyes, limit reached)",
     "413": "Request body too large",
     "415": "Body is not application/json",
     "422": "Body failed validation (names the field)",
+    "429": "Too many requests for this token (or address); retry after Retry-After seconds",
     "503": "The approval service (Temporal) is not available; nothing was recorded (a start that "
     "was recorded answers 202 instead)",
 }
@@ -103,6 +104,14 @@ def _operation(
     }
     if not public:
         operation["responses"]["401"] = {"description": ERRORS["401"], "content": _json(s.ErrorBody)}
+        # Every authenticated endpoint is behind the scope check and the per-token rate limit.
+        refused = {"description": ERRORS["403"], "content": _json(s.ErrorBody)}
+        operation["responses"].setdefault("403", refused)
+        operation["responses"]["429"] = {
+            "description": ERRORS["429"],
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": _json(s.ErrorBody),
+        }
     if parameters:
         operation["parameters"] = parameters
     if body is not None:
