@@ -10,7 +10,8 @@
         print(created.workflow_id, created.state, [r.code for r in created.reasons])
 
 The acting user is the token's: the API records every action as them and lets them see only what
-they may. Each method is one API operation (``parley.http.operations``) and returns a typed model
+they may. Each method is one API operation, written once in ``parley.http.operations`` and bound to
+both clients with its signature (``_Sync``, ``_Async``); it returns a typed model
 (``parley.http.models``); an error answer raises the matching Parley error with the API's field
 names (``parley.http.errors``). GETs and submissions that carry a request key are retried after a
 429/502/503/504 or a failed connection, honouring ``Retry-After``; decisions and other changes
@@ -20,19 +21,20 @@ are sent once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import httpx
 
-from parley.http import models as m
 from parley.http import operations as ops
 from parley.http.calls import Call, FollowUp, RetryPolicy, decode, unreachable
 from parley.http.config import ClientConfig
 
 T = TypeVar("T")
+P = ParamSpec("P")
 USER_AGENT = "parley-client/1"
 
 
@@ -61,6 +63,59 @@ class _Base:
         """The call's path relative to the API's base (a follow-up may name it from the host)."""
         prefix = httpx.URL(self.config.base_url).path.rstrip("/")
         return call.path.removeprefix(prefix) if call.path.startswith(prefix + "/") else call.path
+
+
+class _Sync(Generic[P, T]):
+    """An operation (``parley.http.operations``) as a ``ParleyClient`` method of the same name,
+    signature and docstring: build its call, send it, return what it answers."""
+
+    def __init__(self, build: Callable[P, Call[T]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> _Sync[P, T]: ...
+
+    @overload
+    def __get__(self, client: ParleyClient, owner: type[Any]) -> Callable[P, T]: ...
+
+    def __get__(self, client: ParleyClient | None, owner: type[Any]) -> _Sync[P, T] | Callable[P, T]:
+        if client is None:
+            return self
+        build, send = self.build, client._send
+
+        @functools.wraps(build)
+        def method(*args: P.args, **kwargs: P.kwargs) -> T:
+            return send(build(*args, **kwargs))
+
+        return method
+
+
+class _Async(Generic[P, T]):
+    """The same for ``AsyncParleyClient``: the method is awaited."""
+
+    def __init__(self, build: Callable[P, Call[T]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> _Async[P, T]: ...
+
+    @overload
+    def __get__(self, client: AsyncParleyClient, owner: type[Any]) -> Callable[P, Awaitable[T]]: ...
+
+    def __get__(
+        self, client: AsyncParleyClient | None, owner: type[Any]
+    ) -> _Async[P, T] | Callable[P, Awaitable[T]]:
+        if client is None:
+            return self
+        build, send = self.build, client._send
+
+        @functools.wraps(build)
+        async def method(*args: P.args, **kwargs: P.kwargs) -> T:
+            return await send(build(*args, **kwargs))
+
+        return method
 
 
 class ParleyClient(_Base):
@@ -112,354 +167,52 @@ class ParleyClient(_Base):
                 return result
             call, attempt = result.call, 0
 
-    def me(self) -> m.Me:
-        """The token's user, roles and delegations."""
-        return self._send(ops.me())
-
-    def tasks(
-        self,
-        *,
-        queue: str | None = None,
-        process_type: str | None = None,
-        partner_id: int | None = None,
-        territory: str | None = None,
-        overdue: bool | None = None,
-        due_soon: bool | None = None,
-        sort: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.Task]:
-        """My open tasks (assigned, my roles, delegated to me)."""
-        return self._send(
-            ops.tasks(
-                queue=queue,
-                process_type=process_type,
-                partner_id=partner_id,
-                territory=territory,
-                overdue=overdue,
-                due_soon=due_soon,
-                sort=sort,
-                page=page,
-                per_page=per_page,
-            )
-        )
-
-    def task(self, task_id: int) -> m.Task:
-        return self._send(ops.task(task_id))
-
-    def decide(self, task_id: int, outcome: str, comment: str = "") -> m.Decision:
-        """Approve, reject or ask for information: sent once, never retried."""
-        return self._send(ops.decide(task_id, outcome, comment))
-
-    def escalate(self, task_id: int, comment: str = "") -> m.Decision:
-        """Send a task up its path now (a dispute's levels): sent once."""
-        return self._send(ops.escalate(task_id, comment))
-
-    def register(
-        self,
-        *,
-        request_key: str,
-        account_name: str,
-        territory: str,
-        vertical: str,
-        product_line: str,
-        deal_value: float,
-        account_domain: str | None = None,
-        notes: str | None = None,
-        partner_id: int | None = None,
-    ) -> m.Registration:
-        """Register a deal; idempotent per partner and ``request_key``, so it is retried."""
-        return self._send(
-            ops.register(
-                request_key=request_key,
-                account_name=account_name,
-                territory=territory,
-                vertical=vertical,
-                product_line=product_line,
-                deal_value=deal_value,
-                account_domain=account_domain,
-                notes=notes,
-                partner_id=partner_id,
-            )
-        )
-
-    def registrations(
-        self,
-        *,
-        partner_id: int | None = None,
-        account: str | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.RegistrationRow]:
-        return self._send(
-            ops.registrations(
-                partner_id=partner_id, account=account, state=state, page=page, per_page=per_page
-            )
-        )
-
-    def registration(self, workflow_id: str) -> m.Registration:
-        return self._send(ops.registration(workflow_id))
-
-    def extend_registration(self, workflow_id: str, comment: str = "") -> m.Registration:
-        return self._send(ops.extend_registration(workflow_id, comment))
-
-    def close_registration(self, workflow_id: str, outcome: str, comment: str = "") -> m.Registration:
-        """``outcome``: won or lost."""
-        return self._send(ops.close_registration(workflow_id, outcome, comment))
-
-    def withdraw_registration(self, workflow_id: str, comment: str = "") -> m.Registration:
-        return self._send(ops.withdraw_registration(workflow_id, comment))
-
-    def answer_registration(self, workflow_id: str, answer: str) -> m.Registration:
-        """The partner's answer to an approver's question."""
-        return self._send(ops.answer_registration(workflow_id, answer))
-
-    def request_discount(
-        self,
-        *,
-        registration_id: str,
-        request_key: str,
-        requested_discount: float,
-        deal_value: float,
-        competitor: str | None = None,
-        justification: str | None = None,
-        partner_id: int | None = None,
-    ) -> m.Discount:
-        """Ask for a discount exception; idempotent per registration and ``request_key``."""
-        return self._send(
-            ops.request_discount(
-                registration_id=registration_id,
-                request_key=request_key,
-                requested_discount=requested_discount,
-                deal_value=deal_value,
-                competitor=competitor,
-                justification=justification,
-                partner_id=partner_id,
-            )
-        )
-
-    def discounts(
-        self,
-        *,
-        partner_id: int | None = None,
-        registration_id: str | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.DiscountRow]:
-        return self._send(
-            ops.discounts(
-                partner_id=partner_id,
-                registration_id=registration_id,
-                state=state,
-                page=page,
-                per_page=per_page,
-            )
-        )
-
-    def discount(self, workflow_id: str) -> m.Discount:
-        return self._send(ops.discount(workflow_id))
-
-    def revise_discount(
-        self,
-        workflow_id: str,
-        *,
-        requested_discount: float,
-        deal_value: float,
-        competitor: str = "",
-        justification: str = "",
-        comment: str = "",
-    ) -> m.Discount:
-        """New terms, whole (read the request first to keep what does not change)."""
-        return self._send(
-            ops.revise_discount(
-                workflow_id,
-                requested_discount=requested_discount,
-                deal_value=deal_value,
-                competitor=competitor,
-                justification=justification,
-                comment=comment,
-            )
-        )
-
-    def renew_discount(self, workflow_id: str, comment: str = "") -> m.Discount:
-        return self._send(ops.renew_discount(workflow_id, comment))
-
-    def withdraw_discount(self, workflow_id: str, comment: str = "") -> m.Discount:
-        return self._send(ops.withdraw_discount(workflow_id, comment))
-
-    def answer_discount(self, workflow_id: str, answer: str) -> m.Discount:
-        return self._send(ops.answer_discount(workflow_id, answer))
-
-    def open_dispute(self, *, registration_id: str, statement: str) -> m.Dispute:
-        """Contest a registration's conflict decision (no request key: sent once)."""
-        return self._send(ops.open_dispute(registration_id=registration_id, statement=statement))
-
-    def disputes(
-        self,
-        *,
-        partner_id: int | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.DisputeRow]:
-        return self._send(ops.disputes(partner_id=partner_id, state=state, page=page, per_page=per_page))
-
-    def dispute(self, workflow_id: str) -> m.Dispute:
-        return self._send(ops.dispute(workflow_id))
-
-    def dispute_statement(self, workflow_id: str, statement: str) -> m.Dispute:
-        return self._send(ops.dispute_statement(workflow_id, statement))
-
-    def withdraw_dispute(self, workflow_id: str, comment: str = "") -> m.Dispute:
-        return self._send(ops.withdraw_dispute(workflow_id, comment))
-
-    def start_exit(self, *, partner_id: int, exit_type: str, why: str) -> m.Exit:
-        return self._send(ops.start_exit(partner_id=partner_id, exit_type=exit_type, why=why))
-
-    def exits(
-        self,
-        *,
-        partner_id: int | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.ExitRow]:
-        return self._send(ops.exits(partner_id=partner_id, state=state, page=page, per_page=per_page))
-
-    def exit_(self, workflow_id: str) -> m.Exit:
-        return self._send(ops.exit_(workflow_id))
-
-    def cancel_exit(self, workflow_id: str, reason: str) -> m.Exit:
-        return self._send(ops.cancel_exit(workflow_id, reason))
-
-    def choose_transferee(
-        self, workflow_id: str, *, registration_id: str, partner_id: int | None, comment: str = ""
-    ) -> m.Exit:
-        """Who takes over a registration nobody eligible could take; ``partner_id=None``: direct sales."""
-        return self._send(
-            ops.choose_transferee(
-                workflow_id, registration_id=registration_id, partner_id=partner_id, comment=comment
-            )
-        )
-
-    def partners(
-        self,
-        *,
-        status: str | None = None,
-        territory: str | None = None,
-        text: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.Partner]:
-        return self._send(
-            ops.partners(status=status, territory=territory, text=text, page=page, per_page=per_page)
-        )
-
-    def partner(self, partner_id: int) -> m.Partner:
-        return self._send(ops.partner(partner_id))
-
-    def create_partner(self, fields: dict[str, Any]) -> m.Partner:
-        """``fields``: name, tier and any of status, territories, verticals, certifications,
-        certification_expiry (checked against the rulebook in force).
-        """
-        return self._send(ops.create_partner(fields))
-
-    def update_partner(self, partner_id: int, changes: dict[str, Any]) -> m.Partner:
-        """Change the fields given; audited before -> after."""
-        return self._send(ops.update_partner(partner_id, changes))
-
-    def contacts(self, partner_id: int) -> m.Items[m.Contact]:
-        return self._send(ops.contacts(partner_id))
-
-    def add_contact(
-        self,
-        partner_id: int,
-        *,
-        name: str,
-        email: str | None = None,
-        title: str | None = None,
-        phone: str | None = None,
-    ) -> m.Contact:
-        return self._send(ops.add_contact(partner_id, name=name, email=email, title=title, phone=phone))
-
-    def engagements(self, *, account_id: int | None = None) -> m.Items[m.Engagement]:
-        return self._send(ops.engagements(account_id=account_id))
-
-    def add_engagement(
-        self,
-        *,
-        owner: str,
-        since: datetime,
-        account_id: int | None = None,
-        account_name: str | None = None,
-        account_domain: str | None = None,
-        territory: str | None = None,
-        vertical: str | None = None,
-        product_line: str | None = None,
-        until: datetime | None = None,
-    ) -> m.Engagement:
-        """Record that direct sales is engaged on an account (an existing one, or one named)."""
-        return self._send(
-            ops.add_engagement(
-                owner=owner,
-                since=since,
-                account_id=account_id,
-                account_name=account_name,
-                account_domain=account_domain,
-                territory=territory,
-                vertical=vertical,
-                product_line=product_line,
-                until=until,
-            )
-        )
-
-    def end_engagement(self, engagement_id: int, until: datetime | None = None) -> m.Engagement:
-        return self._send(ops.end_engagement(engagement_id, until))
-
-    def notifications(
-        self, *, unread: bool | None = None, page: int | None = None, per_page: int | None = None
-    ) -> m.NotificationPage:
-        return self._send(ops.notifications(unread=unread, page=page, per_page=per_page))
-
-    def mark_read(self, notification_ids: list[int] | None = None, *, all: bool = False) -> m.MarkedRead:
-        """Mark those notifications read, or ``all=True`` every one of mine (marking is idempotent)."""
-        return self._send(ops.mark_read(notification_ids, all=all))
-
-    def webhooks(self, *, include_revoked: bool | None = None) -> m.Items[m.Webhook]:
-        return self._send(ops.webhooks(include_revoked=include_revoked))
-
-    def webhook(self, subscription_id: int) -> m.Webhook:
-        return self._send(ops.webhook(subscription_id))
-
-    def add_webhook(self, *, url: str, event_types: list[str], description: str = "") -> m.WebhookCreated:
-        """Subscribe ``url``; the answer holds the signing secret, this once."""
-        return self._send(ops.add_webhook(url=url, event_types=event_types, description=description))
-
-    def revoke_webhook(self, subscription_id: int) -> None:
-        """Revoke a subscription (revoking again changes nothing, so it is retried)."""
-        return self._send(ops.revoke_webhook(subscription_id))
-
-    def deliveries(
-        self,
-        subscription_id: int,
-        *,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.Delivery]:
-        return self._send(ops.deliveries(subscription_id, state=state, page=page, per_page=per_page))
-
-    def audit(
-        self,
-        *,
-        process_id: str | None = None,
-        actor: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.AuditEvent]:
-        return self._send(ops.audit(process_id=process_id, actor=actor, page=page, per_page=per_page))
+    me = _Sync(ops.me)
+    tasks = _Sync(ops.tasks)
+    task = _Sync(ops.task)
+    decide = _Sync(ops.decide)
+    escalate = _Sync(ops.escalate)
+    register = _Sync(ops.register)
+    registrations = _Sync(ops.registrations)
+    registration = _Sync(ops.registration)
+    extend_registration = _Sync(ops.extend_registration)
+    close_registration = _Sync(ops.close_registration)
+    withdraw_registration = _Sync(ops.withdraw_registration)
+    answer_registration = _Sync(ops.answer_registration)
+    request_discount = _Sync(ops.request_discount)
+    discounts = _Sync(ops.discounts)
+    discount = _Sync(ops.discount)
+    revise_discount = _Sync(ops.revise_discount)
+    renew_discount = _Sync(ops.renew_discount)
+    withdraw_discount = _Sync(ops.withdraw_discount)
+    answer_discount = _Sync(ops.answer_discount)
+    open_dispute = _Sync(ops.open_dispute)
+    disputes = _Sync(ops.disputes)
+    dispute = _Sync(ops.dispute)
+    dispute_statement = _Sync(ops.dispute_statement)
+    withdraw_dispute = _Sync(ops.withdraw_dispute)
+    start_exit = _Sync(ops.start_exit)
+    exits = _Sync(ops.exits)
+    exit_ = _Sync(ops.exit_)
+    cancel_exit = _Sync(ops.cancel_exit)
+    choose_transferee = _Sync(ops.choose_transferee)
+    partners = _Sync(ops.partners)
+    partner = _Sync(ops.partner)
+    create_partner = _Sync(ops.create_partner)
+    update_partner = _Sync(ops.update_partner)
+    contacts = _Sync(ops.contacts)
+    add_contact = _Sync(ops.add_contact)
+    engagements = _Sync(ops.engagements)
+    add_engagement = _Sync(ops.add_engagement)
+    end_engagement = _Sync(ops.end_engagement)
+    notifications = _Sync(ops.notifications)
+    mark_read = _Sync(ops.mark_read)
+    webhooks = _Sync(ops.webhooks)
+    webhook = _Sync(ops.webhook)
+    add_webhook = _Sync(ops.add_webhook)
+    revoke_webhook = _Sync(ops.revoke_webhook)
+    deliveries = _Sync(ops.deliveries)
+    audit = _Sync(ops.audit)
 
 
 class AsyncParleyClient(_Base):
@@ -510,357 +263,49 @@ class AsyncParleyClient(_Base):
                 return result
             call, attempt = result.call, 0
 
-    async def me(self) -> m.Me:
-        """The token's user, roles and delegations."""
-        return await self._send(ops.me())
-
-    async def tasks(
-        self,
-        *,
-        queue: str | None = None,
-        process_type: str | None = None,
-        partner_id: int | None = None,
-        territory: str | None = None,
-        overdue: bool | None = None,
-        due_soon: bool | None = None,
-        sort: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.Task]:
-        """My open tasks (assigned, my roles, delegated to me)."""
-        return await self._send(
-            ops.tasks(
-                queue=queue,
-                process_type=process_type,
-                partner_id=partner_id,
-                territory=territory,
-                overdue=overdue,
-                due_soon=due_soon,
-                sort=sort,
-                page=page,
-                per_page=per_page,
-            )
-        )
-
-    async def task(self, task_id: int) -> m.Task:
-        return await self._send(ops.task(task_id))
-
-    async def decide(self, task_id: int, outcome: str, comment: str = "") -> m.Decision:
-        """Approve, reject or ask for information: sent once, never retried."""
-        return await self._send(ops.decide(task_id, outcome, comment))
-
-    async def escalate(self, task_id: int, comment: str = "") -> m.Decision:
-        """Send a task up its path now (a dispute's levels): sent once."""
-        return await self._send(ops.escalate(task_id, comment))
-
-    async def register(
-        self,
-        *,
-        request_key: str,
-        account_name: str,
-        territory: str,
-        vertical: str,
-        product_line: str,
-        deal_value: float,
-        account_domain: str | None = None,
-        notes: str | None = None,
-        partner_id: int | None = None,
-    ) -> m.Registration:
-        """Register a deal; idempotent per partner and ``request_key``, so it is retried."""
-        return await self._send(
-            ops.register(
-                request_key=request_key,
-                account_name=account_name,
-                territory=territory,
-                vertical=vertical,
-                product_line=product_line,
-                deal_value=deal_value,
-                account_domain=account_domain,
-                notes=notes,
-                partner_id=partner_id,
-            )
-        )
-
-    async def registrations(
-        self,
-        *,
-        partner_id: int | None = None,
-        account: str | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.RegistrationRow]:
-        return await self._send(
-            ops.registrations(
-                partner_id=partner_id, account=account, state=state, page=page, per_page=per_page
-            )
-        )
-
-    async def registration(self, workflow_id: str) -> m.Registration:
-        return await self._send(ops.registration(workflow_id))
-
-    async def extend_registration(self, workflow_id: str, comment: str = "") -> m.Registration:
-        return await self._send(ops.extend_registration(workflow_id, comment))
-
-    async def close_registration(self, workflow_id: str, outcome: str, comment: str = "") -> m.Registration:
-        """``outcome``: won or lost."""
-        return await self._send(ops.close_registration(workflow_id, outcome, comment))
-
-    async def withdraw_registration(self, workflow_id: str, comment: str = "") -> m.Registration:
-        return await self._send(ops.withdraw_registration(workflow_id, comment))
-
-    async def answer_registration(self, workflow_id: str, answer: str) -> m.Registration:
-        """The partner's answer to an approver's question."""
-        return await self._send(ops.answer_registration(workflow_id, answer))
-
-    async def request_discount(
-        self,
-        *,
-        registration_id: str,
-        request_key: str,
-        requested_discount: float,
-        deal_value: float,
-        competitor: str | None = None,
-        justification: str | None = None,
-        partner_id: int | None = None,
-    ) -> m.Discount:
-        """Ask for a discount exception; idempotent per registration and ``request_key``."""
-        return await self._send(
-            ops.request_discount(
-                registration_id=registration_id,
-                request_key=request_key,
-                requested_discount=requested_discount,
-                deal_value=deal_value,
-                competitor=competitor,
-                justification=justification,
-                partner_id=partner_id,
-            )
-        )
-
-    async def discounts(
-        self,
-        *,
-        partner_id: int | None = None,
-        registration_id: str | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.DiscountRow]:
-        return await self._send(
-            ops.discounts(
-                partner_id=partner_id,
-                registration_id=registration_id,
-                state=state,
-                page=page,
-                per_page=per_page,
-            )
-        )
-
-    async def discount(self, workflow_id: str) -> m.Discount:
-        return await self._send(ops.discount(workflow_id))
-
-    async def revise_discount(
-        self,
-        workflow_id: str,
-        *,
-        requested_discount: float,
-        deal_value: float,
-        competitor: str = "",
-        justification: str = "",
-        comment: str = "",
-    ) -> m.Discount:
-        """New terms, whole (read the request first to keep what does not change)."""
-        return await self._send(
-            ops.revise_discount(
-                workflow_id,
-                requested_discount=requested_discount,
-                deal_value=deal_value,
-                competitor=competitor,
-                justification=justification,
-                comment=comment,
-            )
-        )
-
-    async def renew_discount(self, workflow_id: str, comment: str = "") -> m.Discount:
-        return await self._send(ops.renew_discount(workflow_id, comment))
-
-    async def withdraw_discount(self, workflow_id: str, comment: str = "") -> m.Discount:
-        return await self._send(ops.withdraw_discount(workflow_id, comment))
-
-    async def answer_discount(self, workflow_id: str, answer: str) -> m.Discount:
-        return await self._send(ops.answer_discount(workflow_id, answer))
-
-    async def open_dispute(self, *, registration_id: str, statement: str) -> m.Dispute:
-        """Contest a registration's conflict decision (no request key: sent once)."""
-        return await self._send(ops.open_dispute(registration_id=registration_id, statement=statement))
-
-    async def disputes(
-        self,
-        *,
-        partner_id: int | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.DisputeRow]:
-        return await self._send(
-            ops.disputes(partner_id=partner_id, state=state, page=page, per_page=per_page)
-        )
-
-    async def dispute(self, workflow_id: str) -> m.Dispute:
-        return await self._send(ops.dispute(workflow_id))
-
-    async def dispute_statement(self, workflow_id: str, statement: str) -> m.Dispute:
-        return await self._send(ops.dispute_statement(workflow_id, statement))
-
-    async def withdraw_dispute(self, workflow_id: str, comment: str = "") -> m.Dispute:
-        return await self._send(ops.withdraw_dispute(workflow_id, comment))
-
-    async def start_exit(self, *, partner_id: int, exit_type: str, why: str) -> m.Exit:
-        return await self._send(ops.start_exit(partner_id=partner_id, exit_type=exit_type, why=why))
-
-    async def exits(
-        self,
-        *,
-        partner_id: int | None = None,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.ExitRow]:
-        return await self._send(ops.exits(partner_id=partner_id, state=state, page=page, per_page=per_page))
-
-    async def exit_(self, workflow_id: str) -> m.Exit:
-        return await self._send(ops.exit_(workflow_id))
-
-    async def cancel_exit(self, workflow_id: str, reason: str) -> m.Exit:
-        return await self._send(ops.cancel_exit(workflow_id, reason))
-
-    async def choose_transferee(
-        self, workflow_id: str, *, registration_id: str, partner_id: int | None, comment: str = ""
-    ) -> m.Exit:
-        """Who takes over a registration nobody eligible could take; ``partner_id=None``: direct sales."""
-        return await self._send(
-            ops.choose_transferee(
-                workflow_id, registration_id=registration_id, partner_id=partner_id, comment=comment
-            )
-        )
-
-    async def partners(
-        self,
-        *,
-        status: str | None = None,
-        territory: str | None = None,
-        text: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.Partner]:
-        return await self._send(
-            ops.partners(status=status, territory=territory, text=text, page=page, per_page=per_page)
-        )
-
-    async def partner(self, partner_id: int) -> m.Partner:
-        return await self._send(ops.partner(partner_id))
-
-    async def create_partner(self, fields: dict[str, Any]) -> m.Partner:
-        """``fields``: name, tier and any of status, territories, verticals, certifications,
-        certification_expiry (checked against the rulebook in force).
-        """
-        return await self._send(ops.create_partner(fields))
-
-    async def update_partner(self, partner_id: int, changes: dict[str, Any]) -> m.Partner:
-        """Change the fields given; audited before -> after."""
-        return await self._send(ops.update_partner(partner_id, changes))
-
-    async def contacts(self, partner_id: int) -> m.Items[m.Contact]:
-        return await self._send(ops.contacts(partner_id))
-
-    async def add_contact(
-        self,
-        partner_id: int,
-        *,
-        name: str,
-        email: str | None = None,
-        title: str | None = None,
-        phone: str | None = None,
-    ) -> m.Contact:
-        return await self._send(ops.add_contact(partner_id, name=name, email=email, title=title, phone=phone))
-
-    async def engagements(self, *, account_id: int | None = None) -> m.Items[m.Engagement]:
-        return await self._send(ops.engagements(account_id=account_id))
-
-    async def add_engagement(
-        self,
-        *,
-        owner: str,
-        since: datetime,
-        account_id: int | None = None,
-        account_name: str | None = None,
-        account_domain: str | None = None,
-        territory: str | None = None,
-        vertical: str | None = None,
-        product_line: str | None = None,
-        until: datetime | None = None,
-    ) -> m.Engagement:
-        """Record that direct sales is engaged on an account (an existing one, or one named)."""
-        return await self._send(
-            ops.add_engagement(
-                owner=owner,
-                since=since,
-                account_id=account_id,
-                account_name=account_name,
-                account_domain=account_domain,
-                territory=territory,
-                vertical=vertical,
-                product_line=product_line,
-                until=until,
-            )
-        )
-
-    async def end_engagement(self, engagement_id: int, until: datetime | None = None) -> m.Engagement:
-        return await self._send(ops.end_engagement(engagement_id, until))
-
-    async def notifications(
-        self, *, unread: bool | None = None, page: int | None = None, per_page: int | None = None
-    ) -> m.NotificationPage:
-        return await self._send(ops.notifications(unread=unread, page=page, per_page=per_page))
-
-    async def mark_read(
-        self, notification_ids: list[int] | None = None, *, all: bool = False
-    ) -> m.MarkedRead:
-        """Mark those notifications read, or ``all=True`` every one of mine (marking is idempotent)."""
-        return await self._send(ops.mark_read(notification_ids, all=all))
-
-    async def webhooks(self, *, include_revoked: bool | None = None) -> m.Items[m.Webhook]:
-        return await self._send(ops.webhooks(include_revoked=include_revoked))
-
-    async def webhook(self, subscription_id: int) -> m.Webhook:
-        return await self._send(ops.webhook(subscription_id))
-
-    async def add_webhook(
-        self, *, url: str, event_types: list[str], description: str = ""
-    ) -> m.WebhookCreated:
-        """Subscribe ``url``; the answer holds the signing secret, this once."""
-        return await self._send(ops.add_webhook(url=url, event_types=event_types, description=description))
-
-    async def revoke_webhook(self, subscription_id: int) -> None:
-        """Revoke a subscription (revoking again changes nothing, so it is retried)."""
-        return await self._send(ops.revoke_webhook(subscription_id))
-
-    async def deliveries(
-        self,
-        subscription_id: int,
-        *,
-        state: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.Delivery]:
-        return await self._send(ops.deliveries(subscription_id, state=state, page=page, per_page=per_page))
-
-    async def audit(
-        self,
-        *,
-        process_id: str | None = None,
-        actor: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> m.Page[m.AuditEvent]:
-        return await self._send(ops.audit(process_id=process_id, actor=actor, page=page, per_page=per_page))
+    me = _Async(ops.me)
+    tasks = _Async(ops.tasks)
+    task = _Async(ops.task)
+    decide = _Async(ops.decide)
+    escalate = _Async(ops.escalate)
+    register = _Async(ops.register)
+    registrations = _Async(ops.registrations)
+    registration = _Async(ops.registration)
+    extend_registration = _Async(ops.extend_registration)
+    close_registration = _Async(ops.close_registration)
+    withdraw_registration = _Async(ops.withdraw_registration)
+    answer_registration = _Async(ops.answer_registration)
+    request_discount = _Async(ops.request_discount)
+    discounts = _Async(ops.discounts)
+    discount = _Async(ops.discount)
+    revise_discount = _Async(ops.revise_discount)
+    renew_discount = _Async(ops.renew_discount)
+    withdraw_discount = _Async(ops.withdraw_discount)
+    answer_discount = _Async(ops.answer_discount)
+    open_dispute = _Async(ops.open_dispute)
+    disputes = _Async(ops.disputes)
+    dispute = _Async(ops.dispute)
+    dispute_statement = _Async(ops.dispute_statement)
+    withdraw_dispute = _Async(ops.withdraw_dispute)
+    start_exit = _Async(ops.start_exit)
+    exits = _Async(ops.exits)
+    exit_ = _Async(ops.exit_)
+    cancel_exit = _Async(ops.cancel_exit)
+    choose_transferee = _Async(ops.choose_transferee)
+    partners = _Async(ops.partners)
+    partner = _Async(ops.partner)
+    create_partner = _Async(ops.create_partner)
+    update_partner = _Async(ops.update_partner)
+    contacts = _Async(ops.contacts)
+    add_contact = _Async(ops.add_contact)
+    engagements = _Async(ops.engagements)
+    add_engagement = _Async(ops.add_engagement)
+    end_engagement = _Async(ops.end_engagement)
+    notifications = _Async(ops.notifications)
+    mark_read = _Async(ops.mark_read)
+    webhooks = _Async(ops.webhooks)
+    webhook = _Async(ops.webhook)
+    add_webhook = _Async(ops.add_webhook)
+    revoke_webhook = _Async(ops.revoke_webhook)
+    deliveries = _Async(ops.deliveries)
+    audit = _Async(ops.audit)
