@@ -277,14 +277,15 @@ class ProcessClient(Generic[View]):
         except (DecisionRefused, NotFound) as refused:
             # A decision still being applied has not reached the task row yet: wait for it.
             wait = self.bounded() if BEING_APPLIED in str(refused) else 0.0
-            told = await asyncio.to_thread(self._decided_already, task_id, wait)
+            told = await asyncio.to_thread(self._decided_already, workflow_id, task_id, wait)
             if told is None:
                 raise
             raise DecisionRefused(told) from refused
 
-    def _decided_already(self, task_id: int, wait: float) -> str | None:
-        """Who closed task ``task_id``, how and when (waiting up to ``wait`` seconds for the
-        projection to close it); None while it is open or unknown."""
+    def _decided_already(self, workflow_id: str, task_id: int, wait: float) -> str | None:
+        """Who closed task ``task_id`` of ``workflow_id``, how and when (waiting up to ``wait``
+        seconds for the projection to close it); None while it is open, unknown, or another
+        process's (whose decisions are none of this caller's business)."""
         deadline = time.monotonic() + wait
         while True:
             with self.session() as session:
@@ -292,6 +293,8 @@ class ProcessClient(Generic[View]):
                     task = get_task(session=session, task_id=task_id)
                 except NotFound:
                     return None
+            if task.process_id != workflow_id:
+                return None
             if task.state != TaskState.OPEN:
                 return decided_words(task)
             if time.monotonic() >= deadline:

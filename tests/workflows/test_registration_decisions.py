@@ -123,6 +123,10 @@ async def test_approve_and_reject_with_refusals(sqlite_stack: Stack, world: Worl
 
     reject_task = (await client.get(to_reject)).open_task
     assert reject_task is not None
+    # Another process's closed task named by mistake: refused without telling its decision.
+    with pytest.raises(DecisionRefused) as foreign:
+        await client.decide(to_reject, DecisionInput(task.task_id, cam, DecisionOutcome.APPROVE))
+    assert "already decided" not in str(foreign.value)
     rejected = await client.decide(
         to_reject,
         DecisionInput(reject_task.task_id, cam, DecisionOutcome.REJECT, "customer already with direct"),
