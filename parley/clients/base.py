@@ -56,7 +56,9 @@ from workflows.human.updates import (
     ProvideInfoUpdate,
     SettledRequest,
 )
-from workflows.human.validation import BEING_APPLIED
+from workflows.human.validation import BEING_APPLIED, LOST_RACE
+
+ALREADY_ENDED = "has already ended"  # the process completed before the update reached it
 
 View = TypeVar("View")
 STATE_KEY = SearchAttributeKey.for_keyword(SearchAttribute.STATE.value)
@@ -86,7 +88,7 @@ def temporal_errors(noun: str, process_id: str | None = None) -> Iterator[None]:
 def _rpc_problem(exc: RPCError, noun: str, process_id: str | None) -> Exception:
     if exc.status == RPCStatusCode.NOT_FOUND:
         if "completed" in exc.message or "closed" in exc.message:
-            return DecisionRefused(f"the {noun} has already ended")
+            return DecisionRefused(f"the {noun} {ALREADY_ENDED}")
         return NotFound(noun, process_id or "?")
     if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
         return ServiceUnavailable("Temporal", f"did not answer ({exc.message}); try again")
@@ -275,6 +277,9 @@ class ProcessClient(Generic[View]):
         try:
             return await self.update(workflow_id, name, arg)
         except (DecisionRefused, NotFound) as refused:
+            signs = (*LOST_RACE, ALREADY_ENDED)
+            if isinstance(refused, DecisionRefused) and not any(sign in str(refused) for sign in signs):
+                raise  # refused for its own reason (four-eyes, a question waiting ...), not a race
             # A decision still being applied has not reached the task row yet: wait for it.
             wait = self.bounded() if BEING_APPLIED in str(refused) else 0.0
             told = await asyncio.to_thread(self._decided_already, workflow_id, task_id, wait)

@@ -34,6 +34,10 @@ with workflow.unsafe.imports_passed_through():
 # The refusal of a decision that came while another on the same task was being applied; the
 # client waits for that one to reach the task row and says what it was.
 BEING_APPLIED = "another decision on this task is being applied"
+NO_LONGER_OPEN = "is no longer open"
+NO_OPEN_REVIEW = "there is no open review"
+# The refusals a decision gets when another decision got there first: the client then says whose.
+LOST_RACE = (BEING_APPLIED, NO_LONGER_OPEN, NO_OPEN_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -78,12 +82,12 @@ def open_step_task(
         raise Refusal(f"the review waits for {settings.asked_of}'s answer to a question")
     steps = [t for t in view.open_tasks if t.kind == settings.task_kind]
     if view.state != settings.reviewing or not steps:
-        raise Refusal(f"the {settings.noun} is {view.state}; there is no open review")
+        raise Refusal(f"the {settings.noun} is {view.state}; {NO_OPEN_REVIEW}")
     task = find_task_of_kind(view.open_tasks, task_id, settings.task_kind)
     if task is None:
         open_now = ", ".join(f"task {t.task_id} for {t.role}" for t in steps)
         what = "the open review is" if len(steps) == 1 else "the open tasks are"
-        raise Refusal(f"task {task_id} is no longer open (it was decided or escalated); {what} {open_now}")
+        raise Refusal(f"task {task_id} {NO_LONGER_OPEN} (it was decided or escalated); {what} {open_now}")
     if queue.pending(EscalateUpdate) or queue.pending(DecideUpdate, where=_on_task(task_id)):
         raise Refusal(BEING_APPLIED)
     return task
