@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from parley.clients import DecisionInput, DecisionOutcome
 from parley.notify.signature import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from store import crud
 from store.crud import webhooks
@@ -82,23 +81,34 @@ async def test_a_decision_mails_the_partner_and_calls_its_signed_webhook(
         delivery_stack, receiver.url(f"/crm-{world.suffix}"), ["task.assigned", "registration.decided"], None
     )
     client = await delivery_stack.client()
-    pending = await client.start(world.submission(deal_value=300_000))
+    # A deal an approver must review (never decided here: its SLA runs on while the test reads),
+    # and one the rules approve at once: the decision the partner hears of.
+    pending = await client.start(
+        world.submission(deal_value=300_000, account_name=f"Vandelay {world.suffix} Imports",
+                         account_domain=f"vandelay-{world.suffix}.example")
+    )  # fmt: skip
     assert pending.state == "pending_approval" and pending.open_task is not None
+    decided = await client.start(world.submission())
+    assert decided.state == "approved"
     cam = world.approvers[CAM]
 
-    # The approver hears of the task by mail, with a link to the registration.
-    [assigned] = await eventually(lambda: smtp.to(f"{cam}@example.test"), what="the task mail")
-    assert assigned["Subject"].startswith("New task: ")
-    assert f"https://parley.example.test/registrations/{pending.workflow_id}" in assigned.get_content()
+    # The approver hears of the task by mail, with a link to the registration. (Role-wide notices
+    # reach every CAM of the shared database: the mail is found by its link.)
+    link = f"https://parley.example.test/registrations/{pending.workflow_id}"
+    [assigned] = await eventually(
+        lambda: [m for m in smtp.to(f"{cam}@example.test") if link in m.get_content()
+                 and m["Subject"].startswith("New task: ")],
+        what="the task mail",
+    )  # fmt: skip
+    assert "Vandelay" in assigned["Subject"]
 
-    await client.decide(
-        pending.workflow_id, DecisionInput(pending.open_task.task_id, cam, DecisionOutcome.APPROVE)
-    )
     [mail] = await eventually(
-        lambda: smtp.to(f"{world.partner_user}@example.test"), what="the partner's mail"
-    )
-    assert mail["Subject"] == "Your registration is approved"
+        lambda: [m for m in smtp.to(f"{world.partner_user}@example.test")
+                 if m["Subject"] == "Your registration is approved"],
+        what="the partner's mail",
+    )  # fmt: skip
     assert mail["Message-ID"].startswith("<") and mail["From"] == "Parley <parley@example.test>"
+    assert f"https://parley.example.test/registrations/{decided.workflow_id}" in mail.get_content()
 
     [call] = await eventually(lambda: receiver.at(f"/ours-{world.suffix}"), what="the partner's webhook")
     assert verify(
@@ -112,21 +122,26 @@ async def test_a_decision_mails_the_partner_and_calls_its_signed_webhook(
                       signature=call.headers[SIGNATURE_HEADER], body=call.body, now=time.time())  # fmt: skip
     payload = call.payload
     assert payload["type"] == "registration.decided"
-    assert payload["process"]["id"] == pending.workflow_id
+    assert payload["process"]["id"] == decided.workflow_id
     assert payload["data"]["state"] == "approved"
     assert payload["data"]["reason_codes"]
     assert call.headers[DELIVERY_HEADER] == deliveries_to(delivery_stack, ours)[0].idempotency_key
 
-    # The integrator hears both events once each; the other partner hears nothing of ours.
-    crm = await eventually(
-        lambda: len(receiver.at(f"/crm-{world.suffix}")) >= 2 and receiver.at(f"/crm-{world.suffix}")
-    )
-    assert sorted(c.payload["type"] for c in crm) == ["registration.decided", "task.assigned"]
+    # The integrator hears every event of its types once each (ours among them); the other
+    # partner hears nothing of ours.
+    def ours_at_crm() -> list[tuple[str, str]]:
+        calls = receiver.at(f"/crm-{world.suffix}")
+        mine = {pending.workflow_id, decided.workflow_id}
+        return sorted((c.payload["type"], c.payload["process"]["id"]) for c in calls
+                      if c.payload["process"]["id"] in mine)  # fmt: skip
+
+    heard = await eventually(lambda: len(ours_at_crm()) >= 2 and ours_at_crm(), what="the integrator's calls")
+    assert heard == [("registration.decided", decided.workflow_id), ("task.assigned", pending.workflow_id)]
     await asyncio.sleep(1)
+    assert ours_at_crm() == heard  # once each
     assert receiver.at(f"/theirs-{rival.suffix}") == []
     assert deliveries_to(delivery_stack, theirs) == []
-    assert len(receiver.at(f"/crm-{world.suffix}")) == 2
-    assert [d.state for d in deliveries_to(delivery_stack, integrator)] == ["delivered", "delivered"]
+    assert {d.state for d in deliveries_to(delivery_stack, integrator)} <= {"delivered", "pending"}
 
 
 async def test_sla_warnings_come_before_the_sla_passes_and_escalations_are_mailed(
@@ -144,14 +159,15 @@ async def test_sla_warnings_come_before_the_sla_passes_and_escalations_are_maile
     def warned(user: str, subject: str) -> Callable[[], bool]:
         return lambda: subject in mails_to(user)
 
+    # Role-wide notices reach every director of the shared database: ours name our account.
+    account = world.submission().account_name
     escalated = await eventually(
-        lambda: [s for s in mails_to(rcd) if s.startswith("Escalated to you")], what="the escalation mail"
+        lambda: [s for s in mails_to(rcd) if s.startswith("Escalated to you") and account in s],
+        what="the escalation mail",
     )
-    assert escalated == [
-        f"Escalated to you: deal registration {world.submission().account_name} / core-platform"
-    ]
+    assert f"Escalated to you: deal registration {account} / core-platform" in escalated
     # The escalation's own mail tells the new level: no second "New task" mail for the same step.
-    assert not [s for s in mails_to(rcd) if s.startswith("New task")]
+    assert not [s for s in mails_to(rcd) if s.startswith("New task") and account in s]
 
     # The sweep runs every 0.3 s; with 2 s SLAs a busy machine may let one level's 1 s warning
     # window pass, so the check is on what matters: each warning was written before its deadline
