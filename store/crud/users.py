@@ -147,12 +147,15 @@ def create_api_token(
     """Issue a bearer token; returns the row and the plain token, which is not stored anywhere.
 
     ``scopes`` None gives every scope the user's roles allow; each scope named must be allowed by
-    them. ``expires_at`` None: the token lasts until revoked."""
+    them, or (the approver scope) by a delegation to the user that is active or yet to start. A
+    delegate's approver scope is in force only while a delegation is active (``check_api_token``).
+    ``expires_at`` None: the token lasts until revoked."""
     require_exists(session, User, user_id, "user_id")
     if len(label) > 120:
         raise refuse("label", "must be at most 120 characters")
     user = get_user(session=session, user_id=user_id)
-    allowed = scopes_allowed(user.roles)
+    delegated = delegated_roles(session=session, user=user, at=at, upcoming=True)
+    allowed = scopes_allowed(user.roles, delegated=delegated)
     if scopes is None:
         if not allowed:
             raise refuse("scopes", f"the roles of {user.username!r} allow no API scope")
@@ -197,8 +200,9 @@ def _when(at: datetime) -> str:
 def check_api_token(*, session: Session, token: str, at: datetime | None = None) -> TokenCheck:
     """Whether ``token`` is live (known, unrevoked, unexpired, its user active and not shut out).
 
-    The scopes in force are the token's that the user's roles still allow. Last use is written
-    at most once per ``LAST_USE_RESOLUTION``, so a busy token does not write on every request."""
+    The scopes in force are the token's that the user's roles, or the delegations to the user
+    active now (the approver scope), still allow. Last use is written at most once per
+    ``LAST_USE_RESOLUTION``, so a busy token does not write on every request."""
     now = as_utc(at) if at else utcnow()
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
     if row is None:
@@ -214,7 +218,8 @@ def check_api_token(*, session: Session, token: str, at: datetime | None = None)
         row.last_used_at = now
         session.add(row)
         session.flush()
-    in_force = frozenset(row.scopes) & {str(scope) for scope in scopes_allowed(user.roles)}
+    allowed = scopes_allowed(user.roles, delegated=delegated_roles(session=session, user=user, at=now))
+    in_force = frozenset(row.scopes) & {str(scope) for scope in allowed}
     return TokenCheck(user, in_force, row.id)
 
 
@@ -302,6 +307,22 @@ def active_delegators(*, session: Session, delegate_id: int, at: datetime) -> li
     for user in session.exec(query).all():  # one row per delegation; a user may have several
         unique.setdefault(user.id, user)
     return list(unique.values())
+
+
+def delegated_roles(
+    *, session: Session, user: User, at: datetime | None = None, upcoming: bool = False
+) -> frozenset[str]:
+    """The roles of the active users who delegated to ``user`` for a range containing ``at``
+    (with ``upcoming``, also for one that starts later)."""
+    at = as_utc(at or utcnow())
+    query = (
+        select(User.roles)
+        .join(Delegation, col(Delegation.user_id) == col(User.id))
+        .where(Delegation.delegate_id == user.id, col(Delegation.ends_at) > at, col(User.active).is_(True))
+    )
+    if not upcoming:
+        query = query.where(col(Delegation.starts_at) <= at)
+    return frozenset(role for roles in session.exec(query).all() for role in roles)
 
 
 def actor_authority(

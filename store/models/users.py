@@ -76,10 +76,15 @@ SCOPE_ROLES: dict[Scope, frozenset[str]] = {
 }
 
 
-def scopes_allowed(roles: Iterable[str]) -> list[Scope]:
-    """The scopes a user with ``roles`` may give a token, in ``Scope`` order."""
+def scopes_allowed(roles: Iterable[str], *, delegated: Iterable[str] = ()) -> list[Scope]:
+    """The scopes a user with ``roles`` may give a token, in ``Scope`` order.
+
+    ``delegated``: the roles of those who delegated their tasks to the user. A delegate acts on
+    the delegator's tasks and nothing more, so a delegation allows the approver scope only (the
+    caller passes the delegations that count at the moment)."""
     held = set(roles)
-    return [scope for scope in Scope if SCOPE_ROLES[scope] & held]
+    acting = bool(set(delegated) & SCOPE_ROLES[Scope.APPROVER])
+    return [scope for scope in Scope if SCOPE_ROLES[scope] & held or (scope is Scope.APPROVER and acting)]
 
 
 class ApiToken(SQLModel, table=True):

@@ -181,3 +181,58 @@ def test_each_token_has_its_own_rate_limit(world: World) -> None:
     assert client.get("/api/v1/me", headers=calm).status_code == 200
     # Without a token the address is counted: the fourth anonymous call is refused before a 401.
     assert [client.get("/api/v1/me").status_code for _ in range(4)] == [401, 401, 401, 429]
+
+
+def test_a_delegate_holds_the_approver_scope_while_a_delegation_to_them_is_active(
+    client: FlaskClient, world: World
+) -> None:
+    """A delegate with no approver role of their own acts on the delegator's tasks through the
+    API only with an approver-scoped token, which is issued for a delegation active or to come
+    and is in force only while one is active."""
+    now = datetime.now(UTC)
+    task = f"/api/v1/tasks/{world.tasks['acme']}"  # channel_account_manager's, as cam is
+    with session_scope() as db:
+        dora = users_crud.create_user(
+            session=db,
+            data={"username": "dora", "display_name": "Dora", "password": "x" * 12, "roles": ["admin"]},
+        )
+        assert dora.id is not None
+        world.users["dora"] = dora.id
+    with pytest.raises(ValidationFailed, match="approver"):
+        token(world, "dora", ["approver"])
+
+    with session_scope() as db:
+        users_crud.create_delegation(
+            session=db,
+            data={
+                "user_id": world.users["cam"],
+                "delegate_id": dora.id,
+                "starts_at": now + timedelta(hours=1),
+                "ends_at": now + timedelta(days=2),
+            },
+        )
+    approver = bearer(token(world, "dora", ["approver"]))  # issued ahead of the delegation
+    assert client.get(task, headers=approver).status_code == 403  # not in force yet
+
+    with session_scope() as db:
+        users_crud.create_delegation(
+            session=db,
+            data={
+                "user_id": world.users["cam"],
+                "delegate_id": dora.id,
+                "starts_at": now - timedelta(hours=1),
+                "ends_at": now + timedelta(days=1),
+            },
+        )
+    response = client.get(task, headers=approver)
+    assert response.status_code == 200 and js(response)["role"] == "channel_account_manager"
+    me = js(client.get("/api/v1/me", headers=approver))
+    assert me["acting_for"] == ["cam"] and me["roles"] == []
+
+    # Once every delegation has ended, the token no longer decides anything.
+    with session_scope() as db:
+        for delegation in users_crud.list_delegations(session=db, delegate_id=dora.id):
+            assert delegation.id is not None
+            users_crud.end_delegation(session=db, delegation_id=delegation.id)
+    response = client.get(task, headers=approver)
+    assert response.status_code == 403 and js(response)["error"]["problems"][0]["field"] == "role"

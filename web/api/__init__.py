@@ -49,7 +49,8 @@ def authenticate() -> ResponseReturnValue | None:
         return api_error_response(
             401, f"Authorization: {check.refused}", [FieldProblem("Authorization", check.refused)]
         )
-    problem = access.scope_problem(request.endpoint or "", check.scopes, principal.roles)
+    delegated = [role for delegator in principal.acting_for for role in delegator.roles]
+    problem = access.scope_problem(request.endpoint or "", check.scopes, principal.roles, delegated)
     if problem is not None:
         return api_error_response(403, str(problem), [problem])
     g.user = access.scoped(principal, check.scopes)

@@ -89,8 +89,11 @@ ENDPOINT_SCOPES: dict[str, frozenset[Scope]] = {
 }
 
 
-def scope_problem(endpoint: str, scopes: Collection[str], roles: Collection[str]) -> FieldProblem | None:
-    """Why a token with ``scopes`` may not call ``endpoint``, or None when it may.
+def scope_problem(
+    endpoint: str, scopes: Collection[str], roles: Collection[str], delegated: Collection[str] = ()
+) -> FieldProblem | None:
+    """Why a token with ``scopes`` may not call ``endpoint``, or None when it may (``delegated``:
+    the roles of those whose tasks the caller acts on now, see ``scopes_allowed``).
 
     Checked at the door, before the view reads its ids or body: a caller whose roles could hold
     none of the scopes needed, or whose token lacks them, is refused whatever it sent (the view's
@@ -100,7 +103,7 @@ def scope_problem(endpoint: str, scopes: Collection[str], roles: Collection[str]
         return FieldProblem("Authorization", f"no token scope may call {endpoint} yet (unmapped endpoint)")
     if needed & set(scopes):
         return None
-    if not needed & set(scopes_allowed(roles)):
+    if not needed & set(scopes_allowed(roles, delegated=delegated)):
         return FieldProblem(
             "role",
             f"your roles ({', '.join(sorted(roles)) or 'none'}) may not do this; "
