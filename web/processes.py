@@ -1,7 +1,8 @@
 """Process views: search registrations by partner, account and status; a read-only timeline.
 
-Partner users see only their own partner's registrations (the partner-facing status); approvers
-see every registration. Nothing here changes a process: a registration refused over a conflict
+Partner users see only their own partner's registrations, read as ``web.api.registration_view``
+lets a partner read them (the same reasons in the same words as the API); approvers see every
+registration whole. Nothing here changes a process: a registration refused over a conflict
 offers a form that opens a dispute (``web.disputes``), and links the disputes it stands in.
 """
 
@@ -12,7 +13,8 @@ from typing import Any
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from parley.errors import NotFound, ValidationFailed
+from parley.clients.registration import RegistrationClient
+from parley.errors import NotFound, ServiceUnavailable, ValidationFailed
 from store.crud import discounts as discounts_crud
 from store.crud import disputes as disputes_crud
 from store.crud import partners as partners_crud
@@ -20,25 +22,45 @@ from store.crud import registrations as registrations_crud
 from store.engine import session_scope
 from store.models.enums import RegistrationState
 from store.models.registrations import Registration
+from web import runner
+from web.api.discount_view import discount_row_out
+from web.api.registration_view import audit_event_out, code_reasons, partner_view, reason_out
+from web.api.schemas import ReasonOut
 from web.audit_view import timeline_for
 from web.auth import login_required
 from web.disputes import may_contest
 from web.paging import int_arg
+from web.workflow_clients import process_client
 
 bp = Blueprint("processes", __name__, url_prefix="/registrations")
 
 
 def visible_to_user(registration: Registration) -> bool:
     """Partners see their own partner's registrations; everyone else with a role sees all."""
-    if g.user.is_partner and not g.user.is_approver:
+    if partner_view(g.user):
         return registration.partner_id == g.user.partner_id
     return True
+
+
+def reasons_of(registration: Registration, *, partner: bool) -> list[ReasonOut]:
+    """The registration's reasons as the API gives them to this reader; when its process cannot
+    be read now, the meanings of the codes its row keeps."""
+
+    async def go() -> list[ReasonOut]:
+        client = await process_client(RegistrationClient)
+        view = await client.get(registration.workflow_id)
+        return [reason_out(r, partner=partner) for r in view.reasons]
+
+    try:
+        return runner.run(go())
+    except (NotFound, ServiceUnavailable):
+        return code_reasons(registration.last_reason_codes)
 
 
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    own_partner = g.user.partner_id if g.user.is_partner and not g.user.is_approver else None
+    own_partner = g.user.partner_id if partner_view(g.user) else None
     state = request.args.get("state") or None
     if state not in {None, *RegistrationState}:
         state = None
@@ -79,16 +101,19 @@ def detail(workflow_id: str) -> ResponseReturnValue:
             abort(404, "No registration with that id.")
         if not visible_to_user(registration):
             abort(404, "No registration with that id.")
+        partner_reads = partner_view(g.user)
         partner = partners_crud.get_partner(session=db, partner_id=registration.partner_id)
-        events = timeline_for(db, workflow_id)
+        events = [audit_event_out(e, partner=partner_reads) for e in timeline_for(db, workflow_id)]
         discounts = discounts_crud.list_discounts(session=db, registration_workflow_id=workflow_id).items
+        discounts_out = [discount_row_out(d) for d in discounts]
         disputes = disputes_crud.disputes_of_registration(session=db, registration_id=workflow_id)
     return render_template(
         "processes/detail.html",
         registration=registration,
+        reasons=reasons_of(registration, partner=partner_reads),
         partner=partner,
         events=events,
-        discounts=discounts,
+        discounts=discounts_out,
         disputes=disputes,
         may_contest=may_contest(g.user, registration, disputes),
     )

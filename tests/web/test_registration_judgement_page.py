@@ -24,7 +24,7 @@ from store.crud import registrations as registrations_crud
 from store.crud import users as users_crud
 from store.engine import session_scope
 from store.models.partners import Partner
-from tests.web.conftest import PASSWORD, api_token, csrf_token, js, sign_in
+from tests.web.conftest import PASSWORD, api_token, csrf_token, js, sign_in, signed_in
 from tests.web.live import Live, LiveWorld, seed_live_world, wait_for_open_task
 from web import create_app
 from web.filters import when
@@ -151,16 +151,18 @@ def test_the_holder_beside_the_request_and_the_judgement_in_words(client: FlaskC
     assert approval.reason_codes == ["approval.approved", "duplicate.judged_different_account"]
     assert [h["registration_id"] for h in approval.detail["judged_holders"]] == [held["workflow_id"]]
 
-    # The registering partner reads its registration and its audit: the judgement's code, never
-    # the name of the partner who holds the other account.
+    # The registering partner reads its registration, its audit and its page: the judgement's
+    # code, never the partner who holds the other account, its registration or its domain.
     partner = {"Authorization": f"Bearer {api_token('pat')}"}
     view = client.get(f"/api/v1/registrations/{flagged['workflow_id']}", headers=partner)
     assert view.status_code == 200
     assert view.get_json()["history"][-1]["reason_codes"] == approval.reason_codes
     audit = client.get(f"/api/v1/audit?process_id={flagged['workflow_id']}", headers=partner)
     assert audit.status_code == 200
-    for response in (view, audit):
-        assert HOLDER_PARTNER not in response.get_data(as_text=True)
+    page = signed_in("pat").get(f"/registrations/{flagged['workflow_id']}").get_data(as_text=True)
+    for text in (view.get_data(as_text=True), audit.get_data(as_text=True), page):
+        for trace in (HOLDER_PARTNER, held["workflow_id"], held["request_key"], "zyntrax-systems.com"):
+            assert trace not in text, trace
 
 
 def test_a_review_without_a_flagged_holder_shows_no_judgement(client: FlaskClient) -> None:

@@ -20,6 +20,7 @@ from store.crud.webhooks import INTEGRATOR_ROLES
 from store.engine import session_scope
 from store.models.users import SCOPE_ROLES, Scope, scopes_allowed
 from web.api.errors import ApiError
+from web.api.registration_view import partner_view
 from web.identity import Principal
 
 # A process id as the URL carries it: one line of printable text (no NUL a database would refuse).
@@ -132,7 +133,7 @@ def is_integrator() -> bool:
 
 def partner_only() -> bool:
     """The caller sees only their own partner's processes (a partner user and nothing more)."""
-    return bool(g.user.is_partner and not g.user.is_approver and not is_integrator())
+    return partner_view(g.user)
 
 
 def may_start(doing: str) -> None:

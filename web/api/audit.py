@@ -1,4 +1,5 @@
-"""``/api/v1/audit``: the audit trail. Partner users see only their own registrations' events."""
+"""``/api/v1/audit``: the audit trail. Partner users see only their own registrations' events, as
+``web.api.registration_view`` lets a partner read them."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from parley.errors import NotFound
 from store.crud import records as records_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
-from web.api import bp, query_args, reply
+from web.api import access, bp, query_args, reply
 from web.api.errors import ApiError
-from web.api.schemas import AuditEventOut, AuditPage, AuditQuery
+from web.api.registration_view import audit_event_out
+from web.api.schemas import AuditPage, AuditQuery
 
 
 @bp.get("/audit")
 def list_audit() -> Response:
     query = query_args(AuditQuery)
-    restricted = g.user.is_partner and not g.user.is_approver
+    restricted = access.partner_only()
     with session_scope() as db:
         if restricted:
             if query.process_id is None:
@@ -36,7 +38,7 @@ def list_audit() -> Response:
         )
     return reply(
         AuditPage(
-            items=[AuditEventOut.model_validate(e) for e in page.items],
+            items=[audit_event_out(e, partner=restricted) for e in page.items],
             total=page.total,
             page=page.page,
             per_page=page.per_page,

@@ -4,12 +4,12 @@ Every change goes to the discount workflow through its typed client; the listing
 database projection. Who may act is the same as for registrations (``web.api.access``): partner
 users for their own partner, integrators for the partner they name; a request another partner
 made is a 404. Tasks are decided through ``/api/v1/tasks/{id}/decision`` like every other task.
+What each caller sees of a request is decided once, in ``web.api.discount_view``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import Response, g
@@ -21,29 +21,21 @@ from parley.settings import get_settings
 from rules.discount import DiscountRequest, decide_discount
 from rules.reasons import ReasonCode
 from store.crud import discounts as discounts_crud
-from store.crud import tasks as tasks_crud
-from store.crud import users as users_crud
 from store.engine import session_scope
-from store.models import DiscountException
 from web import runner
 from web.api import access, bp, json_body, query_args, reply
 from web.api.discount_schemas import (
-    ApprovalOut,
     DiscountIn,
     DiscountOut,
     DiscountPage,
     DiscountQuery,
     DiscountReviseIn,
-    DiscountRow,
-    DiscountTaskOut,
     DiscountTermsIn,
-    DiscountTermsOut,
-    DiscountTransitionOut,
     RenewIn,
-    RevisionOut,
 )
+from web.api.discount_view import discount_out, discount_row_out
 from web.api.errors import ApiError
-from web.api.schemas import InfoIn, ReasonOut, WithdrawIn
+from web.api.schemas import InfoIn, WithdrawIn
 from web.api.starting import start_answer
 from web.workflow_clients import process_client
 from workflows.discount.types import DiscountSubmission, DiscountTerms, DiscountView
@@ -65,109 +57,6 @@ def _may_change() -> None:
     access.may_change("the requesting partner")
 
 
-def _terms(terms: DiscountTerms) -> DiscountTermsOut:
-    return DiscountTermsOut(
-        requested_discount=terms.requested_discount,
-        deal_value=terms.deal_value,
-        competitor=terms.competitor,
-        justification=terms.justification,
-    )
-
-
-@dataclass
-class _Actors:
-    """How a partner user sees the people in a request's history: their own colleagues and the
-    rules by name, the vendor's staff by the role they acted in."""
-
-    own: set[str] = field(default_factory=set)
-    roles: dict[str, str] = field(default_factory=dict)
-
-    def shown(self, actor: str) -> str:
-        if actor.startswith("rule:") or actor in self.own:
-            return actor
-        return self.roles.get(actor, "vendor")
-
-
-def _actors_for_partner(view: DiscountView) -> _Actors:
-    actors = _Actors()
-    names = {t.actor for t in view.history if not t.actor.startswith("rule:")}
-    with session_scope() as db:
-        for task in tasks_crud.list_process_tasks(session=db, process_id=view.workflow_id):
-            for name in (task.closed_by, task.on_behalf_of):
-                if name:
-                    actors.roles.setdefault(name, task.role)
-        for name in names:
-            user = users_crud.get_user_by_username(session=db, username=name)
-            if user is None:
-                continue
-            if user.partner_id is not None and user.partner_id == g.user.partner_id:
-                actors.own.add(name)
-            elif user.roles:
-                actors.roles.setdefault(name, user.roles[0])
-    for approval in view.approvals:
-        actors.roles.setdefault(approval.by, approval.role)
-    return actors
-
-
-def _out(view: DiscountView) -> DiscountOut:
-    submission = view.submission
-    staff = not access.partner_only()
-    shown = (lambda actor: actor) if staff else _actors_for_partner(view).shown
-    return DiscountOut(
-        workflow_id=view.workflow_id,
-        state=str(view.state),
-        partner_id=submission.partner_id,
-        registration_id=submission.registration_id,
-        request_key=submission.request_key,
-        rulebook_version=view.rulebook_version,
-        standard_discount=view.standard_discount,
-        total_discount=view.total_discount,
-        band=view.band,
-        valid_until=view.valid_until,
-        decided_at=view.decided_at,
-        terms=_terms(submission.terms),
-        submitted_at=view.submitted_at,
-        chain=view.chain,
-        approvals=[
-            ApprovalOut(
-                role=a.role,
-                discount=a.discount,
-                at=a.at,
-                by=a.by if staff else None,
-                on_behalf_of=a.on_behalf_of if staff else None,
-            )
-            for a in view.approvals
-        ],
-        revisions=[
-            RevisionOut(
-                at=r.at,
-                before=_terms(r.before),
-                after=_terms(r.after),
-                asked_again=r.asked_again,
-                reasons=[ReasonOut.model_validate(reason.__dict__) for reason in r.reasons],
-            )
-            for r in view.revisions
-        ],
-        reasons=[ReasonOut.model_validate(r.__dict__) for r in view.reasons],
-        ended_because=view.ended_because,
-        open_tasks=[
-            DiscountTaskOut(task_id=t.task_id, kind=t.kind, role=t.role, due_at=t.due_at, question=t.question)
-            for t in view.open_tasks
-        ],
-        history=[
-            DiscountTransitionOut(
-                at=t.at,
-                actor=shown(t.actor),
-                action=t.action,
-                before=t.before,
-                after=t.after,
-                reason_codes=t.reason_codes,
-            )
-            for t in view.history
-        ],
-    )
-
-
 def _run(action: Callable[[DiscountClient], Awaitable[DiscountView]]) -> DiscountView:
     async def go() -> DiscountView:
         return await action(await process_client(DiscountClient))
@@ -178,7 +67,7 @@ def _run(action: Callable[[DiscountClient], Awaitable[DiscountView]]) -> Discoun
 def _call(action: Callable[[DiscountClient], Awaitable[DiscountView]]) -> DiscountOut:
     """Run one client call; a refusal is a 409 naming why, an unreachable service a 503."""
     try:
-        return _out(_run(action))
+        return discount_out(_run(action), partner_id=g.user.partner_id if access.partner_only() else None)
     except DecisionRefused as refused:
         raise ApiError.field(409, "workflow_id", str(refused.reason)) from None
 
@@ -235,29 +124,6 @@ def request_discount() -> Response:
     return start_answer(lambda: _call(request), "api.get_discount", lambda: retried)
 
 
-def _row_out(row: DiscountException) -> DiscountRow:
-    return DiscountRow(
-        workflow_id=row.workflow_id,
-        state=row.state,
-        partner_id=row.partner_id,
-        registration_id=row.registration_workflow_id,
-        request_key=row.request_key,
-        rulebook_version=row.rulebook_version,
-        standard_discount=row.standard_discount,
-        total_discount=row.total_discount,
-        band=row.band,
-        valid_until=row.valid_until,
-        decided_at=row.decided_at,
-        requested_discount=row.requested_discount,
-        deal_value=row.deal_value,
-        competitor=row.competitor,
-        revisions=row.revisions,
-        last_reason_codes=row.last_reason_codes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 @bp.get("/discounts")
 def list_discounts() -> Response:
     query = query_args(DiscountQuery)
@@ -274,7 +140,7 @@ def list_discounts() -> Response:
             )
         except ValidationFailed as exc:
             raise ApiError(400, str(exc), exc.problems) from None
-        items = [_row_out(r) for r in page.items]
+        items = [discount_row_out(r) for r in page.items]
     return reply(DiscountPage(items=items, total=page.total, page=page.page, per_page=page.per_page))
 
 

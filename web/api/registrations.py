@@ -1,6 +1,7 @@
 """``/api/v1/registrations``: create, get, list, extend, close, withdraw, answer a question.
 
-A registration's answer links the discount requests that price it and the disputes it stands in.
+A registration's answer links the discount requests that price it and the disputes it stands in;
+what each caller sees of it is decided once, in ``web.api.registration_view``.
 
 Every change goes to the registration workflow through its typed client; the listing reads the
 database projection. Partner users act only for their own partner; integrators with the
@@ -16,17 +17,14 @@ from flask import Response, g
 
 from parley.clients.registration import RegistrationClient
 from parley.errors import DecisionRefused, ValidationFailed
-from store.crud import discounts as discounts_crud
-from store.crud import disputes as disputes_crud
 from store.crud import registrations as registrations_crud
 from store.engine import session_scope
 from web import runner
 from web.api import access, bp, json_body, query_args, reply
 from web.api.errors import ApiError
-from web.api.partner_reasons import partner_reason
+from web.api.registration_view import registration_out
 from web.api.schemas import (
     CloseIn,
-    DisputeLink,
     ExtendIn,
     InfoIn,
     RegistrationIn,
@@ -38,7 +36,6 @@ from web.api.schemas import (
 )
 from web.api.starting import start_answer
 from web.workflow_clients import process_client
-from workflows.dispute.types import CLAIMANT, RESPONDENT
 
 
 def _own(workflow_id: str) -> None:
@@ -49,58 +46,6 @@ def _may_change() -> None:
     access.may_change("the registering partner")
 
 
-def _out(view: Any) -> RegistrationOut:
-    submission = view.submission
-    return RegistrationOut(
-        workflow_id=view.workflow_id,
-        state=str(view.state),
-        partner_id=submission.partner_id,
-        request_key=submission.request_key,
-        account_name=submission.account_name,
-        account_domain=submission.account_domain,
-        territory=submission.territory,
-        vertical=submission.vertical,
-        product_line=submission.product_line,
-        deal_value=submission.deal_value,
-        notes=submission.notes,
-        rulebook_version=view.rulebook_version,
-        submitted_at=view.submitted_at,
-        decided_at=view.decided_at,
-        expires_at=view.expires_at,
-        extensions_used=view.extensions_used,
-        # A partner reads its conflict reasons without the other party's identity.
-        reasons=[partner_reason(r) if access.partner_only() else r.__dict__ for r in view.reasons],
-        open_task=view.open_task.__dict__ if view.open_task else None,
-        extensions=[e.__dict__ for e in view.extensions],
-        history=[t.__dict__ for t in view.history],
-        discounts=_discounts(view.workflow_id, view.discounts),
-        disputes=_disputes(view.workflow_id),
-    )
-
-
-def _discounts(workflow_id: str, signalled: list[str]) -> list[str]:
-    """The discount requests on file for it (and, from histories recorded before those rows were
-    the link, any the registration was told of by a signal)."""
-    with session_scope() as db:
-        on_file = discounts_crud.discount_ids(session=db, registration_workflow_id=workflow_id)
-    return [*signalled, *(d for d in on_file if d not in signalled)]
-
-
-def _disputes(workflow_id: str) -> list[DisputeLink]:
-    """The disputes it stands in, from their rows (the dispute's id names neither side)."""
-    with session_scope() as db:
-        rows = disputes_crud.disputes_of_registration(session=db, registration_id=workflow_id)
-    return [
-        DisputeLink(
-            workflow_id=row.workflow_id,
-            side=CLAIMANT if row.claimant_registration_id == workflow_id else RESPONDENT,
-            state=row.state,
-            resolution=row.resolution,
-        )
-        for row in rows
-    ]
-
-
 def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
     """Run one client call; a refusal is a 409 naming why, an unreachable service a 503."""
 
@@ -108,7 +53,7 @@ def _call(action: Callable[[Any], Awaitable[Any]]) -> RegistrationOut:
         return await action(await process_client(RegistrationClient))
 
     try:
-        return _out(runner.run(go()))
+        return registration_out(runner.run(go()), partner=access.partner_only())
     except DecisionRefused as refused:
         raise ApiError.field(409, "workflow_id", str(refused.reason)) from None
 
