@@ -58,6 +58,7 @@ class DealDesk:
         leads = model.channel.leads
         self.since = [math.nan] * leads  # when the registration's protection started
         self.close = [math.nan] * leads  # when its deal closes, if protection lasts
+        self.expires = [math.nan] * leads  # when its protection ends (as first granted, extended)
         self.moved: dict[int, _Moved] = {}  # deals a partner exit cut short or handed over
 
     def window(self, row: int, since: float, close: float, until: float = math.inf) -> tuple[datetime, int]:
@@ -107,7 +108,7 @@ class DealDesk:
         close = now + ch.cycle[row]
         expires_at, used = self.window(row, now, close)
         expires = m.seconds(expires_at)
-        self.since[row], self.close[row] = now, close
+        self.since[row], self.close[row], self.expires[row] = now, close, expires
         # Filed once with its final expiry: until the reminder both expiries lie ahead, so every
         # conflict check reads it the same as if the extension were filed when granted.
         m.hold(request, RegistrationStanding.APPROVED, expires_at)

@@ -40,7 +40,7 @@ from rules import (
 )
 from rules.facts import registered
 from rules.known_accounts import AccountNeighbours, KnownAccountsIndex
-from simulation.approvers import Approvers, ProcessGen, slot_sequence
+from simulation.approvers import Approvers, ProcessGen, Task, slot_sequence
 from simulation.channel import REGISTRATION_SLOTS, Channel
 from simulation.deals import DealDesk
 from simulation.disputes import DisputeDesk
@@ -175,7 +175,9 @@ class ProgramModel:
         path = decision.path
         assert path is not None
         slots = slot_sequence(0, REGISTRATION_SLOTS - 1)
-        ended = yield from self.approvers.walk(path, ch.handling_z[row], ch.approve_u[row], slots)
+        ended = yield from self.approvers.walk(
+            path, ch.handling_z[row], ch.approve_u[row], slots, task=self.task_for(row)
+        )
         self.ledger.breaches[row] = ended.breaches
         if self.ledger.exit[row]:
             return  # its partner left while it waited: the exit policy disposed of it
@@ -187,6 +189,11 @@ class ProgramModel:
             self.index.remove(request.request_key)
             self._decided(row, Final.REJECTED, by)
             self.disputes.refused(row, request, decision, by)
+
+    def task_for(self, row: int) -> Task | None:
+        """Who answers lead ``row``'s approval tasks: None for the scenario's approvers; the
+        fidelity harness answers them at the moments the live run observed."""
+        return None
 
     def direct_engagements(self, i: int) -> tuple[DirectEngagement, ...]:
         """The engagements on file near lead ``i``'s account as written, now."""

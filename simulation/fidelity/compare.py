@@ -1,0 +1,63 @@
+"""One lead's rule decisions as either engine reached them, and the lead-by-lead comparison."""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, fields
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rules decided for one registration.
+
+    ``outcome`` approved, rejected or pending (still with a person at the end of the run);
+    ``codes`` the reason codes of the rules' decision on submission; ``decided_by`` rule, person
+    or default (the end of the approval path); ``level`` the last approval level that had a task
+    (0 = first; None when the rules settled it); ``protection`` simulated seconds from approval
+    to expiry (None unless approved).
+    """
+
+    outcome: str
+    codes: tuple[str, ...]
+    decided_by: str
+    level: int | None
+    protection: int | None
+
+    def describe(self) -> str:
+        level = "-" if self.level is None else str(self.level)
+        protection = "-" if self.protection is None else f"{self.protection / 86_400:g}d"
+        return (
+            f"{self.outcome} by {self.decided_by or 'nobody'} [{', '.join(self.codes)}] "
+            f"level {level}, protection {protection}"
+        )
+
+
+@dataclass(frozen=True)
+class Difference:
+    lead: int
+    request_key: str
+    fields: tuple[str, ...]  # the verdict fields that differ
+    live: Verdict | None  # None: the engine has no verdict for the lead
+    sandbox: Verdict | None
+
+    def describe(self) -> str:
+        live = self.live.describe() if self.live else "no verdict"
+        sandbox = self.sandbox.describe() if self.sandbox else "no verdict"
+        return (
+            f"lead {self.lead} ({self.request_key}) differs in {', '.join(self.fields)}\n"
+            f"  live:    {live}\n  sandbox: {sandbox}"
+        )
+
+
+def compare(live: dict[int, Verdict], sandbox: dict[int, Verdict], keys: list[str]) -> list[Difference]:
+    """Every lead whose verdicts are not identical, field by field (nothing is tolerated)."""
+    names = tuple(f.name for f in fields(Verdict))
+    differences = []
+    for lead in sorted(set(live) | set(sandbox)):
+        a, b = live.get(lead), sandbox.get(lead)
+        if a is None or b is None:
+            differing = names
+        else:
+            differing = tuple(n for n, x, y in zip(names, astuple(a), astuple(b), strict=True) if x != y)
+        if differing:
+            differences.append(Difference(lead, keys[lead], differing, a, b))
+    return differences

@@ -1,0 +1,239 @@
+"""One fidelity run: the same channel, seed and rulebook through the live engine and the sandbox,
+compared lead by lead. ``python -m bench fidelity`` runs it on a dev server of its own; the test
+in ``tests/fidelity`` on the session's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from parley.http import ParleyClient
+from rules import load_rulebook
+from simulation.channel import generate_channel
+from simulation.fidelity import live
+from simulation.fidelity.compare import Difference, Verdict, compare
+from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
+from simulation.fidelity.sandbox import Observed, replay
+from simulation.scenario import Scenario, check_against, default_scenario
+from store.models import utcnow
+
+# A live second stands for six simulated hours: the default rulebook's 48h SLA is 8 s, a typical
+# hour of an approver's work 0.17 s, three weeks of leads about 80 s.
+SCALE = 21_600.0
+SETTLED = ("approved", "rejected")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run: ``rulebook`` for the sandbox, ``live_rulebook`` (default: the same file)
+    scaled for the live workers; the scenario cut to ``partners`` partners over ``days``."""
+
+    rulebook: Path
+    live_rulebook: Path | None = None
+    scenario: Scenario | None = None
+    seed: int = 7
+    partners: int = 40
+    days: float = 21.0
+    scale: float = SCALE
+    max_leads: int | None = None
+
+
+@dataclass
+class Outcome:
+    leads: int
+    differences: list[Difference]
+    live: dict[int, Verdict]
+    sandbox: dict[int, Verdict]
+    unsettled: int
+    seconds: float
+    refused: list[str] = field(default_factory=list)  # bot answers the live run refused (SLA past)
+
+    def summary(self) -> str:
+        reviewed = sum(1 for v in self.live.values() if v.level is not None)
+        escalated = sum(1 for v in self.live.values() if v.level)
+        outcomes: dict[str, int] = {}
+        for v in self.live.values():
+            outcomes[v.outcome] = outcomes.get(v.outcome, 0) + 1
+        return (
+            f"{self.leads} leads compared ({', '.join(f'{n} {k}' for k, n in sorted(outcomes.items()))}; "
+            f"{reviewed} went to people, {escalated} escalated): {len(self.differences)} differences; "
+            f"{self.unsettled} unsettled when the live run stopped; {self.seconds:.0f}s"
+        )
+
+
+def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
+    """Run ``plan`` against the dev server at ``temporal_address``, working in ``folder``."""
+    from store.schema import upgrade_database
+
+    started = time.perf_counter()
+    rulebook = load_rulebook(plan.rulebook)
+    scenario = fidelity_scenario(plan.scenario or default_scenario(), partners=plan.partners, days=plan.days)
+    check_against(scenario, rulebook)
+    channel = generate_channel(scenario, plan.seed, 0)
+    leads = min(channel.leads, plan.max_leads or channel.leads)
+    tag = uuid.uuid4().hex[:8]
+    folder.mkdir(parents=True, exist_ok=True)
+    rulebooks = folder / "rulebooks"
+    rulebooks.mkdir(exist_ok=True)
+    source = (plan.live_rulebook or plan.rulebook).read_text(encoding="utf-8")
+    (rulebooks / "fidelity.yaml").write_text(scaled_rulebook(source, plan.scale), encoding="utf-8")
+    url = f"sqlite:///{folder / f'parley-{tag}.db'}"
+    upgrade_database(url)
+    route = rulebook.registration.approval_route
+    slas = [level.sla.total_seconds() for level in route]
+    env = {
+        "PARLEY_TEMPORAL_ADDRESS": temporal_address,
+        "PARLEY_DATABASE_URL": url,
+        "PARLEY_TASK_QUEUE": f"fidelity-{tag}",
+        "PARLEY_RULEBOOK_DIR": str(rulebooks),
+        "PARLEY_NOTIFICATION_DELIVERY": "false",
+    }
+    with _environment(env), _worker(env, folder / f"worker-{tag}.log"), _web() as base_url:
+        people = live.load_people(url, channel, rulebook, sorted({level.role for level in route}), tag)
+        clock = Clock(channel.start, live.live_zero(timedelta(seconds=3)), plan.scale)
+        live.load_direct_sales(url, channel, clock)
+        bots = [
+            live.Bot(role, token, scenario, channel, clock, slas)
+            for role, token in people.approver_tokens.items()
+        ]
+        halt = live.run_bots(bots, base_url)
+        try:
+            live.submit(base_url, channel, people, clock, leads, tag)
+            walk = timedelta(seconds=sum(slas) / plan.scale)
+            unsettled = live.wait_until_settled(url, leads, utcnow() + walk + timedelta(seconds=30))
+        finally:
+            halt()
+        records = live.records(url)
+        lost = sorted(set(range(leads)) - set(records))
+        if lost:
+            raise RuntimeError(f"the live run has no registration for leads {lost[:10]}")
+        views = _views(base_url, people, records)
+    observed = {lead: _observed(record, clock) for lead, record in records.items()}
+    live_verdicts = {lead: _verdict(record, views[lead], plan.scale) for lead, record in records.items()}
+    horizon = max(o.submitted for o in observed.values()) + sum(slas) + 86_400.0
+    sandbox = replay(rulebook, scenario, channel, observed, horizon)
+    differences = compare(live_verdicts, sandbox, [live.request_key(tag, i) for i in range(leads)])
+    refused = [r for b in bots for r in b.refused]
+    seconds = time.perf_counter() - started
+    return Outcome(leads, differences, live_verdicts, sandbox, unsettled, seconds, refused)
+
+
+def _observed(record: live.Record, clock: Clock) -> Observed:
+    answered: list[float | None] = []
+    for task in record.tasks:
+        if task.outcome in SETTLED and task.closed_at is not None:
+            answered.append((task.closed_at - task.created_at).total_seconds() * clock.scale)
+        else:
+            answered.append(None)
+    return Observed(clock.simulated(record.row.submitted_at), answered)
+
+
+def _verdict(record: live.Record, view: dict[str, object], scale: float) -> Verdict:
+    row = record.row
+    state = row.state if row.state in SETTLED else "pending"
+    protection = None
+    if row.state == "approved" and row.expires_at is not None and row.decided_at is not None:
+        protection = round((row.expires_at - row.decided_at).total_seconds() * scale)
+    levels = [t.escalation_level for t in record.tasks]
+    return Verdict(
+        outcome=state,
+        codes=tuple(view["codes"]),  # type: ignore[arg-type]
+        decided_by=str(view["decided_by"]),
+        level=max(levels) if levels else None,
+        protection=protection,
+    )
+
+
+def _views(
+    base_url: str, people: live.People, records: dict[int, live.Record]
+) -> dict[int, dict[str, object]]:
+    """Each registration's decision reasons and who decided it, as the API reports them."""
+    tokens = dict(zip(people.partner_ids, people.partner_tokens, strict=True))
+    clients: dict[int, ParleyClient] = {}
+    views: dict[int, dict[str, object]] = {}
+    try:
+        for lead, record in records.items():
+            pid = record.row.partner_id
+            client = clients.setdefault(pid, ParleyClient(base_url, tokens[pid]))
+            view = client.registration(record.row.workflow_id)
+            by = ""
+            for t in view.history:
+                if t.after in SETTLED:
+                    by = "default" if t.actor == "rule:sla.default_action" else (
+                        "rule" if t.actor.startswith("rule:") else "person"
+                    )  # fmt: skip
+            views[lead] = {"codes": [r.code for r in view.reasons], "decided_by": by}
+    finally:
+        for client in clients.values():
+            client.close()
+    return views
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """The settings the in-process web app reads, for the block only."""
+    from parley.settings import get_settings
+    from store.engine import engine_for
+
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+        engine_for(values["PARLEY_DATABASE_URL"]).dispose()
+
+
+@contextmanager
+def _worker(env: dict[str, str], log_path: Path, timeout: float = 60) -> Iterator[None]:
+    """A ``parley worker`` child process, as ``parley up`` runs it."""
+    with log_path.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "parley", "worker"], env={**os.environ, **env}, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while "worker ready" not in log_path.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start: {log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def _web() -> Iterator[str]:
+    """The web app on a threaded WSGI server on a free loopback port; yields its address."""
+    from web import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -1,0 +1,236 @@
+"""The live side: the channel's partners and accounts in a fresh database, its leads submitted
+through the public API, and bot approvers answering their tasks through the API with the
+scenario's own choices and handling times (on the scaled clock).
+
+Facts go in through the store's writers (partners, users and tokens, accounts, direct-sales
+engagements); everything the rules decide comes out of the real workers, read back from the
+records they keep (``observe``).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from parley.http import ParleyClient
+from parley.http.errors import ApiError
+from rules import PartnerStatus, Rulebook
+from simulation.calendar import WorkCalendar
+from simulation.channel import Channel
+from simulation.fidelity.inputs import Clock
+from simulation.model import _certifications
+from simulation.scenario import Scenario
+from store import crud
+from store.engine import engine_for
+from store.models import Registration, Task, utcnow
+
+
+@dataclass
+class People:
+    """Who acts in the live run: each channel partner's id and token, each approver role's token."""
+
+    partner_ids: list[int]
+    partner_tokens: list[str]
+    approver_tokens: dict[str, str]
+
+
+def request_key(tag: str, lead: int) -> str:
+    return f"L{lead:07d}-{tag}"
+
+
+def lead_of(workflow_id: str) -> int:
+    """The lead row of a registration's workflow id (``registration-<partner>-L<row>-<tag>``)."""
+    return int(workflow_id.split("-L", 1)[1].split("-", 1)[0])
+
+
+def load_people(url: str, channel: Channel, rulebook: Rulebook, roles: list[str], tag: str) -> People:
+    """The channel's partners (and a user with a token for each) and one approver per role."""
+    people = People([], [], {})
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        for p in channel.partners:
+            partner = crud.create_partner(
+                session=session,
+                data={
+                    "name": f"{p.name} {p.key}",
+                    "tier": p.tier,
+                    "territories": list(p.territories),
+                    "verticals": list(p.verticals),
+                    "certifications": list(_certifications(rulebook, p.certifications)),
+                    "status": PartnerStatus.ACTIVE if p.active else PartnerStatus.SUSPENDED,
+                },
+            )
+            assert partner.id is not None
+            people.partner_ids.append(partner.id)
+            seller = f"seller-{tag}-{p.key.lower()}"
+            people.partner_tokens.append(_user(session, seller, ["partner"], partner.id))
+        for role in roles:
+            people.approver_tokens[role] = _user(session, f"bot-{tag}-{role}", [role], None)
+        session.commit()
+    return people
+
+
+def _user(session: Session, username: str, roles: list[str], partner_id: int | None) -> str:
+    user = crud.create_user(
+        session=session,
+        data={
+            "username": username,
+            "display_name": username,
+            "password": secrets.token_urlsafe(16),
+            "roles": roles,
+            "partner_id": partner_id,
+        },
+    )
+    assert user.id is not None
+    _, token = crud.create_api_token(session=session, user_id=user.id, label="fidelity harness")
+    return token
+
+
+def load_direct_sales(url: str, channel: Channel, clock: Clock) -> int:
+    """Direct sales' engagements on the accounts the scenario has it engage, dated on the live
+    clock; returns how many."""
+    count = 0
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        for account in channel.accounts:
+            if not math.isfinite(account.direct_from):
+                continue
+            row = crud.create_account(
+                session=session,
+                data={"name": account.stem, "web_domain": account.domain, "territory": account.territory,
+                      "vertical": account.vertical},
+            )  # fmt: skip
+            since = clock.live(account.direct_from)
+            crud.add_direct_engagement(
+                session=session, data={"account_id": row.id, "owner": "direct-sales", "since": since}
+            )
+            count += 1
+        session.commit()
+    return count
+
+
+def submit(base_url: str, channel: Channel, people: People, clock: Clock, leads: int, tag: str) -> None:
+    """Register the first ``leads`` leads in order, each at its arrival on the live clock (or as
+    soon as the one before was taken, when the run falls behind)."""
+    clients = [ParleyClient(base_url, token) for token in people.partner_tokens]
+    try:
+        for i, request in enumerate(channel.requests[:leads]):
+            _sleep_until(clock.live(channel.arrival[i]))
+            clients[channel.partner[i]].register(
+                request_key=request_key(tag, i),
+                account_name=request.account_name,
+                account_domain=request.account_domain or None,
+                territory=request.territory,
+                vertical=request.vertical,
+                product_line=request.product_line,
+                deal_value=request.deal_value,
+            )
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _sleep_until(moment: datetime) -> None:
+    wait = (moment - utcnow()).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
+
+
+@dataclass
+class Bot:
+    """One approver role's bot: answers each task of its role when the scenario's approver would
+    have finished it (handling time on the role's working calendar, from the lead's own draw),
+    with the lead's own choice; a task it would not finish within its SLA is left to lapse."""
+
+    role: str
+    token: str
+    scenario: Scenario
+    channel: Channel
+    clock: Clock
+    slas: list[float]  # simulated seconds, per approval level
+    planned: dict[int, tuple[datetime, str] | None] = field(default_factory=dict)  # task -> when, what
+    refused: list[str] = field(default_factory=list)
+
+    def plan(self, lead: int, level: int, opened: datetime) -> tuple[datetime, str] | None:
+        role = self.scenario.approvers[self.role]
+        calendar = WorkCalendar.for_role(role, self.scenario.start)
+        start = self.clock.simulated(opened)
+        z = float(self.channel.handling_z[lead, level])
+        work = role.handling.median * math.exp(role.handling.sigma * z)
+        done = calendar.finish(start, work)
+        if done - start >= self.slas[level]:
+            return None
+        choice = "approve" if float(self.channel.approve_u[lead, level]) < role.approve_rate else "reject"
+        return self.clock.live(done), choice
+
+    def run(self, base_url: str, stop: threading.Event) -> None:
+        with ParleyClient(base_url, self.token) as client:
+            while not stop.is_set():
+                for task in client.tasks(process_type="registration", per_page=200).items:
+                    if task.id not in self.planned and task.created_at is not None:
+                        lead = lead_of(task.process_id)
+                        self.planned[task.id] = self.plan(lead, task.escalation_level, task.created_at)
+                now = utcnow()
+                for task_id, plan in list(self.planned.items()):
+                    if plan is not None and plan[0] <= now:
+                        self.planned[task_id] = None
+                        try:
+                            client.decide(task_id, plan[1], "fidelity bot")
+                        except ApiError as refused:  # the SLA passed first: the records say so
+                            self.refused.append(f"task {task_id}: {refused}")
+                stop.wait(0.05)
+
+
+def run_bots(bots: list[Bot], base_url: str) -> Callable[[], None]:
+    """Start every bot in a thread of its own; returns the function that stops them."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=b.run, args=(base_url, stop), daemon=True) for b in bots]
+    for thread in threads:
+        thread.start()
+
+    def halt() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    return halt
+
+
+def wait_until_settled(url: str, leads: int, deadline: datetime) -> int:
+    """Wait until every lead is approved or rejected (or ``deadline``); how many are not."""
+    while True:
+        with Session(engine_for(url)) as session:
+            settled = session.exec(
+                select(Registration.id).where(col(Registration.state).in_(("approved", "rejected")))
+            ).all()
+        if len(settled) >= leads or utcnow() >= deadline:
+            return leads - len(settled)
+        time.sleep(0.25)
+
+
+@dataclass
+class Record:
+    """A registration's row and its approval tasks (by level) as the live run left them."""
+
+    row: Registration
+    tasks: list[Task]
+
+
+def records(url: str) -> dict[int, Record]:
+    """Every registration on file, by lead row, with its registration tasks by level."""
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        rows = session.exec(select(Registration)).all()
+        tasks = session.exec(select(Task).where(Task.process_type == "registration")).all()
+    by_process: dict[str, list[Task]] = {}
+    for task in sorted(tasks, key=lambda t: (t.escalation_level, t.id or 0)):
+        by_process.setdefault(task.process_id, []).append(task)
+    return {lead_of(r.workflow_id): Record(r, by_process.get(r.workflow_id, [])) for r in rows}
+
+
+def live_zero(after: timedelta) -> datetime:
+    return utcnow() + after

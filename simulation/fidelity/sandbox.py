@@ -1,0 +1,106 @@
+"""The sandbox side: the same channel run in ``simulation.model`` at the moments the live run
+observed (each submission, and how long each approval task stayed open and how it ended).
+
+Only the times are fed in. Every decision is the sandbox's own: the rules core decides each
+registration on the facts the model keeps, ``rules.approval`` walks each route, the SLA is judged
+against the fed delay, and the approver's choice is the channel's draw (the bots drew the same).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from dataclasses import dataclass, field
+
+from rules import Rulebook
+from simulation.approvers import ProcessGen, Task
+from simulation.channel import Channel
+from simulation.fidelity.compare import Verdict
+from simulation.ledger import DecidedBy, Final, First
+from simulation.model import ProgramModel
+from simulation.scenario import Scenario
+
+_FINAL = {Final.APPROVED: "approved", Final.REJECTED: "rejected", Final.PENDING: "pending"}
+_BY = {DecidedBy.RULE: "rule", DecidedBy.PERSON: "person", DecidedBy.DEFAULT: "default", DecidedBy.NOBODY: ""}
+
+
+@dataclass
+class Observed:
+    """What the live run saw of one lead, in simulated seconds since the channel's start."""
+
+    submitted: float
+    # Per approval level reached, in order: seconds the task was open before its approver
+    # answered, or None when nobody answered within the SLA.
+    answered_after: list[float | None] = field(default_factory=list)
+
+
+class ReplayModel(ProgramModel):
+    """The program model with approvers who answer when the live bots did."""
+
+    def __init__(
+        self, rulebook: Rulebook, scenario: Scenario, channel: Channel, observed: dict[int, Observed]
+    ) -> None:
+        super().__init__(rulebook, scenario, channel)
+        self.observed = observed
+
+    def task_for(self, row: int) -> Task:
+        delays = iter(self.observed[row].answered_after if row in self.observed else [])
+        rate = {name: role.approve_rate for name, role in self.scenario.approvers.items()}
+        env = self.env
+
+        def task(role: str, sla: float, _z: float, u: float) -> ProcessGen:
+            after = next(delays, None)
+            if after is None or after > sla:
+                yield env.timeout(sla)
+                return None
+            yield env.timeout(after)
+            return u < rate[role]
+
+        return task
+
+
+def replay(
+    rulebook: Rulebook,
+    scenario: Scenario,
+    channel: Channel,
+    observed: dict[int, Observed],
+    horizon: float,
+) -> dict[int, Verdict]:
+    """Run the leads of ``observed`` (lead row -> what the live run saw) through the sandbox,
+    submitted when the live run submitted them; each lead's verdict up to ``horizon``."""
+    rows = sorted(observed)
+    if rows != list(range(len(rows))):
+        raise ValueError("observed leads must be the channel's first leads, every one")
+    arrival = [observed[r].submitted for r in rows]
+    if any(b < a for a, b in itertools.pairwise(arrival)):
+        raise ValueError("the live run submitted the leads out of order")
+    channel = _first(channel, len(rows), arrival)
+    scenario = scenario.model_copy(update={"horizon": horizon})
+    model = ReplayModel(rulebook, scenario, channel, observed)
+    ledger = model.run()
+    path_length = len(rulebook.registration.approval_route)
+    verdicts = {}
+    for row in rows:
+        reviewed = ledger.first[row] == First.NEEDS_APPROVAL
+        since, expires = model.deals.since[row], model.deals.expires[row]
+        verdicts[row] = Verdict(
+            outcome=_FINAL[Final(ledger.final[row])],
+            codes=tuple(ledger.codes[row]),
+            decided_by=_BY[DecidedBy(ledger.decided_by[row])],
+            level=min(int(ledger.breaches[row]), path_length - 1) if reviewed else None,
+            protection=None if math.isnan(since) else round(expires - since),
+        )
+    return verdicts
+
+
+def _first(channel: Channel, leads: int, arrival: list[float]) -> Channel:
+    """The channel's first ``leads`` leads, arriving at ``arrival``."""
+    cut = {
+        f.name: getattr(channel, f.name)[:leads]
+        for f in dataclasses.fields(channel)
+        if f.name not in ("partners", "accounts", "start", "exits")
+    }
+    cut["arrival"] = list(arrival)
+    # A new channel: its requests are dated by these arrivals (``Channel.requests``).
+    return dataclasses.replace(channel, **cut)
