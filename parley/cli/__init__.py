@@ -13,6 +13,7 @@ from parley.cli import (
     discounts,
     disputes,
     exits,
+    fidelity,
     notifications,
     partners,
     registrations,
@@ -33,6 +34,7 @@ devtools.register(cli)
 discounts.register(cli)
 disputes.register(cli)
 exits.register(cli)
+fidelity.register(cli)
 notifications.register(cli)
 partners.register(cli)
 registrations.register(cli)

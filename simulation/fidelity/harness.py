@@ -4,6 +4,7 @@ in ``tests/fidelity`` on the session's."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -98,6 +99,8 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         "PARLEY_TASK_QUEUE": f"fidelity-{tag}",
         "PARLEY_RULEBOOK_DIR": str(rulebooks),
         "PARLEY_NOTIFICATION_DELIVERY": "false",
+        # The bots look at their inboxes ten times a second; the default limit is for people.
+        "PARLEY_API_RATE_LIMIT": "100000/minute",
     }
     with _environment(env), _worker(env, folder / f"worker-{tag}.log"), _web() as base_url:
         people = live.load_people(url, channel, rulebook, sorted({level.role for level in route}), tag)
@@ -229,6 +232,7 @@ def _web() -> Iterator[str]:
     """The web app on a threaded WSGI server on a free loopback port; yields its address."""
     from web import create_app
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -9,15 +9,9 @@ from typing import Any
 
 import yaml
 
-from rules.durations import parse_duration
+from rules.loader import parse_rulebook
 from simulation.scenario import Scenario
 
-# Rulebook fields that hold a duration (the rest are numbers, codes and dates).
-DURATION_KEYS = frozenset({
-    "sla", "protection_period", "reminder_lead_time", "length", "request_window", "quote_validity",
-    "appeal_window", "party_response", "response_sla", "notice", "honour_limit",
-    "commission_wind_down", "mdf_wind_down",
-})  # fmt: skip
 # Deals close long after the run: the harness plays no partner closing or extending a deal.
 NEVER = 10 * 365 * 86_400.0
 
@@ -63,21 +57,21 @@ def fidelity_scenario(base: Scenario, *, partners: int, days: float) -> Scenario
 
 def scaled_rulebook(text: str, scale: float, version_suffix: str = "fidelity") -> str:
     """The rulebook YAML ``text`` with every duration divided by ``scale`` (written in seconds)
-    and its version renamed, so one live second stands for ``scale`` simulated ones."""
+    and its version renamed, so one live second stands for ``scale`` simulated ones. Which
+    values are durations is the rulebook schema's word, not a list kept here."""
     document = yaml.safe_load(text)
-    _scale(document, scale)
+    parsed = parse_rulebook(text).model_dump(mode="python", by_alias=True)
+    document = _scale(document, parsed, scale)
     document["version"] = f"{document['version']}-{version_suffix}"
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def _scale(node: Any, scale: float) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _scale(item, scale)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key in DURATION_KEYS and isinstance(value, str | int | float):
-                seconds = parse_duration(value).total_seconds() / scale
-                node[key] = f"{seconds:.6f}s"
-            else:
-                _scale(value, scale)
+def _scale(raw: Any, parsed: Any, scale: float) -> Any:
+    """``raw`` (as written) with the values ``parsed`` (as validated) reads as durations scaled."""
+    if isinstance(parsed, timedelta):
+        return f"{parsed.total_seconds() / scale:.6f}s"
+    if isinstance(raw, dict) and isinstance(parsed, dict):
+        return {k: _scale(v, parsed[k], scale) if k in parsed else v for k, v in raw.items()}
+    if isinstance(raw, list) and isinstance(parsed, list | tuple) and len(raw) == len(parsed):
+        return [_scale(r, p, scale) for r, p in zip(raw, parsed, strict=True)]
+    return raw

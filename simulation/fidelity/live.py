@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from parley.errors import ParleyError
 from parley.http import ParleyClient
-from parley.http.errors import ApiError
 from rules import PartnerStatus, Rulebook
 from simulation.calendar import WorkCalendar
 from simulation.channel import Channel
@@ -30,6 +30,8 @@ from simulation.scenario import Scenario
 from store import crud
 from store.engine import engine_for
 from store.models import Registration, Task, utcnow
+
+POLL = 0.1  # seconds between a bot's looks at its inbox (36 simulated minutes at the default scale)
 
 
 @dataclass
@@ -171,19 +173,23 @@ class Bot:
     def run(self, base_url: str, stop: threading.Event) -> None:
         with ParleyClient(base_url, self.token) as client:
             while not stop.is_set():
-                for task in client.tasks(process_type="registration", per_page=200).items:
-                    if task.id not in self.planned and task.created_at is not None:
-                        lead = lead_of(task.process_id)
-                        self.planned[task.id] = self.plan(lead, task.escalation_level, task.created_at)
-                now = utcnow()
-                for task_id, plan in list(self.planned.items()):
-                    if plan is not None and plan[0] <= now:
-                        self.planned[task_id] = None
-                        try:
-                            client.decide(task_id, plan[1], "fidelity bot")
-                        except ApiError as refused:  # the SLA passed first: the records say so
-                            self.refused.append(f"task {task_id}: {refused}")
-                stop.wait(0.05)
+                try:
+                    self._round(client)
+                except ParleyError as error:  # an answer refused or a listing not served: go on
+                    self.refused.append(str(error))
+                stop.wait(POLL)
+
+    def _round(self, client: ParleyClient) -> None:
+        for task in client.tasks(per_page=200).items:
+            if task.process_type == "registration" and task.id not in self.planned and task.created_at:
+                self.planned[task.id] = self.plan(
+                    lead_of(task.process_id), task.escalation_level, task.created_at
+                )
+        now = utcnow()
+        for task_id, plan in list(self.planned.items()):
+            if plan is not None and plan[0] <= now:
+                self.planned[task_id] = None
+                client.decide(task_id, plan[1], "fidelity bot")  # refused: the SLA passed first
 
 
 def run_bots(bots: list[Bot], base_url: str) -> Callable[[], None]:

@@ -1,0 +1,43 @@
+"""Issue 21: one lead stream through the live workers and through the sandbox, compared lead by
+lead; identical rule decisions, and a rulebook altered on one side only is caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from simulation.fidelity.harness import Plan, run
+from tests.fixtures_temporal import TemporalServer
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "rulebooks" / "default.yaml"
+
+
+def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServer, tmp_path: Path) -> None:
+    outcome = run(Plan(DEFAULT, partners=40, days=14), temporal_server.address, tmp_path)
+    assert outcome.unsettled == 0, outcome.summary()
+    assert [d.describe() for d in outcome.differences] == [], outcome.summary()
+    verdicts = list(outcome.live.values())
+    assert outcome.leads >= 80, outcome.summary()
+    # The sample exercises every kind of decision the comparison covers.
+    assert {v.decided_by for v in verdicts} >= {"rule", "person"}, outcome.summary()
+    assert {v.outcome for v in verdicts} == {"approved", "rejected"}, outcome.summary()
+    assert any(v.level for v in verdicts), "no approval escalated"
+    assert any("conflict.direct_engaged" in v.codes for v in verdicts), "no lead met direct sales"
+
+
+def test_a_threshold_changed_on_one_side_is_caught(temporal_server: TemporalServer, tmp_path: Path) -> None:
+    document = yaml.safe_load(DEFAULT.read_text())
+    document["registration"]["auto_approve"]["max_deal_value"] = 50_000  # sandbox: 250000
+    altered = tmp_path / "altered.yaml"
+    altered.write_text(yaml.safe_dump(document, sort_keys=False))
+    plan = Plan(DEFAULT, live_rulebook=altered, partners=30, days=4)
+    outcome = run(plan, temporal_server.address, tmp_path)
+    assert outcome.differences, outcome.summary()
+    for difference in outcome.differences:
+        assert difference.sandbox is not None and difference.live is not None
+        # Auto-approved in the sandbox, sent to people live: the altered threshold, nothing else.
+        assert difference.sandbox.decided_by == "rule" and difference.sandbox.outcome == "approved"
+        assert difference.live.level is not None, difference.describe()
+        assert "codes" in difference.fields, difference.describe()

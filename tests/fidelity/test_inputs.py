@@ -1,0 +1,48 @@
+"""The harness's shared inputs: the scaled rulebook is the source one on a faster clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rules import load_rulebook
+from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
+from simulation.scenario import default_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "rulebooks" / "default.yaml"
+SCALE = 21_600.0
+
+
+def _in_seconds(value: object, scale: float) -> object:
+    """A dumped rulebook with every duration in seconds times ``scale`` and no version."""
+    if isinstance(value, timedelta):
+        return round(value.total_seconds() * scale, 3)
+    if isinstance(value, dict):
+        return {k: _in_seconds(v, scale) for k, v in value.items() if k != "version"}
+    if isinstance(value, list | tuple):
+        return [_in_seconds(v, scale) for v in value]
+    return value
+
+
+def test_scaled_rulebook_differs_only_in_durations_and_version(tmp_path: Path) -> None:
+    (tmp_path / "fast.yaml").write_text(scaled_rulebook(DEFAULT.read_text(), SCALE))
+    source, scaled = load_rulebook(DEFAULT), load_rulebook(tmp_path / "fast.yaml")
+    assert scaled.version == f"{source.version}-fidelity"
+    assert scaled.registration.approval_route[0].sla == source.registration.approval_route[0].sla / SCALE
+    assert _in_seconds(scaled.model_dump(), SCALE) == _in_seconds(source.model_dump(), 1.0)
+
+
+def test_fidelity_scenario_is_registrations_only() -> None:
+    scenario = fidelity_scenario(default_scenario(), partners=12, days=10)
+    assert scenario.channel.partners == 12
+    assert scenario.horizon == 10 * 86_400
+    assert scenario.disputes.share == 0 and not scenario.exits.happen()
+    assert scenario.deals.discounts.exception_rate == 0 and scenario.deals.extension_request_rate == 0
+    assert scenario.deals.cycle_time.median > 10 * scenario.horizon
+
+
+def test_clock_maps_both_ways() -> None:
+    clock = Clock(default_scenario().start, datetime(2030, 1, 1, tzinfo=UTC), 3600.0)
+    assert clock.simulated(clock.live(86_400.0)) == 86_400.0
+    assert clock.live(7200.0) == datetime(2030, 1, 1, 0, 0, 2, tzinfo=UTC)
