@@ -20,6 +20,7 @@ from activities.exit import (
 from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
+from activities.rollout import record_rollout_opening, record_rollout_transition, rollout_audience
 from activities.rulebook import load_rulebook
 from activities.simulation import (
     record_simulation_ended,
@@ -54,6 +55,9 @@ def all_activities() -> list[Callable[..., Any]]:
         gather_transfer_candidates,
         partner_as_ruled,
         dispose_registrations,
+        record_rollout_opening,
+        record_rollout_transition,
+        rollout_audience,
         simulate_replication,
         summarise_simulation,
         record_simulation_progress,

@@ -26,6 +26,7 @@ from store.models import (
     DeliveryState,
     EventType,
     Notification,
+    Role,
     Task,
     TaskState,
     WebhookSubscription,
@@ -184,6 +185,10 @@ def warn_before_sla(share: float) -> int:
                     ),
                     "recipient_role": None if task.assignee else task.role,
                     "recipient_user": task.assignee,
+                    # A partner's task is for that partner's users, never every partner's.
+                    "partner_id": task.partner_id
+                    if task.role == Role.PARTNER and not task.assignee
+                    else None,
                     "process_type": task.process_type,
                     "process_id": task.process_id,
                     "event_key": key,

@@ -86,6 +86,7 @@ class NotificationRecord:
     recipient_user: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     topic: str = ""
+    partner_id: int | None = None  # a notice to the partner role for this one partner's users
 
 
 @dataclass
@@ -164,6 +165,8 @@ def task_notices(projection: Projection, opened: list[tuple[int, TaskOpening]]) 
                 body=opening.summary,
                 recipient_role=None if opening.assignee else opening.role,
                 recipient_user=opening.assignee,
+                # A partner's task is for that partner's users, never every partner's.
+                partner_id=opening.partner_id if question and not opening.assignee else None,
                 data={
                     "task_id": task_id,
                     "task_kind": opening.kind,
@@ -212,6 +215,7 @@ def announce(session: Session, projection: Projection, opened: list[tuple[int, T
                 "body": note.body,
                 "recipient_role": note.recipient_role,
                 "recipient_user": note.recipient_user,
+                "partner_id": note.partner_id,
                 "process_type": projection.process_type,
                 "process_id": projection.process_id,
                 "event_key": "/".join(filter(None, (projection.key, note.event, note.topic))),

@@ -14,7 +14,7 @@ from parley.errors import FieldProblem
 from rules.enums import Disposition, DisputeResolution, ExitType
 
 if TYPE_CHECKING:
-    from rules.schema import Discount, Escalation, Exit, Program, Registration, Rulebook
+    from rules.schema import Discount, Escalation, Exit, Program, Registration, Rollout, Rulebook
 
 
 def check_rulebook(rulebook: Rulebook) -> list[FieldProblem]:
@@ -24,6 +24,7 @@ def check_rulebook(rulebook: Rulebook) -> list[FieldProblem]:
         rulebook.discount,
         rulebook.escalation,
         rulebook.exit,
+        rulebook.rollout,
     )
 
 
@@ -33,6 +34,7 @@ def check_sections(
     discount: Discount | None,
     escalation: Escalation | None,
     exit_: Exit | None,
+    rollout: Rollout | None = None,
 ) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     if program is not None:
@@ -45,6 +47,8 @@ def check_sections(
         problems += _escalation(escalation, program)
     if exit_ is not None:
         problems += _exit(exit_, program)
+    if rollout is not None:
+        problems += _rollout(rollout, program)
     return problems
 
 
@@ -252,4 +256,16 @@ def _exit(exit_: Exit, program: Program | None) -> list[FieldProblem]:
                     "only applies when approved registrations are honoured until expiry",
                 )
             )
+    return problems
+
+
+def _rollout(rollout: Rollout, program: Program | None) -> list[FieldProblem]:
+    problems = _unknown_role("rollout.approver_role", rollout.approver_role, program)
+    if rollout.acknowledgement_reminder >= rollout.acknowledgement_period:
+        problems.append(
+            FieldProblem(
+                "rollout.acknowledgement_reminder",
+                "must be shorter than acknowledgement_period (the reminder comes before the deadline)",
+            )
+        )
     return problems

@@ -44,6 +44,9 @@ class PartnerFacts:
     territories: tuple[str, ...] = ()
     verticals: tuple[str, ...] = ()
     certifications: tuple[str, ...] = ()
+    # The version in force that the partner was asked to acknowledge and has not (None: nothing
+    # outstanding, or the version was never published to partners, e.g. the first one imported).
+    unacknowledged_rulebook: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pydantic_core import ErrorDetails
 from parley.errors import FieldProblem, ValidationFailed
 from rules.checks import check_sections
 from rules.library import RulebookLibrary
-from rules.schema import SECTIONS, Rulebook
+from rules.schema import OPTIONAL_SECTIONS, SECTIONS, Rulebook
 
 
 class RulebookInvalid(ValidationFailed):
@@ -67,7 +67,7 @@ def parse_rulebook(document: str | Mapping[str, Any], source: str = "<rulebook>"
     data = _as_mapping(document, source)
     problems: list[FieldProblem] = []
     for key in data:
-        if key not in _HEADER_FIELDS and key not in SECTIONS:
+        if key not in _HEADER_FIELDS and key not in SECTIONS and key not in OPTIONAL_SECTIONS:
             problems.append(_unknown(str(key), (), Rulebook))
     header = {k: data[k] for k in _HEADER_FIELDS if k in data}
     try:
@@ -86,12 +86,19 @@ def parse_rulebook(document: str | Mapping[str, Any], source: str = "<rulebook>"
         except ValidationError as exc:
             problems += [_problem(e, (name,), model) for e in exc.errors()]
             sections[name] = None
+    for name, model in OPTIONAL_SECTIONS.items():
+        try:
+            sections[name] = model.model_validate(data.get(name) or {})
+        except ValidationError as exc:
+            problems += [_problem(e, (name,), model) for e in exc.errors()]
+            sections[name] = None
     problems += check_sections(
         sections["program"],
         sections["registration"],
         sections["discount"],
         sections["escalation"],
         sections["exit"],
+        sections.get("rollout"),
     )
     if problems:
         raise RulebookInvalid(source, problems)

@@ -23,6 +23,7 @@ class ReasonCode(StrEnum):
     UNKNOWN_TERRITORY = "eligibility.unknown_territory"
     UNKNOWN_VERTICAL = "eligibility.unknown_vertical"
     UNKNOWN_PRODUCT_LINE = "eligibility.unknown_product_line"
+    RULEBOOK_NOT_ACKNOWLEDGED = "eligibility.rulebook_not_acknowledged"
     FIRST_TO_REGISTER = "conflict.first_to_register"
     FIRST_TO_REGISTER_WON = "conflict.first_to_register_won"
     DIRECT_ENGAGED = "conflict.direct_engaged"
@@ -56,6 +57,9 @@ class ReasonCode(StrEnum):
     EXIT_HONOUR_LIMIT = "exit.beyond_honour_limit"
     EXIT_TRANSFEREE_INELIGIBLE = "exit.transferee_ineligible"
     EXIT_NO_TRANSFEREE = "exit.no_transferee"
+    ROLLOUT_SIMULATION_MISSING = "rollout.simulation_missing"
+    ROLLOUT_SIMULATION_ATTACHED = "rollout.simulation_attached"
+    ROLLOUT_SIMULATION_WAIVED = "rollout.simulation_not_required"
 
 
 MEANINGS: dict[ReasonCode, str] = {
@@ -66,6 +70,8 @@ MEANINGS: dict[ReasonCode, str] = {
     ReasonCode.UNKNOWN_TERRITORY: "the territory is not part of the program",
     ReasonCode.UNKNOWN_VERTICAL: "the vertical is not part of the program",
     ReasonCode.UNKNOWN_PRODUCT_LINE: "the product line is not part of the program",
+    ReasonCode.RULEBOOK_NOT_ACKNOWLEDGED: "the partner has not acknowledged the rulebook in force, "
+    "which requires it before new registrations",
     ReasonCode.FIRST_TO_REGISTER: "another partner registered the account and product line first",
     ReasonCode.FIRST_TO_REGISTER_WON: "this request was first, but a later overlapping "
     "registration is on file; a person resolves it",
@@ -103,6 +109,11 @@ MEANINGS: dict[ReasonCode, str] = {
     ReasonCode.EXIT_HONOUR_LIMIT: "protection runs too far past the notice period to honour",
     ReasonCode.EXIT_TRANSFEREE_INELIGIBLE: "a partner that registered the account may not take it over",
     ReasonCode.EXIT_NO_TRANSFEREE: "no other eligible partner registered the account",
+    ReasonCode.ROLLOUT_SIMULATION_MISSING: "the rulebook in force requires a completed what-if of "
+    "the draft against it before approval",
+    ReasonCode.ROLLOUT_SIMULATION_ATTACHED: "a completed what-if of the draft against the version "
+    "in force is attached",
+    ReasonCode.ROLLOUT_SIMULATION_WAIVED: "the rulebook in force does not require a what-if before approval",
 }
 
 

@@ -34,6 +34,20 @@ def eligibility_reasons(
                 status=partner.status.value,
             )
         )
+    if (
+        partner.unacknowledged_rulebook == rulebook.version
+        and not rulebook.rollout.unacknowledged_may_register
+    ):
+        found.append(
+            reason(
+                ReasonCode.RULEBOOK_NOT_ACKNOWLEDGED,
+                f"partner {partner.partner_id} has not acknowledged rulebook {rulebook.version}, in force "
+                f"since {when(rulebook.effective_from)}; it must be acknowledged before new registrations",
+                partner=partner.partner_id,
+                rulebook=rulebook.version,
+                since=when(rulebook.effective_from),
+            )
+        )
     if request.territory not in program.territories:
         found.append(
             reason(

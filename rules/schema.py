@@ -288,6 +288,30 @@ class Exit(Strict):
         return policy
 
 
+# --- rulebook roll-out --------------------------------------------------------------------------
+
+
+class Rollout(Strict):
+    """How the *next* version is rolled out: read from the version in force when a draft is
+    submitted (a draft never governs its own approval). Optional in a file: these defaults apply.
+
+    A second person of ``approver_role`` approves (never the author) within ``approval_sla``;
+    past it the draft lapses. With ``simulation_required`` a completed what-if of the draft
+    against the version in force must be attached first. On approval the playbook is published
+    and every active partner must acknowledge it within ``acknowledgement_period``, reminded
+    ``acknowledgement_reminder`` before that deadline. After the version's effective date a
+    partner that has not acknowledged it may still register deals only if
+    ``unacknowledged_may_register``.
+    """
+
+    approver_role: Slug = "vp_channel"
+    approval_sla: Duration = timedelta(days=5)
+    simulation_required: bool = True
+    acknowledgement_period: Duration = timedelta(days=14)
+    acknowledgement_reminder: Duration = timedelta(days=3)
+    unacknowledged_may_register: bool = True
+
+
 # --- the document ----------------------------------------------------------------------------
 
 
@@ -300,6 +324,7 @@ class Rulebook(Strict):
     discount: Discount
     escalation: Escalation
     exit: Exit
+    rollout: Rollout = Field(default_factory=Rollout)
 
     @field_validator("effective_from")
     @classmethod
@@ -323,3 +348,5 @@ SECTIONS: dict[str, type[Strict]] = {
     "escalation": Escalation,
     "exit": Exit,
 }
+# Sections a file may leave out: their defaults apply.
+OPTIONAL_SECTIONS: dict[str, type[Strict]] = {"rollout": Rollout}

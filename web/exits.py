@@ -21,7 +21,6 @@ from sqlmodel import col, select
 from activities.rulebook import rulebook_library
 from parley.clients.exit import ExitClient
 from parley.errors import DecisionRefused, NotFound, ServiceUnavailable, ValidationFailed
-from parley.settings import get_settings
 from rules.durations import format_duration
 from rules.enums import ExitType
 from store.crud import exits as exits_crud
@@ -84,7 +83,7 @@ def _readable(workflow_id: str) -> tuple[Exit, ExitReader]:
 
 def exit_types() -> list[tuple[str, str]]:
     """The exit types, each with what the rulebook in force makes of it (for the start form)."""
-    rulebook = rulebook_library(get_settings().rulebook_dir).governing(utcnow())
+    rulebook = rulebook_library().governing(utcnow())
     found = []
     for exit_type in ExitType:
         policy = rulebook.exit.policy(exit_type)

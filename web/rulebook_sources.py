@@ -1,23 +1,28 @@
-"""Where the rulebook pages and the sandbox find rulebooks: the library in force and the proposals.
+"""Where the rulebook pages and the sandbox find rulebooks: the versions in the database (the
+library in force, scheduled versions and drafts) and the sample proposals shipped as files.
 
-A rulebook is named on a form by a *reference*: ``version:<id>`` for a version in the library
-(``settings.rulebook_dir``, the files the workers read) or ``proposal:<file>`` for a draft in
-``<rulebook_dir>/proposals/``. References are resolved only against files listed here, so a form
-value can never name an arbitrary path.
+A rulebook is named on a form by a *reference*: ``version:<id>`` for a version in the database
+(any state but withdrawn: a draft can be simulated before it is approved) or ``proposal:<file>``
+for a sample in ``<rulebook_dir>/proposals/``. References are resolved only against what is
+listed here, so a form value can never name an arbitrary path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 from activities.rulebook import rulebook_library
 from parley.errors import FieldProblem, NotFound
 from parley.settings import get_settings
 from rules import Rulebook, RulebookInvalid, RulebookLibrary, load_rulebook, parse_rulebook
-from store.models.types import utcnow
+from store.crud import rulebooks as versions_crud
+from store.engine import session_scope
+from store.models import RulebookState, RulebookVersion
+from store.models.types import as_utc, utcnow
 
 VERSION_PREFIX = "version:"
 PROPOSAL_PREFIX = "proposal:"
@@ -25,77 +30,68 @@ PROPOSAL_PREFIX = "proposal:"
 
 @dataclass(frozen=True)
 class Choice:
-    """One rulebook a form can offer: its reference, a label, and the text it was read from."""
+    """One rulebook a form can offer: its reference, a label, the text it was read from and
+    where that text came from."""
 
     ref: str
     label: str
     rulebook: Rulebook
-    path: Path
-
-    @property
-    def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+    text: str
+    source: str
+    version_row: bool = False  # a version in the database (not a sample file)
 
 
 @dataclass(frozen=True)
 class VersionRow:
-    """A library version with where it stands today."""
+    """A version in the database with where it stands today."""
 
     rulebook: Rulebook
-    path: Path
-    standing: str  # "governing", "scheduled" or "superseded"
+    row: RulebookVersion
+    standing: str  # a RulebookState value; for library versions, what their dates give today
 
-
-def rulebook_dir() -> Path:
-    return get_settings().rulebook_dir
+    @property
+    def text(self) -> str:
+        """The YAML as its author wrote it; for a version recorded before texts were kept, its
+        document written out (the same rules, without the comments)."""
+        return self.row.text or yaml.safe_dump(self.row.document, sort_keys=False, allow_unicode=True)
 
 
 def proposals_dir() -> Path:
-    return rulebook_dir() / "proposals"
+    return get_settings().rulebook_dir / "proposals"
 
 
 def library() -> RulebookLibrary:
-    """The library the workers read (reloaded when a file changes); refused with field paths."""
-    return rulebook_library(rulebook_dir())
+    """The library every worker reads (the database's)."""
+    return rulebook_library()
 
 
-@lru_cache(maxsize=8)
-def _version_files(directory: str, _fingerprint: tuple[tuple[str, float], ...]) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
-        try:
-            found.setdefault(load_rulebook(path).version, path)
-        except RulebookInvalid:
-            continue  # library() reports it, with every problem
-    return found
+def _standing(row: RulebookVersion, governing: str | None, now: datetime) -> str:
+    if row.state in (RulebookState.DRAFT, RulebookState.WITHDRAWN):
+        return row.state
+    if row.version == governing:
+        return RulebookState.IN_FORCE
+    return RulebookState.SCHEDULED if as_utc(row.effective_from) > now else RulebookState.SUPERSEDED
 
 
-def version_files() -> dict[str, Path]:
-    """Version id -> the YAML file that declares it (to show the file as written, comments kept)."""
-    directory = rulebook_dir()
-    files = sorted(directory.glob("*.yaml"))
-    return _version_files(str(directory), tuple((str(p), p.stat().st_mtime) for p in files))
-
-
-def version_rows(now: datetime | None = None) -> list[VersionRow]:
-    """Every version in the library, newest effective date first, marked by standing at ``now``."""
+def version_rows(now: datetime | None = None, *, with_withdrawn: bool = True) -> list[VersionRow]:
+    """Every version in the database, newest effective date first, with its standing at ``now``."""
     now = now or utcnow()
-    lib = library()
-    try:
-        governing: str | None = lib.governing(now).version
-    except NotFound:
-        governing = None
-    files = version_files()
-    rows = []
-    for rulebook in lib:
-        if rulebook.version == governing:
-            standing = "governing"
-        elif rulebook.effective_from > now:
-            standing = "scheduled"
-        else:
-            standing = "superseded"
-        rows.append(VersionRow(rulebook, files[rulebook.version], standing))
-    return list(reversed(rows))
+    governing = governing_version(now)
+    with session_scope() as db:
+        rows = versions_crud.list_rulebook_versions(session=db)
+    found = [
+        VersionRow(Rulebook.model_validate(row.document), row, _standing(row, governing, now))
+        for row in rows
+        if with_withdrawn or row.state != RulebookState.WITHDRAWN
+    ]
+    return list(reversed(found))
+
+
+def version_row(version: str) -> VersionRow:
+    for row in version_rows():
+        if row.rulebook.version == version:
+            return row
+    raise NotFound("rulebook version", version)
 
 
 def governing_version(now: datetime | None = None) -> str | None:
@@ -106,16 +102,23 @@ def governing_version(now: datetime | None = None) -> str | None:
 
 
 def version_choices() -> list[Choice]:
-    files = version_files()
+    """Every version a form may name: the library's and the drafts (not withdrawn ones)."""
     return [
-        Choice(f"{VERSION_PREFIX}{rb.version}", f"{rb.version} (from {rb.effective_from:%Y-%m-%d})",
-               rb, files[rb.version])
-        for rb in reversed(list(library()))
-    ]  # fmt: skip
+        Choice(
+            f"{VERSION_PREFIX}{r.rulebook.version}",
+            f"{r.rulebook.version} ({r.standing.replace('_', ' ')}, "
+            f"from {r.rulebook.effective_from:%Y-%m-%d})",
+            r.rulebook,
+            r.text,
+            f"version {r.rulebook.version} ({r.standing})",
+            version_row=True,
+        )
+        for r in version_rows(with_withdrawn=False)
+    ]
 
 
 def proposal_choices() -> list[Choice]:
-    """Every valid draft in ``proposals/``; a broken draft is left out (validate it to see why)."""
+    """Every valid sample in ``proposals/``; a broken one is left out (validate it to see why)."""
     choices = []
     for path in sorted(proposals_dir().glob("*.yaml")):
         try:
@@ -123,7 +126,13 @@ def proposal_choices() -> list[Choice]:
         except RulebookInvalid:
             continue
         choices.append(
-            Choice(f"{PROPOSAL_PREFIX}{path.name}", f"{path.name} — {rulebook.version}", rulebook, path)
+            Choice(
+                f"{PROPOSAL_PREFIX}{path.name}",
+                f"{path.name} — {rulebook.version}",
+                rulebook,
+                path.read_text(encoding="utf-8"),
+                str(path),
+            )
         )
     return choices
 

@@ -43,6 +43,7 @@ class Prepared:
     baseline_version: str
     proposed_label: str
     scenario_summary: dict[str, Any]
+    proposed_version: str | None = None  # the stored version (a draft, say) simulated, if one
 
 
 def shipped_scenarios() -> list[str]:
@@ -95,7 +96,7 @@ def _proposed(form: ImmutableMultiDict[str, str], files: ImmutableMultiDict[str,
     except RulebookInvalid:
         problems.append(Problem("proposed", "proposed", "choose a proposed rulebook"))
         return None
-    return picked.text, str(picked.path), f"{picked.rulebook.version} ({picked.path.name})"
+    return picked.text, picked.source, picked.label
 
 
 def _scenario(form: ImmutableMultiDict[str, str], files: ImmutableMultiDict[str, FileStorage],
@@ -113,6 +114,11 @@ def _scenario(form: ImmutableMultiDict[str, str], files: ImmutableMultiDict[str,
         problems.append(Problem("scenario", "scenario", "choose a scenario"))
         return None
     return _shipped_text(name), f"{name} (shipped)"
+
+
+def _stored_version(choice: str) -> str | None:
+    """The version a ``version:`` choice names (a what-if of it can be attached to its roll-out)."""
+    return choice.removeprefix(sources.VERSION_PREFIX) if choice.startswith(sources.VERSION_PREFIX) else None
 
 
 def prepare(form: ImmutableMultiDict[str, str],
@@ -147,7 +153,7 @@ def prepare(form: ImmutableMultiDict[str, str],
     try:
         what_if = from_texts(
             baseline.text, proposed_text, scenario[0], replications=replications, seed=seed,
-            sources=(str(baseline.path), proposed_source, scenario[1]),
+            sources=(baseline.source, proposed_source, scenario[1]),
         )  # fmt: skip
     except ValidationFailed as exc:
         # Only the scenario-against-rulebook check is left; its message names the rulebook.
@@ -156,6 +162,7 @@ def prepare(form: ImmutableMultiDict[str, str],
         what_if=what_if,
         baseline_version=what_if.baseline.version,
         proposed_label=proposed_label[:120],
+        proposed_version=_stored_version(form.get("proposed", "")),
         scenario_summary={
             "name": what_if.scenario.name,
             "source": scenario[1],

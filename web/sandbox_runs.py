@@ -73,6 +73,7 @@ def start_run(prepared: Prepared, username: str) -> int:
                 "replications": info.replications,
                 "seed": info.seed,
                 "created_by": username,
+                "proposed_version": prepared.proposed_version,
             },
         )
         assert run.id is not None

@@ -8,6 +8,7 @@ from workflows.discount.workflow import DiscountWorkflow
 from workflows.dispute.workflow import DisputeWorkflow
 from workflows.exit.workflow import ExitWorkflow
 from workflows.registration.workflow import RegistrationWorkflow
+from workflows.rollout.workflow import RolloutWorkflow
 from workflows.simulation import SimulationWorkflow
 
 ALL_WORKFLOWS: list[type] = [
@@ -16,6 +17,7 @@ ALL_WORKFLOWS: list[type] = [
     DiscountWorkflow,
     DisputeWorkflow,
     ExitWorkflow,
+    RolloutWorkflow,
     SimulationWorkflow,
     NotificationDispatchWorkflow,
 ]

@@ -201,6 +201,12 @@ class ProcessClient(Generic[View]):
                     return settled
                 except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
                     raise StillDeciding(self.noun, workflow_id, await self._state_now(handle)) from None
+                except WorkflowUpdateFailedError:
+                    # The process ended in the moment the update came (refused its start, say):
+                    # its final view says how; anything else is the update's own refusal.
+                    if await self._ended(handle):
+                        break
+                    raise
                 except RPCError as exc:
                     if _not_ready(exc) and attempt < _NOT_READY_RETRIES:
                         await asyncio.sleep(0.1 * (attempt + 1))
@@ -212,6 +218,12 @@ class ProcessClient(Generic[View]):
                     break
         # It has ended already (settled by the rules), before or while the update came.
         return await self.final(handle)
+
+    async def _ended(self, handle: WorkflowHandle[Any, Any]) -> bool:
+        description = await asyncio.wait_for(
+            handle.describe(rpc_timeout=self._rpc_timeout), timeout=self.bounded()
+        )
+        return description.status != WorkflowExecutionStatus.RUNNING
 
     async def _state_now(self, handle: WorkflowHandle[Any, Any]) -> str:
         """Where a started process stands, as it last published it (no worker needed)."""

@@ -115,7 +115,7 @@ class DiscountClient(ProcessClient[DiscountView]):
         view = await self.get(workflow_id)
         if view.rulebook_version:
             # What the pinned rulebook would refuse is named by its field here, as for a request.
-            rulebook = rulebook_library(self.settings.rulebook_dir).get(view.rulebook_version)
+            rulebook = rulebook_library(self.settings).get(view.rulebook_version)
             refusals = _refusals(
                 decide_discount(rulebook, _rules_request(view.partner_tier, terms), datetime.now(UTC))
             )
@@ -161,7 +161,7 @@ class DiscountClient(ProcessClient[DiscountView]):
                     ]
                 )
             tier = get_partner(session=session, partner_id=submission.partner_id).tier
-        rulebook = rulebook_library(self.settings.rulebook_dir).governing(datetime.now(UTC))
+        rulebook = rulebook_library(self.settings).governing(datetime.now(UTC))
         refusals = _refusals(
             decide_discount(rulebook, _rules_request(tier, submission.terms), datetime.now(UTC))
         )

@@ -166,7 +166,7 @@ class DisputeClient(ProcessClient[DisputeView]):
             if row is None or view is None or not (own or direct or (_ON_BEHALF & set(roles))):
                 # Another partner's registration looks exactly like one that does not exist.
                 raise ValidationFailed([FieldProblem("registration_id", "no such registration of yours")])
-            rulebook = rulebook_library(self.settings.rulebook_dir).get(row.rulebook_version)
+            rulebook = rulebook_library(self.settings).get(row.rulebook_version)
             codes = [*row.last_reason_codes, *view.reason_codes]
             if direct:
                 claimant = PartyView(side=Side.DIRECT)

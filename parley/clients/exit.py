@@ -153,7 +153,7 @@ class ExitClient(ProcessClient[ExitView]):
             if partner is None:
                 raise ValidationFailed([FieldProblem("partner_id", f"no partner with id {partner_id}")])
             pinned = get_exit(session=session, workflow_id=workflow_id).rulebook_version
-            rulebook = rulebook_library(self.settings.rulebook_dir).get(pinned)
+            rulebook = rulebook_library(self.settings).get(pinned)
             row = get_registration(session=session, workflow_id=registration_id)
             refused = transfer_refusals(rulebook, registration_request(row), partner_facts(partner, now))
         if refused:

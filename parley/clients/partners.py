@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from activities.rulebook import rulebook_library
 from parley.errors import FieldProblem, ValidationFailed
-from parley.settings import get_settings
 from rules.schema import Rulebook
 from store import crud
 from store.crud._common import Page
@@ -67,7 +66,7 @@ class PartnerRecords:
     def rulebook(self) -> Rulebook:
         """The rulebook in force now (or the one given), which every write is checked against."""
         if self._rulebook is None:
-            self._rulebook = rulebook_library(get_settings().rulebook_dir).governing(utcnow())
+            self._rulebook = rulebook_library(engine=self.engine).governing(utcnow())
         return self._rulebook
 
     # -- validation ---------------------------------------------------------------------------

@@ -37,7 +37,9 @@ def mail_addresses(session: Session, notification: Notification) -> list[str]:
         users = [
             user
             for user in session.exec(query).all()
-            if role in user.roles and (user.partner_id is None) == vendor
+            if role in user.roles
+            and (user.partner_id is None) == vendor
+            and notification.partner_id in (None, user.partner_id)
         ]
     return sorted({user.email for user in users if user.email})
 

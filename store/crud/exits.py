@@ -229,4 +229,3 @@ def list_exits(
         query = query.where(Exit.state == require_member("state", state, list(ExitState)))
     rows, total = paginate(session, query.order_by(col(Exit.id).desc()), page, per_page)
     return Page(rows, total, page, per_page)
-

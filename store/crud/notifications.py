@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from store.crud._common import Page, insert_if_absent, paginate, parse, refuse, table_of
@@ -30,7 +30,8 @@ def append_notification(*, session: Session, data: NotificationCreate | Mapping[
     values = notification_in.model_dump()
     values["event_type"] = notification_in.event_type.value
     values["created_at"] = utcnow()
-    values["partner_id"] = None
+    if notification_in.partner_id is not None and notification_in.recipient_role != Role.PARTNER:
+        raise refuse("partner_id", "only a notice to the partner role is addressed to one partner")
     if notification_in.recipient_user:
         user = session.exec(select(User).where(User.username == notification_in.recipient_user)).first()
         values["partner_id"] = user.partner_id if user else None
@@ -86,7 +87,13 @@ def addressed_to(user: Reader) -> ColumnElement[bool]:
     if vendor_roles and user.partner_id is None:
         clauses.append(col(Notification.recipient_role).in_(vendor_roles))
     if user.partner_id is not None and Role.PARTNER in user.roles:
-        clauses.append(col(Notification.recipient_role) == Role.PARTNER.value)
+        # Program-wide news (no partner), or a notice for this user's own partner only.
+        clauses.append(
+            and_(
+                col(Notification.recipient_role) == Role.PARTNER.value,
+                or_(col(Notification.partner_id).is_(None), col(Notification.partner_id) == user.partner_id),
+            )
+        )
     return or_(*clauses)
 
 

@@ -9,8 +9,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from parley.errors import NotFound
-from store.crud._common import Page, paginate, parse, refuse, require_member
+from store.crud._common import Page, insert_if_absent, paginate, parse, refuse, require_member, table_of
 from store.models import (
+    LIBRARY_STATES,
+    RulebookState,
     RulebookVersion,
     RulebookVersionCreate,
     SimulationRun,
@@ -24,30 +26,74 @@ FINISHED = (SimulationStatus.COMPLETED, SimulationStatus.FAILED, SimulationStatu
 
 
 def record_rulebook_version(
-    *, session: Session, data: RulebookVersionCreate | Mapping[str, Any]
+    *, session: Session, data: RulebookVersionCreate | Mapping[str, Any], now: datetime | None = None
 ) -> RulebookVersion:
-    """Record a loaded rulebook version. Loading the same content again is a no-op; a version
-    whose content changed is refused (a published version is immutable)."""
+    """Import a rulebook version straight into the library (a file imported by an operator, or
+    the shipped rulebook on first start), with the state its effective date gives it at ``now``.
+    Importing the same content again is a no-op; a version id already used for other content is
+    refused (a version is immutable), whatever state it is in."""
     version_in = parse(RulebookVersionCreate, data)
-    existing = get_rulebook_version(session=session, version=version_in.version)
-    if existing is not None:
-        if existing.sha256 != version_in.sha256:
-            raise refuse(
-                "version",
-                f"{version_in.version!r} is already recorded with different content; "
-                "publish a new version instead",
-            )
-        return existing
-    row = RulebookVersion(
-        version=version_in.version,
-        effective_from=as_utc(version_in.effective_from),
-        source=version_in.source,
-        sha256=version_in.sha256,
-        document=version_in.document,
+    now = now or utcnow()
+    effective = as_utc(version_in.effective_from)
+    # Insert-if-absent: two processes importing the shipped rulebook on first start both succeed.
+    insert_if_absent(
+        session,
+        table_of(RulebookVersion),
+        {
+            "version": version_in.version,
+            "effective_from": effective,
+            "source": version_in.source,
+            "sha256": version_in.sha256,
+            "document": version_in.document,
+            "text": version_in.text,
+            "created_by": version_in.created_by,
+            "state": RulebookState.SCHEDULED if effective > now else RulebookState.IN_FORCE,
+            "comment": "",
+            "loaded_at": now,
+            "updated_at": now,
+        },
+        ("version",),
     )
-    session.add(row)
-    session.flush()
+    row = get_rulebook_version(session=session, version=version_in.version)
+    assert row is not None
+    if row.sha256 != version_in.sha256:
+        raise refuse(
+            "version",
+            f"{version_in.version!r} is already recorded with different content; "
+            "publish a new version instead",
+        )
+    sync_standing(session=session, now=now)
     return row
+
+
+def sync_standing(*, session: Session, now: datetime) -> None:
+    """Give every library version the state its effective date gives it at ``now``: the latest
+    one begun is in force, earlier ones superseded, later ones scheduled. (Which version governs
+    is decided by the dates alone; this keeps the stored states telling the same.)"""
+    rows = list(
+        session.exec(
+            select(RulebookVersion)
+            .where(col(RulebookVersion.state).in_(LIBRARY_STATES))
+            .order_by(col(RulebookVersion.effective_from), col(RulebookVersion.id))
+        ).all()
+    )
+    begun = [row for row in rows if as_utc(row.effective_from) <= now]
+    for row in rows:
+        if as_utc(row.effective_from) > now:
+            state = row.state if row.state == RulebookState.APPROVED else RulebookState.SCHEDULED
+        elif row is begun[-1]:
+            state = RulebookState.IN_FORCE
+        else:
+            state = RulebookState.SUPERSEDED
+        if state != row.state:
+            row.state = state
+            row.updated_at = now
+            if state == RulebookState.IN_FORCE and row.in_force_at is None:
+                row.in_force_at = max(
+                    as_utc(row.effective_from), as_utc(row.approved_at or row.effective_from)
+                )
+            session.add(row)
+    session.flush()
 
 
 def get_rulebook_version(*, session: Session, version: str) -> RulebookVersion | None:
@@ -55,17 +101,20 @@ def get_rulebook_version(*, session: Session, version: str) -> RulebookVersion |
     return session.exec(query).first()
 
 
-def list_rulebook_versions(*, session: Session) -> list[RulebookVersion]:
-    """Every recorded version, in order of the date each takes effect."""
+def list_rulebook_versions(*, session: Session, library_only: bool = False) -> list[RulebookVersion]:
+    """Every recorded version (or only the library's), in order of the date each takes effect."""
     query = select(RulebookVersion).order_by(col(RulebookVersion.effective_from), col(RulebookVersion.id))
+    if library_only:
+        query = query.where(col(RulebookVersion.state).in_(LIBRARY_STATES))
     return list(session.exec(query).all())
 
 
 def rulebook_version_in_force(*, session: Session, at: datetime) -> RulebookVersion | None:
-    """The version with the latest ``effective_from`` not after ``at``."""
+    """The library version with the latest ``effective_from`` not after ``at``."""
     query = (
         select(RulebookVersion)
         .where(col(RulebookVersion.effective_from) <= as_utc(at))
+        .where(col(RulebookVersion.state).in_(LIBRARY_STATES))
         .order_by(col(RulebookVersion.effective_from).desc(), col(RulebookVersion.id).desc())
     )
     return session.exec(query).first()

@@ -8,6 +8,7 @@ from store.models.discounts import DiscountException, DiscountExceptionCreate
 from store.models.disputes import Dispute, DisputeCreate, DisputeStatement
 from store.models.enums import (
     APPROVER_ROLES,
+    LIBRARY_STATES,
     DeliveryChannel,
     DeliveryState,
     DiscountState,
@@ -19,6 +20,7 @@ from store.models.enums import (
     ProcessType,
     RegistrationState,
     Role,
+    RulebookState,
     SimulationStatus,
     TaskOutcome,
     TaskState,
@@ -54,6 +56,7 @@ from store.models.registrations import (
     RegistrationPublic,
 )
 from store.models.rulebooks import (
+    RulebookAcknowledgement,
     RulebookVersion,
     RulebookVersionCreate,
     SimulationRun,
@@ -65,6 +68,7 @@ from store.models.users import ApiToken, Delegation, DelegationCreate, User, Use
 
 __all__ = [
     "APPROVER_ROLES",
+    "LIBRARY_STATES",
     "Account",
     "AccountBlock",
     "AccountClaim",
@@ -109,6 +113,8 @@ __all__ = [
     "RegistrationPublic",
     "RegistrationState",
     "Role",
+    "RulebookAcknowledgement",
+    "RulebookState",
     "RulebookVersion",
     "RulebookVersionCreate",
     "SimulationRun",

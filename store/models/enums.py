@@ -138,7 +138,7 @@ class ProcessType(StrEnum):
     DISCOUNT = "discount"
     DISPUTE = "dispute"
     EXIT = "exit"
-    RULEBOOK = "rulebook"  # roll-outs of rulebook versions: audit events only, never tasks
+    RULEBOOK = "rulebook"  # roll-outs of rulebook versions: approval and acknowledgement tasks
 
 
 class TaskState(StrEnum):
@@ -156,6 +156,7 @@ class TaskOutcome(StrEnum):
     ESCALATED = "escalated"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    ACKNOWLEDGED = "acknowledged"  # a partner acknowledged a published rulebook
 
 
 class EventType(StrEnum):
@@ -181,7 +182,10 @@ class EventType(StrEnum):
     DISPUTE_RESOLVED = "dispute.resolved"
     DISPUTE_WITHDRAWN = "dispute.withdrawn"
     EXIT_MILESTONE = "exit.milestone"
-    RULEBOOK_PUBLISHED = "rulebook.published"
+    RULEBOOK_PUBLISHED = "rulebook.published"  # approved: the playbook is out, acknowledgement asked
+    RULEBOOK_ACKNOWLEDGEMENT_DUE = "rulebook.acknowledgement_due"  # a reminder before the deadline
+    RULEBOOK_IN_FORCE = "rulebook.in_force"
+    RULEBOOK_WITHDRAWN = "rulebook.withdrawn"  # withdrawn, declined or lapsed before taking effect
 
 
 class DeliveryChannel(StrEnum):
@@ -193,6 +197,29 @@ class DeliveryState(StrEnum):
     PENDING = "pending"  # waiting for its next attempt
     DELIVERED = "delivered"
     DEAD = "dead"  # every attempt failed: dead-lettered, shown to partner operations
+
+
+class RulebookState(StrEnum):
+    """Where a rulebook version stands: a draft waits for its roll-out's approval; an approved
+    version is published and scheduled until its effective date, then in force until a later one
+    supersedes it. Withdrawn: taken back, declined or lapsed before it took effect (its id stays
+    used). Which version governs at a moment is decided by effective dates alone (``LIBRARY``)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    IN_FORCE = "in_force"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+
+# The versions that govern by their effective dates (the workers' and web apps' library).
+LIBRARY_STATES = (
+    RulebookState.APPROVED,
+    RulebookState.SCHEDULED,
+    RulebookState.IN_FORCE,
+    RulebookState.SUPERSEDED,
+)
 
 
 class SimulationStatus(StrEnum):

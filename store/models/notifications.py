@@ -37,7 +37,9 @@ class NotificationBase(SQLModel):
 
 
 class NotificationCreate(NotificationBase):
-    pass
+    # For a notice to the partner role: the one partner whose users it is for (None: every
+    # partner, program-wide news). A notice to a user takes the user's partner instead.
+    partner_id: int | None = None
 
 
 class Notification(NotificationBase, table=True):

@@ -1,4 +1,4 @@
-"""Rulebook versions as loaded, and what-if simulation runs against them."""
+"""Rulebook versions and their acknowledgements, and what-if simulation runs against them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import field_validator
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models.enums import SimulationStatus
+from store.models.enums import RulebookState, SimulationStatus
 from store.models.types import JSONDocument, UTCDateTime, utcnow
 
 
@@ -20,6 +20,8 @@ class RulebookVersionCreate(SQLModel):
     source: str = Field(min_length=1, max_length=500)
     sha256: str = Field(min_length=64, max_length=64)
     document: dict[str, Any]
+    text: str = ""
+    created_by: str | None = Field(default=None, max_length=64)
 
     @field_validator("sha256")
     @classmethod
@@ -30,7 +32,13 @@ class RulebookVersionCreate(SQLModel):
 
 
 class RulebookVersion(SQLModel, table=True):
-    """A rulebook version as it was loaded; processes pin ``version`` (grandfathering)."""
+    """A rulebook version: the one place every worker and web process reads rulebooks from.
+
+    ``document`` is the validated rulebook (what processes pin: grandfathering), ``text`` the YAML
+    as its author wrote it (comments kept, for export and reading). ``state`` follows the roll-out
+    (``RulebookState``); which version governs at a moment is decided by effective dates among the
+    ``LIBRARY_STATES``. Who did what is in the columns and, with reasons, in the audit trail.
+    """
 
     __tablename__ = "rulebook_versions"
 
@@ -41,6 +49,32 @@ class RulebookVersion(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     document: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
     loaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    state: str = Field(default=RulebookState.IN_FORCE, max_length=20, index=True)
+    text: str = Field(default="", sa_type=Text)
+    comment: str = Field(default="", max_length=2000)
+    created_by: str | None = Field(default=None, max_length=64)
+    simulation_run_id: int | None = None
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledge_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    in_force_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by: str | None = Field(default=None, max_length=64)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_reason: str | None = Field(default=None, max_length=2000)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RulebookAcknowledgement(SQLModel, table=True):
+    """A partner acknowledged a published version (once per partner and version)."""
+
+    __tablename__ = "rulebook_acknowledgements"
+    __table_args__ = (UniqueConstraint("version", "partner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=40, index=True)
+    partner_id: int = Field(foreign_key="partners.id", index=True)
+    acknowledged_by: str = Field(max_length=64)
+    acknowledged_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class SimulationRunCreate(SQLModel):
@@ -50,6 +84,7 @@ class SimulationRunCreate(SQLModel):
     replications: int = Field(ge=1, le=10000)
     seed: int = Field(ge=0)
     created_by: str = Field(min_length=1, max_length=64)
+    proposed_version: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class SimulationRun(SQLModel, table=True):
@@ -69,3 +104,5 @@ class SimulationRun(SQLModel, table=True):
     results: dict[str, Any] | None = Field(default=None, sa_type=JSONDocument)
     error: str | None = Field(default=None, max_length=4000)
     report_path: str | None = Field(default=None, max_length=500)
+    # The library version (usually a draft) the run simulated as the proposal, if it was one.
+    proposed_version: str | None = Field(default=None, max_length=40, index=True)

@@ -73,6 +73,9 @@ def test_fast_rulebook_differs_only_in_durations_version_and_title(rulebook):
         "honour_limit",
         "commission_wind_down",
         "mdf_wind_down",
+        "approval_sla",
+        "acknowledgement_period",
+        "acknowledgement_reminder",
     }
 
 

@@ -1,4 +1,6 @@
-"""Rulebook pages on SQLite and PostgreSQL: reading, diff, validation, scheduling a roll-out."""
+"""Rulebook pages on SQLite and PostgreSQL: reading (staff every version, partners the published
+ones), diff, validation, and a draft's submission refused with every field named and nothing
+stored. (A submission that starts a roll-out needs the workers: tests/browser/test_rollout_browser.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import yaml
 from flask.testing import FlaskClient
 
 from store.crud import records as records_crud
+from store.crud import rollouts as rollouts_crud
 from store.crud import rulebooks as versions_crud
 from store.engine import session_scope
+from store.models import utcnow
 from tests.web.conftest import World, csrf_token, sign_in
 from tests.web.ops_fixtures import OpsDirs, ops_dirs, rulebook_yaml
 
@@ -19,10 +23,10 @@ __all__ = ["ops_dirs"]  # the fixture, imported for pytest
 FUTURE = "2098-06-01T00:00:00Z"
 
 
-def _schedule(client: FlaskClient, text: str, comment: str = "Shorter protection, agreed at the QBR") -> str:
+def _submit(client: FlaskClient, text: str, comment: str = "Shorter protection, agreed at the QBR") -> str:
     token = csrf_token(client, "/rulebooks/validate")
     response = client.post(
-        "/rulebooks/schedule", data={"rulebook_yaml": text, "comment": comment, "csrf_token": token}
+        "/rulebooks/submit", data={"rulebook_yaml": text, "comment": comment, "csrf_token": token}
     )
     return f"{response.status_code} {response.get_data(as_text=True)}"
 
@@ -33,7 +37,7 @@ def test_every_approver_reads_versions_playbook_and_yaml(
     sign_in(client, "cam")
     listing = client.get("/rulebooks/").get_data(as_text=True)
     assert "2026.1" in listing and "2099.1" in listing
-    assert re.search(r"2026\.1</a>.*?governs now", listing, re.DOTALL)
+    assert re.search(r"2026\.1</a>.*?in force", listing, re.DOTALL)
     assert re.search(r"2099\.1</a>.*?scheduled", listing, re.DOTALL)
     page = client.get("/rulebooks/versions/2026.1").get_data(as_text=True)
     assert "Partner playbook" in page and "Reason codes you may see" in page
@@ -44,9 +48,36 @@ def test_every_approver_reads_versions_playbook_and_yaml(
     assert client.get("/rulebooks/versions/nope").status_code == 404
 
 
-def test_partners_cannot_read_rulebook_pages(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+def test_partners_read_published_versions_never_drafts(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    sign_in(client, "cam")  # the library is imported on first use
+    client.get("/rulebooks/")
+    with session_scope() as db:
+        rollouts_crud.create_draft(
+            session=db,
+            data={
+                "version": "2098.9-draft",
+                "effective_from": "2098-01-01T00:00:00Z",
+                "source": "draft by ops",
+                "sha256": "0" * 64,
+                "document": yaml.safe_load(rulebook_yaml("2098.9-draft", FUTURE)),
+                "created_by": "ops",
+            },
+            comment="under review",
+            now=utcnow(),
+        )
+    assert "2098.9-draft" in client.get("/rulebooks/").get_data(as_text=True)
+    client = client.application.test_client()
     sign_in(client, "pat_partner")
-    assert client.get("/rulebooks/").status_code == 403
+    listing = client.get("/rulebooks/").get_data(as_text=True)
+    assert "2026.1" in listing and "2099.1" in listing and "2098.9-draft" not in listing
+    assert client.get("/rulebooks/versions/2098.9-draft").status_code == 404
+    page = client.get("/rulebooks/versions/2099.1").get_data(as_text=True)
+    assert "Partner playbook" in page and "What changes from 2026.1" in page
+    assert "protection_period" in page  # what changes, in words
+    assert "Attach a what-if" not in page and "Withdraw" not in page
+    assert client.get("/rulebooks/diff?a=version:2026.1&b=version:2099.1").status_code == 403
     anonymous = client.application.test_client()
     assert anonymous.get("/rulebooks/").status_code == 302
 
@@ -82,10 +113,10 @@ def test_validation_lists_every_field_problem(client: FlaskClient, world: World,
         "/rulebooks/validate", data={"rulebook_yaml": rulebook_yaml("good-1", FUTURE), "csrf_token": token}
     ).get_data(as_text=True)
     assert "Valid: good-1" in good
-    assert "Schedule good-1" not in good  # a channel account manager may validate, not schedule
+    assert "Submit good-1 as a draft" not in good  # a channel account manager may validate, not submit
 
 
-def test_scheduling_writes_file_version_and_audit(
+def test_validation_offers_partner_ops_the_submission_and_the_what_if(
     client: FlaskClient, world: World, ops_dirs: OpsDirs
 ) -> None:
     sign_in(client, "ops")
@@ -94,81 +125,56 @@ def test_scheduling_writes_file_version_and_audit(
         "/rulebooks/validate",
         data={"rulebook_yaml": text, "csrf_token": csrf_token(client, "/rulebooks/validate")},
     ).get_data(as_text=True)
-    assert "Schedule 2098.1" in page and "Simulate this against the current rulebook first" in page
+    assert "Submit 2098.1 as a draft" in page and "Simulate this against the current rulebook first" in page
     assert '<code>registration.protection_period</code>: <span class="diff-old">90 days' in page
 
-    assert _schedule(client, text).startswith("303")
-    written = ops_dirs.rulebooks / "2098.1.yaml"
-    assert written.read_text(encoding="utf-8") == text
-    assert not [p for p in ops_dirs.rulebooks.iterdir() if p.name.endswith(".tmp")]
-    with session_scope() as db:
-        row = versions_crud.get_rulebook_version(session=db, version="2098.1")
-        events = records_crud.list_audit_events(session=db, process_id="rulebook-2098.1").items
-    assert row is not None and row.document["registration"]["protection_period"] == "75d"
-    assert [(e.actor, e.action, e.rulebook_version) for e in events] == [
-        ("ops", "rulebook.scheduled", "2098.1")
-    ]
-    assert events[0].detail["comment"] == "Shorter protection, agreed at the QBR"
-    assert events[0].detail["replaces"] == "2026.1"
-    assert any("protection_period" in change for change in events[0].detail["changes"])
 
-    version_page = client.get("/rulebooks/versions/2098.1").get_data(as_text=True)
-    assert "Shorter protection, agreed at the QBR" in version_page
-    assert "/sandbox/new?baseline=version:2026.1&amp;proposed=version:2098.1" in version_page
-
-
-def test_scheduling_refuses_duplicates_past_dates_and_no_comment(
+def test_submission_refuses_used_ids_past_dates_and_no_comment(
     client: FlaskClient, world: World, ops_dirs: OpsDirs
 ) -> None:
     sign_in(client, "ops")
-    before = sorted(p.name for p in ops_dirs.rulebooks.iterdir())
-    duplicate = _schedule(client, rulebook_yaml("2099.1", FUTURE))
-    assert (
-        duplicate.startswith("422")
-        and "<code>version</code> &#39;2099.1&#39; is already in the library" in duplicate
-    )
-    past = _schedule(client, rulebook_yaml("2020.9", "2020-01-01T00:00:00Z"))
+    duplicate = _submit(client, rulebook_yaml("2099.1", FUTURE))
+    assert duplicate.startswith("422")
+    assert "<code>version</code> &#39;2099.1&#39; is already used (scheduled)" in duplicate
+    past = _submit(client, rulebook_yaml("2020.9", "2020-01-01T00:00:00Z"))
     assert (
         past.startswith("422")
-        and "<code>effective_from</code> 2020-01-01 00:00 UTC is not in the future" in past
+        and "<code>effective_from</code> 2020-01-01 00:00:00 UTC is not in the future" in past
     )
-    silent = _schedule(client, rulebook_yaml("2098.2", FUTURE), comment="   ")
+    silent = _submit(client, rulebook_yaml("2098.2", FUTURE), comment="   ")
     assert silent.startswith("422") and "<code>comment</code> required" in silent
-    broken = _schedule(client, "version: x\nprogram: 3\n")
+    broken = _submit(client, "version: x\nprogram: 3\n")
     assert broken.startswith("422") and "<code>registration</code> required section is missing" in broken
-    assert sorted(p.name for p in ops_dirs.rulebooks.iterdir()) == before
     with session_scope() as db:
-        assert versions_crud.list_rulebook_versions(session=db) == []
+        versions = [v.version for v in versions_crud.list_rulebook_versions(session=db)]
+        assert versions == ["2026.1", "2099.1"]  # the library imported on first use, nothing else
         assert records_crud.list_audit_events(session=db, actor="ops").items == []
-    assert _schedule(client, rulebook_yaml("2098.3", FUTURE)).startswith("303")
-    again = _schedule(client, rulebook_yaml("2098.3", FUTURE))
-    assert again.startswith("422") and "already in the library" in again
 
 
 @pytest.mark.parametrize("username", ["cam", "director", "finance", "pat_partner"])
-def test_only_partner_ops_schedule(
-    client: FlaskClient, world: World, ops_dirs: OpsDirs, username: str
-) -> None:
+def test_only_partner_ops_submit(client: FlaskClient, world: World, ops_dirs: OpsDirs, username: str) -> None:
     sign_in(client, username)
     token = csrf_token(client, "/registrations/")
     response = client.post(
-        "/rulebooks/schedule",
+        "/rulebooks/submit",
         data={"rulebook_yaml": rulebook_yaml("2098.5", FUTURE), "comment": "why not", "csrf_token": token},
     )
     assert response.status_code == 403
-    assert not (ops_dirs.rulebooks / "2098.5.yaml").exists()
+    with session_scope() as db:
+        assert versions_crud.get_rulebook_version(session=db, version="2098.5") is None
 
 
-def test_schedule_without_csrf_token_is_refused(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
+def test_submit_without_csrf_token_is_refused(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
     sign_in(client, "ops")
     response = client.post(
-        "/rulebooks/schedule", data={"rulebook_yaml": rulebook_yaml("2098.6", FUTURE), "comment": "x"}
+        "/rulebooks/submit", data={"rulebook_yaml": rulebook_yaml("2098.6", FUTURE), "comment": "x"}
     )
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
-    assert not (ops_dirs.rulebooks / "2098.6.yaml").exists()
+    with session_scope() as db:
+        assert versions_crud.get_rulebook_version(session=db, version="2098.6") is None
 
 
-def test_a_broken_library_is_reported_with_file_and_field(
+def test_a_broken_folder_on_first_start_is_reported_with_file_and_field(
     client: FlaskClient, world: World, ops_dirs: OpsDirs
 ) -> None:
     (ops_dirs.rulebooks / "broken.yaml").write_text(

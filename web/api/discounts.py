@@ -17,7 +17,6 @@ from flask import Response, g
 from activities.rulebook import rulebook_library
 from parley.clients.discount import DiscountClient
 from parley.errors import DecisionRefused, FieldProblem, NotFound, ValidationFailed
-from parley.settings import get_settings
 from rules.discount import DiscountRequest, decide_discount
 from rules.reasons import ReasonCode
 from store.crud import discounts as discounts_crud
@@ -85,7 +84,7 @@ def _check_terms(view: DiscountView, terms: DiscountTerms) -> None:
     """What the request's pinned rulebook would refuse in the new terms, named by field (the
     process refuses it too, but only as a whole)."""
     try:
-        rulebook = rulebook_library(get_settings().rulebook_dir).get(view.rulebook_version)
+        rulebook = rulebook_library().get(view.rulebook_version)
     except (NotFound, ValueError):
         return  # pinned from elsewhere (a roll-out): the process judges alone
     decision = decide_discount(

@@ -22,7 +22,6 @@ from sqlmodel import Session
 from activities.rulebook import rulebook_library
 from parley.clients.exit import ExitClient
 from parley.errors import NotFound, ParleyError
-from parley.settings import get_settings
 from rules.enums import ExitType
 from rules.exit import ExitPlan, exit_plan, transfer_refusals
 from rules.reasons import Reason
@@ -66,7 +65,7 @@ class Candidate:
 def pinned_rulebook(row: Exit) -> Rulebook | None:
     """The rulebook the exit was started under (None when it is no longer in the library)."""
     try:
-        return rulebook_library(get_settings().rulebook_dir).get(row.rulebook_version)
+        return rulebook_library().get(row.rulebook_version)
     except NotFound:
         return None
 

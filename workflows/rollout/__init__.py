@@ -1,0 +1,1 @@
+"""The rulebook roll-out process: draft, simulation gate, approval, publication, in force."""
