@@ -10,18 +10,14 @@ and the closed row, or the row marked failed/cancelled with the reason.
 from __future__ import annotations
 
 import contextvars
-import shutil
 import threading
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from temporalio import activity
 
-from parley.settings import get_settings
 from simulation.replication import Change, ReplicationInput, ReplicationResult, run_replication
-from simulation.runner import from_texts, summarise, write_outputs
+from simulation.runner import from_texts, summarise
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
 from store.models import SimulationStatus
@@ -53,7 +49,6 @@ class RunProgressInput:
 @dataclass
 class RunOutcomeInput:
     run_id: int
-    folder: str  # the run's output folder, relative to the data dir
     results: dict[str, Any]  # the results.json document
 
 
@@ -111,39 +106,19 @@ def record_simulation_progress(progress: RunProgressInput) -> None:
         )
 
 
-def write_run_outputs(folder: str, results: dict[str, Any]) -> str:
-    """Write ``results.json`` and ``report.html`` into ``<data_dir>/<folder>`` unless already
-    there; the path of report.html relative to the data dir.
-
-    The files are written into a scratch folder renamed into place, so a reader never sees half a
-    report and a second writer (a retried activity) leaves the first one's identical files alone.
-    """
-    data_dir = get_settings().data_dir
-    final = data_dir / folder
-    if not (final / "report.html").is_file():
-        final.parent.mkdir(parents=True, exist_ok=True)
-        scratch = final.parent / f".{final.name}-{uuid.uuid4().hex[:8]}"
-        write_outputs(results, scratch)
-        try:
-            scratch.rename(final)
-        except OSError:  # written meanwhile by another attempt: the same document
-            shutil.rmtree(scratch, ignore_errors=True)
-    return str(Path(folder) / "report.html")
-
-
 def store_run_outcome(outcome: RunOutcomeInput) -> bool:
-    """Write the run's files and close its row as completed; False if the row was closed already."""
-    report = write_run_outputs(outcome.folder, outcome.results)
+    """Close the run's row as completed with its results (the report is rendered from them by
+    whichever web process shows it: no file is shared between services); False if the row was
+    closed already."""
     with session_scope() as db:
         return runs_crud.close_simulation_run(
-            session=db, run_id=outcome.run_id, status=SimulationStatus.COMPLETED,
-            results=outcome.results, report_path=report,
-        )  # fmt: skip
+            session=db, run_id=outcome.run_id, status=SimulationStatus.COMPLETED, results=outcome.results
+        )
 
 
 @activity.defn
 def store_simulation_outcome(outcome: RunOutcomeInput) -> None:
-    """The workflow's last step: results.json and report.html on disk, the row closed. Idempotent."""
+    """The workflow's last step: the row closed with its results. Idempotent."""
     store_run_outcome(outcome)
 
 

@@ -243,8 +243,11 @@ def headlines(rows: list[dict[str, Any]]) -> list[str]:
     return [words.headline(cause, items) for cause, items in ranked[:8]]
 
 
-def write_results(results: dict[str, Any], path: Path) -> None:
-    """Write the document with a stable layout: keys sorted (as they come back from Temporal too),
+def results_document(results: dict[str, Any]) -> str:
+    """The document with a stable layout: keys sorted (as they come back from Temporal too),
     undefined values null (never NaN)."""
-    path.write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n",
-                    encoding="utf-8")  # fmt: skip
+    return json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_results(results: dict[str, Any], path: Path) -> None:
+    path.write_text(results_document(results), encoding="utf-8")

@@ -17,8 +17,11 @@ from parley.errors import NotFound, ServiceUnavailable
 from rules import RulebookInvalid
 from simulation import report_words as words
 from simulation.kpis import Kpi
+from simulation.report import render_report
+from simulation.results import results_document
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
+from store.models import SimulationStatus
 from web import rulebook_sources as sources
 from web import sandbox_form, sandbox_runs
 from web.ops_access import partner_ops_required
@@ -170,29 +173,28 @@ def run(run_id: int) -> ResponseReturnValue:
         kpis=_kpi_rows(current.results or {}),
         headlines=(current.results or {}).get("headlines", []),
         rule_changes=(current.results or {}).get("rule_changes", []),
-        report_ready=sandbox_runs.report_file(current) is not None,
+        report_ready=current.status == SimulationStatus.COMPLETED and current.results is not None,
     )
 
 
-def _output(run_id: int, name: str, mimetype: str) -> ResponseReturnValue:
+def _results(run_id: int) -> dict[str, Any]:
+    """A completed run's results (what its report is rendered from); 404 before it completes."""
     try:
         current = sandbox_runs.get_run(run_id)
     except NotFound:
         abort(404, "No what-if run with that number.")
-    report = sandbox_runs.report_file(current)
-    if report is None:
+    if current.status != SimulationStatus.COMPLETED or current.results is None:
         abort(404, "This run has no report yet.")
-    # Read whole (a report is tens of kilobytes): no file handle outlives the request.
-    return Response((report.parent / name).read_bytes(), mimetype=mimetype)
+    return current.results
 
 
 @bp.get("/runs/<int:run_id>/report.html")
 @partner_ops_required
 def report(run_id: int) -> ResponseReturnValue:
-    return _output(run_id, "report.html", "text/html")
+    return Response(render_report(_results(run_id)), mimetype="text/html")
 
 
 @bp.get("/runs/<int:run_id>/results.json")
 @partner_ops_required
 def results(run_id: int) -> ResponseReturnValue:
-    return _output(run_id, "results.json", "application/json")
+    return Response(results_document(_results(run_id)), mimetype="application/json")

@@ -1,9 +1,9 @@
 """Sandbox runs: a ``simulation_runs`` row per what-if, written by its Temporal workflow.
 
-The workflow is started with the row's id and output folder and records everything itself:
-progress as replications finish, then ``results.json`` and ``report.html`` under
-``<data_dir>/simulations/run-<key>/`` and the row closed, or the row marked failed or cancelled
-(see workflows/simulation.py). The pages only read the row. While a run is unfinished the run
+The workflow is started with the row's id and records everything itself: progress as
+replications finish, then the row closed with its results, or the row marked failed or cancelled
+(see workflows/simulation.py). The pages only read the row (the report is rendered from its
+results, so no file is shared between the workers and the web). While a run is unfinished the run
 page still asks Temporal for live progress and whether a worker serves it; that look also closes
 the rows no workflow code could: a workflow terminated, timed out, or lost by Temporal.
 """
@@ -11,11 +11,9 @@ the rows no workflow code could: a workflow terminated, timed out, or lost by Te
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from activities.simulation import RunOutcomeInput, store_run_outcome
 from parley.errors import NotFound, ServiceUnavailable
-from parley.settings import get_settings
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
 from store.models import SimulationRun, SimulationStatus, as_utc
@@ -29,35 +27,10 @@ log = logging.getLogger(__name__)
 UNFINISHED = (SimulationStatus.QUEUED, SimulationStatus.RUNNING)
 
 
-def outputs_root() -> Path:
-    return get_settings().data_dir / "simulations"
-
-
 def run_key(run: SimulationRun) -> str:
-    """The run's name in Temporal and in the data dir: its id plus its creation time, so a
-    database that is reset (ids start again at 1) never meets the workflows or reports of the
-    runs it forgot."""
+    """The run's name in Temporal: its id plus its creation time, so a database that is reset
+    (ids start again at 1) never meets the workflows of the runs it forgot."""
     return f"{run.id}-{as_utc(run.created_at):%Y%m%dT%H%M%S%f}"
-
-
-def run_folder_name(run: SimulationRun) -> str:
-    """The run's output folder relative to the data dir (the workflow writes there)."""
-    return f"simulations/run-{run_key(run)}"
-
-
-def run_folder(run: SimulationRun) -> Path:
-    return get_settings().data_dir / run_folder_name(run)
-
-
-def report_file(run: SimulationRun) -> Path | None:
-    """The run's report, only if it lies inside the outputs folder and exists."""
-    if not run.report_path:
-        return None
-    root = outputs_root().resolve()
-    path = (get_settings().data_dir / run.report_path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return path
 
 
 def start_run(prepared: Prepared, username: str) -> int:
@@ -90,7 +63,6 @@ def start_run(prepared: Prepared, username: str) -> int:
         seed=info.seed,
         sources=[info.baseline_source, info.proposed_source, info.scenario_source],
         run_id=run_id,
-        output_dir=run_folder_name(stored),
     )
     try:
         sandbox_temporal.start(key, spec)
@@ -107,7 +79,7 @@ def _close(run: SimulationRun, seen: Observation) -> None:
     if seen.state == "completed" and seen.results is not None:
         # Only a workflow started without a row id (before the workflow stored its own outcome)
         # completes with the row open: store it the way the workflow's last activity does.
-        store_run_outcome(RunOutcomeInput(run.id, run_folder_name(run), seen.results))
+        store_run_outcome(RunOutcomeInput(run.id, seen.results))
         return
     status = SimulationStatus.CANCELLED if seen.state == "cancelled" else SimulationStatus.FAILED
     with session_scope() as db:

@@ -2,10 +2,10 @@
 
 Started from the web, the API or ``parley simulate --temporal``. The ``progress`` query says how
 many replications are done; the result is the ``results.json`` document. Started for a
-``simulation_runs`` row (``run_id`` and ``output_dir`` set, as the web does), the workflow also
-stores its own outcome: progress on the row as replications finish, then ``results.json`` and
-``report.html`` under the data dir and the row closed, or on failure or cancellation the row
-marked with the reason. Nobody needs to be watching for the run to be recorded.
+``simulation_runs`` row (``run_id`` set, as the web does), the workflow also stores its own
+outcome: progress on the row as replications finish, then the row closed with the results (the
+report is rendered from them), or on failure or cancellation the row marked with the reason.
+Nobody needs to be watching for the run to be recorded.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ REPLICATION_TIMEOUT = timedelta(minutes=30)
 # the attempt is retried on another worker instead of waiting out REPLICATION_TIMEOUT.
 REPLICATION_HEARTBEAT = timedelta(seconds=30)
 RETRY = RetryPolicy(maximum_attempts=3, non_retryable_error_types=["RulebookInvalid", "ScenarioInvalid"])
-BOOKKEEPING_TIMEOUT = timedelta(minutes=2)  # database writes and the two output files
+BOOKKEEPING_TIMEOUT = timedelta(minutes=2)  # database writes
 BOOKKEEPING_RETRY = RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(seconds=30))
 
 
@@ -56,7 +56,6 @@ class SimulationInput:
     seed: int
     sources: list[str] = field(default_factory=lambda: ["baseline", "proposed", "scenario"])
     run_id: int | None = None  # the simulation_runs row to keep; None for the CLI
-    output_dir: str | None = None  # where results.json and report.html go, relative to the data dir
 
 
 @dataclass
@@ -89,7 +88,7 @@ class SimulationWorkflow:
             summary = await self._simulate(spec)
             await workflow.execute_activity(
                 store_simulation_outcome,
-                RunOutcomeInput(spec.run_id, spec.output_dir or f"simulations/run-{spec.run_id}", summary),
+                RunOutcomeInput(spec.run_id, summary),
                 start_to_close_timeout=BOOKKEEPING_TIMEOUT,
                 retry_policy=BOOKKEEPING_RETRY,
             )

@@ -145,7 +145,6 @@ def update_simulation_run(
     progress: float | None = None,
     results: dict[str, Any] | None = None,
     error: str | None = None,
-    report_path: str | None = None,
     at: datetime | None = None,
 ) -> SimulationRun:
     """Report progress or an outcome; a finishing status stamps ``finished_at``."""
@@ -160,8 +159,6 @@ def update_simulation_run(
         run.results = results
     if error is not None:
         run.error = error[:4000]
-    if report_path is not None:
-        run.report_path = report_path
     if status is not None:
         run.status = require_member("status", status, SimulationStatus)
         if run.status in FINISHED:
@@ -209,7 +206,6 @@ def close_simulation_run(
     status: str,
     results: dict[str, Any] | None = None,
     error: str | None = None,
-    report_path: str | None = None,
 ) -> bool:
     """Close an unfinished run with its outcome; False (and no change) if it was already closed,
     so the workflow's final activity and the web's fallback may both try, and retries are safe."""
@@ -218,6 +214,5 @@ def close_simulation_run(
     run = get_simulation_run(session=session, run_id=run_id)
     if run.status in FINISHED:
         return False
-    update_simulation_run(session=session, run_id=run_id, status=status, results=results,
-                          error=error, report_path=report_path)  # fmt: skip
+    update_simulation_run(session=session, run_id=run_id, status=status, results=results, error=error)
     return True

@@ -103,6 +103,5 @@ class SimulationRun(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     results: dict[str, Any] | None = Field(default=None, sa_type=JSONDocument)
     error: str | None = Field(default=None, max_length=4000)
-    report_path: str | None = Field(default=None, max_length=500)
     # The library version (usually a draft) the run simulated as the proposal, if it was one.
     proposed_version: str | None = Field(default=None, max_length=40, index=True)

@@ -53,3 +53,22 @@ def test_compose_search_attributes_match_the_dev_server() -> None:
     command = yaml.safe_load(COMPOSE.read_text())["services"]["temporal-search-attributes"]["command"][0]
     for name, kind in SEARCH_ATTRIBUTE_TYPES.items():
         assert f"--name {name.value} --type {kind}" in command
+
+
+def test_the_database_is_the_only_state_parley_services_share() -> None:
+    """Rulebook versions and what-if reports live in the database, so no Parley service mounts a
+    volume (a folder one container writes is invisible to the others) and all of them name the
+    same database, on the compose file's own PostgreSQL service."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services = _parley_services()
+    for name, svc in services.items():
+        assert not svc.get("volumes"), f"{name} mounts {svc['volumes']}: state must live in the database"
+    urls = {svc["environment"]["PARLEY_DATABASE_URL"] for svc in services.values()}
+    assert len(urls) == 1, urls
+    (url,) = urls
+    assert url.startswith("postgresql") and "@postgres:" in url and "postgres" in compose["services"]
+    # The data dir is each container's own scratch (never a volume, never read by another).
+    data_dirs = {svc["environment"].get("PARLEY_DATA_DIR") for svc in services.values()}
+    volumes = [m for svc in compose["services"].values() for m in svc.get("volumes", [])]
+    mounted = {m.split(":")[1] for m in volumes if ":" in m}
+    assert not data_dirs & mounted

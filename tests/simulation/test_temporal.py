@@ -98,7 +98,7 @@ def test_a_run_that_fails_for_good_marks_its_row_with_the_reason(
         runs_crud.update_simulation_run(session=db, run_id=run_id, status="running")
     broken = "name: broken\nhorizon: forever\n"
     spec = SimulationInput(default_rulebook_text, default_rulebook_text, broken, replications=2,
-                           seed=1, run_id=run_id, output_dir=f"simulations/run-{run_id}")  # fmt: skip
+                           seed=1, run_id=run_id)  # fmt: skip
     worker = WorkerProcess(worker_env(temporal_server, parley_database, task_queue,
                                       PARLEY_DATA_DIR=str(tmp_path / "data")),
                            task_queue, tmp_path / "w.log")  # fmt: skip
@@ -112,7 +112,7 @@ def test_a_run_that_fails_for_good_marks_its_row_with_the_reason(
         closed = runs_crud.get_simulation_run(session=db, run_id=run_id)
     assert closed.status == "failed" and closed.finished_at is not None
     assert closed.error is not None and "'forever' is not a duration" in closed.error
-    assert closed.report_path is None and not (tmp_path / "data" / "simulations").exists()
+    assert closed.results is None and not (tmp_path / "data" / "simulations").exists()
 
 
 async def _run_workflow(address: str, task_queue: str, spec: SimulationInput) -> dict[str, Any]:

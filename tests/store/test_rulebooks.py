@@ -71,7 +71,6 @@ def test_simulation_run_lifecycle(session: Session) -> None:
         run_id=pk(run),
         status="completed",
         results={"approval_rate": {"baseline": 0.8, "proposed": 0.85}},
-        report_path="var/reports/1.html",
         at=NOW,
     )
     session.commit()

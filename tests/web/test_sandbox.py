@@ -178,20 +178,18 @@ def test_storing_a_run_outcome_twice_changes_nothing_the_second_time(
         assert not runs_crud.advance_simulation_progress(session=db, run_id=run_id, progress=0.25)
         assert runs_crud.get_simulation_run(session=db, run_id=run_id).progress == 0.5
 
-    outcome = RunOutcomeInput(run_id, f"simulations/run-{run_id}", results)
+    outcome = RunOutcomeInput(run_id, results)
     assert store_run_outcome(outcome) is True
-    folder = ops_dirs.data / "simulations" / f"run-{run_id}"
-    first = {name: (folder / name).stat().st_mtime_ns for name in ("results.json", "report.html")}
-    assert store_run_outcome(outcome) is False
-    assert {name: (folder / name).stat().st_mtime_ns for name in first} == first
-    assert sorted(p.name for p in folder.parent.iterdir()) == [f"run-{run_id}"]  # no scratch left
+    assert store_run_outcome(outcome) is False  # a retried activity changes nothing
 
     with session_scope() as db:
         assert not runs_crud.close_simulation_run(session=db, run_id=run_id, status="failed", error="late")
         assert not runs_crud.advance_simulation_progress(session=db, run_id=run_id, progress=0.9)
         closed = runs_crud.get_simulation_run(session=db, run_id=run_id)
     assert closed.status == "completed" and closed.error is None and closed.progress == 1.0
-    assert closed.report_path == f"simulations/run-{run_id}/report.html" and closed.results == results
+    assert closed.results == results
+    # Nothing is written to the data folder: the web renders the report from the row.
+    assert not (ops_dirs.data / "simulations").exists()
 
 
 def test_the_run_page_reads_as_the_report_does(client: FlaskClient, world: World, ops_dirs: OpsDirs) -> None:
@@ -209,7 +207,7 @@ def test_the_run_page_reads_as_the_report_does(client: FlaskClient, world: World
         assert run.id is not None
         run_id = run.id
         runs_crud.update_simulation_run(session=db, run_id=run_id, status="running")
-    assert store_run_outcome(RunOutcomeInput(run_id, f"simulations/run-{run_id}", results))
+    assert store_run_outcome(RunOutcomeInput(run_id, results))
     sign_in(client, "ops")
     page = " ".join(client.get(f"/sandbox/runs/{run_id}").get_data(as_text=True).split())
     counted = results["run"]["counted_per_replication"]

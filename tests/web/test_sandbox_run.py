@@ -102,14 +102,11 @@ def test_run_from_the_web_records_its_outcome_without_any_page_open(
     run = _wait_for_row(run_id, timeout=120)
     assert run.status == "completed", (run.status, run.error)
     assert run.progress == 1.0 and run.finished_at is not None and run.created_by == "ops"
-    assert run.report_path == f"simulations/run-{run_key(run)}/report.html"
-    folder = (ops_dirs.data / run.report_path).parent
-    assert (folder / "report.html").is_file()
-    on_disk = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    assert run.results == on_disk
-    assert on_disk["run"]["replications"] == 2 and on_disk["run"]["seed"] == 5
-    assert on_disk["run"]["proposed"]["version"] == "2026.2-shorter-protection"
-    assert not list(folder.parent.glob(".run-*"))  # no scratch folder left behind
+    assert run.results is not None
+    assert run.results["run"]["replications"] == 2 and run.results["run"]["seed"] == 5
+    assert run.results["run"]["proposed"]["version"] == "2026.2-shorter-protection"
+    # The workers wrote nothing the web would have to read from their disk.
+    assert not (ops_dirs.data / "simulations").exists()
 
     page = client.get(f"/sandbox/runs/{run_id}").get_data(as_text=True)
     assert _status(page) == "completed"
@@ -120,8 +117,8 @@ def test_run_from_the_web_records_its_outcome_without_any_page_open(
     assert report.status_code == 200 and report.mimetype == "text/html"
     html = report.get_data(as_text=True)
     assert "2026.2-shorter-protection" in html and "<script src=" not in html  # self-contained
-    served = client.get(f"/sandbox/runs/{run_id}/results.json").get_data()
-    assert served == (folder / "results.json").read_bytes()
+    served = client.get(f"/sandbox/runs/{run_id}/results.json")
+    assert served.mimetype == "application/json" and json.loads(served.get_data()) == run.results
 
     listing = client.get("/sandbox/").get_data(as_text=True)
     assert f'href="/sandbox/runs/{run_id}">#{run_id}</a>' in listing
@@ -178,7 +175,7 @@ def test_a_replication_on_a_killed_worker_is_retried_on_another_within_seconds(
         assert waited < 60
         retried = asyncio.run(_retried_attempts(temporal_server.address, workflow_id))
         assert retried and all(identity.startswith(f"{_pid(survivor)}@") for identity in retried)
-        assert run.report_path and (ops_dirs.data / run.report_path).is_file()
+        assert run.results is not None
     finally:
         second.stop()
 
@@ -236,7 +233,7 @@ def test_a_cancelled_run_is_marked_without_any_page_open(
     asyncio.run(_cancel(temporal_server.address, workflow_id))
     run = _wait_for_row(run_id, timeout=30)
     assert run.status == "cancelled" and run.error == "the workflow was cancelled"
-    assert run.finished_at is not None and run.report_path is None
+    assert run.finished_at is not None and run.results is None
     page = client.get(f"/sandbox/runs/{run_id}").get_data(as_text=True)
     assert _status(page) == "cancelled" and 'http-equiv="refresh"' not in page
 
