@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -129,6 +130,12 @@ class PartnerRecords:
             )
         return {code: date.fromisoformat(str(value)).isoformat() for code, value in expiry.items()}
 
+    def _writing(self) -> AbstractContextManager[Session]:
+        """A write's session, opened after the rulebook is resolved: resolving it may import the
+        shipped versions into a new database, which must not wait on this session's own lock."""
+        _ = self.rulebook
+        return session_scope(self.engine)
+
     def _audit(self, session: Session, process_id: str, action: str, detail: dict[str, Any]) -> None:
         crud.append_audit_event(
             session=session,
@@ -172,7 +179,7 @@ class PartnerRecords:
         if data.get("status") in EXIT_OWNED:
             raise ValidationFailed([FieldProblem("status", EXIT_ONLY)])
         certifications = [str(c).strip() for c in data.get("certifications", [])]
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             values = {**data, "certification_expiry": self._expiry_of(data, certifications)}
             partner = crud.create_partner(session=session, data=values)
             self._audit(
@@ -186,7 +193,7 @@ class PartnerRecords:
     def update_partner(self, partner_id: int, changes: Mapping[str, Any]) -> Partner:
         """Change the fields given; the audit event records each changed field before -> after."""
         self._check_partner(changes)
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             partner = crud.get_partner(session=session, partner_id=partner_id)
             wanted = changes.get("status", partner.status)
             if wanted != partner.status and {wanted, partner.status} & EXIT_OWNED:
@@ -232,7 +239,7 @@ class PartnerRecords:
         email = data.get("email")
         if email is not None and (not isinstance(email, str) or "@" not in email):
             raise ValidationFailed([FieldProblem("email", f"{email!r} is not an email address")])
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             crud.get_partner(session=session, partner_id=partner_id)
             contact = crud.add_partner_contact(session=session, data={**data, "partner_id": partner_id})
             self._audit(
@@ -274,7 +281,7 @@ class PartnerRecords:
                 problems.append(FieldProblem("vertical", f"{data['vertical']!r} is not a vertical"))
         if problems:
             raise ValidationFailed(problems)
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             account_id = data.get("account_id")
             if account_id is None:
                 account = crud.create_account(
@@ -308,7 +315,7 @@ class PartnerRecords:
     def end_engagement(self, engagement_id: int, until: datetime | None = None) -> DirectEngagement:
         """End an engagement at ``until`` (default now); it must be after it began and not ended."""
         until = as_utc(until) if until is not None else utcnow()
-        with session_scope(self.engine) as session:
+        with self._writing() as session:
             engagement = crud.get_direct_engagement(session=session, engagement_id=engagement_id)
             if engagement.until is not None:
                 raise ValidationFailed(
