@@ -8,7 +8,7 @@ holder counts there, never other submissions still in flight (they lost, or will
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from temporalio import activity
@@ -18,6 +18,7 @@ from rules.facts import DirectEngagement, ExistingRegistration, PartnerFacts
 from store.crud.partners import get_partner
 from store.crud.registration_process import conflict_candidates, direct_engagements_near
 from store.crud.registrations import count_prior_submissions, get_registration
+from store.crud.rollouts import unacknowledged
 from store.engine import session_scope
 from store.models import Registration, RegistrationState
 from store.rules_view import existing_registration, partner_facts
@@ -69,7 +70,12 @@ def gather_registration_facts(request: FactsRequest) -> FactsSnapshot:
     with session_scope() as session:
         own = get_registration(session=session, workflow_id=request.workflow_id)
         partner = get_partner(session=session, partner_id=own.partner_id)
-        facts = FactsSnapshot(partner=partner_facts(partner, request.at), partner_name=partner.name)
+        ruled = partner_facts(partner, request.at)
+        if own.rulebook_version and unacknowledged(
+            session=session, partner_id=own.partner_id, version=own.rulebook_version
+        ):
+            ruled = replace(ruled, unacknowledged_rulebook=own.rulebook_version)
+        facts = FactsSnapshot(partner=ruled, partner_name=partner.name)
         same_claim = (own.account_key, own.product_line)
         holder_seen = request.holder_workflow_id == own.workflow_id
         for row in conflict_candidates(
