@@ -1,5 +1,5 @@
-"""In-flight demo processes for ``parley up``: registrations, discount requests, disputes and a
-partner's exit, some decided, some waiting for approvers.
+"""In-flight demo processes for ``parley up``: registrations, discount requests, disputes, a
+partner's exit and rulebook roll-outs, some decided, some waiting for approvers.
 
 Started once, on the first ``parley up`` of a database: the workflow ids are deterministic
 (partner + ``demo-N``, registration + ``demo-qN``), so the next start finds them and does
@@ -20,6 +20,7 @@ from parley.clients.discount import DiscountClient
 from parley.clients.registration import RegistrationClient
 from parley.demo_disputes import start_demo_disputes
 from parley.demo_exits import start_demo_exit
+from parley.demo_rollouts import start_demo_rollouts
 from parley.errors import ParleyError
 from parley.settings import Settings
 from store.engine import engine_for
@@ -142,7 +143,8 @@ async def _start(client: RegistrationClient, partner: Partner, accounts: list[Ac
     if approved is not None:
         started += await _discounts(client.settings, partner.id, approved)
     started += await start_demo_disputes(client.settings, skip_accounts=len(CASES))
-    return started + await start_demo_exit(client.settings)
+    started += await start_demo_exit(client.settings)
+    return started + await start_demo_rollouts(client.settings)
 
 
 async def _discounts(settings: Settings, partner_id: int, registration_id: str) -> int:

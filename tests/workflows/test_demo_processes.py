@@ -1,7 +1,8 @@
 """``parley up``'s demo processes: registrations, discount requests and disputes in several states,
 some queued at each approval level (one discount at deal desk and finance in parallel, one dispute
 at the first level and one at the director), a partner in its notice period with the plan for its
-registrations, and started only once however often Parley starts."""
+registrations, a rulebook version scheduled with partners' acknowledgements open and a draft with
+its what-if waiting for approval, and started only once however often Parley starts."""
 
 from __future__ import annotations
 
@@ -17,9 +18,21 @@ from sqlmodel import Session, select
 from parley.demo_disputes import DISPUTES
 from parley.demo_exits import DEALS, start_demo_exit
 from parley.demo_processes import CASES, DISCOUNTS, start_demo_processes
+from parley.demo_rollouts import VERSIONS, start_demo_rollouts
 from store.demo import ensure_demo_data
 from store.engine import engine_for
-from store.models import DiscountException, Exit, ExitDisposition, Partner, Registration, Task, User
+from store.models import (
+    DiscountException,
+    Exit,
+    ExitDisposition,
+    Partner,
+    PartnerStatus,
+    Registration,
+    RulebookVersion,
+    SimulationRun,
+    Task,
+    User,
+)
 from tests.fixtures_temporal import TemporalServer
 from tests.workflows.harness import ROOT, start_stack
 
@@ -34,9 +47,11 @@ async def test_demo_registrations_start_once(
     try:
         # Synchronous like the supervisor that calls it: run it off this test's event loop.
         started = await asyncio.to_thread(start_demo_processes, stack.settings)
-        assert started == len(CASES) + len(DISCOUNTS) + len(DISPUTES) + 1  # and one exit
+        # And one exit, and the roll-outs.
+        assert started == len(CASES) + len(DISCOUNTS) + len(DISPUTES) + 1 + len(VERSIONS)
         assert await asyncio.to_thread(start_demo_processes, stack.settings) == 0
         assert await start_demo_exit(stack.settings) == 0  # the partner's exit is on record
+        assert await start_demo_rollouts(stack.settings) == 0  # the demo versions are on record
     finally:
         stack.worker.stop()
 
@@ -48,6 +63,9 @@ async def test_demo_registrations_start_once(
         exiting = session.get(Partner, exit_.partner_id)
         dispositions = Counter(d.disposition for d in session.exec(select(ExitDisposition)).all())
         demo_partners = {u.partner_id for u in session.exec(select(User)).all()}
+        versions = {v.version: v for v in session.exec(select(RulebookVersion)).all()}
+        runs = session.exec(select(SimulationRun)).all()
+        active = {p.id for p in session.exec(select(Partner).where(Partner.status == PartnerStatus.ACTIVE))}
     assert sum(states.values()) == len(CASES) + 2 * len(DISPUTES) + len(DEALS)
     assert states["rejected"] >= 1 and states["info_requested"] == 1
     assert states["pending_approval"] >= 4
@@ -73,3 +91,23 @@ async def test_demo_registrations_start_once(
     assert exit_.notice_given_at is not None and exit_.notice_ends_at is not None
     assert exit_.notice_ends_at - exit_.notice_given_at == timedelta(days=90)
     assert dispositions == {"honour_until_expiry": 2, "return_to_direct": 1}
+
+    # Roll-outs: 2026.2 approved by the VP channel and scheduled, every active partner (the demo
+    # users' own among them) asked to acknowledge it; 2026.3 waits for the VP channel's approval.
+    # Each was submitted by partner operations with a completed what-if of its own attached.
+    scheduled, draft = (versions[v.version] for v in VERSIONS)
+    assert set(versions) == {"2026.1", scheduled.version, draft.version}
+    assert (scheduled.state, scheduled.created_by, scheduled.approved_by) == ("scheduled", "ops", "vpchannel")
+    assert (draft.state, draft.created_by, draft.approved_by) == ("draft", "ops", None)
+    assert scheduled.effective_from < draft.effective_from and scheduled.acknowledge_by is not None
+    what_ifs = {r.proposed_version: r for r in runs}
+    for row in (scheduled, draft):
+        run = what_ifs[row.version]
+        assert (run.status, run.baseline_version, run.created_by) == ("completed", "2026.1", "ops")
+    assert scheduled.simulation_run_id == what_ifs[scheduled.version].id
+    [approval] = [t for t in open_tasks if t.kind == "rulebook.approval"]
+    assert approval.role == "vp_channel" and approval.payload["version"] == draft.version
+    assert f"What-if {what_ifs[draft.version].id}:" in approval.summary
+    acknowledgements = [t for t in open_tasks if t.kind == "rulebook.acknowledgement"]
+    assert {t.partner_id for t in acknowledgements} == active and demo_partners - {None} <= active
+    assert all(t.payload["version"] == scheduled.version and t.role == "partner" for t in acknowledgements)
