@@ -299,6 +299,92 @@ class ExitRow(Model):
     updated_at: datetime | None = None
 
 
+class WhatIf(Model):
+    run_id: int
+    status: str = ""
+    baseline_version: str = ""
+    proposed_version: str | None = None
+    headline: str = ""
+
+
+class RolloutTask(Model):
+    task_id: int
+    kind: str
+    role: str
+    opened_at: datetime | None = None
+    due_at: datetime | None = None
+
+
+class Acknowledgement(Model):
+    partner_id: int
+    partner_name: str = ""
+    due_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    open: bool = False
+
+
+class Rollout(Model):
+    """A roll-out as its workflow reports it (what submitting, attaching and withdrawing answer)."""
+
+    workflow_id: str
+    version: str
+    state: str
+    waits_for: str | None = None
+    effective_from: datetime | None = None
+    submitted_by: str = ""
+    comment: str = ""
+    governed_by: str = ""
+    simulation_required: bool = True
+    what_if: WhatIf | None = None
+    gate_reasons: list[Reason] = []
+    approval_role: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    acknowledge_by: datetime | None = None
+    changes: list[str] = []
+    ended_because: str = ""
+    open_tasks: list[RolloutTask] = []
+
+
+class OwnAcknowledgement(Model):
+    asked: bool
+    due_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+
+class RolloutRecord(Model):
+    submitted_by: str | None = None
+    comment: str = ""
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    what_if_run_id: int | None = None
+    what_if_headline: str | None = None
+    acknowledge_by: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None
+    acknowledgements: list[Acknowledgement] = []
+
+
+class RulebookRow(Model):
+    version: str
+    title: str = ""
+    effective_from: datetime
+    standing: str
+
+
+class Rulebook(RulebookRow):
+    """A version as the token's user may read it (``GET /rulebooks/{version}``)."""
+
+    governing: str | None = None
+    changes: list[str] = []
+    playbook: str = ""
+    text: str | None = None
+    acknowledgement: OwnAcknowledgement | None = None
+    rollout: RolloutRecord | None = None
+
+
 class Partner(Model):
     id: int
     name: str

@@ -253,6 +253,38 @@ def choose_transferee(
     return Call("POST", f"/exits/{_id(workflow_id)}/transferee", m.Exit, json=body)  # null is meant
 
 
+# --- rulebook versions and their roll-outs --------------------------------------------------
+
+
+def list_rulebooks() -> Call[m.Items[m.RulebookRow]]:
+    """Versions, newest first (staff: every one; others the published ones)."""
+    return get("/rulebooks", m.Items[m.RulebookRow])
+
+
+def get_rulebook(version: str) -> Call[m.Rulebook]:
+    """A version: its playbook and what changes; staff its YAML, partner ops its roll-out."""
+    return get(f"/rulebooks/{_id(version)}", m.Rulebook)
+
+
+def submit_rulebook(*, text: str, comment: str) -> Call[m.Rollout]:
+    """Submit a draft (the YAML as written) and start its roll-out: sent once."""
+    return post("/rulebooks", m.Rollout, {"text": text, "comment": comment})
+
+
+def attach_what_if(version: str, run_id: int) -> Call[m.Rollout]:
+    """Attach a completed what-if of the draft; its roll-out's gate judges it."""
+    return post(f"/rulebooks/{_id(version)}/what-if", m.Rollout, {"run_id": run_id})
+
+
+def withdraw_rulebook(version: str, reason: str) -> Call[m.Rollout]:
+    return post(f"/rulebooks/{_id(version)}/withdrawal", m.Rollout, {"reason": reason})
+
+
+def acknowledge_rulebook(version: str) -> Call[m.Rulebook]:
+    """Acknowledge a published version for the token user's own partner."""
+    return post(f"/rulebooks/{_id(version)}/acknowledgement", m.Rulebook, {})
+
+
 # --- partner records ------------------------------------------------------------------------
 
 
@@ -386,6 +418,7 @@ OPERATIONS = (
     answer_discount,
     open_dispute, disputes, dispute, dispute_statement, withdraw_dispute,
     start_exit, exits, exit_, cancel_exit, choose_transferee,
+    list_rulebooks, get_rulebook, submit_rulebook, attach_what_if, withdraw_rulebook, acknowledge_rulebook,
     partners, partner, create_partner, update_partner, contacts, add_contact, engagements,
     add_engagement, end_engagement,
     notifications, mark_read, webhooks, webhook, add_webhook, revoke_webhook, deliveries,

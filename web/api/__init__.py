@@ -1,7 +1,7 @@
 """The JSON API under ``/api/v1``: bearer-token authentication, JSON in and out, JSON errors.
 
-Views live in topic modules (tasks, registrations, discounts, disputes, exits, partners, audit,
-openapi) and register on ``bp``.
+Views live in topic modules (tasks, registrations, discounts, disputes, exits, partners,
+rulebooks, audit, openapi) and register on ``bp``.
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ from web.api import (  # noqa: E402,F401  (registers the views)
     openapi,
     partners,
     registrations,
+    rulebooks,
     tasks,
     webhooks,
 )

@@ -81,6 +81,14 @@ ENDPOINT_SCOPES: dict[str, frozenset[Scope]] = {
     "api.add_contact": _OPS,
     "api.add_engagement": _OPS,
     "api.end_engagement": _OPS,
+    # rulebooks: everyone reads (what they see is decided by role); partner operations roll a
+    # version out; a partner's user acknowledges a published one for its own partner
+    "api.list_rulebooks": _ALL,
+    "api.get_rulebook": _ALL,
+    "api.submit_rulebook": _OPS,
+    "api.attach_what_if": _OPS,
+    "api.withdraw_rulebook": _OPS,
+    "api.acknowledge_rulebook": frozenset({Scope.PARTNER}),
     # webhooks: a partner's own, or any partner's through an integration or partner operations
     "api.list_webhooks": _SUBSCRIBERS,
     "api.create_webhook": _SUBSCRIBERS,

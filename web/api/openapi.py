@@ -20,6 +20,7 @@ from web.api import dispute_schemas as dp
 from web.api import exit_schemas as ex
 from web.api import notification_schemas as ns
 from web.api import partner_schemas as ps
+from web.api import rulebook_schemas as rb
 from web.api import schemas as s
 
 REF = "#/components/schemas/{model}"
@@ -33,6 +34,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ex.ExitIn, ex.ExitCancelIn, ex.TransfereeIn, ex.ExitOut, ex.ExitPage,
     ns.NotificationPage, ns.MarkReadIn, ns.MarkReadOut, ns.WebhookIn, ns.WebhookOut, ns.WebhookCreated,
     ns.WebhookList, ns.DeliveryPage, s.ProcessAccepted,
+    rb.RulebookIn, rb.WhatIfIn, rb.RulebookWithdrawIn, rb.RulebookList, rb.RulebookOut, rb.RolloutOut,
 )  # fmt: skip
 ERRORS = {
     "400": "Bad query parameter or body (names the field)",
@@ -210,6 +212,51 @@ def notification_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def rulebook_paths() -> dict[str, Any]:
+    """Rulebook versions and their roll-outs (a draft's approval is a task: /tasks/{id}/decision)."""
+    version = [_path("version")]
+    return {
+        "/rulebooks": {
+            "get": _operation(
+                "Rulebook versions, newest first (staff: every one, drafts and withdrawn ones "
+                "included; others the published ones)", rb.RulebookList, (),
+            ),
+            "post": _start(_operation(
+                "Submit a draft and start its roll-out, as the token's user (partner_ops, admin); "
+                "every field at fault named, nothing stored", rb.RolloutOut,
+                ("400", "403", "409", "422", "503"), status="201", body=rb.RulebookIn,
+            )),
+        },
+        "/rulebooks/{version}": {
+            "get": _operation(
+                "A version: its playbook (Markdown), what changes from the version in force; staff "
+                "also its YAML, a partner user its own acknowledgement, partner ops the roll-out",
+                rb.RulebookOut, ("404",), parameters=version,
+            )
+        },
+        "/rulebooks/{version}/what-if": {
+            "post": _operation(
+                "Attach a completed what-if of the draft (partner_ops, admin); the gate refuses "
+                "others (409 naming run_id)", rb.RolloutOut, ("400", "403", "404", "409", "422", "503"),
+                body=rb.WhatIfIn, parameters=version,
+            )
+        },
+        "/rulebooks/{version}/withdrawal": {
+            "post": _operation(
+                "Withdraw a version not yet in force (partner_ops, admin)", rb.RolloutOut,
+                ("400", "403", "404", "409", "422", "503"), body=rb.RulebookWithdrawIn, parameters=version,
+            )
+        },
+        "/rulebooks/{version}/acknowledgement": {
+            "post": _operation(
+                "Acknowledge a published version for the token user's own partner (partner users); "
+                "409 when already acknowledged or not asked", rb.RulebookOut, ("403", "404", "409", "503"),
+                parameters=version,
+            )
+        },
+    }  # fmt: skip
+
+
 def paths() -> dict[str, Any]:
     workflow = [_path("workflow_id")]
     task = [_path("task_id", "integer")]
@@ -373,6 +420,7 @@ def paths() -> dict[str, Any]:
             "Choose who takes over a registration nobody eligible could take, or null for direct "
             "sales (partner_ops, admin)", ex.TransfereeIn, ex.ExitOut,
         ),
+        **rulebook_paths(),
         **notification_paths(),
         "/audit": {
             "get": _operation(
@@ -399,8 +447,8 @@ def document() -> dict[str, Any]:
             "title": "Parley API",
             "version": "1",
             "description": "Deal registrations, discount exceptions, disputes, partner exits, partner "
-            "records, notifications and webhook subscriptions, approval "
-            "tasks and the "
+            "records, rulebook versions and their roll-outs, notifications and webhook subscriptions, "
+            "approval tasks and the "
             "audit trail. "
             "Authenticate with 'Authorization: Bearer <token>' (parley token create USER).",
         },
