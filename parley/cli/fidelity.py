@@ -31,6 +31,8 @@ def _free_port() -> int:
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--scale", default=21_600.0, show_default=True, type=click.FloatRange(60, 1e6),
               help="Simulated seconds per live second.")  # fmt: skip
+@click.option("--margin", default=0.25, show_default=True, type=click.FloatRange(0, 60),
+              help="Live seconds before a deadline within which bots let a task lapse.")  # fmt: skip
 @click.option("--temporal", "temporal_address", default=None,
               help="A running Temporal server (default: start a dev server of its own).")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -44,6 +46,7 @@ def fidelity(
     days: float,
     seed: int,
     scale: float,
+    margin: float,
     temporal_address: str | None,
     out: Path | None,
     limit: int,
@@ -64,6 +67,7 @@ def fidelity(
         partners=partners,
         days=days,
         scale=scale,
+        margin=margin,
     )
     with ExitStack() as stack:
         if temporal_address is None:

@@ -33,12 +33,15 @@ from store.models import utcnow
 # hour of an approver's work 0.17 s, three weeks of leads about 80 s.
 SCALE = 21_600.0
 SETTLED = ("approved", "rejected")
+# Live seconds before a task's deadline within which a bot does not answer (90 simulated minutes).
+MARGIN = 0.25
 
 
 @dataclass(frozen=True)
 class Plan:
     """What to run: ``rulebook`` for the sandbox, ``live_rulebook`` (default: the same file)
-    scaled for the live workers; the scenario cut to ``partners`` partners over ``days``."""
+    scaled for the live workers; the scenario cut to ``partners`` partners over ``days``; bots
+    leave a task to lapse rather than answer within ``margin`` live seconds of its deadline."""
 
     rulebook: Path
     live_rulebook: Path | None = None
@@ -48,6 +51,7 @@ class Plan:
     days: float = 21.0
     scale: float = SCALE
     max_leads: int | None = None
+    margin: float = MARGIN
 
 
 @dataclass
@@ -107,7 +111,7 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         clock = Clock(channel.start, live.live_zero(timedelta(seconds=3)), plan.scale)
         live.load_direct_sales(url, channel, clock)
         bots = [
-            live.Bot(role, token, scenario, channel, clock, slas)
+            live.Bot(role, token, scenario, channel, clock, slas, plan.margin)
             for role, token in people.approver_tokens.items()
         ]
         halt = live.run_bots(bots, base_url)
@@ -122,7 +126,7 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         if lost:
             raise RuntimeError(f"the live run has no registration for leads {lost[:10]}")
         views = _views(base_url, people, records)
-    observed = {lead: _observed(record, clock) for lead, record in records.items()}
+    observed = {lead: _observed(record, clock, slas) for lead, record in records.items()}
     live_verdicts = {lead: _verdict(record, views[lead], plan.scale) for lead, record in records.items()}
     horizon = max(o.submitted for o in observed.values()) + sum(slas) + 86_400.0
     sandbox = replay(rulebook, scenario, channel, observed, horizon)
@@ -132,11 +136,16 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
     return Outcome(leads, differences, live_verdicts, sandbox, unsettled, seconds, refused)
 
 
-def _observed(record: live.Record, clock: Clock) -> Observed:
+def _observed(record: live.Record, clock: Clock, slas: list[float]) -> Observed:
+    """When the lead was submitted and how long each of its tasks stayed open before its answer,
+    on the workflow's clock: a task is due ``slas[level]`` after it opened (``due_at``), and
+    ``closed_at`` is when the workflow took the answer."""
     answered: list[float | None] = []
     for task in record.tasks:
-        if task.outcome in SETTLED and task.closed_at is not None:
-            answered.append((task.closed_at - task.created_at).total_seconds() * clock.scale)
+        if task.outcome in SETTLED and task.closed_at is not None and task.due_at is not None:
+            answered.append(
+                slas[task.escalation_level] - clock.simulated(task.due_at) + clock.simulated(task.closed_at)
+            )
         else:
             answered.append(None)
     return Observed(clock.simulated(record.row.submitted_at), answered)

@@ -147,7 +147,9 @@ def _sleep_until(moment: datetime) -> None:
 class Bot:
     """One approver role's bot: answers each task of its role when the scenario's approver would
     have finished it (handling time on the role's working calendar, from the lead's own draw),
-    with the lead's own choice; a task it would not finish within its SLA is left to lapse."""
+    with the lead's own choice. A task it would not finish ``margin`` live seconds before its SLA
+    runs out is left to lapse (``docs/fidelity.md``: the live engine takes an answer that comes
+    after the deadline but before the timer is handled)."""
 
     role: str
     token: str
@@ -155,17 +157,20 @@ class Bot:
     channel: Channel
     clock: Clock
     slas: list[float]  # simulated seconds, per approval level
+    margin: float  # live seconds
     planned: dict[int, tuple[datetime, str] | None] = field(default_factory=dict)  # task -> when, what
     refused: list[str] = field(default_factory=list)
 
-    def plan(self, lead: int, level: int, opened: datetime) -> tuple[datetime, str] | None:
+    def plan(self, lead: int, level: int, due: datetime) -> tuple[datetime, str] | None:
+        """When and how to answer lead ``lead``'s task at ``level``, due at ``due`` (the
+        workflow's own deadline, so the task opened ``slas[level]`` before it)."""
         role = self.scenario.approvers[self.role]
         calendar = WorkCalendar.for_role(role, self.scenario.start)
-        start = self.clock.simulated(opened)
+        deadline = self.clock.simulated(due)
+        start = deadline - self.slas[level]
         z = float(self.channel.handling_z[lead, level])
-        work = role.handling.median * math.exp(role.handling.sigma * z)
-        done = calendar.finish(start, work)
-        if done - start >= self.slas[level]:
+        done = calendar.finish(start, role.handling.median * math.exp(role.handling.sigma * z))
+        if done >= deadline - self.margin * self.clock.scale:
             return None
         choice = "approve" if float(self.channel.approve_u[lead, level]) < role.approve_rate else "reject"
         return self.clock.live(done), choice
@@ -181,9 +186,9 @@ class Bot:
 
     def _round(self, client: ParleyClient) -> None:
         for task in client.tasks(per_page=200).items:
-            if task.process_type == "registration" and task.id not in self.planned and task.created_at:
+            if task.process_type == "registration" and task.id not in self.planned and task.due_at:
                 self.planned[task.id] = self.plan(
-                    lead_of(task.process_id), task.escalation_level, task.created_at
+                    lead_of(task.process_id), task.escalation_level, task.due_at
                 )
         now = utcnow()
         for task_id, plan in list(self.planned.items()):

@@ -17,7 +17,9 @@ DEFAULT = ROOT / "rulebooks" / "default.yaml"
 def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServer, tmp_path: Path) -> None:
     outcome = run(Plan(DEFAULT, partners=40, days=14), temporal_server.address, tmp_path)
     assert outcome.unsettled == 0, outcome.summary()
-    assert [d.describe() for d in outcome.differences] == [], outcome.summary()
+    assert not outcome.differences, "\n".join(
+        [outcome.summary(), *(d.describe() for d in outcome.differences)]
+    )
     verdicts = list(outcome.live.values())
     assert outcome.leads >= 80, outcome.summary()
     # The sample exercises every kind of decision the comparison covers.
