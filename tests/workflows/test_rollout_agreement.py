@@ -1,0 +1,134 @@
+"""Many machines, one answer: two worker processes on one database agree on which version governs,
+a worker that was running before the roll-out switches at the effective date without being told,
+two approvers at the same moment give one approval, and partners that have not acknowledged are
+reminded and then marked overdue while the one that acknowledged is not."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from parley.clients.registration import RegistrationClient, RegistrationSubmission
+from parley.errors import DecisionRefused
+from store.engine import engine_for
+from store.models import Notification
+from tests.fixtures_temporal import TemporalServer
+from tests.workflows.harness import audit_of, start_stack
+from tests.workflows.rollout_harness import (
+    client_of,
+    completed_what_if,
+    draft_text,
+    new_version,
+    rollout_stack,
+    seed_rollout_world,
+    soon,
+)
+from workflows.human.updates import DecisionInput
+from workflows.registration.types import RegistrationView
+from workflows.rollout.types import RolloutState
+
+pytestmark = pytest.mark.temporal
+
+
+async def _pinned(client: RegistrationClient, submission: RegistrationSubmission) -> str:
+    view: RegistrationView = await client.start(submission)
+    assert view.rulebook_version is not None
+    return view.rulebook_version
+
+
+async def test_two_workers_agree_and_one_of_two_approvals_counts(
+    temporal_server: TemporalServer, database_url: str, tmp_path: Path
+) -> None:
+    with rollout_stack(temporal_server, database_url, tmp_path) as first:
+        # A second worker process on its own task queue and the same database, running (and
+        # caching the library) before anything is drafted: nobody tells it about the roll-out.
+        second = start_stack(
+            temporal_server,
+            database_url,
+            f"parley-test-{uuid.uuid4().hex[:12]}",
+            first.rulebook_dir,
+            tmp_path,
+        )
+        try:
+            world = seed_rollout_world(database_url)
+            via_first, via_second = await first.client(), await second.client()
+            assert await _pinned(via_second, world.first.submission()) == "testing-fast"
+
+            rollouts = await client_of(first)
+            version, effective = new_version(), soon(10)
+            await rollouts.submit(actor=world.author, text=draft_text(version, effective), comment="v2")
+            view = await rollouts.attach_what_if(
+                version, world.author, completed_what_if(database_url, version)
+            )
+            [task] = view.open_tasks
+
+            # Two VPs press approve at the same moment: one approval, the other told who decided.
+            results = await asyncio.gather(
+                rollouts.decide(view.workflow_id, DecisionInput(task.task_id, world.vp, "approve")),
+                rollouts.decide(
+                    view.workflow_id,
+                    DecisionInput(task.task_id, world.second.approvers["vp_channel"], "approve"),
+                ),
+                return_exceptions=True,
+            )
+            refused = [r for r in results if isinstance(r, DecisionRefused)]
+            assert len(refused) == 1 and len(results) == 2, results
+            actions = [e.action for e in audit_of(database_url, view.workflow_id)]
+            assert actions.count("rulebook.approved") == 1
+
+            # Before the effective date both workers still decide under v1 ...
+            assert await _pinned(via_first, world.second.submission()) == "testing-fast"
+            assert await _pinned(via_second, world.second.submission()) == "testing-fast"
+            await rollouts.wait_until(view.workflow_id, lambda v: v.state == RolloutState.IN_FORCE, 30)
+            # ... and after it both decide under v2, the second worker having only the database.
+            assert await _pinned(via_first, world.first.submission()) == version
+            assert await _pinned(via_second, world.second.submission()) == version
+        finally:
+            second.worker.stop()
+
+
+async def test_acknowledgements_are_reminded_then_overdue(
+    temporal_server: TemporalServer, database_url: str, tmp_path: Path
+) -> None:
+    """The test rulebook asks for acknowledgement within 6 s, reminding 3 s before."""
+    with rollout_stack(temporal_server, database_url, tmp_path) as stack:
+        world = seed_rollout_world(database_url)
+        rollouts = await client_of(stack)
+        version = new_version()
+        await rollouts.submit(actor=world.author, text=draft_text(version, soon(30)), comment="v2")
+        view = await rollouts.attach_what_if(version, world.author, completed_what_if(database_url, version))
+        [task] = view.open_tasks
+        view = await rollouts.decide(view.workflow_id, DecisionInput(task.task_id, world.vp, "approve"))
+        view = await rollouts.acknowledge(version, world.first.partner_user)
+
+        view = await rollouts.wait_until(
+            view.workflow_id, lambda v: any(a.overdue for a in v.acknowledgements), 20
+        )
+        overdue = {a.partner_id for a in view.acknowledgements if a.overdue}
+        assert world.second.partner_id in overdue and world.first.partner_id not in overdue
+        events = {e.action: e for e in audit_of(database_url, view.workflow_id)}
+        reminded = events["rulebook.acknowledgement_reminded"].detail["reminded_partners"]
+        assert world.second.partner_id in reminded and world.first.partner_id not in reminded
+        assert events["rulebook.acknowledgement_overdue"].reason_codes == ["rollout.acknowledgement_overdue"]
+
+        # The reminder went to the partner that had not acknowledged, and to no one else.
+        with Session(engine_for(database_url)) as session:
+            reminders = session.exec(
+                select(Notification).where(
+                    col(Notification.event_type) == "rulebook.acknowledgement_due",
+                    col(Notification.process_id) == view.workflow_id,
+                )
+            ).all()
+        assert {n.partner_id for n in reminders} == set(reminded)
+        assert all(n.recipient_role == "partner" for n in reminders)
+
+        # A late acknowledgement is still taken.
+        view = await rollouts.acknowledge(version, world.second.partner_user)
+        assert {a.partner_id for a in view.acknowledgements if a.acknowledged_by} >= {
+            world.first.partner_id,
+            world.second.partner_id,
+        }
