@@ -1,16 +1,24 @@
 """The approver inbox: queues, filters, sort and paging; task detail; decide, escalate, claim, bulk
 approve.
 
-Generic over process types: everything type-specific comes from ``web.kinds``.
+Generic over process types: everything type-specific comes from ``web.kinds``. A partner's user
+reads its own partner's tasks here too, of the kinds written for a partner to read (a rulebook to
+acknowledge), and decides and claims nothing: such a task is answered where its page says. Other
+kinds' pages show what only approvers may see (other partners' registrations, the audit trail),
+so a partner's question on a registration is answered on the registration's own page instead.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlmodel import Session
 
 from parley.errors import ValidationFailed
 from store.crud import inbox as inbox_crud
@@ -22,16 +30,39 @@ from store.models.types import utcnow
 from store.models.users import User
 from web import deciding
 from web.audit_view import timeline_for
-from web.auth import approver_required
+from web.auth import approver_required, login_required
 from web.filters import Sla, sla
 from web.kinds import DecisionResult, ProcessLink, kind_for, kinds, process_links
 from web.paging import id_value, int_arg
+from workflows.rollout.types import PROCESS_TYPE as ROLLOUT
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 SORTS = (("due_at", "Due time"), ("priority", "Priority"), ("value", "Deal value"))
 PER_PAGE = 25
 BULK_LIMIT = 50
+# The one process type whose inbox page is written for a partner's user to read.
+PARTNER_READS = ROLLOUT
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reader_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    """Signed in and an approver, or a partner's user (who sees only its own partner's tasks)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+        if not (g.user.is_approver or _partner_reader()):
+            abort(403, "The inbox is for approvers and partners; your account has neither role.")
+        return view(*args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _partner_reader() -> bool:
+    """A partner's user (no approver role, no delegation): reads, never decides."""
+    return bool(not g.user.is_approver and g.user.is_partner and g.user.partner_id is not None)
 
 
 @dataclass(frozen=True)
@@ -70,11 +101,29 @@ def _filters() -> dict[str, Any]:
     filters["any"] = any(
         filters[k] for k in ("process_type", "partner_id", "territory", "overdue", "due_soon")
     )
+    if _partner_reader():  # no partner filter for a partner: its own tasks are all it sees
+        filters["partner_id"] = None
     return filters
 
 
+def _readable_type(chosen: str | None) -> str | None:
+    """The process type the list is narrowed to: a partner's user reads one, whatever is asked."""
+    return PARTNER_READS if _partner_reader() else chosen
+
+
+def _partner_counts(db: Session, user: User, at: datetime, queues: list[str]) -> dict[str, int]:
+    """The counts of a partner's user: only the tasks it may read, queue by queue."""
+
+    def total(**narrowing: Any) -> int:
+        readable = inbox_crud.InboxFilters(process_type=PARTNER_READS, **narrowing)
+        return inbox_crud.list_inbox(session=db, user=user, at=at, filters=readable, per_page=1).total
+
+    counts = {key: total(queue=key) for key in queues if key not in ("all", "overdue")}
+    return {**counts, "all": total(), "overdue": total(overdue=True)}
+
+
 @bp.get("/")
-@approver_required
+@reader_required
 def index() -> ResponseReturnValue:
     filters = _filters()
     number = int_arg("page", 1) or 1
@@ -83,10 +132,12 @@ def index() -> ResponseReturnValue:
         user = db.get(User, g.user.id)
         assert user is not None
         counts = inbox_crud.inbox_counts(session=db, user=user, at=now)
+        if _partner_reader():
+            counts = _partner_counts(db, user, now, list(counts))
         if filters["queue"] != "all" and filters["queue"] not in counts:
             filters["queue"] = "all"
         narrowing = inbox_crud.InboxFilters(
-            process_type=filters["process_type"],
+            process_type=_readable_type(filters["process_type"]),
             partner_id=filters["partner_id"],
             territory=filters["territory"],
             overdue=filters["overdue"],
@@ -105,9 +156,14 @@ def index() -> ResponseReturnValue:
             )
         except ValidationFailed:  # a page past the end, typed by hand
             abort(404, "No such page of the inbox.")
-        partners = partners_crud.list_partners(session=db, per_page=200).items
+        if _partner_reader():  # never another partner's name, not even in the filter
+            partners = []
+            own = partners_crud.get_partner(session=db, partner_id=g.user.partner_id)
+            names = {own.id: own.name}
+        else:
+            partners = partners_crud.list_partners(session=db, per_page=200).items
+            names = {p.id: p.name for p in partners if p.id is not None}
         links = process_links(db, [i.task for i in page.items])
-    names = {p.id: p.name for p in partners}
     rows = [
         Row(
             i.task,
@@ -134,7 +190,11 @@ def index() -> ResponseReturnValue:
         queues=queues,
         filters=filters,
         partners=partners,
-        process_types=[(k.process_type, k.label) for k in kinds().values()],
+        process_types=[
+            (k.process_type, k.label)
+            for k in kinds().values()
+            if not _partner_reader() or k.process_type == PARTNER_READS
+        ],
         sorts=SORTS,
         page_url=page_url,
     )
@@ -149,23 +209,28 @@ class _PageView:
 
 
 @bp.get("/tasks/<int(max=2147483647):task_id>")
-@approver_required
+@reader_required
 def detail(task_id: int) -> ResponseReturnValue:
     try:
         task, on_behalf_of = deciding.visible_task(g.user, task_id)
     except deciding.TaskHidden:
         abort(404, "There is no task with that number in your queues.")
+    reader = _partner_reader()
+    if reader and task.process_type != PARTNER_READS:  # answered on its process's own page
+        abort(404, "There is no task with that number in your queues.")
     kind = kind_for(task.process_type)
     with session_scope() as db:
         context = kind.detail_context(db, task)
-        events = timeline_for(db, task.process_id)
+        # The process's audit trail names approvers' comments and other partners: staff only.
+        events = [] if reader else timeline_for(db, task.process_id)
         process = process_links(db, [task])[task.process_id]
     return render_template(
         "inbox/detail.html",
         task=task,
         kind=kind,
-        outcomes=kind.outcomes_for(task),
-        escalates=kind.escalates(task),
+        outcomes=() if reader else kind.outcomes_for(task),
+        escalates=not reader and kind.escalates(task),
+        reader=reader,
         row=Row(task, sla(task.due_at), on_behalf_of, None),
         access=g.user.access_to(task),
         events=events,

@@ -63,10 +63,13 @@ def test_next_parameter_cannot_redirect_off_site(client: FlaskClient) -> None:
     assert response.headers["Location"] == "/inbox/"
 
 
-def test_partner_user_lands_on_registrations_and_has_no_inbox(client: FlaskClient) -> None:
+def test_partner_user_lands_on_registrations_and_reads_its_inbox_only(client: FlaskClient) -> None:
     response = sign_in(client, "pat_partner")
     assert response.headers["Location"] == "/registrations/"
-    assert client.get("/inbox/").status_code == 403
+    inbox = client.get("/inbox/")  # its own partner's tasks (a rulebook to acknowledge), no decisions
+    assert inbox.status_code == 200 and "Approve selected" not in inbox.get_data(as_text=True)
+    token = csrf_token(client, "/inbox/")
+    assert client.post("/inbox/bulk", data={"task_id": "1", "csrf_token": token}).status_code == 403
 
 
 def test_a_database_that_is_down_gives_a_clear_503(monkeypatch: pytest.MonkeyPatch) -> None:

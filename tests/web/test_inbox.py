@@ -181,18 +181,18 @@ def test_tasks_of_a_process_type_without_a_handler_still_show(client: FlaskClien
         task = tasks_crud.open_task(
             session=db,
             data={
-                "process_type": "rulebook",
-                "process_id": "rulebook-v7",
-                "kind": "rulebook.approval",
-                "title": "Roll out rulebook v7",
+                "process_type": "renewal",
+                "process_id": "renewal-v7",
+                "kind": "renewal.approval",
+                "title": "Renew contract v7",
                 "role": "channel_account_manager",
                 "payload": {"drafted_by": "ops"},
             },
         )
     sign_in(client, "cam")
-    assert "Roll out rulebook v7" in client.get("/inbox/").get_data(as_text=True)
+    assert "Renew contract v7" in client.get("/inbox/").get_data(as_text=True)
     page = client.get(f"/inbox/tasks/{task.id}").get_data(as_text=True)
-    assert "drafted by" in page and "No rulebook process runs in this Parley" in page
+    assert "drafted by" in page and "No renewal process runs in this Parley" in page
 
 
 def test_partner_sees_only_their_own_registrations(client: FlaskClient, world: World) -> None:
@@ -202,6 +202,66 @@ def test_partner_sees_only_their_own_registrations(client: FlaskClient, world: W
     assert client.get(f"/registrations/{world.workflows['globex']}").status_code == 404
     detail = client.get(f"/registrations/{world.workflows['acme']}").get_data(as_text=True)
     assert "pending approval" in detail
+
+
+def _partner_task(partner_id: int, title: str, **data: object) -> int:
+    with session_scope() as db:
+        task = tasks_crud.open_task(
+            session=db,
+            data={
+                "process_type": "rulebook",
+                "process_id": "rulebook-2026.1-0badc0de",
+                "kind": "rulebook.acknowledgement",
+                "title": title,
+                "role": "partner",
+                "partner_id": partner_id,
+                "slot": str(partner_id),  # one acknowledgement per partner, as the roll-out opens them
+                "due_at": utcnow() + timedelta(days=14),
+                "summary": "What changes: registration.protection_period: 90 days → 60 days",
+                "payload": {"version": "2026.1", "partner_name": "its partner"},
+                **data,
+            },
+        )
+        assert task.id is not None
+        return task.id
+
+
+def test_partner_reads_only_its_own_partners_rulebook_tasks(client: FlaskClient, world: World) -> None:
+    own = _partner_task(world.partner_id, "Acknowledge rulebook 2026.1 (ours)")
+    theirs = _partner_task(world.other_partner_id, "Acknowledge rulebook 2026.1 (Contoso's)")
+    # A partner's question on a registration is answered on the registration's page: its inbox
+    # page shows what only approvers see (other partners' look-alike registrations).
+    question = _partner_task(
+        world.partner_id,
+        "Question about your registration of Acme Health",
+        process_type="registration",
+        process_id=world.workflows["acme"],
+        kind="registration.info",
+        assignee="pat_partner",
+        payload={},
+    )
+    sign_in(client, "pat_partner")
+    for path in (
+        "/inbox/",
+        f"/inbox/?partner_id={world.other_partner_id}",
+        "/inbox/?process_type=registration",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert "Acknowledge rulebook 2026.1 (ours)" in page, path
+        assert "Contoso" not in page and "Question about your registration" not in page, path
+        assert "Northwind Systems" in page, path  # its own partner, in the Partner column
+        assert 'name="task_id"' not in page and "Approve selected" not in page, path
+        assert 'aria-label="2 tasks"' not in page and 'aria-label="1 tasks"' in page, path
+    detail = client.get(f"/inbox/tasks/{own}").get_data(as_text=True)
+    assert "What to do" in detail and "/rulebooks/versions/2026.1" in detail
+    assert "Timeline" not in detail and "Claim" not in detail and "/decide" not in detail
+    assert client.get(f"/inbox/tasks/{theirs}").status_code == 404
+    assert client.get(f"/inbox/tasks/{question}").status_code == 404
+    token = csrf_token(client, "/inbox/")
+    for path in (f"/inbox/tasks/{own}/decide", f"/inbox/tasks/{own}/claim", f"/inbox/tasks/{own}/escalate"):
+        refused = client.post(path, data={"outcome": "approve", "action": "claim", "csrf_token": token})
+        assert refused.status_code == 403, path
+    assert client.post("/inbox/bulk", data={"task_id": str(own), "csrf_token": token}).status_code == 403
 
 
 def test_registration_search_by_account_and_status(client: FlaskClient, world: World) -> None:
