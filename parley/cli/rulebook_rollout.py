@@ -1,0 +1,171 @@
+"""``parley rulebook list|show|submit|what-if|withdraw|acknowledge``: rulebook versions and their
+roll-outs through the JSON API as the token's user (``parley.cli.api``).
+
+Partner operations submit a draft, attach its what-if and withdraw it; a second person of the
+rulebook's approver role approves it in the inbox (``parley task decide`` or the web); a partner's
+user reads the published versions and acknowledges one for its own partner. What each user may
+see and do is the API's to decide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from parley.cli.api import call
+from parley.cli.console import fail, friendly_errors, when
+from parley.errors import ValidationFailed
+from parley.http import operations as ops
+
+if TYPE_CHECKING:
+    from parley.http.calls import Call
+    from parley.http.models import Rollout, Rulebook
+
+T = TypeVar("T")
+
+
+def send(operation: Call[T]) -> T:
+    """Send one rulebook operation of ``parley.http.operations`` as the token's user.
+
+    ``ParleyClient`` does not bind the rulebook operations as methods yet (parley/http/client.py
+    lists each operation); until it does, the call is sent through the client's own sender, with
+    the same retries, errors and follow-ups as every bound method."""
+    return call(lambda client: client._send(operation))
+
+
+def echo_rollout(view: Rollout) -> None:
+    """A roll-out as its workflow reports it (what submitting, attaching and withdrawing answer)."""
+    waits = f", waits for {view.waits_for.replace('_', '-')}" if view.waits_for else ""
+    click.echo(f"{view.version}: {view.state}{waits} (effective {when(view.effective_from)})")
+    click.echo(f"  submitted by {view.submitted_by}: {view.comment}")
+    click.echo(f"  governed by {view.governed_by}; approval: {view.approval_role or '-'}")
+    if view.what_if is not None:
+        click.echo(f"  what-if {view.what_if.run_id}: {view.what_if.headline}")
+    if view.approved_by:
+        click.echo(f"  approved by {view.approved_by} at {when(view.approved_at)}")
+    if view.acknowledge_by:
+        click.echo(f"  partners acknowledge by {when(view.acknowledge_by)}")
+    for task in view.open_tasks:
+        due = f", due {when(task.due_at)}" if task.due_at else ""
+        click.echo(f"  open task {task.task_id}: {task.kind} for {task.role}{due}")
+    if view.ended_because and view.state == "withdrawn":
+        click.echo(f"  ended: {view.ended_because}")
+
+
+def echo_version(version: Rulebook) -> None:
+    click.echo(f"{version.version}: {version.title}")
+    click.echo(
+        f"  {version.standing}, effective {when(version.effective_from)}; in force now: {version.governing}"
+    )
+    own = version.acknowledgement
+    if own is not None and own.asked:
+        done = f"acknowledged by {own.acknowledged_by} at {when(own.acknowledged_at)}"
+        click.echo(f"  your acknowledgement: {done if own.acknowledged_by else f'due {when(own.due_at)}'}")
+    record = version.rollout
+    if record is not None:
+        click.echo(f"  submitted by {record.submitted_by or '-'}: {record.comment or '-'}")
+        if record.what_if_run_id is not None:
+            click.echo(f"  what-if {record.what_if_run_id}: {record.what_if_headline or '-'}")
+        if record.approved_by:
+            click.echo(f"  approved by {record.approved_by} at {when(record.approved_at)}")
+        if record.withdrawn_by:
+            click.echo(f"  withdrawn by {record.withdrawn_by}: {record.withdrawn_reason}")
+        for ack in record.acknowledgements:
+            state = f"acknowledged by {ack.acknowledged_by}" if ack.acknowledged_by else "not yet"
+            click.echo(f"  partner {ack.partner_id} {ack.partner_name}: {state}")
+    if version.changes:
+        click.echo(f"What changes from {version.governing}:")
+        for change in version.changes:
+            click.echo(f"  {change}")
+    click.echo("")
+    click.echo(version.playbook, nl=False)
+
+
+@click.command("list")
+@friendly_errors
+def list_command() -> None:
+    """Versions you may read, newest effective date first (partners: the published ones)."""
+    found = send(ops.list_rulebooks())
+    if not found.items:
+        click.echo("no rulebook versions")
+        return
+    for row in found.items:
+        click.echo(f"{row.version:24} {row.standing:11} {when(row.effective_from):26} {row.title}")
+
+
+@click.command("show")
+@click.argument("version")
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print the YAML as written (staff only).")
+@friendly_errors
+def show_command(version: str, as_yaml: bool) -> None:
+    """A version: what changes from the version in force, and its partner playbook."""
+    found = send(ops.get_rulebook(version))
+    if not as_yaml:
+        echo_version(found)
+    elif found.text is None:
+        fail("role: the YAML as written is for staff (approver roles, partner operations, admins)")
+    else:
+        click.echo(found.text, nl=False)
+
+
+@click.command("submit")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--comment", required=True, help="Why this version rolls out (approvers and the audit read it)."
+)
+@friendly_errors
+def submit_command(file: Path, comment: str) -> None:
+    """Submit FILE as a draft and start its roll-out (partner operations); every problem is named,
+    and nothing is stored if there is one."""
+    text = file.read_text(encoding="utf-8")
+    try:
+        view = send(ops.submit_rulebook(text=text, comment=comment))
+    except ValidationFailed as refused:
+        click.secho(f"{file}: refused, {len(refused.problems)} problem(s)", fg="red", err=True)
+        for problem in refused.problems:
+            click.echo(f"  {problem.path}: {problem.message}", err=True)
+        raise SystemExit(1) from None
+    echo_rollout(view)
+
+
+@click.command("what-if")
+@click.argument("version")
+@click.option("--run", "run_id", type=int, required=True, help="A completed what-if of this draft.")
+@friendly_errors
+def what_if_command(version: str, run_id: int) -> None:
+    """Attach a completed what-if of the draft VERSION against the version in force."""
+    echo_rollout(send(ops.attach_what_if(version, run_id)))
+
+
+@click.command("withdraw")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why it is withdrawn: partners and the audit read it.")
+@friendly_errors
+def withdraw_command(version: str, reason: str) -> None:
+    """Withdraw VERSION before it is in force (partner operations)."""
+    echo_rollout(send(ops.withdraw_rulebook(version, reason)))
+
+
+@click.command("acknowledge")
+@click.argument("version")
+@friendly_errors
+def acknowledge_command(version: str) -> None:
+    """Acknowledge a published VERSION for your own partner (a partner's user)."""
+    found = send(ops.acknowledge_rulebook(version))
+    own = found.acknowledgement
+    by = f" by {own.acknowledged_by} at {when(own.acknowledged_at)}" if own is not None else ""
+    click.echo(f"{found.version}: acknowledged{by}")
+
+
+def add_commands(group: click.Group) -> None:
+    for command in (
+        list_command,
+        show_command,
+        submit_command,
+        what_if_command,
+        withdraw_command,
+        acknowledge_command,
+    ):
+        group.add_command(command)
