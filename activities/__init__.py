@@ -20,7 +20,12 @@ from activities.exit import (
 from activities.projection import project_transition
 from activities.registration import record_registration_transition, record_submission
 from activities.registration_facts import gather_registration_facts
-from activities.rollout import record_rollout_opening, record_rollout_transition, rollout_audience
+from activities.rollout import (
+    record_rollout_opening,
+    record_rollout_transition,
+    rollout_audience,
+    superseded_rollouts,
+)
 from activities.rulebook import load_rulebook
 from activities.simulation import (
     record_simulation_ended,
@@ -58,6 +63,7 @@ def all_activities() -> list[Callable[..., Any]]:
         record_rollout_opening,
         record_rollout_transition,
         rollout_audience,
+        superseded_rollouts,
         simulate_replication,
         summarise_simulation,
         record_simulation_progress,

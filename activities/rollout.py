@@ -26,7 +26,7 @@ from store.crud.rollouts import (
     record_acknowledgement,
 )
 from store.engine import session_scope
-from store.models import Partner
+from store.models import Partner, RulebookState, RulebookVersion, Task, TaskState
 
 
 @dataclass
@@ -148,3 +148,34 @@ def rollout_audience(request: AudienceRequest) -> list[PartnerAudience]:
             query = select(Partner).where(col(Partner.id).in_(request.partner_ids)).order_by(col(Partner.id))
             partners = list(session.exec(query).all())
         return [PartnerAudience(partner.id, partner.name) for partner in partners if partner.id is not None]
+
+
+@dataclass
+class SupersededRequest:
+    """The roll-out whose version just came into force (its own tasks are not counted), and the
+    kind of the acknowledgement tasks (the workflow's own word for them)."""
+
+    workflow_id: str
+    task_kind: str
+
+
+@activity.defn
+def superseded_rollouts(request: SupersededRequest) -> list[str]:
+    """The roll-outs still asking partners to acknowledge a version that is no longer in force:
+    their acknowledgement tasks are open and their version is superseded."""
+    with session_scope() as session:
+        open_tasks = session.exec(
+            select(Task.process_id, Task.payload).where(
+                Task.kind == request.task_kind,
+                Task.state == TaskState.OPEN,
+                Task.process_id != request.workflow_id,
+            )
+        ).all()
+        asking = {str(payload.get("version", "")): process_id for process_id, payload in open_tasks}
+        superseded = session.exec(
+            select(RulebookVersion.version).where(
+                col(RulebookVersion.version).in_(list(asking)),
+                RulebookVersion.state == RulebookState.SUPERSEDED,
+            )
+        ).all()
+    return sorted(asking[version] for version in superseded)

@@ -60,6 +60,9 @@ class ReasonCode(StrEnum):
     ROLLOUT_SIMULATION_MISSING = "rollout.simulation_missing"
     ROLLOUT_SIMULATION_ATTACHED = "rollout.simulation_attached"
     ROLLOUT_SIMULATION_WAIVED = "rollout.simulation_not_required"
+    ROLLOUT_WITHDRAWN = "rollout.withdrawn"
+    ROLLOUT_ACKNOWLEDGEMENT_OVERDUE = "rollout.acknowledgement_overdue"
+    ROLLOUT_SUPERSEDED = "rollout.superseded"
 
 
 MEANINGS: dict[ReasonCode, str] = {
@@ -114,6 +117,11 @@ MEANINGS: dict[ReasonCode, str] = {
     ReasonCode.ROLLOUT_SIMULATION_ATTACHED: "a completed what-if of the draft against the version "
     "in force is attached",
     ReasonCode.ROLLOUT_SIMULATION_WAIVED: "the rulebook in force does not require a what-if before approval",
+    ReasonCode.ROLLOUT_WITHDRAWN: "the version was withdrawn, declined or lapsed before taking effect",
+    ReasonCode.ROLLOUT_ACKNOWLEDGEMENT_OVERDUE: "partners asked to acknowledge the version have not "
+    "done so by the deadline",
+    ReasonCode.ROLLOUT_SUPERSEDED: "a newer version came into force: acknowledging this one is no "
+    "longer asked",
 }
 
 

@@ -17,7 +17,7 @@ from parley.errors import DecisionRefused
 from store.engine import engine_for
 from store.models import Notification
 from tests.fixtures_temporal import TemporalServer
-from tests.workflows.harness import audit_of, start_stack
+from tests.workflows.harness import audit_of, seed_world, start_stack, tasks_of
 from tests.workflows.rollout_harness import (
     client_of,
     completed_what_if,
@@ -91,15 +91,17 @@ async def test_two_workers_agree_and_one_of_two_approvals_counts(
             second.worker.stop()
 
 
-async def test_acknowledgements_are_reminded_then_overdue(
+async def test_acknowledgements_are_reminded_overdue_then_superseded(
     temporal_server: TemporalServer, database_url: str, tmp_path: Path
 ) -> None:
-    """The test rulebook asks for acknowledgement within 6 s, reminding 3 s before."""
+    """The test rulebook asks for acknowledgement within 6 s, reminding 3 s before; when a newer
+    version comes into force the older one's open acknowledgements close."""
     with rollout_stack(temporal_server, database_url, tmp_path) as stack:
         world = seed_rollout_world(database_url)
+        silent = seed_world(database_url)  # a partner that never acknowledges
         rollouts = await client_of(stack)
         version = new_version()
-        await rollouts.submit(actor=world.author, text=draft_text(version, soon(30)), comment="v2")
+        await rollouts.submit(actor=world.author, text=draft_text(version, soon(12)), comment="v2")
         view = await rollouts.attach_what_if(version, world.author, completed_what_if(database_url, version))
         [task] = view.open_tasks
         view = await rollouts.decide(view.workflow_id, DecisionInput(task.task_id, world.vp, "approve"))
@@ -115,7 +117,7 @@ async def test_acknowledgements_are_reminded_then_overdue(
         assert world.second.partner_id in reminded and world.first.partner_id not in reminded
         assert events["rulebook.acknowledgement_overdue"].reason_codes == ["rollout.acknowledgement_overdue"]
 
-        # The reminder went to the partner that had not acknowledged, and to no one else.
+        # The reminder went to the partners that had not acknowledged, and to no one else.
         with Session(engine_for(database_url)) as session:
             reminders = session.exec(
                 select(Notification).where(
@@ -128,7 +130,28 @@ async def test_acknowledgements_are_reminded_then_overdue(
 
         # A late acknowledgement is still taken.
         view = await rollouts.acknowledge(version, world.second.partner_user)
-        assert {a.partner_id for a in view.acknowledgements if a.acknowledged_by} >= {
-            world.first.partner_id,
-            world.second.partner_id,
-        }
+        assert world.second.partner_id in {a.partner_id for a in view.acknowledgements if a.acknowledged_by}
+        first_rollout = await rollouts.wait_until(
+            view.workflow_id, lambda v: v.state == RolloutState.IN_FORCE, 30
+        )
+        still = first_rollout.acknowledgement_of(silent.partner_id)
+        assert still is not None and still.acknowledged_by is None  # the silent partner is still asked
+
+        # A newer version comes into force: the silent partner is no longer asked to acknowledge v2.
+        newer = new_version()
+        await rollouts.submit(actor=world.author, text=draft_text(newer, soon(8)), comment="v3")
+        later = await rollouts.attach_what_if(
+            newer, world.author, completed_what_if(database_url, newer, version)
+        )
+        [task] = later.open_tasks
+        later = await rollouts.decide(later.workflow_id, DecisionInput(task.task_id, world.vp, "approve"))
+        await rollouts.wait_until(later.workflow_id, lambda v: v.state == RolloutState.IN_FORCE, 30)
+        ended = await rollouts.wait_until(view.workflow_id, lambda v: bool(v.superseded_by), 15)
+        assert ended.superseded_by == newer
+        closed = [t for t in tasks_of(database_url, view.workflow_id) if t.partner_id == silent.partner_id]
+        assert [(t.state, t.outcome) for t in closed] == [("closed", "cancelled")]
+        superseded = [
+            e for e in audit_of(database_url, view.workflow_id) if e.action == "rulebook.superseded"
+        ]
+        assert [e.reason_codes for e in superseded] == [["rollout.superseded"]]
+        assert silent.partner_id in superseded[0].detail["no_longer_asked"]

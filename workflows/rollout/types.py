@@ -114,8 +114,21 @@ class AcknowledgeUpdate:
     acting: Acting
 
 
+@dataclass
+class SupersededSignal:
+    """From the roll-out of a newer version, when it comes into force: stop asking for this one."""
+
+    version: str  # the version now in force
+
+
 RolloutUpdate = (
-    DecideUpdate | EscalateUpdate | ProvideInfoUpdate | AttachUpdate | WithdrawUpdate | AcknowledgeUpdate
+    DecideUpdate
+    | EscalateUpdate
+    | ProvideInfoUpdate
+    | AttachUpdate
+    | WithdrawUpdate
+    | AcknowledgeUpdate
+    | SupersededSignal
 )
 
 
@@ -155,6 +168,7 @@ class RolloutView:
     reminded: bool = False
     acknowledgements: list[AcknowledgementView] = field(default_factory=list)
     ended_because: str = ""
+    superseded_by: str = ""  # the newer version in force that ended the acknowledgements
     open_tasks: list[TaskView] = field(default_factory=list)
     sla_paused_remaining_seconds: float | None = None
     history: list[TransitionView] = field(default_factory=list)

@@ -9,7 +9,9 @@ author; past the SLA the draft lapses). Approved, the playbook is published: eve
 gets an acknowledgement task with a deadline and a reminder before it. A timer runs to the effective
 date and the version comes into force (which version governs is decided by effective dates, so a
 worker that missed this still switches on time). Partner operations may withdraw the version until
-then. The workflow ends when every partner asked has acknowledged, or it was withdrawn.
+then. The workflow ends when every partner asked has acknowledged, when a newer version comes
+into force (its roll-out signals this one: the acknowledgements still open close), or when it
+was withdrawn.
 """
 
 from __future__ import annotations
@@ -22,11 +24,19 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import NotificationRecord, TaskClosing
-    from activities.rollout import AudienceRequest, RolloutOpening, record_rollout_opening, rollout_audience
+    from activities.rollout import (
+        AudienceRequest,
+        RolloutOpening,
+        SupersededRequest,
+        record_rollout_opening,
+        rollout_audience,
+        superseded_rollouts,
+    )
     from activities.rulebook import RulebookRequest, load_rulebook
     from rules import checks as _checks  # noqa: F401  (the schema validator imports it lazily)
     from rules.approval import approved
     from rules.durations import format_moment
+    from rules.reasons import ReasonCode
     from rules.rollout import acknowledgement_schedule, approval_path, gate_reason
     from rules.schema import Rulebook
     from store.models.enums import EventType, Role, RulebookState, TaskOutcome
@@ -48,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         RolloutState,
         RolloutUpdate,
         RolloutView,
+        SupersededSignal,
         WhatIfFacts,  # noqa: F401  (the sandbox resolves update field types through it)
         WithdrawUpdate,
     )
@@ -252,12 +263,26 @@ class RolloutWorkflow:
             ),
             stored_state=RulebookState.IN_FORCE,
         )
+        if workflow.patched("rollout-supersedes-older-acknowledgements"):
+            await self._supersede_older()
         return True
+
+    async def _supersede_older(self) -> None:
+        """Tell the roll-outs of versions this one replaced to stop asking for acknowledgements."""
+        request = SupersededRequest(self.view.workflow_id, ACKNOWLEDGEMENT_TASK)
+        older = await run_local(superseded_rollouts, request)
+        for workflow_id in older:
+            handle = workflow.get_external_workflow_handle(workflow_id)
+            try:
+                await handle.signal(RolloutWorkflow.superseded, SupersededSignal(self.process.version))
+            except Exception:  # it ended meanwhile (the SDK raises the failure it was given)
+                workflow.logger.info("roll-out %s ended before it was told it is superseded", workflow_id)
 
     async def _acknowledgements(self) -> None:
         """After the effective date: until every partner asked has acknowledged (reminders and
         the deadline still run; an overdue partner's task stays open in its inbox)."""
-        while any(item.acknowledged_by is None for item in self.view.acknowledgements):
+        view = self.view
+        while not view.superseded_by and any(item.acknowledged_by is None for item in view.acknowledgements):
             command = await self.queue.next(until=self._next_moment(None))
             if command is None:
                 await self._timers()
@@ -292,7 +317,7 @@ class RolloutWorkflow:
                 after=view.state,
                 actor="rule:rollout.acknowledgement_deadline",
                 change=Change(
-                    reason_codes=["rollout.acknowledgement_overdue"] if waiting else [],
+                    reason_codes=[ReasonCode.ROLLOUT_ACKNOWLEDGEMENT_OVERDUE] if waiting else [],
                     detail={"overdue_partners": [item.partner_id for item in waiting]},
                 ),
             )
@@ -328,6 +353,10 @@ class RolloutWorkflow:
     async def _apply(self, command: Command[RolloutUpdate]) -> None:
         """An acknowledgement (the only update open while scheduled or in force)."""
         update = command.update
+        if isinstance(update, SupersededSignal):
+            await self._superseded(update.version)
+            self.queue.finish(command)
+            return
         if not isinstance(update, AcknowledgeUpdate):
             self.queue.finish(
                 command, f"not possible while the version is {self.view.state.replace('_', ' ')}"
@@ -357,6 +386,25 @@ class RolloutWorkflow:
         item.acknowledged_by, item.acknowledged_at = update.acknowledge.actor, now
         self.queue.finish(command)
 
+    async def _superseded(self, newer: str) -> None:
+        """A newer version is in force: the acknowledgements still open are closed, not asked."""
+        view = self.view
+        if view.state != RolloutState.IN_FORCE or view.superseded_by:
+            return  # only a version that was in force is superseded, and only once
+        waiting = [item.partner_id for item in view.acknowledgements if item.acknowledged_by is None]
+        view.superseded_by = newer
+        await self.process.transition(
+            action="rulebook.superseded",
+            after=view.state,
+            actor="rule:rollout.superseded",
+            change=Change(
+                close_tasks=self._close_acknowledgements(TaskOutcome.CANCELLED, "rule:rollout.superseded"),
+                reason_codes=[ReasonCode.ROLLOUT_SUPERSEDED],
+                comment=f"{newer} is in force",
+                detail={"superseded_by": newer, "no_longer_asked": waiting},
+            ),
+        )
+
     def _close_acknowledgements(self, outcome: str, by: str) -> list[TaskClosing]:
         now = workflow.now()
         return [
@@ -378,7 +426,7 @@ class RolloutWorkflow:
         change = change or Change()
         change.close_tasks = closings
         change.comment = change.comment or why
-        change.reason_codes = change.reason_codes or ["rollout.withdrawn"]
+        change.reason_codes = change.reason_codes or [ReasonCode.ROLLOUT_WITHDRAWN]
         change.notifications = process.notices(
             EventType.RULEBOOK_WITHDRAWN, f"Rulebook {process.version} is withdrawn", why, partners=published
         )
@@ -400,6 +448,10 @@ class RolloutWorkflow:
     @workflow.query
     def view_state(self) -> RolloutView:
         return self.view
+
+    @workflow.signal
+    def superseded(self, signal: SupersededSignal) -> None:
+        self.queue.post(signal)
 
     @workflow.update
     async def settled(self, request: SettledRequest) -> RolloutView:
