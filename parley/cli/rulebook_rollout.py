@@ -10,30 +10,16 @@ see and do is the API's to decide.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 from parley.cli.api import call
 from parley.cli.console import fail, friendly_errors, when
 from parley.errors import ValidationFailed
-from parley.http import operations as ops
 
 if TYPE_CHECKING:
-    from parley.http.calls import Call
     from parley.http.models import Rollout, Rulebook
-
-T = TypeVar("T")
-
-
-def send(operation: Call[T]) -> T:
-    """Send one rulebook operation of ``parley.http.operations`` as the token's user.
-
-    ``ParleyClient`` does not bind the rulebook operations as methods yet (parley/http/client.py
-    lists each operation); until it does, the call is sent through the client's own sender, with
-    the same retries, errors and follow-ups as every bound method."""
-    return call(lambda client: client._send(operation))
-
 
 def echo_rollout(view: Rollout) -> None:
     """A roll-out as its workflow reports it (what submitting, attaching and withdrawing answer)."""
@@ -87,7 +73,7 @@ def echo_version(version: Rulebook) -> None:
 @friendly_errors
 def list_command() -> None:
     """Versions you may read, newest effective date first (partners: the published ones)."""
-    found = send(ops.list_rulebooks())
+    found = call(lambda client: client.list_rulebooks())
     if not found.items:
         click.echo("no rulebook versions")
         return
@@ -101,7 +87,7 @@ def list_command() -> None:
 @friendly_errors
 def show_command(version: str, as_yaml: bool) -> None:
     """A version: what changes from the version in force, and its partner playbook."""
-    found = send(ops.get_rulebook(version))
+    found = call(lambda client: client.get_rulebook(version))
     if not as_yaml:
         echo_version(found)
     elif found.text is None:
@@ -121,7 +107,7 @@ def submit_command(file: Path, comment: str) -> None:
     and nothing is stored if there is one."""
     text = file.read_text(encoding="utf-8")
     try:
-        view = send(ops.submit_rulebook(text=text, comment=comment))
+        view = call(lambda client: client.submit_rulebook(text=text, comment=comment))
     except ValidationFailed as refused:
         click.secho(f"{file}: refused, {len(refused.problems)} problem(s)", fg="red", err=True)
         for problem in refused.problems:
@@ -136,7 +122,7 @@ def submit_command(file: Path, comment: str) -> None:
 @friendly_errors
 def what_if_command(version: str, run_id: int) -> None:
     """Attach a completed what-if of the draft VERSION against the version in force."""
-    echo_rollout(send(ops.attach_what_if(version, run_id)))
+    echo_rollout(call(lambda client: client.attach_what_if(version, run_id)))
 
 
 @click.command("withdraw")
@@ -145,7 +131,7 @@ def what_if_command(version: str, run_id: int) -> None:
 @friendly_errors
 def withdraw_command(version: str, reason: str) -> None:
     """Withdraw VERSION before it is in force (partner operations)."""
-    echo_rollout(send(ops.withdraw_rulebook(version, reason)))
+    echo_rollout(call(lambda client: client.withdraw_rulebook(version, reason)))
 
 
 @click.command("acknowledge")
@@ -153,7 +139,7 @@ def withdraw_command(version: str, reason: str) -> None:
 @friendly_errors
 def acknowledge_command(version: str) -> None:
     """Acknowledge a published VERSION for your own partner (a partner's user)."""
-    found = send(ops.acknowledge_rulebook(version))
+    found = call(lambda client: client.acknowledge_rulebook(version))
     own = found.acknowledgement
     by = f" by {own.acknowledged_by} at {when(own.acknowledged_at)}" if own is not None else ""
     click.echo(f"{found.version}: acknowledged{by}")

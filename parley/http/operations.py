@@ -266,8 +266,14 @@ def get_rulebook(version: str) -> Call[m.Rulebook]:
     return get(f"/rulebooks/{_id(version)}", m.Rulebook)
 
 
+def get_rollout(version: str) -> Call[m.Rollout]:
+    """A version's roll-out as its workflow reports it now (partner operations)."""
+    return get(f"/rulebooks/{_id(version)}/rollout", m.Rollout)
+
+
 def submit_rulebook(*, text: str, comment: str) -> Call[m.Rollout]:
-    """Submit a draft (the YAML as written) and start its roll-out: sent once."""
+    """Submit a draft (the YAML as written) and start its roll-out: sent once (a 202 is followed
+    to the roll-out's own address)."""
     return post("/rulebooks", m.Rollout, {"text": text, "comment": comment})
 
 
@@ -418,7 +424,8 @@ OPERATIONS = (
     answer_discount,
     open_dispute, disputes, dispute, dispute_statement, withdraw_dispute,
     start_exit, exits, exit_, cancel_exit, choose_transferee,
-    list_rulebooks, get_rulebook, submit_rulebook, attach_what_if, withdraw_rulebook, acknowledge_rulebook,
+    list_rulebooks, get_rulebook, get_rollout, submit_rulebook, attach_what_if, withdraw_rulebook,
+    acknowledge_rulebook,
     partners, partner, create_partner, update_partner, contacts, add_contact, engagements,
     add_engagement, end_engagement,
     notifications, mark_read, webhooks, webhook, add_webhook, revoke_webhook, deliveries,

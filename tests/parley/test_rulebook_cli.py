@@ -11,9 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from parley.cli import cli
+from parley.http import ParleyClient
+from parley.settings import get_settings
 from tests.web.cli_api import CliApi, cli_api
-from tests.web.conftest import js
+from tests.web.conftest import api_token, js
 from tests.web.dispute_fixtures import bearer
+from tests.web.http_server import Recording
 from tests.web.rulebook_api_fixtures import (
     IN_FORCE,
     People,
@@ -137,3 +140,25 @@ def test_import_validates_every_file_first_and_export_writes_as_written(
 
     code, out = local("rulebook", "export", first, "--out", str(tmp_path / "one"))
     assert code == 0 and (tmp_path / "one" / f"{first}.yaml").read_text() == (folder / "a.yaml").read_text()
+
+
+def test_a_submission_still_being_stored_is_read_from_its_rollout(
+    api: CliApi, rollout_live: RolloutLive, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API waits 1 ms for the roll-out to store the draft, so it answers 202 pointing at the
+    roll-out's own address; the client reads the roll-out there (waiting out its 404 while the
+    row is not stored yet) and the caller gets the whole roll-out, not an error."""
+    monkeypatch.setenv("PARLEY_DECISION_WAIT_SECONDS", "0.001")
+    get_settings.cache_clear()
+    recording = Recording()
+    version = new_version()
+    try:
+        with ParleyClient(api.url, api_token(people.author), transport=recording) as author:
+            view = author.submit_rulebook(text=draft_text(rollout_live, version), comment="Slow to store")
+    finally:
+        get_settings.cache_clear()
+    seen = recording.seen
+    assert seen[0] == ("POST", "/api/v1/rulebooks", 202), seen
+    assert seen[-1] == ("GET", f"/api/v1/rulebooks/{version}/rollout", 200), seen
+    assert view.version == version and view.state == "draft" and view.waits_for == "what_if"
+    assert view.submitted_by == people.author

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 from werkzeug.serving import make_server
 
 from web import create_app
@@ -78,3 +79,16 @@ def scripted(script: Script) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+class Recording(httpx.HTTPTransport):
+    """A real transport that keeps each answer's (method, path, status)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, str, int]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.seen.append((request.method, request.url.path, response.status_code))
+        return response

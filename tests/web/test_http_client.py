@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -19,7 +18,7 @@ from parley.http import models as m
 from parley.http.config import ClientConfig
 from parley.settings import get_settings
 from tests.web.conftest import api_token
-from tests.web.http_server import Answer, Script, scripted, serve_app
+from tests.web.http_server import Answer, Recording, Script, scripted, serve_app
 from tests.web.live import (
     Live,
     LiveWorld,
@@ -100,19 +99,6 @@ def test_another_partners_token_cannot_read_the_registration(app_url: str, world
         assert created.workflow_id not in [r.workflow_id for r in other.registrations().items]
         with pytest.raises(AuthError):  # nor register for the first partner
             other.register(**registration_body("theirs-1"), partner_id=world.partner_id)
-
-
-class Recording(httpx.HTTPTransport):
-    """A real transport that keeps each answer's (method, path, status)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[tuple[str, str, int]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        self.seen.append((request.method, request.url.path, response.status_code))
-        return response
 
 
 @pytest.mark.temporal

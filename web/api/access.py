@@ -85,6 +85,7 @@ ENDPOINT_SCOPES: dict[str, frozenset[Scope]] = {
     # version out; a partner's user acknowledges a published one for its own partner
     "api.list_rulebooks": _ALL,
     "api.get_rulebook": _ALL,
+    "api.get_rollout": _OPS,
     "api.submit_rulebook": _OPS,
     "api.attach_what_if": _OPS,
     "api.withdraw_rulebook": _OPS,

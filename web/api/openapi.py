@@ -234,6 +234,13 @@ def rulebook_paths() -> dict[str, Any]:
                 rb.RulebookOut, ("404",), parameters=version,
             )
         },
+        "/rulebooks/{version}/rollout": {
+            "get": _operation(
+                "The version's roll-out as its workflow reports it now: state, what it waits for, "
+                "open tasks (partner_ops, admin); where a submission's 202 points",
+                rb.RolloutOut, ("403", "404", "503"), parameters=version,
+            )
+        },
         "/rulebooks/{version}/what-if": {
             "post": _operation(
                 "Attach a completed what-if of the draft (partner_ops, admin); the gate refuses "

@@ -91,20 +91,35 @@ def submit_rulebook() -> Response:
     try:
         view = _run(lambda c: c.submit(actor=actor, text=body.text, comment=body.comment), "text")
     except StillDeciding as pending:
-        url = url_for("api.get_rulebook", version=version)
+        url = url_for("api.get_rollout", version=version)
         response = reply(
             ProcessAccepted(
                 workflow_id=pending.workflow_id,
                 state=pending.state,
                 url=url,
                 message=f"The draft {version} is being stored and has not answered yet; "
-                "read it at url rather than sending it again.",
+                "read its roll-out at url rather than sending it again.",
             ),
             202,
         )
         response.headers["Location"] = url
         return response
     return reply(rollout_out(view), 201)
+
+
+@bp.get("/rulebooks/<version>/rollout")
+def get_rollout(version: str) -> Response:
+    """The version's roll-out as its workflow reports it now (partner operations): its state,
+    what it waits for, the open tasks; 404 for a version without one (imported) or not stored
+    yet (a submission still being stored)."""
+    _operator("read a roll-out")
+    _row(version)
+    try:
+        view = rollout.run(lambda c: c.of_version(version))
+    except NotFound:
+        missing = "no roll-out of this version (imported, or not stored yet)"
+        raise ApiError.field(404, "version", missing) from None
+    return reply(rollout_out(view))
 
 
 @bp.post("/rulebooks/<version>/what-if")
