@@ -90,6 +90,15 @@ def _truncate_all(engine: Engine) -> None:
         connection.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture
+def sqlite_database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """An empty, migrated SQLite database only: for slow tests of workflow logic that reads and
+    writes nothing a database could differ on (the same paths run on both elsewhere)."""
+    path = tmp_path / "parley.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=_backends())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty, migrated database (once per backend)."""

@@ -92,10 +92,11 @@ async def test_two_workers_agree_and_one_of_two_approvals_counts(
 
 
 async def test_acknowledgements_are_reminded_overdue_then_superseded(
-    temporal_server: TemporalServer, database_url: str, tmp_path: Path
+    temporal_server: TemporalServer, sqlite_database_url: str, tmp_path: Path
 ) -> None:
     """The test rulebook asks for acknowledgement within 6 s, reminding 3 s before; when a newer
     version comes into force the older one's open acknowledgements close."""
+    database_url = sqlite_database_url  # workflow logic only: both databases run in the other tests
     with rollout_stack(temporal_server, database_url, tmp_path) as stack:
         world = seed_rollout_world(database_url)
         silent = seed_world(database_url)  # a partner that never acknowledges

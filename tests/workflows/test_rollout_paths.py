@@ -142,8 +142,9 @@ async def test_refusals_store_nothing(
 
 
 async def test_withdrawn_before_effect_and_declined(
-    temporal_server: TemporalServer, database_url: str, tmp_path: Path
+    temporal_server: TemporalServer, sqlite_database_url: str, tmp_path: Path
 ) -> None:
+    database_url = sqlite_database_url  # workflow logic only: both databases run in the other tests
     with rollout_stack(temporal_server, database_url, tmp_path) as stack:
         world = seed_rollout_world(database_url)
         client = await client_of(stack)
@@ -177,8 +178,9 @@ async def test_withdrawn_before_effect_and_declined(
 
 
 async def test_approval_lapses_past_its_sla(
-    temporal_server: TemporalServer, database_url: str, tmp_path: Path
+    temporal_server: TemporalServer, sqlite_database_url: str, tmp_path: Path
 ) -> None:
+    database_url = sqlite_database_url  # workflow logic only: both databases run in the other tests
     with rollout_stack(
         temporal_server, database_url, tmp_path, {"approval_sla: 4s": "approval_sla: 2s"}
     ) as stack:
