@@ -2,10 +2,12 @@
 
     .venv/bin/python -m tests.workflows.record_histories
 
-Runs each scenario whose file does not exist yet to its end on a fresh dev server, database and
-in-process worker with the fast test rulebook (adjusted per group), and saves its histories as
-JSON. A history is re-recorded only on purpose, by deleting its file first: the point of the
-stored histories is that code changes must keep replaying them (see docs/registration.md).
+Runs each scenario whose file does not exist yet to its end on a fresh dev server and in-process
+worker, with a database per group holding the fast test rulebook (adjusted per group: the library
+is imported from the group's folder on the database's first use, and a roll-out changes which
+version governs it), and saves its histories as JSON. A history is re-recorded only on purpose, by
+deleting its file first: the point of the stored histories is that code changes must keep
+replaying them (see docs/registration.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
+from sqlmodel import Session, col, select
+
 from parley.clients import (
     DecisionInput,
     DecisionOutcome,
@@ -27,10 +31,12 @@ from parley.clients import (
     RegistrationClient,
 )
 from parley.clients.discount import DiscountClient
+from parley.clients.rollout import RolloutClient
 from parley.errors import DecisionRefused
 from parley.settings import Settings, get_settings
 from parley.temporal_server import headless_dev_server
 from store.engine import engine_for
+from store.models import User
 from store.schema import upgrade_database
 from tests.fixtures_temporal import free_port
 from tests.notify.history_scenario import dispatched_retried_and_dead_lettered
@@ -49,6 +55,8 @@ from tests.workflows.exit_harness import PENDING_STAYS, SHORT_NOTICE
 from tests.workflows.exit_scenarios import ALSO as EXIT_ALSO
 from tests.workflows.exit_scenarios import SCENARIOS as EXIT_SCENARIOS
 from tests.workflows.harness import World, add_user, fast_rulebook_dir, seed_world
+from tests.workflows.rollout_harness import completed_what_if, draft_text, new_version, soon
+from workflows.rollout.types import RolloutState, RolloutView
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 RegistrationScenario = Callable[[RegistrationClient, World], Awaitable[str]]
@@ -211,6 +219,130 @@ async def dispute_escalated_to_default_resolution(settings: Settings, world: Wor
     return [view.workflow_id, refused.workflow_id]
 
 
+async def _rollout(settings: Settings, world: World, effective_in: float) -> tuple[RolloutClient, str, str]:
+    """A draft of the fast rulebook submitted by partner operations (also a VP: four-eyes shows)
+    with its what-if attached: the client, the author, the version.
+
+    Two versions of a group that come into force do so many seconds apart: one whose timer fires
+    after a later-dated one came into force finds itself superseded and cannot move (the
+    transition is retried for ever)."""
+    author, version = f"author-{world.suffix}", new_version()
+    add_user(settings.resolved_database_url, author, ["partner_ops", "vp_channel"])
+    client = await RolloutClient.connect(settings)
+    text = draft_text(version, soon(effective_in))
+    await client.submit(actor=author, text=text, comment="Recorded for replay")
+    run_id = completed_what_if(settings.resolved_database_url, version, by=author)
+    await client.attach_what_if(version, author, run_id)
+    return client, author, version
+
+
+async def _approved(client: RolloutClient, version: str, approver: str) -> RolloutView:
+    view = await client.of_version(version)
+    decision = DecisionInput(view.open_tasks[0].task_id, approver, DecisionOutcome.APPROVE, "ok")
+    await client.decide(view.workflow_id, decision)
+    return await client.wait_until(view.workflow_id, lambda v: v.state == RolloutState.SCHEDULED, 15)
+
+
+def _partner_users(url: str, view: RolloutView) -> list[str]:
+    """A user of every partner asked to acknowledge (added where its partner has none: every
+    active partner of the database is asked)."""
+    with Session(engine_for(url)) as session:
+        users = session.exec(select(User).where(col(User.partner_id).is_not(None)).order_by(col(User.id)))
+        found = {u.partner_id: u.username for u in users if "partner" in u.roles}
+    for item in view.acknowledgements:
+        if item.partner_id not in found:
+            found[item.partner_id] = f"acker-{item.partner_id}"
+            add_user(url, found[item.partner_id], ["partner"], partner_id=item.partner_id)
+    return [found[item.partner_id] for item in view.acknowledgements]
+
+
+async def _acknowledged_by(client: RolloutClient, version: str, users: list[str]) -> None:
+    for user in users:
+        await client.acknowledge(version, user)
+
+
+async def rollout_approved_then_in_force(settings: Settings, world: World) -> list[str]:
+    """Every partner but one acknowledges before the effective date; that one is reminded, passes
+    the deadline and acknowledges once the version is in force, which ends the workflow.
+
+    (Not every partner before the deadline: with the deadline before the effective date the
+    workflow then writes ``rulebook.acknowledgement_overdue`` over and over until that date.)"""
+    # Well after the version below: each comes into force in its turn (see _rollout).
+    client, _, version = await _rollout(settings, world, 30)
+    view = await _approved(client, version, world.approvers["vp_channel"])
+    *early, late = _partner_users(settings.resolved_database_url, view)
+    await _acknowledged_by(client, version, early)
+    await client.wait_until(view.workflow_id, lambda v: v.state == RolloutState.IN_FORCE, 45)
+    await _acknowledged_by(client, version, [late])
+    await _ended(client, view.workflow_id)
+    return [view.workflow_id]
+
+
+async def rollout_approval_refused_for_the_author_then_approved(
+    settings: Settings, world: World
+) -> list[str]:
+    """The author holds the approving role and is refused (four-eyes; a refused update leaves no
+    trace); the VP approves; partners are reminded, pass the deadline, and acknowledge late."""
+    client, author, version = await _rollout(settings, world, 15)
+    view = await client.of_version(version)
+    task = view.open_tasks[0].task_id
+    with contextlib.suppress(DecisionRefused):
+        await client.decide(view.workflow_id, DecisionInput(task, author, DecisionOutcome.APPROVE))
+        raise AssertionError("the author approved its own draft")
+    view = await _approved(client, version, world.approvers["vp_channel"])
+    await client.wait_until(view.workflow_id, lambda v: v.state == RolloutState.IN_FORCE, 30)
+    view = await client.get(view.workflow_id)
+    assert view.reminded and all(item.overdue for item in view.acknowledgements), view
+    await _acknowledged_by(client, version, _partner_users(settings.resolved_database_url, view))
+    await _ended(client, view.workflow_id)
+    return [view.workflow_id]
+
+
+async def rollout_withdrawn_while_scheduled(settings: Settings, world: World) -> list[str]:
+    """One partner acknowledged; partner operations withdraw it before its date (the others'
+    acknowledgement tasks are cancelled)."""
+    client, author, version = await _rollout(settings, world, 120)
+    view = await _approved(client, version, world.approvers["vp_channel"])
+    await client.acknowledge(version, world.partner_user)
+    await client.withdraw(version, author, "Found a mistake in the SLA")
+    await _ended(client, view.workflow_id)
+    return [view.workflow_id]
+
+
+async def rollout_refused_by_default(settings: Settings, world: World) -> list[str]:
+    """Nobody approves within the SLA: the draft lapses (the default is reject)."""
+    client, _, version = await _rollout(settings, world, 120)
+    view = await client.of_version(version)
+    await _ended(client, view.workflow_id)
+    return [view.workflow_id]
+
+
+async def rollout_declined_by_the_approver(settings: Settings, world: World) -> list[str]:
+    client, _, version = await _rollout(settings, world, 120)
+    view = await client.of_version(version)
+    vp = world.approvers["vp_channel"]
+    decision = DecisionInput(view.open_tasks[0].task_id, vp, DecisionOutcome.REJECT, "Too risky")
+    await client.decide(view.workflow_id, decision)
+    await _ended(client, view.workflow_id)
+    return [view.workflow_id]
+
+
+async def rollout_withdrawn_waiting_for_a_what_if(settings: Settings, world: World) -> list[str]:
+    author, version = f"author-{world.suffix}", new_version()
+    add_user(settings.resolved_database_url, author, ["partner_ops"])
+    client = await RolloutClient.connect(settings)
+    view = await client.submit(actor=author, text=draft_text(version, soon(120)), comment="Second thoughts")
+    await client.withdraw(version, author, "Superseded by another draft")
+    await _ended(client, view.workflow_id)
+    return [view.workflow_id]
+
+
+async def _ended(client: RolloutClient, workflow_id: str) -> None:
+    """Until the workflow has ended (its history then ends with its completion)."""
+    handle = client.temporal.get_workflow_handle(workflow_id)
+    await asyncio.wait_for(handle.result(), timeout=60)
+
+
 def _registration(scenario: RegistrationScenario) -> GroupScenario:
     async def run(settings: Settings, world: World) -> list[str]:
         return [await scenario(await RegistrationClient.connect(settings), world)]
@@ -258,6 +390,21 @@ GROUPS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, GroupScenario]
     ),
     "exit": ({}, {**PENDING_STAYS, **SHORT_NOTICE}, dict(EXIT_SCENARIOS)),
     "notification": ({}, {}, {"dispatched_retried_and_dead_lettered": dispatched_retried_and_dead_lettered}),
+    # An approval SLA that leaves time to approve on a loaded machine; then it lapses.
+    "rollout": (
+        {"approval_sla": "8s"},
+        {},
+        {
+            "approved_then_in_force": rollout_approved_then_in_force,
+            "approval_refused_for_the_author_then_approved": (
+                rollout_approval_refused_for_the_author_then_approved
+            ),
+            "withdrawn_while_scheduled": rollout_withdrawn_while_scheduled,
+            "refused_by_default": rollout_refused_by_default,
+            "declined_by_the_approver": rollout_declined_by_the_approver,
+            "withdrawn_waiting_for_a_what_if": rollout_withdrawn_waiting_for_a_what_if,
+        },
+    ),
 }
 
 
@@ -301,10 +448,8 @@ async def _record(settings: Settings, group: str, scenarios: dict[str, GroupScen
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="parley-record-"))
-    url = f"sqlite:///{folder / 'parley.db'}"
-    upgrade_database(url)
     port = free_port()
-    server = Settings(temporal_address=f"127.0.0.1:{port}", database_url=url)
+    server = Settings(temporal_address=f"127.0.0.1:{port}")
     HISTORIES.mkdir(exist_ok=True)
     with headless_dev_server(server, folder / "temporal.db"):
         for group, (replace_lines, substitutions, scenarios) in GROUPS.items():
@@ -312,7 +457,9 @@ def main() -> None:
             if not missing:
                 continue
             rulebooks = fast_rulebook_dir(folder / f"rulebooks-{group}", substitutions, **replace_lines)
-            # The in-process activities read the settings: the group's rulebook, the one database.
+            url = f"sqlite:///{folder / f'parley-{group}.db'}"
+            upgrade_database(url)
+            # The in-process activities read the settings: the group's rulebook and database.
             os.environ.update(PARLEY_DATABASE_URL=url, PARLEY_RULEBOOK_DIR=str(rulebooks))
             get_settings.cache_clear()
             engine_for.cache_clear()

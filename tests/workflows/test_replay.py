@@ -54,6 +54,12 @@ def test_histories_cover_every_phase() -> None:
         "registration_transferred_by_an_exit",
         "registration_returned_to_direct_by_partner_ops",
         "notification_dispatched_retried_and_dead_lettered",
+        "rollout_approved_then_in_force",
+        "rollout_approval_refused_for_the_author_then_approved",
+        "rollout_withdrawn_while_scheduled",
+        "rollout_refused_by_default",
+        "rollout_declined_by_the_approver",
+        "rollout_withdrawn_waiting_for_a_what_if",
     } <= names
 
 
