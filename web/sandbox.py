@@ -21,7 +21,7 @@ from simulation.report import render_report
 from simulation.results import results_document
 from store.crud import rulebooks as runs_crud
 from store.engine import session_scope
-from store.models import SimulationStatus
+from store.models import RulebookState, SimulationRun, SimulationStatus
 from web import rulebook_sources as sources
 from web import sandbox_form, sandbox_runs
 from web.ops_access import partner_ops_required
@@ -174,7 +174,19 @@ def run(run_id: int) -> ResponseReturnValue:
         headlines=(current.results or {}).get("headlines", []),
         rule_changes=(current.results or {}).get("rule_changes", []),
         report_ready=current.status == SimulationStatus.COMPLETED and current.results is not None,
+        draft=_draft_to_attach(current),
     )
+
+
+def _draft_to_attach(run: SimulationRun) -> str | None:
+    """The draft a completed run simulated, while it is still a draft (its roll-out takes it)."""
+    if run.status != SimulationStatus.COMPLETED or not run.proposed_version:
+        return None
+    try:
+        row = sources.version_row(run.proposed_version)
+    except NotFound:
+        return None
+    return run.proposed_version if row.standing == RulebookState.DRAFT else None
 
 
 def _results(run_id: int) -> dict[str, Any]:

@@ -10,11 +10,15 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
+from activities.rulebook import content_hash, rulebook_document, rulebook_library
 from activities.simulation import RunOutcomeInput, store_run_outcome
 from parley.settings import get_settings
+from rules import parse_rulebook
 from simulation.runner import from_texts, run_local, summarise
 from store.crud import rulebooks as runs_crud
+from store.crud.rollouts import create_draft, move_version
 from store.engine import session_scope
+from store.models import utcnow
 from tests.fixtures_temporal import TemporalServer, free_port
 from tests.web.conftest import World, csrf_token, sign_in
 from tests.web.ops_fixtures import DEFAULT_RULEBOOK, OpsDirs, ops_dirs, rulebook_yaml, tiny_scenario_yaml
@@ -157,9 +161,7 @@ def test_no_worker_gives_a_clear_message(
     assert _runs() == 0
 
 
-def test_storing_a_run_outcome_twice_changes_nothing_the_second_time(
-    world: World, ops_dirs: OpsDirs
-) -> None:
+def test_storing_a_run_outcome_twice_changes_nothing_the_second_time(world: World, ops_dirs: OpsDirs) -> None:
     """The workflow's last activity may be retried (or the run page may store a legacy run):
     the files and the closed row are written once; later progress or failure reports are no-ops."""
     rulebook = DEFAULT_RULEBOOK.read_text(encoding="utf-8")
@@ -220,3 +222,42 @@ def test_the_run_page_reads_as_the_report_does(client: FlaskClient, world: World
     headlines = page[page.index('data-testid="headlines"') :].split("</ul>", 1)[0]
     assert "Deal registration — protection period: 90 days → 45 days" in headlines
     assert "conflict." not in headlines and "duplicate." not in headlines
+
+
+def test_a_completed_run_of_a_draft_offers_to_attach_it(
+    client: FlaskClient, world: World, ops_dirs: OpsDirs
+) -> None:
+    """The run page of a finished what-if of a draft carries the attach form to that draft's
+    roll-out; once the draft is no longer a draft (or for a run of a file) it does not."""
+    text = rulebook_yaml(version="2099.7", effective_from="2099-07-01T00:00:00Z")
+    draft = parse_rulebook(text, source="test")
+    with session_scope() as db:
+        rulebook_library()  # the shipped version first, as on a first start
+        create_draft(session=db, data={
+            "version": "2099.7", "effective_from": draft.effective_from, "source": "draft:ops",
+            "sha256": content_hash(draft), "document": rulebook_document(draft), "text": text,
+            "created_by": "ops",
+        }, comment="Longer protection", now=utcnow())  # fmt: skip
+        runs = []
+        for proposed in ("2099.7", None):
+            run = runs_crud.create_simulation_run(session=db, data={
+                "baseline_version": "2026.1", "proposed_label": "2099.7", "replications": 2, "seed": 3,
+                "created_by": "ops", "proposed_version": proposed,
+            })  # fmt: skip
+            assert run.id is not None
+            runs.append(run.id)
+    for run_id in runs:
+        assert store_run_outcome(RunOutcomeInput(run_id, {"headlines": []}))
+    sign_in(client, "ops")
+    page = client.get(f"/sandbox/runs/{runs[0]}").get_data(as_text=True)
+    offer = page[page.index('data-testid="attach-to-draft"') :].split("</section>", 1)[0]
+    assert 'action="/rulebooks/versions/2099.7/what-if"' in offer
+    assert f'name="run_id" value="{runs[0]}"' in offer
+    assert 'data-testid="attach-to-draft"' not in client.get(f"/sandbox/runs/{runs[1]}").get_data(
+        as_text=True
+    )
+    with session_scope() as db:
+        move_version(session=db, version="2099.7", state="withdrawn", by="ops", at=utcnow(), reason="no")
+    assert 'data-testid="attach-to-draft"' not in client.get(f"/sandbox/runs/{runs[0]}").get_data(
+        as_text=True
+    )
