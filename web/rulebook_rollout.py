@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -15,10 +15,12 @@ from sqlmodel import col, select
 from activities.rulebook import rulebook_library as library
 from parley.clients.rollout import RolloutClient, check_draft, rollout_id_of
 from parley.errors import NotFound
+from rules import RuleChange, diff_rulebooks
 from store.crud import records as records_crud
 from store.crud import rollouts as rollouts_crud
 from store.engine import session_scope
 from store.models import AuditEvent, Partner, SimulationRun, SimulationStatus, Task, TaskState, utcnow
+from web import rulebook_sources as sources
 from web import runner
 from web.workflow_clients import process_client
 from workflows.rollout.types import ACKNOWLEDGEMENT_TASK, RolloutView
@@ -47,6 +49,30 @@ def submit(text: str, comment: str, username: str) -> RolloutView:
         check_draft(db, text, comment, utcnow())
     view: RolloutView = run(lambda client: client.submit(actor=username, text=text, comment=comment))
     return view
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a version changes, and from which version (``base`` None: nothing to compare)."""
+
+    base: str | None
+    changes: list[RuleChange] | None
+    replaced: bool  # ``base`` is the version it replaced (it is in force), not the one in force
+
+
+def changes_of(row: sources.VersionRow) -> Comparison:
+    """A version's rule changes from the version in force now; for the version in force itself,
+    from the one it replaced (what a partner acknowledging it after its date still needs to read)."""
+    version = row.rulebook.version
+    governing = sources.governing_version()
+    replaced = governing == version
+    if replaced:
+        base = sources.governing_version(row.rulebook.effective_from - timedelta(microseconds=1))
+    else:
+        base = governing
+    if base is None or base == version:
+        return Comparison(None, None, False)
+    return Comparison(base, diff_rulebooks(sources.library().get(base), row.rulebook), replaced)
 
 
 def timeline(version: str) -> list[AuditEvent]:

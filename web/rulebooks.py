@@ -101,9 +101,6 @@ def version(version: str) -> ResponseReturnValue:
     row = _row(version)
     rulebook = row.rulebook
     governing = sources.governing_version()
-    changes = None
-    if governing and governing != version:
-        changes = diff_rulebooks(sources.library().get(governing), rulebook)
     asked, own = (False, None)
     if g.user.is_partner and g.user.partner_id is not None:
         asked, own = rollout.own_acknowledgement(version, g.user.partner_id)
@@ -113,7 +110,7 @@ def version(version: str) -> ResponseReturnValue:
         row=row,
         rulebook=rulebook,
         governing=governing,
-        changes=changes,
+        comparison=rollout.changes_of(row),
         playbook=_playbook_body(rulebook),
         yaml_text=row.text,
         staff=staff,

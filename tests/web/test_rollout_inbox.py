@@ -222,6 +222,8 @@ def test_a_draft_is_approved_in_the_inbox_and_each_partner_reads_only_its_own_ac
     words = _text(detail)
     assert f"Read and acknowledge rulebook {version}" in words and CHANGE_IN_WORDS in words
     assert "Timeline" not in words and "Claim" not in words and "/decide" not in detail
+    assert f'href="/rulebooks/versions/{version}" data-testid="answer-on-page"' in detail
+    assert f"Rulebook {version} takes effect" in words  # scheduled, not yet in force
     assert "olivia" not in words and "val" not in words.split()  # no approver or comment shown
     token = csrf_token(partner, "/inbox/")
     for path, data in (

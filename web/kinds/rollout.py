@@ -17,13 +17,13 @@ from sqlmodel import Session, col, select
 
 from parley.clients.rollout import RolloutClient
 from parley.errors import NotFound
-from rules import RuleChange, diff_rulebooks
 from store.crud.rulebooks import get_simulation_run
 from store.models import AuditEvent
 from store.models.tasks import Task
 from web import rulebook_sources as sources
 from web.kinds import ProcessKind
 from web.ops_access import is_partner_ops
+from web.rulebook_rollout import changes_of
 from workflows.rollout.types import APPROVAL_TASK, DECISIONS, PROCESS_TYPE
 
 ATTACHED = "rulebook.simulation_attached"  # the audit action of a what-if attached to a draft
@@ -31,15 +31,6 @@ ATTACHED = "rulebook.simulation_attached"  # the audit action of a what-if attac
 
 def _version(task: Task) -> str:
     return str(task.payload.get("version", ""))
-
-
-def changes_from_governing(row: sources.VersionRow) -> tuple[str | None, list[RuleChange] | None]:
-    """The version in force now and every rule ``row`` changes from it (None: it governs itself,
-    or nothing does)."""
-    governing = sources.governing_version()
-    if governing is None or governing == row.rulebook.version:
-        return governing, None
-    return governing, diff_rulebooks(sources.library().get(governing), row.rulebook)
 
 
 def _attached_run(session: Session, task: Task, stored: int | None) -> int | None:
@@ -75,12 +66,10 @@ def detail_context(session: Session, task: Task) -> dict[str, Any]:
         row = sources.version_row(_version(task))
     except NotFound:
         return {"version": None}
-    governing, changes = changes_from_governing(row)
     submitted_by = str(task.payload.get("submitted_by") or row.row.created_by or "")
     context: dict[str, Any] = {
         "version": row,
-        "governing": governing,
-        "changes": changes,
+        "comparison": changes_of(row),
         "submitted_by": submitted_by,
         "version_url": url_for("rulebooks.version", version=row.rulebook.version),
     }
