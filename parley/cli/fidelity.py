@@ -33,6 +33,8 @@ def _free_port() -> int:
               help="Simulated seconds per live second.")  # fmt: skip
 @click.option("--margin", default=0.25, show_default=True, type=click.FloatRange(0, 60),
               help="Live seconds before a deadline within which bots let a task lapse.")  # fmt: skip
+@click.option("--replications", default=10, show_default=True, type=click.IntRange(2, 1_000),
+              help="Sandbox runs of the channel the live KPIs are held against.")  # fmt: skip
 @click.option("--temporal", "temporal_address", default=None,
               help="A running Temporal server (default: start a dev server of its own).")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -47,15 +49,18 @@ def fidelity(
     seed: int,
     scale: float,
     margin: float,
+    replications: int,
     temporal_address: str | None,
     out: Path | None,
     limit: int,
 ) -> None:
     """Submit a scenario's leads to real workers through the API and replay them in the sandbox;
-    list every lead the two engines decide differently. Exits 1 when any does."""
+    list every lead the two engines decide differently, and hold the live KPIs against the
+    sandbox's over replications. Exits 1 when a lead differs or a KPI falls outside."""
     from parley.settings import Settings
     from parley.temporal_server import headless_dev_server
     from simulation.fidelity.harness import Plan, run
+    from simulation.fidelity.kpis import failed, table
     from simulation.scenario import load_scenario
 
     folder = out or Path(tempfile.mkdtemp(prefix="parley-fidelity-"))
@@ -68,6 +73,7 @@ def fidelity(
         days=days,
         scale=scale,
         margin=margin,
+        replications=replications,
     )
     with ExitStack() as stack:
         if temporal_address is None:
@@ -80,7 +86,9 @@ def fidelity(
     click.echo(outcome.summary())
     for difference in outcome.differences[:limit]:
         click.echo(difference.describe())
-    if outcome.differences or outcome.unsettled:
+    click.echo(f"\nKPIs: live against {replications} sandbox runs of the same channel")
+    click.echo(table(outcome.kpis))
+    if outcome.differences or outcome.unsettled or failed(outcome.kpis):
         raise SystemExit(1)
 
 

@@ -20,12 +20,14 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from parley.http import ParleyClient
-from rules import load_rulebook
-from simulation.channel import generate_channel
+from rules import Rulebook, load_rulebook
+from simulation.channel import Channel, generate_channel
 from simulation.fidelity import live
 from simulation.fidelity.compare import Difference, Verdict, compare
 from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
-from simulation.fidelity.sandbox import Observed, replay
+from simulation.fidelity.kpis import KpiCheck, LiveRow, check, live_ledger, sandbox_values
+from simulation.fidelity.sandbox import Observed, first_leads, replay
+from simulation.kpis import compute
 from simulation.scenario import Scenario, check_against, default_scenario
 from store.models import utcnow
 
@@ -41,7 +43,8 @@ MARGIN = 0.25
 class Plan:
     """What to run: ``rulebook`` for the sandbox, ``live_rulebook`` (default: the same file)
     scaled for the live workers; the scenario cut to ``partners`` partners over ``days``; bots
-    leave a task to lapse rather than answer within ``margin`` live seconds of its deadline."""
+    leave a task to lapse rather than answer within ``margin`` live seconds of its deadline; the
+    live KPIs are held against ``replications`` sandbox runs of the same channel."""
 
     rulebook: Path
     live_rulebook: Path | None = None
@@ -52,6 +55,7 @@ class Plan:
     scale: float = SCALE
     max_leads: int | None = None
     margin: float = MARGIN
+    replications: int = 10
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Outcome:
     unsettled: int
     seconds: float
     refused: list[str] = field(default_factory=list)  # bot answers the live run refused (SLA past)
+    kpis: list[KpiCheck] = field(default_factory=list)
 
     def summary(self) -> str:
         reviewed = sum(1 for v in self.live.values() if v.level is not None)
@@ -132,8 +137,43 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
     sandbox = replay(rulebook, scenario, channel, observed, horizon)
     differences = compare(live_verdicts, sandbox, [live.request_key(tag, i) for i in range(leads)])
     refused = [r for b in bots for r in b.refused]
+    # The KPI replications take the submissions at the moments the live run made them, as the
+    # replay does; their approvers are the sandbox's own (docs/fidelity.md, KPIs).
+    submitted = first_leads(channel, leads, [observed[i].submitted for i in range(leads)])
+    kpis = _kpis(plan, rulebook, scenario, submitted, records, live_verdicts, clock)
     seconds = time.perf_counter() - started
-    return Outcome(leads, differences, live_verdicts, sandbox, unsettled, seconds, refused)
+    return Outcome(leads, differences, live_verdicts, sandbox, unsettled, seconds, refused, kpis)
+
+
+def _kpis(
+    plan: Plan,
+    rulebook: Rulebook,
+    scenario: Scenario,
+    channel: Channel,
+    records: dict[int, live.Record],
+    verdicts: dict[int, Verdict],
+    clock: Clock,
+) -> list[KpiCheck]:
+    """The live run's KPIs against ``plan.replications`` sandbox runs of its channel."""
+    rows = []
+    for lead in range(channel.leads):
+        row, verdict = records[lead].row, verdicts[lead]
+        settled = row.state in SETTLED and row.decided_at is not None
+        rows.append(
+            LiveRow(
+                submitted=clock.simulated(row.submitted_at),
+                decided=clock.simulated(row.decided_at) if settled and row.decided_at else None,
+                outcome=verdict.outcome,
+                decided_by=verdict.decided_by,
+                codes=verdict.codes,
+                reviewed=bool(records[lead].tasks),
+                lapsed=sum(1 for t in records[lead].tasks if t.closed_at and t.outcome not in SETTLED),
+            )
+        )
+    levels = len(rulebook.registration.approval_route)
+    live_values = compute(live_ledger(rows, channel, scenario), levels)
+    sandbox = sandbox_values(rulebook, scenario, channel, plan.seed, plan.replications)
+    return check(live_values, sandbox, levels)
 
 
 def _observed(record: live.Record, clock: Clock, slas: list[float]) -> Observed:

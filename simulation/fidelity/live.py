@@ -182,14 +182,26 @@ class Bot:
                     self._round(client)
                 except ParleyError as error:  # an answer refused or a listing not served: go on
                     self.refused.append(str(error))
-                stop.wait(POLL)
+                stop.wait(self._pause())
+
+    def _pause(self) -> float:
+        """Until the next look at the inbox, or sooner the next answer due (a poll's lag would
+        be up to 36 simulated minutes late on every answer)."""
+        due = [plan[0] for plan in self.planned.values() if plan is not None]
+        if not due:
+            return POLL
+        return min(POLL, max(0.0, (min(due) - utcnow()).total_seconds()))
 
     def _round(self, client: ParleyClient) -> None:
+        self._answer(client)  # first: the answers due are what the pause woke for
         for task in client.tasks(per_page=200).items:
             if task.process_type == "registration" and task.id not in self.planned and task.due_at:
                 self.planned[task.id] = self.plan(
                     lead_of(task.process_id), task.escalation_level, task.due_at
                 )
+        self._answer(client)
+
+    def _answer(self, client: ParleyClient) -> None:
         now = utcnow()
         for task_id, plan in list(self.planned.items()):
             if plan is not None and plan[0] <= now:

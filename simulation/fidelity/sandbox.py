@@ -75,7 +75,7 @@ def replay(
     arrival = [observed[r].submitted for r in rows]
     if any(b < a for a, b in itertools.pairwise(arrival)):
         raise ValueError("the live run submitted the leads out of order")
-    channel = _first(channel, len(rows), arrival)
+    channel = first_leads(channel, len(rows), arrival)
     scenario = scenario.model_copy(update={"horizon": horizon})
     model = ReplayModel(rulebook, scenario, channel, observed)
     ledger = model.run()
@@ -94,7 +94,7 @@ def replay(
     return verdicts
 
 
-def _first(channel: Channel, leads: int, arrival: list[float]) -> Channel:
+def first_leads(channel: Channel, leads: int, arrival: list[float]) -> Channel:
     """The channel's first ``leads`` leads, arriving at ``arrival``."""
     cut = {
         f.name: getattr(channel, f.name)[:leads]

@@ -1,5 +1,6 @@
 """Issue 21: one lead stream through the live workers and through the sandbox, compared lead by
-lead; identical rule decisions, and a rulebook altered on one side only is caught."""
+lead; identical rule decisions, the live KPIs inside the sandbox's interval over replications of
+the channel, and a rulebook altered on one side only is caught."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from simulation.fidelity.harness import Plan, run
+from simulation.fidelity.kpis import failed, table
 from tests.fixtures_temporal import TemporalServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,7 +17,7 @@ DEFAULT = ROOT / "rulebooks" / "default.yaml"
 
 
 def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServer, tmp_path: Path) -> None:
-    outcome = run(Plan(DEFAULT, partners=40, days=14), temporal_server.address, tmp_path)
+    outcome = run(Plan(DEFAULT, partners=40, days=14, replications=5), temporal_server.address, tmp_path)
     assert outcome.unsettled == 0, outcome.summary()
     assert not outcome.differences, "\n".join(
         [outcome.summary(), *(d.describe() for d in outcome.differences)]
@@ -27,6 +29,10 @@ def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServe
     assert {v.outcome for v in verdicts} == {"approved", "rejected"}, outcome.summary()
     assert any(v.level for v in verdicts), "no approval escalated"
     assert any("conflict.direct_engaged" in v.codes for v in verdicts), "no lead met direct sales"
+    # Target 3: every KPI held is inside the interval one sandbox run of the channel falls in.
+    held = {c.kpi.key for c in outcome.kpis if c.held and c.inside is not None}
+    assert held >= {"approved_rate", "auto_decision_rate", "sla_breach_rate"}, table(outcome.kpis)
+    assert not failed(outcome.kpis), table(outcome.kpis)
 
 
 def test_a_threshold_changed_on_one_side_is_caught(temporal_server: TemporalServer, tmp_path: Path) -> None:
