@@ -21,6 +21,7 @@ from rules.schema import Rulebook
 from store.crud.rollouts import (
     DRAFT_SOURCE,
     active_partners,
+    attach_simulation,
     create_draft,
     move_version,
     record_acknowledgement,
@@ -102,6 +103,10 @@ class RolloutTransition:
 @activity.defn
 def record_rollout_transition(transition: RolloutTransition) -> ProjectionResult:
     with session_scope() as session:
+        run_id = transition.simulation_run_id
+        if run_id is not None and transition.state is None:
+            # A what-if attached to the draft: the version row says which, before any approval.
+            attach_simulation(session=session, version=transition.version, run_id=run_id)
         if transition.state is not None:
             move_version(
                 session=session,

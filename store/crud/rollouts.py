@@ -101,13 +101,18 @@ def move_version(
     row = require_version(session, version)
     if row.state == state:
         return row
+    if state == RulebookState.IN_FORCE and row.state == RulebookState.SUPERSEDED:
+        # A later-dated version came into force before this one's timer was handled: this one
+        # governed from its own date (dates decide) and is superseded already.
+        return row
     if state not in _NEXT[row.state]:
         raise refuse("state", f"version {version} is {row.state}; it cannot become {state}")
     row.state = state
     row.updated_at = at
     if state == RulebookState.APPROVED:
         row.approved_by, row.approved_at = by, at
-        row.simulation_run_id = simulation_run_id
+        if simulation_run_id is not None:  # else the one attached before stands
+            row.simulation_run_id = simulation_run_id
         row.acknowledge_by = acknowledge_by
     elif state == RulebookState.WITHDRAWN:
         row.withdrawn_by, row.withdrawn_at, row.withdrawn_reason = by, at, (reason or "")[:2000]

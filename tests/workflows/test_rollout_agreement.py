@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
+from temporalio.client import WorkflowExecutionStatus
 
 from parley.clients.registration import RegistrationClient, RegistrationSubmission
 from parley.errors import DecisionRefused
@@ -156,3 +157,32 @@ async def test_acknowledgements_are_reminded_overdue_then_superseded(
         ]
         assert [e.reason_codes for e in superseded] == [["rollout.superseded"]]
         assert silent.partner_id in superseded[0].detail["no_longer_asked"]
+
+
+async def test_everyone_acknowledging_early_ends_the_roll_out_quietly(
+    temporal_server: TemporalServer, sqlite_database_url: str, tmp_path: Path
+) -> None:
+    """Every partner acknowledges before the 6 s deadline: at the deadline nothing is overdue and
+    nothing is recorded (once, not over and over), and at the effective date the roll-out ends."""
+    database_url = sqlite_database_url
+    with rollout_stack(temporal_server, database_url, tmp_path) as stack:
+        world = seed_rollout_world(database_url)
+        rollouts = await client_of(stack)
+        version = new_version()
+        await rollouts.submit(actor=world.author, text=draft_text(version, soon(14)), comment="v2")
+        view = await rollouts.attach_what_if(version, world.author, completed_what_if(database_url, version))
+        [task] = view.open_tasks
+        view = await rollouts.decide(view.workflow_id, DecisionInput(task.task_id, world.vp, "approve"))
+        for partner in (world.first, world.second):
+            view = await rollouts.acknowledge(version, partner.partner_user)
+        assert view.acknowledge_by is not None and view.effective_from is not None
+        assert view.acknowledge_by < view.effective_from  # the deadline passes while scheduled
+        view = await rollouts.wait_until(view.workflow_id, lambda v: v.state == RolloutState.IN_FORCE, 30)
+        assert view.deadline_passed and not any(a.overdue for a in view.acknowledgements)
+        handle = rollouts.temporal.get_workflow_handle(view.workflow_id)
+        await asyncio.wait_for(handle.result(), 15)  # it ends: nobody is left to ask
+        described = await handle.describe()
+        assert described.status == WorkflowExecutionStatus.COMPLETED
+        assert described.raw_description.workflow_execution_info.history_length < 150
+        actions = [e.action for e in audit_of(database_url, view.workflow_id)]
+        assert "rulebook.acknowledgement_overdue" not in actions

@@ -61,6 +61,8 @@ async def test_draft_gated_approved_published_acknowledged_and_in_force(
         run_id = completed_what_if(database_url, version)
         view = await client.attach_what_if(version, world.author, run_id)
         [task] = view.open_tasks
+        attached = _row(database_url, version)  # the row says which what-if, before any approval
+        assert attached is not None and attached.simulation_run_id == run_id
         assert task.role == "vp_channel"
 
         # Four-eyes: the author holds the approving role but may not approve its own draft.

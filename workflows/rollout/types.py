@@ -166,6 +166,7 @@ class RolloutView:
     acknowledge_by: datetime | None = None
     reminder_at: datetime | None = None
     reminded: bool = False
+    deadline_passed: bool = False  # the acknowledgement deadline has been handled
     acknowledgements: list[AcknowledgementView] = field(default_factory=list)
     ended_because: str = ""
     superseded_by: str = ""  # the newer version in force that ended the acknowledgements

@@ -294,7 +294,7 @@ class RolloutWorkflow:
         moments = [also] if also is not None else []
         if not view.reminded and view.reminder_at is not None:
             moments.append(view.reminder_at)
-        if view.acknowledge_by is not None and not any(item.overdue for item in view.acknowledgements):
+        if view.acknowledge_by is not None and not view.deadline_passed:
             moments.append(view.acknowledge_by)
         return min(moments) if moments else None
 
@@ -305,11 +305,11 @@ class RolloutWorkflow:
         if not view.reminded and view.reminder_at is not None and now >= view.reminder_at:
             view.reminded = True
             await self._remind(waiting)
-        if (
-            view.acknowledge_by is not None
-            and now >= view.acknowledge_by
-            and not any(i.overdue for i in view.acknowledgements)
-        ):
+        if view.acknowledge_by is not None and now >= view.acknowledge_by and not view.deadline_passed:
+            # Once, whoever is waiting: with everyone acknowledged there is nothing to record.
+            view.deadline_passed = True
+            if not waiting:
+                return
             for item in waiting:
                 item.overdue = True
             await self.process.transition(
@@ -317,7 +317,7 @@ class RolloutWorkflow:
                 after=view.state,
                 actor="rule:rollout.acknowledgement_deadline",
                 change=Change(
-                    reason_codes=[ReasonCode.ROLLOUT_ACKNOWLEDGEMENT_OVERDUE] if waiting else [],
+                    reason_codes=[ReasonCode.ROLLOUT_ACKNOWLEDGEMENT_OVERDUE],
                     detail={"overdue_partners": [item.partner_id for item in waiting]},
                 ),
             )
@@ -389,8 +389,10 @@ class RolloutWorkflow:
     async def _superseded(self, newer: str) -> None:
         """A newer version is in force: the acknowledgements still open are closed, not asked."""
         view = self.view
-        if view.state != RolloutState.IN_FORCE or view.superseded_by:
-            return  # only a version that was in force is superseded, and only once
+        if view.superseded_by or view.state not in (RolloutState.SCHEDULED, RolloutState.IN_FORCE):
+            return  # only a published version is superseded, and only once
+        # Scheduled: its effective date has passed (a later-dated version is in force), but this
+        # workflow's timer has not been handled yet; it still records in force, then ends.
         waiting = [item.partner_id for item in view.acknowledgements if item.acknowledged_by is None]
         view.superseded_by = newer
         await self.process.transition(
