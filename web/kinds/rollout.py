@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, url_for
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from parley.clients.rollout import RolloutClient
 from parley.errors import NotFound
 from store.crud.rulebooks import get_simulation_run
-from store.models import AuditEvent
 from store.models.tasks import Task
 from web import rulebook_sources as sources
 from web.kinds import ProcessKind
@@ -26,27 +25,9 @@ from web.ops_access import is_partner_ops
 from web.rulebook_rollout import changes_of
 from workflows.rollout.types import APPROVAL_TASK, DECISIONS, PROCESS_TYPE
 
-ATTACHED = "rulebook.simulation_attached"  # the audit action of a what-if attached to a draft
-
 
 def _version(task: Task) -> str:
     return str(task.payload.get("version", ""))
-
-
-def _attached_run(session: Session, task: Task, stored: int | None) -> int | None:
-    """The what-if attached to the draft. The version row records it only once approved; until
-    then the roll-out's audit trail says which run was attached last."""
-    if stored is not None:
-        return stored
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.process_id == task.process_id, AuditEvent.action == ATTACHED)
-        .order_by(col(AuditEvent.id).desc())
-        .limit(1)
-    )
-    event = session.exec(query).first()
-    run_id = event.detail.get("run_id") if event is not None else None
-    return run_id if isinstance(run_id, int) else None
 
 
 def _what_if(session: Session, run_id: int | None) -> dict[str, Any] | None:
@@ -77,7 +58,7 @@ def detail_context(session: Session, task: Task) -> dict[str, Any]:
         return context
     return {
         **context,
-        "what_if": _what_if(session, _attached_run(session, task, row.row.simulation_run_id)),
+        "what_if": _what_if(session, row.row.simulation_run_id),
         "runs_linked": is_partner_ops(),  # the sandbox's pages are partner operations'
         "you_submitted": g.user.username == submitted_by,
     }
