@@ -184,7 +184,7 @@ def _start_demo_processes(settings: Settings) -> None:
     if started:
         print(
             f"parley: started {started} demo processes "
-            "(registrations, discount requests, disputes and a partner exit)",
+            "(registrations, discount requests, disputes, a partner exit and two rulebook roll-outs)",
             flush=True,
         )
 
