@@ -77,6 +77,7 @@ def test_partners_read_published_versions_never_drafts(
     assert "Partner playbook" in page and "What changes from 2026.1" in page
     assert "protection_period" in page  # what changes, in words
     assert "Attach a what-if" not in page and "Withdraw" not in page
+    assert 'id="yaml-h"' not in page  # the YAML as written (its authors' comments) is staff's, as in the API
     assert client.get("/rulebooks/diff?a=version:2026.1&b=version:2099.1").status_code == 403
     anonymous = client.application.test_client()
     assert anonymous.get("/rulebooks/").status_code == 302
