@@ -17,8 +17,10 @@ import click
 from parley.cli.api import call
 from parley.cli.console import fail, friendly_errors, when
 from parley.errors import ValidationFailed
+from workflows.rollout.types import APPROVAL_TASK, DECISIONS, PROCESS_TYPE
 
 if TYPE_CHECKING:
+    from parley.http import ParleyClient
     from parley.http.models import Rollout, Rulebook
 
 def echo_rollout(view: Rollout) -> None:
@@ -145,6 +147,25 @@ def acknowledge_command(version: str) -> None:
     click.echo(f"{found.version}: acknowledged{by}")
 
 
+@click.command("decide")
+@click.argument("version")
+@click.argument("outcome", type=click.Choice([str(word) for word in DECISIONS.outcomes]))
+@click.option("--task", "task_id", type=int, required=True, help="The approval task's id (see the inbox).")
+@click.option("--comment", default="", help="Required to reject: the author and the audit read it.")
+@friendly_errors
+def decide_command(version: str, outcome: str, task_id: int, comment: str) -> None:
+    """Approve or reject the draft VERSION as the token's user (the rulebook's approving role;
+    never its author)."""
+
+    def go(client: ParleyClient) -> str:
+        task = client.task(task_id)
+        if task.kind != APPROVAL_TASK or not task.process_id.startswith(f"{PROCESS_TYPE}-{version}-"):
+            fail(f"task: task {task_id} is not the approval of rulebook {version}")
+        return client.decide(task_id, outcome, comment).message
+
+    click.echo(call(go))
+
+
 def add_commands(group: click.Group) -> None:
     for command in (
         list_command,
@@ -153,5 +174,6 @@ def add_commands(group: click.Group) -> None:
         what_if_command,
         withdraw_command,
         acknowledge_command,
+        decide_command,
     ):
         group.add_command(command)

@@ -14,8 +14,7 @@ from parley.cli import cli
 from parley.http import ParleyClient
 from parley.settings import get_settings
 from tests.web.cli_api import CliApi, cli_api
-from tests.web.conftest import api_token, js
-from tests.web.dispute_fixtures import bearer
+from tests.web.conftest import api_token
 from tests.web.http_server import Recording
 from tests.web.rulebook_api_fixtures import (
     IN_FORCE,
@@ -28,7 +27,6 @@ from tests.web.rulebook_api_fixtures import (
 )
 from tests.web.rulebook_api_fixtures import people as people  # re-exported: a fixture
 from tests.web.rulebook_api_fixtures import rollout_live as rollout_live  # re-exported: a fixture
-from web import create_app
 
 pytestmark = pytest.mark.temporal
 
@@ -73,12 +71,12 @@ def test_a_draft_rolled_out_read_acknowledged_and_withdrawn_from_the_command_lin
     code, out = api.run(people.cam, "rulebook", "list")
     assert code == 0 and version in out and "draft" in out, out
 
-    approve = (
-        create_app({"TESTING": True})
-        .test_client()
-        .post(f"/api/v1/tasks/{task_id}/decision", json={"outcome": "approve"}, headers=bearer(people.vp))
-    )
-    assert approve.status_code == 200, js(approve)
+    code, out = api.run(people.vp, "rulebook", "decide", IN_FORCE, "approve", "--task", str(task_id))
+    assert code == 1 and f"not the approval of rulebook {IN_FORCE}" in out, out
+    code, out = api.run(people.author, "rulebook", "decide", version, "approve", "--task", str(task_id))
+    assert code == 1 and "four-eyes" in out, out
+    code, out = api.run(people.vp, "rulebook", "decide", version, "approve", "--task", str(task_id))
+    assert code == 0 and "approved" in out, out
     code, out = api.run(people.ops, "rulebook", "show", version)
     assert code == 0 and f"approved by {people.vp}" in out, out
     assert f"partner {people.first.partner_id} {people.first.name}: not yet" in out
