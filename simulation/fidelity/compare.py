@@ -1,8 +1,10 @@
-"""One lead's rule decisions as either engine reached them, and the lead-by-lead comparison."""
+"""One lead's rule decisions as either engine reached them (its registration, its discount
+exception), and the lead-by-lead comparison."""
 
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, fields
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,38 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class DiscountVerdict:
+    """What the rules decided for one lead's discount exception.
+
+    ``outcome`` approved, rejected, refused (by the rules on request: live, the API's 422) or
+    pending; ``codes`` the reason codes of the decision on request (of a refusal, the refusing
+    ones: the API names only those); ``decided_by`` rule, person or default; ``step`` the last
+    step of the approval path that had a task (None when the rules settled it).
+    """
+
+    outcome: str
+    codes: tuple[str, ...]
+    decided_by: str
+    step: int | None
+
+    def describe(self) -> str:
+        step = "-" if self.step is None else str(self.step)
+        return (
+            f"discount {self.outcome} by {self.decided_by or 'nobody'} [{', '.join(self.codes)}] step {step}"
+        )
+
+
+AnyVerdict = Verdict | DiscountVerdict
+V = TypeVar("V", Verdict, DiscountVerdict)
+
+
+@dataclass(frozen=True)
 class Difference:
     lead: int
     request_key: str
     fields: tuple[str, ...]  # the verdict fields that differ
-    live: Verdict | None  # None: the engine has no verdict for the lead
-    sandbox: Verdict | None
+    live: AnyVerdict | None  # None: the engine has no verdict for the lead
+    sandbox: AnyVerdict | None
 
     def describe(self) -> str:
         live = self.live.describe() if self.live else "no verdict"
@@ -48,12 +76,12 @@ class Difference:
         )
 
 
-def compare(live: dict[int, Verdict], sandbox: dict[int, Verdict], keys: list[str]) -> list[Difference]:
+def compare(live: dict[int, V], sandbox: dict[int, V], keys: list[str]) -> list[Difference]:
     """Every lead whose verdicts are not identical, field by field (nothing is tolerated)."""
-    names = tuple(f.name for f in fields(Verdict))
     differences = []
     for lead in sorted(set(live) | set(sandbox)):
         a, b = live.get(lead), sandbox.get(lead)
+        names = tuple(f.name for f in fields(a if a is not None else b))  # type: ignore[arg-type]
         if a is None or b is None:
             differing = names
         else:

@@ -22,8 +22,17 @@ from werkzeug.serving import make_server
 from parley.http import ParleyClient
 from rules import Rulebook, load_rulebook
 from simulation.channel import Channel, generate_channel
-from simulation.fidelity import live
-from simulation.fidelity.compare import Difference, Verdict, compare
+from simulation.fidelity import discount_readback, live
+from simulation.fidelity.compare import Difference, DiscountVerdict, Verdict, compare
+from simulation.fidelity.discount_live import (
+    DiscountPlans,
+    Requester,
+    asking,
+    discount_key,
+    quote_delay,
+    start_requester,
+    wait_until_decided,
+)
 from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
 from simulation.fidelity.kpis import KpiCheck, LiveRow, check, live_ledger, sandbox_values
 from simulation.fidelity.sandbox import Observed, first_leads, replay
@@ -68,6 +77,15 @@ class Outcome:
     seconds: float
     refused: list[str] = field(default_factory=list)  # bot answers the live run refused (SLA past)
     kpis: list[KpiCheck] = field(default_factory=list)
+    discounts: dict[int, DiscountVerdict] = field(default_factory=dict)  # live, by lead
+    sandbox_discounts: dict[int, DiscountVerdict] = field(default_factory=dict)
+    discount_differences: list[Difference] = field(default_factory=list)
+    undecided: int = 0  # discount requests due or open when the live run stopped
+    errors: list[str] = field(default_factory=list)  # discount requests the API did not take
+
+    @property
+    def all_differences(self) -> list[Difference]:
+        return [*self.differences, *self.discount_differences]
 
     def summary(self) -> str:
         reviewed = sum(1 for v in self.live.values() if v.level is not None)
@@ -75,10 +93,19 @@ class Outcome:
         outcomes: dict[str, int] = {}
         for v in self.live.values():
             outcomes[v.outcome] = outcomes.get(v.outcome, 0) + 1
+        asked: dict[str, int] = {}
+        for d in self.discounts.values():
+            asked[d.outcome] = asked.get(d.outcome, 0) + 1
+        to_people = sum(1 for d in self.discounts.values() if d.step is not None)
+        past_first = sum(1 for d in self.discounts.values() if d.step)
         return (
             f"{self.leads} leads compared ({', '.join(f'{n} {k}' for k, n in sorted(outcomes.items()))}; "
             f"{reviewed} went to people, {escalated} escalated): {len(self.differences)} differences; "
-            f"{self.unsettled} unsettled when the live run stopped; {self.seconds:.0f}s"
+            f"{len(self.discounts)} discount requests compared "
+            f"({', '.join(f'{n} {k}' for k, n in sorted(asked.items()))}; {to_people} went to people, "
+            f"{past_first} past the first step): {len(self.discount_differences)} differences; "
+            f"{self.unsettled} leads and {self.undecided} discount requests unsettled when the live run "
+            f"stopped; {self.seconds:.0f}s"
         )
 
 
@@ -112,37 +139,73 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         "PARLEY_API_RATE_LIMIT": "100000/minute",
     }
     with _environment(env), _worker(env, folder / f"worker-{tag}.log"), _web() as base_url:
-        people = live.load_people(url, channel, rulebook, sorted({level.role for level in route}), tag)
+        roles = {level.role for level in route} | _discount_roles(rulebook)
+        people = live.load_people(url, channel, rulebook, sorted(roles), tag)
         clock = Clock(channel.start, live.live_zero(timedelta(seconds=3)), plan.scale)
         live.load_direct_sales(url, channel, clock)
+        plans = DiscountPlans(rulebook, scenario, channel)
         bots = [
-            live.Bot(role, token, scenario, channel, clock, slas, plan.margin)
+            live.Bot(role, token, scenario, channel, clock, slas, plan.margin, plans)
             for role, token in people.approver_tokens.items()
         ]
         halt = live.run_bots(bots, base_url)
+        asks = asking(channel, leads)
+        requester = Requester(url, base_url, scenario, channel, clock, people.partner_tokens, asks, tag)
+        stop_requests, requests = start_requester(requester)
         try:
             live.submit(base_url, channel, people, clock, leads, tag)
             walk = timedelta(seconds=sum(slas) / plan.scale)
             unsettled = live.wait_until_settled(url, leads, utcnow() + walk + timedelta(seconds=30))
+            quote = max((quote_delay(scenario, channel, i) for i in asks), default=0.0)
+            chain = timedelta(seconds=(quote + _longest_chain(rulebook)) / plan.scale)
+            undecided = wait_until_decided(url, requester, utcnow() + chain + timedelta(seconds=30))
         finally:
+            stop_requests.set()
+            requests.join(timeout=30)
             halt()
         records = live.records(url)
         lost = sorted(set(range(leads)) - set(records))
         if lost:
             raise RuntimeError(f"the live run has no registration for leads {lost[:10]}")
         views = _views(base_url, people, records)
+        discount_records = discount_readback.discount_records(url)
+        tokens = dict(zip(people.partner_ids, people.partner_tokens, strict=True))
+        live_discounts = discount_readback.live_verdicts(base_url, tokens, discount_records, requester.asked)
     observed = {lead: _observed(record, clock, slas) for lead, record in records.items()}
+    seen = discount_readback.observed(discount_records, requester.asked, clock)
     live_verdicts = {lead: _verdict(record, views[lead], plan.scale) for lead, record in records.items()}
-    horizon = max(o.submitted for o in observed.values()) + sum(slas) + 86_400.0
-    sandbox = replay(rulebook, scenario, channel, observed, horizon)
+    last = max([o.submitted for o in observed.values()] + list(seen.asked.values()))
+    horizon = last + sum(slas) + _longest_chain(rulebook) + 86_400.0
+    sandbox, sandbox_discounts = replay(rulebook, scenario, channel, observed, horizon, seen)
     differences = compare(live_verdicts, sandbox, [live.request_key(tag, i) for i in range(leads)])
+    discount_differences = compare(
+        live_discounts, sandbox_discounts, [discount_key(tag, i) for i in range(leads)]
+    )
     refused = [r for b in bots for r in b.refused]
     # The KPI replications take the submissions at the moments the live run made them, as the
     # replay does; their approvers are the sandbox's own (docs/fidelity.md, KPIs).
     submitted = first_leads(channel, leads, [observed[i].submitted for i in range(leads)])
     kpis = _kpis(plan, rulebook, scenario, submitted, records, live_verdicts, clock)
     seconds = time.perf_counter() - started
-    return Outcome(leads, differences, live_verdicts, sandbox, unsettled, seconds, refused, kpis)
+    return Outcome(
+        leads, differences, live_verdicts, sandbox, unsettled, seconds, refused, kpis,
+        live_discounts, sandbox_discounts, discount_differences, undecided, requester.errors,
+    )  # fmt: skip
+
+
+def _discount_roles(rulebook: Rulebook) -> set[str]:
+    """Every role the discount matrix or its escalation sends a task to."""
+    rules = rulebook.discount
+    return {role for band in rules.matrix for step in band.steps for role in step.roles} | {
+        rules.escalation.escalate_to
+    }
+
+
+def _longest_chain(rulebook: Rulebook) -> float:
+    """Simulated seconds the longest discount chain can take: every step escalated, both lapsing."""
+    return max(
+        (2 * sum(s.sla.total_seconds() for s in band.steps) for band in rulebook.discount.matrix), default=0.0
+    )
 
 
 def _kpis(

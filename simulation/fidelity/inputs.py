@@ -1,5 +1,6 @@
-"""What both engines are given: a small registrations-only scenario, a rulebook whose durations
-are divided by the clock's scale, and the clock that maps live time to simulated time."""
+"""What both engines are given: a small scenario (registrations and discount exceptions), a
+rulebook whose durations are divided by the clock's scale, and the clock that maps live time to
+simulated time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from simulation.scenario import Scenario
 
 # Deals close long after the run: the harness plays no partner closing or extending a deal.
 NEVER = 10 * 365 * 86_400.0
+# Median simulated seconds from a registration's approval to its discount request (the quote).
+# The scenario's own (a share of a deal cycle of months) would fall after the run.
+QUOTE_AFTER = 12 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,12 @@ class Clock:
 
 
 def fidelity_scenario(base: Scenario, *, partners: int, days: float) -> Scenario:
-    """``base`` cut down to ``partners`` partners over ``days`` days, registrations only.
+    """``base`` cut down to ``partners`` partners over ``days`` days: registrations and discount
+    exceptions.
 
-    No discount exceptions, disputes or exits, no deal closing or extension within the run, and
+    The scenario's discount exceptions (which deals ask, how deep, with a justification or not)
+    come ``QUOTE_AFTER`` (median, the scenario's spread of deal cycles) after approval; nobody
+    revises or renews one. No disputes or exits, no deal closing or extension within the run, and
     approvers numerous enough never to queue (the live bots do not queue either); their working
     calendars, handling times and choices are the scenario's own.
     """
@@ -45,9 +52,14 @@ def fidelity_scenario(base: Scenario, *, partners: int, days: float) -> Scenario
     data["warm_up"] = 1.0  # every lead counts; the harness reads no KPI
     data["channel"]["partners"] = partners
     deals = data["deals"]
-    deals["cycle_time"] = {"median": NEVER, "sigma": 0.0}
+    # The deal cycle keeps the scenario's spread and is stretched past the run; the quote comes
+    # at the same share of it, QUOTE_AFTER after approval in the median (simulation.deals).
+    deals["cycle_time"] = {"median": NEVER, "sigma": base.deals.cycle_time.sigma}
     deals["extension_request_rate"] = 0.0
-    deals["discounts"]["exception_rate"] = 0.0
+    discounts = deals["discounts"]
+    discounts["quote_after_share_of_cycle"] = QUOTE_AFTER / NEVER
+    discounts["revision_rate"] = 0.0
+    discounts["renewal_rate"] = 0.0
     data["disputes"]["share"] = 0.0
     data["exits"]["per_year"] = {}
     for role in data["approvers"].values():

@@ -24,12 +24,14 @@ from parley.http import ParleyClient
 from rules import PartnerStatus, Rulebook
 from simulation.calendar import WorkCalendar
 from simulation.channel import Channel
+from simulation.fidelity.discount_live import DiscountPlans, discount_lead_of
 from simulation.fidelity.inputs import Clock
 from simulation.model import _certifications
 from simulation.scenario import Scenario
 from store import crud
 from store.engine import engine_for
 from store.models import Registration, Task, utcnow
+from workflows.discount.types import APPROVAL_TASK
 
 POLL = 0.1  # seconds between a bot's looks at its inbox (36 simulated minutes at the default scale)
 
@@ -145,9 +147,10 @@ def _sleep_until(moment: datetime) -> None:
 
 @dataclass
 class Bot:
-    """One approver role's bot: answers each task of its role when the scenario's approver would
-    have finished it (handling time on the role's working calendar, from the lead's own draw),
-    with the lead's own choice. A task it would not finish ``margin`` live seconds before its SLA
+    """One approver role's bot: answers each task of its role (registrations, and discount
+    exceptions when ``discounts`` is given) when the scenario's approver would have finished it
+    (handling time on the role's working calendar, from the lead's own draw for that task), with
+    the lead's own choice. A task it would not finish ``margin`` live seconds before its SLA
     runs out is left to lapse (``docs/fidelity.md``: the live engine takes an answer that comes
     after the deadline but before the timer is handled)."""
 
@@ -158,21 +161,27 @@ class Bot:
     clock: Clock
     slas: list[float]  # simulated seconds, per approval level
     margin: float  # live seconds
+    discounts: DiscountPlans | None = None  # the discount tasks' paths and dice
     planned: dict[int, tuple[datetime, str] | None] = field(default_factory=dict)  # task -> when, what
     refused: list[str] = field(default_factory=list)
 
     def plan(self, lead: int, level: int, due: datetime) -> tuple[datetime, str] | None:
-        """When and how to answer lead ``lead``'s task at ``level``, due at ``due`` (the
-        workflow's own deadline, so the task opened ``slas[level]`` before it)."""
+        """When and how to answer lead ``lead``'s registration task at ``level``, due at ``due``
+        (the workflow's own deadline, so the task opened ``slas[level]`` before it)."""
+        return self.plan_task(due, self.slas[level], lead, level)
+
+    def plan_task(self, due: datetime, sla: float, lead: int, slot: int) -> tuple[datetime, str] | None:
+        """When and how to answer a task due at ``due`` that opened ``sla`` simulated seconds
+        before, with lead ``lead``'s handling time and choice of ``slot``."""
         role = self.scenario.approvers[self.role]
         calendar = WorkCalendar.for_role(role, self.scenario.start)
         deadline = self.clock.simulated(due)
-        start = deadline - self.slas[level]
-        z = float(self.channel.handling_z[lead, level])
+        start = deadline - sla
+        z = float(self.channel.handling_z[lead, slot])
         done = calendar.finish(start, role.handling.median * math.exp(role.handling.sigma * z))
         if done >= deadline - self.margin * self.clock.scale:
             return None
-        choice = "approve" if float(self.channel.approve_u[lead, level]) < role.approve_rate else "reject"
+        choice = "approve" if float(self.channel.approve_u[lead, slot]) < role.approve_rate else "reject"
         return self.clock.live(done), choice
 
     def run(self, base_url: str, stop: threading.Event) -> None:
@@ -195,10 +204,16 @@ class Bot:
     def _round(self, client: ParleyClient) -> None:
         self._answer(client)  # first: the answers due are what the pause woke for
         for task in client.tasks(per_page=200).items:
-            if task.process_type == "registration" and task.id not in self.planned and task.due_at:
+            if task.id in self.planned or not task.due_at:
+                continue
+            if task.process_type == "registration":
                 self.planned[task.id] = self.plan(
                     lead_of(task.process_id), task.escalation_level, task.due_at
                 )
+            elif task.kind == APPROVAL_TASK and self.discounts is not None:
+                lead = discount_lead_of(task.process_id)
+                slot, sla = self.discounts.task(task.process_id, lead, task.escalation_level, self.role)
+                self.planned[task.id] = self.plan_task(task.due_at, sla, lead, slot)
         self._answer(client)
 
     def _answer(self, client: ParleyClient) -> None:

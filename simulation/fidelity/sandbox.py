@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from rules import Rulebook
 from simulation.approvers import ProcessGen, Task
 from simulation.channel import Channel
-from simulation.fidelity.compare import Verdict
+from simulation.fidelity.compare import DiscountVerdict, Verdict
+from simulation.fidelity.discount_replay import (
+    ObservedDiscounts,
+    ReplayApprovers,
+    ReplayDiscountDesk,
+    sandbox_verdicts,
+)
 from simulation.ledger import DecidedBy, Final, First
 from simulation.model import ProgramModel
 from simulation.scenario import Scenario
@@ -36,13 +42,24 @@ class Observed:
 
 
 class ReplayModel(ProgramModel):
-    """The program model with approvers who answer when the live bots did."""
+    """The program model with approvers who answer when the live bots did, and partners who
+    ask for their discount exceptions when the live partners did."""
 
     def __init__(
-        self, rulebook: Rulebook, scenario: Scenario, channel: Channel, observed: dict[int, Observed]
+        self,
+        rulebook: Rulebook,
+        scenario: Scenario,
+        channel: Channel,
+        observed: dict[int, Observed],
+        discounts: ObservedDiscounts | None = None,
     ) -> None:
         super().__init__(rulebook, scenario, channel)
         self.observed = observed
+        discounts = discounts or ObservedDiscounts()
+        self.approvers = self.replay_approvers = ReplayApprovers(self, discounts)
+        self.deals.discounts = self.discount_desk = ReplayDiscountDesk(
+            self, self.deals.discount_decision, discounts
+        )
 
     def task_for(self, row: int) -> Task:
         delays = iter(self.observed[row].answered_after if row in self.observed else [])
@@ -66,9 +83,12 @@ def replay(
     channel: Channel,
     observed: dict[int, Observed],
     horizon: float,
-) -> dict[int, Verdict]:
+    discounts: ObservedDiscounts | None = None,
+) -> tuple[dict[int, Verdict], dict[int, DiscountVerdict]]:
     """Run the leads of ``observed`` (lead row -> what the live run saw) through the sandbox,
-    submitted when the live run submitted them; each lead's verdict up to ``horizon``."""
+    submitted when the live run submitted them, their discount exceptions asked and answered
+    when the live run's were; each lead's verdict, and each discount request's, up to
+    ``horizon``."""
     rows = sorted(observed)
     if rows != list(range(len(rows))):
         raise ValueError("observed leads must be the channel's first leads, every one")
@@ -77,7 +97,7 @@ def replay(
         raise ValueError("the live run submitted the leads out of order")
     channel = first_leads(channel, len(rows), arrival)
     scenario = scenario.model_copy(update={"horizon": horizon})
-    model = ReplayModel(rulebook, scenario, channel, observed)
+    model = ReplayModel(rulebook, scenario, channel, observed, discounts)
     ledger = model.run()
     path_length = len(rulebook.registration.approval_route)
     verdicts = {}
@@ -91,7 +111,7 @@ def replay(
             level=min(int(ledger.breaches[row]), path_length - 1) if reviewed else None,
             protection=None if math.isnan(since) else round(expires - since),
         )
-    return verdicts
+    return verdicts, sandbox_verdicts(model.discount_desk, model.replay_approvers)
 
 
 def first_leads(channel: Channel, leads: int, arrival: list[float]) -> Channel:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from simulation.fidelity.compare import Verdict
 from simulation.fidelity.harness import Plan, run
 from simulation.fidelity.kpis import failed, table
 from tests.fixtures_temporal import TemporalServer
@@ -44,7 +45,7 @@ def test_a_threshold_changed_on_one_side_is_caught(temporal_server: TemporalServ
     outcome = run(plan, temporal_server.address, tmp_path)
     assert outcome.differences, outcome.summary()
     for difference in outcome.differences:
-        assert difference.sandbox is not None and difference.live is not None
+        assert isinstance(difference.sandbox, Verdict) and isinstance(difference.live, Verdict)
         # Auto-approved in the sandbox, sent to people live: the altered threshold, nothing else.
         assert difference.sandbox.decided_by == "rule" and difference.sandbox.outcome == "approved"
         assert difference.live.level is not None, difference.describe()

@@ -1,0 +1,97 @@
+"""The live discount requests read back: each request's row and tasks as the workers left them,
+its verdict as the API reports it, and the moments the sandbox is fed (when it was asked, how
+long before each task's deadline its answer was taken)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from parley.http import ParleyClient
+from simulation.fidelity.compare import DiscountVerdict
+from simulation.fidelity.discount_live import LIVE_STATES, REFUSAL_CODE, Asked, discount_lead_of
+from simulation.fidelity.discount_replay import ObservedDiscounts
+from simulation.fidelity.inputs import Clock
+from store.engine import engine_for
+from store.models import DiscountException, Task
+from workflows.discount.types import PROCESS_TYPE
+
+ANSWERED = ("approved", "rejected")
+_OUTCOME = {
+    "approved": "approved",
+    "expired": "approved",
+    "rejected": "rejected",
+}  # a lapsed quote was approved
+
+
+@dataclass
+class DiscountRecord:
+    """A discount request's row and its approval tasks (by step) as the live run left them."""
+
+    row: DiscountException
+    tasks: list[Task]
+
+
+def discount_records(url: str) -> dict[int, DiscountRecord]:
+    """Every discount request on file, by lead row, with its approval tasks by step."""
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        rows = session.exec(select(DiscountException)).all()
+        tasks = session.exec(select(Task).where(Task.process_type == PROCESS_TYPE)).all()
+    by_process: dict[str, list[Task]] = {}
+    for task in sorted(tasks, key=lambda t: (t.escalation_level, t.id or 0)):
+        by_process.setdefault(task.process_id, []).append(task)
+    return {
+        discount_lead_of(r.workflow_id): DiscountRecord(r, by_process.get(r.workflow_id, [])) for r in rows
+    }
+
+
+def observed(records: dict[int, DiscountRecord], asked: dict[int, Asked], clock: Clock) -> ObservedDiscounts:
+    """When each request was taken, and when each of its tasks was answered relative to its
+    deadline, both on the workflow's clock (``docs/fidelity.md``, Timing)."""
+    seen = ObservedDiscounts()
+    # A request the API refused has no moment: the sandbox's partner asks at its own quote.
+    seen.asked = {lead: clock.simulated(a.at) for lead, a in asked.items() if a.at is not None}
+    for lead, record in records.items():
+        roles: dict[str, list[float | None]] = {}
+        for task in record.tasks:
+            before = None
+            if task.outcome in ANSWERED and task.closed_at is not None and task.due_at is not None:
+                before = clock.simulated(task.due_at) - clock.simulated(task.closed_at)
+            roles.setdefault(task.role, []).append(before)
+        seen.before_deadline[lead] = roles
+    return seen
+
+
+def live_verdicts(
+    base_url: str, tokens: dict[int, str], records: dict[int, DiscountRecord], asked: dict[int, Asked]
+) -> dict[int, DiscountVerdict]:
+    """Each request's verdict as the API reports it (reasons, who settled it), its step from its
+    tasks; a request the API refused is refused by rule with the reasons its fields stand for."""
+    verdicts = {
+        lead: DiscountVerdict("refused", tuple(sorted(REFUSAL_CODE[f] for f in a.refused)), "rule", None)
+        for lead, a in asked.items()
+        if a.refused
+    }
+    clients: dict[int, ParleyClient] = {}
+    try:
+        for lead, record in records.items():
+            row = record.row
+            client = clients.setdefault(row.partner_id, ParleyClient(base_url, tokens[row.partner_id]))
+            view = client.discount(row.workflow_id)
+            by = ""
+            for t in view.history:
+                if t.after in ("approved", "rejected"):
+                    by = "default" if t.actor == "rule:sla.default_action" else (
+                        "rule" if t.actor.startswith("rule:") else "person"
+                    )  # fmt: skip
+                    break
+            steps = [t.escalation_level for t in record.tasks]
+            outcome = "pending" if row.state in LIVE_STATES else _OUTCOME.get(row.state, row.state)
+            verdicts[lead] = DiscountVerdict(
+                outcome, tuple(r.code for r in view.reasons), by, max(steps) if steps else None
+            )
+    finally:
+        for client in clients.values():
+            client.close()
+    return verdicts
