@@ -4,6 +4,7 @@ long before each task's deadline its answer was taken)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -13,6 +14,8 @@ from simulation.fidelity.compare import DiscountVerdict
 from simulation.fidelity.discount_live import LIVE_STATES, REFUSAL_CODE, Asked, discount_lead_of
 from simulation.fidelity.discount_replay import ObservedDiscounts
 from simulation.fidelity.inputs import Clock
+from simulation.fidelity.kpis import LiveDiscount
+from simulation.ledger import DiscountFate
 from store.engine import engine_for
 from store.models import DiscountException, Task
 from workflows.discount.types import PROCESS_TYPE
@@ -95,3 +98,30 @@ def live_verdicts(
         for client in clients.values():
             client.close()
     return verdicts
+
+
+def kpi_rows(
+    verdicts: dict[int, DiscountVerdict],
+    records: dict[int, DiscountRecord],
+    asked: dict[int, Asked],
+    clock: Clock,
+) -> dict[int, LiveDiscount]:
+    """Each live request as the discount KPIs read it."""
+    rows = {}
+    for lead, verdict in verdicts.items():
+        at = asked[lead].at if lead in asked else None
+        start = math.nan if at is None else clock.simulated(at)
+        record = records.get(lead)
+        decided_at = record.row.decided_at if record is not None else None
+        decided = None if decided_at is None else clock.simulated(decided_at)
+        reviewed = verdict.step is not None
+        if verdict.outcome == "pending":
+            fate = DiscountFate.PENDING
+        elif verdict.outcome == "approved":
+            fate = DiscountFate.APPROVED if reviewed else DiscountFate.AUTOMATIC
+        else:
+            fate = DiscountFate.REFUSED
+        rows[lead] = LiveDiscount(
+            start, decided if fate is not DiscountFate.PENDING else None, reviewed, fate
+        )
+    return rows

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from rules import Rulebook
 from simulation.channel import MAX_LEVELS, Channel
 from simulation.kpis import Kpi, compute, definitions, format_value
-from simulation.ledger import DecidedBy, Final, First, Ledger
+from simulation.ledger import DecidedBy, DiscountFate, Final, First, Ledger
 from simulation.model import account_neighbours, simulate
 from simulation.scenario import Scenario
 from simulation.stats import paired
 from simulation.streams import replication_streams
 
 # KPIs a fidelity run can compare; the others are equal by construction (registrations) or not
-# produced by it: no deal closes or extends within the run, the scenario has no discount
-# exceptions, disputes or exits, and approvers never queue (docs/fidelity.md says why).
+# produced by it: no deal closes or extends within the run, no discount exception is revised or
+# renewed, the scenario has no disputes or exits, and approvers never queue (docs/fidelity.md).
 COMPARED: tuple[str, ...] = (
     "auto_decision_rate",
     "approved_rate",
@@ -38,11 +38,21 @@ COMPARED: tuple[str, ...] = (
     "approval_latency_p95",
     "time_to_decision",
     "fairness_gini",
+    "discount_latency_p50",
+    "discount_latency_p95",
 )
 # Shown but not held to the interval: the live engine's own response time (an answer reaches the
 # workflow tens to hundreds of live milliseconds after the bot sends it, hours on the compressed
 # clock) is part of every live latency, and the sandbox rightly has no such term.
-NOT_HELD: frozenset[str] = frozenset({"approval_latency_p50", "approval_latency_p95", "time_to_decision"})
+NOT_HELD: frozenset[str] = frozenset(
+    {
+        "approval_latency_p50",
+        "approval_latency_p95",
+        "time_to_decision",
+        "discount_latency_p50",
+        "discount_latency_p95",
+    }
+)
 ESCALATIONS = "escalations.level_"
 
 _FINAL = {"approved": Final.APPROVED, "rejected": Final.REJECTED}
@@ -61,6 +71,16 @@ class LiveRow:
     codes: tuple[str, ...]
     reviewed: bool  # the rules sent it to people (it had an approval task)
     lapsed: int  # its approval tasks whose SLA passed without an answer
+
+
+@dataclass(frozen=True)
+class LiveDiscount:
+    """One live discount request as the KPIs read it; times in simulated seconds."""
+
+    asked: float
+    decided: float | None  # None: still pending
+    reviewed: bool  # the rules sent it to people
+    fate: DiscountFate  # automatic, approved (by people or default), refused (or rejected), pending
 
 
 @dataclass(frozen=True)
@@ -86,8 +106,14 @@ class KpiCheck:
         return self.run_low <= self.live <= self.run_high
 
 
-def live_ledger(rows: list[LiveRow], channel: Channel, scenario: Scenario) -> Ledger:
-    """The live registrations (row ``i`` is lead ``i``) as a ledger the KPIs are computed from."""
+def live_ledger(
+    rows: list[LiveRow],
+    channel: Channel,
+    scenario: Scenario,
+    discounts: dict[int, LiveDiscount] | None = None,
+) -> Ledger:
+    """The live registrations (row ``i`` is lead ``i``) and discount requests (by lead) as a
+    ledger the KPIs are computed from."""
     ledger = Ledger(
         partners=len(channel.partners),
         window=(scenario.warm_up, math.inf),
@@ -104,6 +130,11 @@ def live_ledger(rows: list[LiveRow], channel: Channel, scenario: Scenario) -> Le
             ledger.decided_at[i] = row.decided if row.decided is not None else math.nan
         if not row.reviewed and row.outcome in _FIRST:
             ledger.first[i] = _FIRST[row.outcome]
+    for i, d in (discounts or {}).items():
+        ledger.discount_asked_at[i] = d.asked
+        ledger.discount_decided_at[i] = math.nan if d.decided is None else d.decided
+        ledger.discount_reviewed[i] = d.reviewed
+        ledger.discount_fate[i] = d.fate
     return ledger
 
 
@@ -121,12 +152,19 @@ def with_approvers_of(channel: Channel, seed: int, replication: int) -> Channel:
 
 
 def sandbox_values(
-    rulebook: Rulebook, scenario: Scenario, channel: Channel, seed: int, replications: int
+    rulebook: Rulebook,
+    scenario: Scenario,
+    channel: Channel,
+    seed: int,
+    replications: int,
+    after: float = 0.0,
 ) -> list[dict[str, float]]:
     """Every KPI of ``replications`` sandbox runs of ``channel`` (replications 1..N of the
-    approvers' dice), each followed until every approval path has ended."""
+    approvers' dice), each followed until every approval path has ended, and ``after`` simulated
+    seconds more (the discount requests that follow approvals)."""
     route = rulebook.registration.approval_route
-    horizon = max(channel.arrival, default=0.0) + sum(level.sla.total_seconds() for level in route) + 86_400.0
+    walk = sum(level.sla.total_seconds() for level in route)
+    horizon = max(channel.arrival, default=0.0) + walk + after + 86_400.0
     scenario = scenario.model_copy(update={"horizon": horizon})
     accounts = account_neighbours(channel, rulebook)
     return [

@@ -1,6 +1,7 @@
 """Issue 21: one lead stream through the live workers and through the sandbox, compared lead by
-lead; identical rule decisions, the live KPIs inside the sandbox's interval over replications of
-the channel, and a rulebook altered on one side only is caught."""
+lead, with the discount exceptions its deals ask for; identical rule decisions, the live KPIs
+inside the sandbox's interval over replications of the channel, and a rulebook altered on one
+side only (a registration and a discount threshold) is caught."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from simulation.fidelity.compare import Verdict
+from simulation.fidelity.compare import DiscountVerdict, Verdict
 from simulation.fidelity.harness import Plan, run
 from simulation.fidelity.kpis import failed, table
 from tests.fixtures_temporal import TemporalServer
@@ -30,6 +31,15 @@ def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServe
     assert {v.outcome for v in verdicts} == {"approved", "rejected"}, outcome.summary()
     assert any(v.level for v in verdicts), "no approval escalated"
     assert any("conflict.direct_engaged" in v.codes for v in verdicts), "no lead met direct sales"
+    # Every discount exception the scenario asks for on an approved registration, decided alike.
+    assert not outcome.undecided and not outcome.errors, outcome.summary()
+    assert not outcome.discount_differences, "\n".join(
+        [outcome.summary(), *(d.describe() for d in outcome.discount_differences)]
+    )
+    discounts = list(outcome.discounts.values())
+    assert len(discounts) >= 15, outcome.summary()
+    assert {d.decided_by for d in discounts} >= {"rule", "person"}, outcome.summary()
+    assert any(d.step is not None and d.outcome == "approved" for d in discounts), outcome.summary()
     # Target 3: every KPI held is inside the interval one sandbox run of the channel falls in.
     held = {c.kpi.key for c in outcome.kpis if c.held and c.inside is not None}
     assert held >= {"approved_rate", "auto_decision_rate", "sla_breach_rate"}, table(outcome.kpis)
@@ -39,6 +49,7 @@ def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServe
 def test_a_threshold_changed_on_one_side_is_caught(temporal_server: TemporalServer, tmp_path: Path) -> None:
     document = yaml.safe_load(DEFAULT.read_text())
     document["registration"]["auto_approve"]["max_deal_value"] = 50_000  # sandbox: 250000
+    document["discount"]["matrix"][0]["max_discount"] = 0.15  # sandbox: 0.10
     altered = tmp_path / "altered.yaml"
     altered.write_text(yaml.safe_dump(document, sort_keys=False))
     plan = Plan(DEFAULT, live_rulebook=altered, partners=30, days=4)
@@ -50,3 +61,16 @@ def test_a_threshold_changed_on_one_side_is_caught(temporal_server: TemporalServ
         assert difference.sandbox.decided_by == "rule" and difference.sandbox.outcome == "approved"
         assert difference.live.level is not None, difference.describe()
         assert "codes" in difference.fields, difference.describe()
+    # Exceptions of 10-15% are automatic live, sent to the deal desk in the sandbox; any other
+    # request differs only with its lead's registration.
+    differing = {d.lead for d in outcome.differences}
+    automatic = 0
+    for difference in outcome.discount_differences:
+        live, sandbox = difference.live, difference.sandbox
+        if not (isinstance(live, DiscountVerdict) and isinstance(sandbox, DiscountVerdict)):
+            assert difference.lead in differing, difference.describe()
+            continue
+        assert live.decided_by == "rule" and live.step is None, difference.describe()
+        assert sandbox.step is not None and "codes" in difference.fields, difference.describe()
+        automatic += 1
+    assert automatic, outcome.summary()

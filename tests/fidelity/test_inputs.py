@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rules import load_rulebook
-from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
+from simulation.fidelity.inputs import QUOTE_AFTER, Clock, fidelity_scenario, scaled_rulebook
 from simulation.scenario import default_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,13 +33,21 @@ def test_scaled_rulebook_differs_only_in_durations_and_version(tmp_path: Path) -
     assert _in_seconds(scaled.model_dump(), SCALE) == _in_seconds(source.model_dump(), 1.0)
 
 
-def test_fidelity_scenario_is_registrations_only() -> None:
-    scenario = fidelity_scenario(default_scenario(), partners=12, days=10)
+def test_fidelity_scenario_keeps_registrations_and_discount_requests() -> None:
+    base = default_scenario()
+    scenario = fidelity_scenario(base, partners=12, days=10)
     assert scenario.channel.partners == 12
     assert scenario.horizon == 10 * 86_400
     assert scenario.disputes.share == 0 and not scenario.exits.happen()
-    assert scenario.deals.discounts.exception_rate == 0 and scenario.deals.extension_request_rate == 0
+    assert scenario.deals.extension_request_rate == 0
+    discounts = scenario.deals.discounts
+    assert discounts.exception_rate == base.deals.discounts.exception_rate
+    assert discounts.depth == base.deals.discounts.depth
+    assert discounts.revision_rate == 0 and discounts.renewal_rate == 0
     assert scenario.deals.cycle_time.median > 10 * scenario.horizon
+    # The quote comes QUOTE_AFTER after approval in the median, well inside the run.
+    quote = discounts.quote_after_share_of_cycle * scenario.deals.cycle_time.median
+    assert quote == QUOTE_AFTER
 
 
 def test_clock_maps_both_ways() -> None:

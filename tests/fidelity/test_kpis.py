@@ -11,9 +11,9 @@ import numpy as np
 from rules import load_rulebook
 from simulation.channel import generate_channel
 from simulation.fidelity.inputs import fidelity_scenario
-from simulation.fidelity.kpis import COMPARED, LiveRow, check, live_ledger, with_approvers_of
+from simulation.fidelity.kpis import COMPARED, LiveDiscount, LiveRow, check, live_ledger, with_approvers_of
 from simulation.kpis import compute
-from simulation.ledger import DecidedBy, Final, First
+from simulation.ledger import DecidedBy, DiscountFate, Final, First
 from simulation.model import simulate
 from simulation.scenario import default_scenario
 
@@ -52,12 +52,23 @@ def test_registrations_read_back_as_a_ledger_give_the_sandboxs_figures() -> None
         )
         for i in range(channel.leads)
     ]
+    discounts = {
+        i: LiveDiscount(
+            asked=ledger.discount_asked_at[i],
+            decided=None if math.isnan(ledger.discount_decided_at[i]) else ledger.discount_decided_at[i],
+            reviewed=ledger.discount_reviewed[i],
+            fate=DiscountFate(ledger.discount_fate[i]),
+        )
+        for i in range(channel.leads)
+        if ledger.discount_fate[i] != DiscountFate.NONE
+    }
     levels = len(RULEBOOK.registration.approval_route)
     sandbox = compute(ledger, levels)
-    live = compute(live_ledger(rows, channel, SCENARIO), levels)
+    live = compute(live_ledger(rows, channel, SCENARIO, discounts), levels)
     keys = [*COMPARED, *(f"escalations.level_{k}" for k in range(1, levels + 1))]
     assert {k: live[k] for k in keys} == {k: sandbox[k] for k in keys}
     assert sandbox["approved_rate"] > 0 and sandbox["approval_latency_p50"] > 0
+    assert sandbox["discount_latency_p50"] > 0
 
 
 def test_one_run_is_held_against_the_interval_one_run_falls_in() -> None:
