@@ -17,6 +17,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.approval import ApprovalPath
+    from rules.durations import format_moment
     from workflows.human.authority import (
         OPERATOR_ROLES,
         ActorAuthority,
@@ -108,6 +109,13 @@ def validate_decide(
     require_current(update.acting, decision.actor, now)
     require_storable(decision.comment, "comment")
     task = open_step_task(settings, host, queue, decision.task_id)
+    if task.due_at is not None and now > task.due_at:
+        # The response time is over even if its timer has not been handled yet: the path moves
+        # on by its rules, as the sandbox judges an answer later than the SLA.
+        raise Refusal(
+            f"task {task.task_id}'s response time ran out at {format_moment(task.due_at)}; "
+            "it moves on by the rules (escalation or the default)"
+        )
     choice = settings.vocabulary.choice(decision.outcome)
     if choice is None:
         words = ", ".join(settings.vocabulary.outcomes)
