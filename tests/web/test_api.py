@@ -156,7 +156,7 @@ def test_openapi_document_lists_exactly_the_api_routes(app: Flask) -> None:
         if not rule.rule.startswith("/api/v1/"):
             continue
         path = re.sub(r"<int(?:\(max=2147483647\))?:(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
-        path = path.replace("<workflow_id>", "{workflow_id}")
+        path = re.sub(r"<(\w+)>", r"{\1}", path)  # <workflow_id>, <version>
         implemented |= {(path, m) for m in rule.methods or () if m not in ("HEAD", "OPTIONS")}
     assert documented == implemented
 
