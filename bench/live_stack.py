@@ -71,7 +71,6 @@ def bench_stack() -> Iterator[tuple[Settings, str]]:
     """A fresh database and rulebook folder, and a dev server on a free port; (settings, db URL)."""
     from parley.settings import Settings, get_settings
     from parley.temporal_server import headless_dev_server
-    from store.engine import engine_for
     from tests.fixtures_temporal import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="parley-bench-"))
@@ -79,8 +78,10 @@ def bench_stack() -> Iterator[tuple[Settings, str]]:
         url, rulebooks = _prepare(folder)
         os.environ["PARLEY_DATABASE_URL"] = url  # the in-process activities read the settings
         os.environ["PARLEY_RULEBOOK_DIR"] = str(rulebooks)
+        from store.engine import forget_engines
+
         get_settings.cache_clear()
-        engine_for.cache_clear()
+        forget_engines()
         settings = Settings(
             temporal_address=f"127.0.0.1:{free_port()}",
             task_queue="bench",

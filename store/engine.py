@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -47,10 +48,31 @@ def create_engine_for(url: str) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=8)
+_ENGINES: OrderedDict[str, Engine] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+_ENGINES_KEPT = 8  # a service uses one URL; tests use many
+
+
 def engine_for(url: str) -> Engine:
-    """The process-wide engine for ``url``, created on first use."""
-    return create_engine_for(url)
+    """The process-wide engine for ``url``, created on first use. Past the few kept, the least
+    recently used one is disposed of: its pooled connections are closed now rather than left open
+    until the garbage collector finds them."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is not None:
+            _ENGINES.move_to_end(url)
+            return engine
+        engine = _ENGINES[url] = create_engine_for(url)
+        while len(_ENGINES) > _ENGINES_KEPT:
+            _ENGINES.popitem(last=False)[1].dispose()
+        return engine
+
+
+def forget_engines() -> None:
+    """Dispose of every kept engine (settings changed: the next use creates them again)."""
+    with _ENGINES_LOCK:
+        while _ENGINES:
+            _ENGINES.popitem()[1].dispose()
 
 
 def get_engine() -> Engine:

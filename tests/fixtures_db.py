@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 
 import store.models  # noqa: F401  (registers every table)
 from parley.settings import get_settings
-from store.engine import create_engine_for, engine_for
+from store.engine import create_engine_for, engine_for, forget_engines
 from store.schema import upgrade_database
 
 POSTGRES_ENV = "PARLEY_TEST_POSTGRES_URL"
@@ -135,8 +135,8 @@ def parley_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Itera
     """
     monkeypatch.setenv("PARLEY_DATABASE_URL", database_url)
     get_settings.cache_clear()
-    engine_for.cache_clear()
+    forget_engines()
     yield database_url
     engine_for(database_url).dispose()
-    engine_for.cache_clear()
+    forget_engines()
     get_settings.cache_clear()

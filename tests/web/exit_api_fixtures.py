@@ -24,7 +24,7 @@ from parley.clients.exit import ExitClient
 from parley.settings import get_settings
 from store.crud import partners as partners_crud
 from store.crud import users as users_crud
-from store.engine import engine_for, session_scope
+from store.engine import engine_for, forget_engines, session_scope
 from store.models import Partner
 from tests.fixtures_db import _backends, _truncate_all
 from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
@@ -75,7 +75,7 @@ def exit_api_live(
         for name in SETTINGS:
             patch.setenv(name, env[name])
         get_settings.cache_clear()
-        engine_for.cache_clear()
+        forget_engines()
         worker = WorkerProcess(env, task_queue, folder / "worker.log")
         worker.start()
         try:
@@ -83,7 +83,7 @@ def exit_api_live(
         finally:
             worker.stop()
             engine_for(url).dispose()
-            engine_for.cache_clear()
+            forget_engines()
             get_settings.cache_clear()
 
 

@@ -27,7 +27,7 @@ from store.crud import registrations as registrations_crud
 from store.crud import tasks as tasks_crud
 from store.crud import users as users_crud
 from store.crud import webhooks as webhooks_crud
-from store.engine import engine_for, session_scope
+from store.engine import forget_engines, session_scope
 from store.models import Role, Task
 from store.models.types import utcnow
 from tests.fixtures_temporal import free_port
@@ -415,7 +415,7 @@ def test_a_database_that_does_not_answer_is_a_figure(
 
     assert value(figures, "parley_metrics_database_up") == 0
     assert not family(figures, "parley_processes")
-    engine_for.cache_clear()
+    forget_engines()
 
 
 SCRIPT = """

@@ -35,7 +35,7 @@ from parley.clients.rollout import RolloutClient
 from parley.errors import DecisionRefused
 from parley.settings import Settings, get_settings
 from parley.temporal_server import headless_dev_server
-from store.engine import engine_for
+from store.engine import engine_for, forget_engines
 from store.models import User
 from store.schema import upgrade_database
 from tests.fixtures_temporal import free_port
@@ -462,7 +462,7 @@ def main() -> None:
             # The in-process activities read the settings: the group's rulebook and database.
             os.environ.update(PARLEY_DATABASE_URL=url, PARLEY_RULEBOOK_DIR=str(rulebooks))
             get_settings.cache_clear()
-            engine_for.cache_clear()
+            forget_engines()
             settings = Settings(
                 temporal_address=server.temporal_address,
                 task_queue=f"record-{group}",
