@@ -44,10 +44,11 @@ from store.models import utcnow
 # hour of an approver's work 0.17 s, three weeks of leads about 80 s.
 SCALE = 21_600.0
 SETTLED = ("approved", "rejected")
-# Live seconds before a task's deadline within which a bot does not answer (90 simulated
-# minutes), so its answers arrive well before the deadline; one that arrives after it anyway is
-# refused by the workflow and lapses, as in the sandbox (docs/fidelity.md).
-MARGIN = 0.25
+# Live seconds before a task's deadline within which a bot does not answer (three simulated
+# hours), so its answers arrive well before the deadline even on a loaded machine; one that
+# arrives after it anyway is refused and lapses in both engines, but moves the KPIs the sandbox's
+# replications are held to (a CI run under load at 0.25 s had one such lapse: docs/fidelity.md).
+MARGIN = 0.5
 
 
 @dataclass(frozen=True)
