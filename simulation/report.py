@@ -14,7 +14,7 @@ from typing import Any
 from rules.reasons import meaning
 from simulation import report_words as words
 from simulation import svg
-from simulation.results import as_kpi
+from simulation.results import NO_DIFFERENCE, as_kpi
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -217,7 +217,7 @@ better or worse (marked †).{money}</p>
 {_list(rules, "The two rulebooks have the same rules.")}
 
 <h2>Headlines</h2>
-{_list(results["headlines"][:HEADLINES], "No registration was decided differently.", "headlines")}
+{_list(results["headlines"][:HEADLINES], NO_DIFFERENCE, "headlines")}
 
 <h2>KPIs</h2>
 <p class="note">Difference = proposed &minus; baseline, the mean over runs, with its 95% paired

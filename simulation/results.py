@@ -243,6 +243,15 @@ def headlines(rows: list[dict[str, Any]]) -> list[str]:
     return [words.headline(cause, items) for cause, items in ranked[:8]]
 
 
+NO_DIFFERENCE = "No registration was decided differently."
+
+
+def lead_headline(results: dict[str, Any] | None) -> str:
+    """A what-if's first headline (what a roll-out shows of it), or that nothing differed."""
+    headlines = (results or {}).get("headlines", [])
+    return str(headlines[0]) if headlines else NO_DIFFERENCE
+
+
 def results_document(results: dict[str, Any]) -> str:
     """The document with a stable layout: keys sorted (as they come back from Temporal too),
     undefined values null (never NaN)."""

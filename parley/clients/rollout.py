@@ -23,6 +23,7 @@ from parley.constants import SearchAttribute
 from parley.errors import DecisionRefused, FieldProblem, NotFound, ValidationFailed
 from rules import RulebookInvalid, parse_rulebook
 from rules.rollout import effective_date_problem
+from simulation.results import lead_headline
 from store.crud.rollouts import DRAFT_SOURCE
 from store.crud.rulebooks import get_rulebook_version, get_simulation_run
 from store.crud.users import actor_authority
@@ -130,13 +131,12 @@ class RolloutClient(ProcessClient[RolloutView]):
                 run = get_simulation_run(session=session, run_id=run_id)
             except NotFound:
                 raise ValidationFailed([FieldProblem("run_id", f"no what-if run {run_id}")]) from None
-            headlines = (run.results or {}).get("headlines", [])
             return WhatIfFacts(
                 run_id=run_id,
                 status=run.status,
                 baseline_version=run.baseline_version,
                 proposed_version=run.proposed_version,
-                headline=str(headlines[0]) if headlines else "No registration was decided differently.",
+                headline=lead_headline(run.results),
             )
 
 

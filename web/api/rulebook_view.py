@@ -15,6 +15,7 @@ from typing import Literal
 
 from parley.errors import NotFound
 from rules import diff_rulebooks, explain_rulebook
+from simulation.results import lead_headline
 from store.crud import rulebooks as versions_crud
 from store.engine import session_scope
 from web import rulebook_rollout as rollout
@@ -77,8 +78,7 @@ def _what_if_headline(run_id: int | None) -> str | None:
             run = versions_crud.get_simulation_run(session=db, run_id=run_id)
         except NotFound:  # a run deleted since: the id still says which one it was
             return None
-    headlines = (run.results or {}).get("headlines", [])
-    return str(headlines[0]) if headlines else "No registration was decided differently."
+    return lead_headline(run.results)
 
 
 def _record(row: sources.VersionRow) -> RolloutRecordOut:

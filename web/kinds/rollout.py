@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from parley.clients.rollout import RolloutClient
 from parley.errors import NotFound
+from simulation.results import lead_headline
 from store.crud.rulebooks import get_simulation_run
 from store.models.tasks import Task
 from web import rulebook_sources as sources
@@ -37,9 +38,7 @@ def _what_if(session: Session, run_id: int | None) -> dict[str, Any] | None:
         run = get_simulation_run(session=session, run_id=run_id)
     except NotFound:
         return {"run_id": run_id, "headline": "", "status": "missing"}
-    headlines = (run.results or {}).get("headlines", [])
-    headline = str(headlines[0]) if headlines else "No registration was decided differently."
-    return {"run_id": run_id, "headline": headline, "status": run.status}
+    return {"run_id": run_id, "headline": lead_headline(run.results), "status": run.status}
 
 
 def detail_context(session: Session, task: Task) -> dict[str, Any]:
