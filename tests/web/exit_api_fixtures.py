@@ -7,7 +7,6 @@ program change's short enough to wait out, a for-cause approval that waits for a
 from __future__ import annotations
 
 import secrets
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,25 +16,22 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from parley.clients.exit import ExitClient
-from parley.settings import get_settings
 from store.crud import partners as partners_crud
 from store.crud import users as users_crud
-from store.engine import engine_for, forget_engines, session_scope
+from store.engine import session_scope
 from store.models import Partner
-from tests.fixtures_db import _backends, _truncate_all
-from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
-from tests.web.live import web_rulebook
+from tests.fixtures_db import _backends
+from tests.fixtures_temporal import TemporalServer
+from tests.web.live import module_stack, web_rulebook
 from web import runner
 from web.workflow_clients import process_client
 from workflows.exit.types import ExitView
 from workflows.human.updates import DecisionInput
 
 PASSWORD = "correct-horse-battery"
-SETTINGS = ("PARLEY_TEMPORAL_ADDRESS", "PARLEY_DATABASE_URL", "PARLEY_TASK_QUEUE", "PARLEY_RULEBOOK_DIR")
 ELIGIBLE = {
     "tier": "gold",
     "territories": ["us-west", "us-east"],
@@ -62,29 +58,8 @@ def exit_api_live(
 ) -> Iterator[str]:
     """A worker and the app's settings on a database of the module's own; its URL."""
     folder = tmp_path_factory.mktemp("exit-api")
-    if request.param == "sqlite":
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), folder / "parley.db")
-        url = f"sqlite:///{folder / 'parley.db'}"
-    else:
-        engine: Engine = request.getfixturevalue("postgres_engine")
-        _truncate_all(engine)
-        url = engine.url.render_as_string(hide_password=False)
-    task_queue = f"parley-test-{uuid.uuid4().hex[:12]}"
-    env = worker_env(temporal_server, url, task_queue, PARLEY_RULEBOOK_DIR=str(_exit_rulebook(folder)))
-    with pytest.MonkeyPatch.context() as patch:
-        for name in SETTINGS:
-            patch.setenv(name, env[name])
-        get_settings.cache_clear()
-        forget_engines()
-        worker = WorkerProcess(env, task_queue, folder / "worker.log")
-        worker.start()
-        try:
-            yield url
-        finally:
-            worker.stop()
-            engine_for(url).dispose()
-            forget_engines()
-            get_settings.cache_clear()
+    with module_stack(request, temporal_server, folder, _exit_rulebook(folder)) as url:
+        yield url
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
-from parley.settings import get_settings
 from store.engine import engine_for, session_scope
-from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
-from tests.web.live import Live, registration_body, web_rulebook
+from tests.fixtures_temporal import TemporalServer
+from tests.web.live import Live, registration_body, start_app_worker, web_rulebook
 
 PROGRAM_CHANGE_NOTICE = 3  # seconds: a test waits this long for the transferee task
 
@@ -47,21 +46,13 @@ def exit_pages_live(
 ) -> Iterator[Live]:
     """A worker process and the app's settings on the exit rulebook."""
     rulebooks = exit_rulebook(tmp_path / "rulebooks")
-    env = worker_env(temporal_server, parley_database, task_queue, PARLEY_RULEBOOK_DIR=str(rulebooks))
-    for name in (
-        "PARLEY_TEMPORAL_ADDRESS",
-        "PARLEY_DATABASE_URL",
-        "PARLEY_TASK_QUEUE",
-        "PARLEY_RULEBOOK_DIR",
-    ):
-        monkeypatch.setenv(name, env[name])
-    get_settings.cache_clear()
-    worker = WorkerProcess(env, task_queue, tmp_path / "worker.log")
-    worker.start()
+    live = start_app_worker(
+        monkeypatch, temporal_server, parley_database, task_queue, rulebooks, tmp_path / "worker.log"
+    )
     try:
-        yield Live(worker, env)
+        yield live
     finally:
-        worker.stop()
+        live.worker.stop()
         engine_for(parley_database).dispose()
 
 

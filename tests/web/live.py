@@ -5,22 +5,29 @@ act, and the app's settings pointing at all of it."""
 from __future__ import annotations
 
 import secrets
+import shutil
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import Engine
 
 from parley.settings import get_settings
 from store.crud import tasks as tasks_crud
-from store.engine import engine_for, session_scope
+from store.engine import engine_for, forget_engines, session_scope
 from store.models import Task
+from tests.fixtures_db import _truncate_all
 from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
+# The settings the app reads to reach the test's worker, database and rulebooks.
+SETTINGS = ("PARLEY_TEMPORAL_ADDRESS", "PARLEY_DATABASE_URL", "PARLEY_TASK_QUEUE", "PARLEY_RULEBOOK_DIR")
 FAST_RULEBOOK = ROOT / "rulebooks" / "testing" / "fast.yaml"
 
 
@@ -77,19 +84,51 @@ def start_live(
     **sla: Any,
 ) -> Live:
     rulebooks = web_rulebook(tmp_path / "rulebooks", **sla)
-    extra = {"PARLEY_RULEBOOK_DIR": str(rulebooks)}
-    env = worker_env(server, database_url, task_queue, **extra)
-    for name in (
-        "PARLEY_TEMPORAL_ADDRESS",
-        "PARLEY_DATABASE_URL",
-        "PARLEY_TASK_QUEUE",
-        "PARLEY_RULEBOOK_DIR",
-    ):
+    return start_app_worker(monkeypatch, server, database_url, task_queue, rulebooks, tmp_path / "worker.log")
+
+
+def start_app_worker(
+    monkeypatch: pytest.MonkeyPatch,
+    server: TemporalServer,
+    database_url: str,
+    task_queue: str,
+    rulebooks: Path,
+    log: Path,
+) -> Live:
+    """A started worker on the stack, and the app's settings (``SETTINGS``) pointing at it."""
+    env = worker_env(server, database_url, task_queue, PARLEY_RULEBOOK_DIR=str(rulebooks))
+    for name in SETTINGS:
         monkeypatch.setenv(name, env[name])
     get_settings.cache_clear()
-    worker = WorkerProcess(env, task_queue, tmp_path / "worker.log")
+    worker = WorkerProcess(env, task_queue, log)
     worker.start()
     return Live(worker, env)
+
+
+@contextmanager
+def module_stack(
+    request: pytest.FixtureRequest, server: TemporalServer, folder: Path, rulebooks: Path
+) -> Iterator[str]:
+    """For a module-scoped fixture parametrized over ``_backends()``: a database of the module's
+    own (SQLite in ``folder``, or the session's PostgreSQL emptied), a worker on it and the app's
+    settings pointing at both; yields the database URL."""
+    if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), folder / "parley.db")
+        url = f"sqlite:///{folder / 'parley.db'}"
+    else:
+        engine: Engine = request.getfixturevalue("postgres_engine")
+        _truncate_all(engine)
+        url = engine.url.render_as_string(hide_password=False)
+    task_queue = f"parley-test-{uuid.uuid4().hex[:12]}"
+    with pytest.MonkeyPatch.context() as patch:
+        forget_engines()
+        live = start_app_worker(patch, server, url, task_queue, rulebooks, folder / "worker.log")
+        try:
+            yield url
+        finally:
+            live.worker.stop()
+            forget_engines()
+            get_settings.cache_clear()
 
 
 @pytest.fixture

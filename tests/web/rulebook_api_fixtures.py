@@ -7,7 +7,6 @@ approved one is scheduled and never changes which version governs the module's o
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,17 +15,15 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy.engine import Engine
 
-from parley.settings import get_settings
 from store.crud import rulebooks as versions_crud
 from store.crud import users as users_crud
-from store.engine import engine_for, forget_engines, session_scope
+from store.engine import session_scope
 from store.models import RulebookVersion
-from tests.fixtures_db import _backends, _truncate_all
-from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
-from tests.web.exit_api_fixtures import PASSWORD, SETTINGS, PartnerUser, partner_with_user
-from tests.web.live import web_rulebook
+from tests.fixtures_db import _backends
+from tests.fixtures_temporal import TemporalServer
+from tests.web.exit_api_fixtures import PASSWORD, PartnerUser, partner_with_user
+from tests.web.live import module_stack, web_rulebook
 from tests.workflows.rollout_harness import completed_what_if
 
 IN_FORCE = "testing-web"
@@ -56,30 +53,9 @@ def rollout_live(
 ) -> Iterator[RolloutLive]:
     """A worker and the app's settings on a database of the module's own."""
     folder = tmp_path_factory.mktemp("rulebook-api")
-    if request.param == "sqlite":
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), folder / "parley.db")
-        url = f"sqlite:///{folder / 'parley.db'}"
-    else:
-        engine: Engine = request.getfixturevalue("postgres_engine")
-        _truncate_all(engine)
-        url = engine.url.render_as_string(hide_password=False)
-    task_queue = f"parley-test-{uuid.uuid4().hex[:12]}"
     rulebooks = _rulebooks(folder)
-    env = worker_env(temporal_server, url, task_queue, PARLEY_RULEBOOK_DIR=str(rulebooks))
-    with pytest.MonkeyPatch.context() as patch:
-        for name in SETTINGS:
-            patch.setenv(name, env[name])
-        get_settings.cache_clear()
-        forget_engines()
-        worker = WorkerProcess(env, task_queue, folder / "worker.log")
-        worker.start()
-        try:
-            yield RolloutLive(url, rulebooks / "web.yaml")
-        finally:
-            worker.stop()
-            engine_for(url).dispose()
-            forget_engines()
-            get_settings.cache_clear()
+    with module_stack(request, temporal_server, folder, rulebooks) as url:
+        yield RolloutLive(url, rulebooks / "web.yaml")
 
 
 @dataclass(frozen=True)

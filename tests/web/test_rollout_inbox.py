@@ -15,15 +15,14 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from parley.settings import get_settings
 from store.crud import partners as partners_crud
 from store.crud import tasks as tasks_crud
 from store.crud import users as users_crud
 from store.engine import engine_for, session_scope
 from store.models import Task
-from tests.fixtures_temporal import TemporalServer, WorkerProcess, worker_env
+from tests.fixtures_temporal import TemporalServer, WorkerProcess
 from tests.web.conftest import PASSWORD, csrf_token, post_form, signed_in
-from tests.web.live import wait_for_open_task
+from tests.web.live import start_app_worker, wait_for_open_task
 from tests.workflows.harness import fast_rulebook_dir
 from tests.workflows.rollout_harness import completed_what_if, draft_text, soon
 from workflows.rollout.types import ACKNOWLEDGEMENT_TASK, APPROVAL_TASK, rollout_workflow_id
@@ -94,18 +93,8 @@ def start_rollout_worker(
     """A worker on the test's task queue and database, the web app's settings on the same stack;
     the rulebook folder holds the fast test rulebook (``testing-fast``) with ROLLOUT_TIMES."""
     rulebooks = fast_rulebook_dir(folder / "rulebooks", None, **ROLLOUT_TIMES)
-    env = worker_env(server, database_url, task_queue, PARLEY_RULEBOOK_DIR=str(rulebooks))
-    for name in (
-        "PARLEY_TEMPORAL_ADDRESS",
-        "PARLEY_DATABASE_URL",
-        "PARLEY_TASK_QUEUE",
-        "PARLEY_RULEBOOK_DIR",
-    ):
-        monkeypatch.setenv(name, env[name])
-    get_settings.cache_clear()
-    worker = WorkerProcess(env, task_queue, folder / "worker.log")
-    worker.start()
-    return worker
+    live = start_app_worker(monkeypatch, server, database_url, task_queue, rulebooks, folder / "worker.log")
+    return live.worker
 
 
 @pytest.fixture
