@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from parley.errors import NotFound
+from rules.rollout import effective_date_problem
 from store.crud._common import insert_if_absent, parse, refuse, require_member, table_of
 from store.crud.rulebooks import get_rulebook_version, sync_standing
 from store.models import (
@@ -44,12 +45,9 @@ def create_draft(
     draft = parse(RulebookVersionCreate, data)
     if not draft.created_by:
         raise refuse("created_by", "required: who submits the draft")
-    if as_utc(draft.effective_from) <= now:
-        raise refuse(
-            "effective_from",
-            f"{as_utc(draft.effective_from):%Y-%m-%d %H:%M:%S} UTC is not in the future; a new version "
-            "must take effect after it is approved",
-        )
+    late = effective_date_problem(as_utc(draft.effective_from), now)
+    if late:
+        raise refuse("effective_from", f"{late}; a new version must take effect after it is approved")
     inserted = insert_if_absent(
         session,
         table_of(RulebookVersion),
