@@ -58,6 +58,7 @@ class ProgramModel:
         scenario: Scenario,
         channel: Channel,
         accounts: AccountNeighbours | None = None,
+        answer_margin: float = 0.0,
     ) -> None:
         self.rulebook = rulebook
         self.scenario = scenario
@@ -70,7 +71,7 @@ class ProgramModel:
             cost_ratio=scenario.deals.cost_ratio,
         )
         self.ledger.allocate(channel.arrival, channel.partner, channel.value)
-        self.approvers = Approvers(self.env, scenario, self.ledger)
+        self.approvers = Approvers(self.env, scenario, self.ledger, answer_margin)
         accounts = accounts or account_neighbours(channel, rulebook)
         review = rulebook.registration.conflict.name_review_threshold
         if accounts.floor > review:
@@ -257,9 +258,11 @@ def simulate(
     scenario: Scenario,
     channel: Channel,
     accounts: AccountNeighbours | None = None,
+    answer_margin: float = 0.0,
 ) -> Ledger:
     """Run ``channel`` under ``rulebook`` to the scenario's horizon and return the ledger.
 
-    ``accounts`` (from ``account_neighbours``) lets several runs on one channel share the table.
+    ``accounts`` (from ``account_neighbours``) lets several runs on one channel share the table;
+    ``answer_margin`` is the approvers' (``simulation.approvers.answers_in_time``).
     """
-    return ProgramModel(rulebook, scenario, channel, accounts).run()
+    return ProgramModel(rulebook, scenario, channel, accounts, answer_margin).run()

@@ -56,7 +56,8 @@ def fidelity(
 ) -> None:
     """Submit a scenario's leads to real workers through the API and replay them in the sandbox;
     list every lead the two engines decide differently, and hold the live KPIs against the
-    sandbox's over replications. Exits 1 when a lead differs or a KPI falls outside."""
+    sandbox's over replications. Exits 1 when a lead or a discount request differs or is left
+    undecided, a held KPI falls outside, or the bots could not keep the scenario's times."""
     from parley.settings import Settings
     from parley.temporal_server import headless_dev_server
     from simulation.fidelity.harness import Plan, run
@@ -84,11 +85,22 @@ def fidelity(
         click.echo(f"working in {folder}", err=True)
         outcome = run(plan, temporal_address, folder)
     click.echo(outcome.summary())
-    for difference in outcome.differences[:limit]:
+    for difference in outcome.all_differences[:limit]:
         click.echo(difference.describe())
+    for error in outcome.errors[:limit]:
+        click.echo(f"discount request not taken: {error}")
     click.echo(f"\nKPIs: live against {replications} sandbox runs of the same channel")
     click.echo(table(outcome.kpis))
-    if outcome.differences or outcome.unsettled or failed(outcome.kpis):
+    if not outcome.kpis_judged:
+        click.echo(
+            f"\nThe KPIs cannot be judged: {len(outcome.late)} bot answers sent at least {margin} s "
+            "before their deadline reached the workflow after it, so the live run did not play the "
+            "scenario's approvers (raise --margin, or run on a quieter machine):"
+        )
+        for late in outcome.late[:limit]:
+            click.echo(f"  {late}")
+    broken = outcome.all_differences or outcome.unsettled or outcome.undecided or outcome.errors
+    if broken or not outcome.kpis_judged or failed(outcome.kpis):
         raise SystemExit(1)
 
 

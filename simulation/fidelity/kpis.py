@@ -158,19 +158,19 @@ def sandbox_values(
     seed: int,
     replications: int,
     after: float = 0.0,
+    margin: float = 0.0,
 ) -> list[dict[str, float]]:
     """Every KPI of ``replications`` sandbox runs of ``channel`` (replications 1..N of the
     approvers' dice), each followed until every approval path has ended, and ``after`` simulated
-    seconds more (the discount requests that follow approvals)."""
+    seconds more (the discount requests that follow approvals); the approvers let a task lapse
+    rather than answer within ``margin`` simulated seconds of its deadline, as the bots do."""
     route = rulebook.registration.approval_route
     walk = sum(level.sla.total_seconds() for level in route)
     horizon = max(channel.arrival, default=0.0) + walk + after + 86_400.0
     scenario = scenario.model_copy(update={"horizon": horizon})
     accounts = account_neighbours(channel, rulebook)
-    return [
-        compute(simulate(rulebook, scenario, with_approvers_of(channel, seed, r), accounts), len(route))
-        for r in range(1, replications + 1)
-    ]
+    runs = (with_approvers_of(channel, seed, r) for r in range(1, replications + 1))
+    return [compute(simulate(rulebook, scenario, run, accounts, margin), len(route)) for run in runs]
 
 
 def compared(levels: int) -> list[Kpi]:

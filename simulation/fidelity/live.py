@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from parley.errors import ParleyError
 from parley.http import ParleyClient
 from rules import PartnerStatus, Rulebook
+from simulation.approvers import answers_in_time
 from simulation.calendar import WorkCalendar
 from simulation.channel import Channel
 from simulation.fidelity.discount_live import DiscountPlans, discount_lead_of
@@ -151,8 +152,9 @@ class Bot:
     exceptions when ``discounts`` is given) when the scenario's approver would have finished it
     (handling time on the role's working calendar, from the lead's own draw for that task), with
     the lead's own choice. A task it would not finish ``margin`` live seconds before its SLA
-    runs out is left to lapse (``docs/fidelity.md``: the live engine takes an answer that comes
-    after the deadline but before the timer is handled)."""
+    runs out is left to lapse (``simulation.approvers.answers_in_time``), so that no answer races
+    the workflow's timer; an answer the workflow refuses all the same (it arrived after the
+    deadline) is kept in ``late``: the live run then did not play the scenario's approvers."""
 
     role: str
     token: str
@@ -163,7 +165,8 @@ class Bot:
     margin: float  # live seconds
     discounts: DiscountPlans | None = None  # the discount tasks' paths and dice
     planned: dict[int, tuple[datetime, str] | None] = field(default_factory=dict)  # task -> when, what
-    refused: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # inbox listings the API did not serve
+    late: list[str] = field(default_factory=list)  # answers sent in time, refused as too late
 
     def plan(self, lead: int, level: int, due: datetime) -> tuple[datetime, str] | None:
         """When and how to answer lead ``lead``'s registration task at ``level``, due at ``due``
@@ -179,7 +182,7 @@ class Bot:
         start = deadline - sla
         z = float(self.channel.handling_z[lead, slot])
         done = calendar.finish(start, role.handling.median * math.exp(role.handling.sigma * z))
-        if done >= deadline - self.margin * self.clock.scale:
+        if not answers_in_time(done, deadline, self.margin * self.clock.scale):
             return None
         choice = "approve" if float(self.channel.approve_u[lead, slot]) < role.approve_rate else "reject"
         return self.clock.live(done), choice
@@ -221,7 +224,10 @@ class Bot:
         for task_id, plan in list(self.planned.items()):
             if plan is not None and plan[0] <= now:
                 self.planned[task_id] = None
-                client.decide(task_id, plan[1], "fidelity bot")  # refused: the SLA passed first
+                try:
+                    client.decide(task_id, plan[1], "fidelity bot")
+                except ParleyError as error:  # it reached the workflow after the task's deadline
+                    self.late.append(f"task {task_id}: {error}")
 
 
 def run_bots(bots: list[Bot], base_url: str) -> Callable[[], None]:

@@ -95,3 +95,22 @@ def test_a_stopped_walk_returns_where_it_stands_with_the_approvals_given(
     late = walk(tiny_scenario, stop_at=10.5 * HOUR)
     assert late.position.end is None and late.position.step == 2
     assert late.approved_by == ["deal_desk", "finance"]
+
+
+@pytest.mark.parametrize(("margin", "answer"), [(0.0, True), (0.5 * HOUR, True), (2 * HOUR, None)])
+def test_an_approver_lets_a_task_lapse_rather_than_answer_within_the_margin(
+    tiny_scenario: dict[str, Any], margin: float, answer: bool | None
+) -> None:
+    # Opened at Monday midnight with an SLA of 11 h: the approver starts at 09:00 and finishes at
+    # 10:00, an hour before the deadline; the fidelity harness's margin is kept the same way.
+    env = simpy.Environment()
+    approvers = Approvers(env, parse_scenario(tiny_scenario), Ledger(window=(0.0, 365 * DAY)), margin)
+    answers: list[bool | None] = []
+
+    def run() -> Generator[simpy.Event, Any, None]:
+        answers.append((yield from approvers.task("deal_desk", 11 * HOUR, 0.0, 0.0)))
+
+    env.process(run())
+    env.run()
+    assert answers == [answer]
+    assert env.now == (10 * HOUR if answer else 11 * HOUR)
