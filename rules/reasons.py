@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 
 class ReasonCode(StrEnum):
@@ -141,30 +141,64 @@ def judgement_code(*, same_account: bool) -> str:
     return code.value
 
 
+class _Text:
+    """``Reason.text``: stored as given, or, given a function, written by it on first read.
+
+    Most reasons are never read by a person (the sandbox quotes one text per code, the rules
+    settle most leads by code alone), so the rules core hands over the function that writes the
+    text and it runs when someone reads it: ``str``, ``==``, ``repr``, ``dataclasses.asdict``
+    (Temporal's converter) and pickling all read it, so a reason looks and serialises as before.
+    """
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        if obj is None:
+            raise AttributeError("text")  # no default: a dataclass field asks this of the class
+        text = obj.__dict__["text"]
+        if callable(text):
+            text = obj.__dict__["text"] = text()
+        return text
+
+    def __set__(self, obj: object, value: str | Callable[[], str]) -> None:
+        obj.__dict__["text"] = value
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a decision went the way it did: a stable ``code``, readable ``text``, and the facts.
 
     ``facts`` holds the values the rule looked at, as strings, so the reason serialises as-is
-    and an auditor can see e.g. who held the account and since when.
+    and an auditor can see e.g. who held the account and since when. ``text`` may be given as a
+    function that writes it (see ``_Text``); it is read as a string either way.
     """
 
     code: str
-    text: str
+    if TYPE_CHECKING:
+        text: str
+    else:
+        # Annotated ``str`` for Temporal's converter and callers; the descriptor does the rest.
+        text: str = _Text()
     facts: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text}"
 
+    def __getstate__(self) -> dict[str, object]:
+        # Written before pickling: a function is not always picklable, its text is.
+        return {"code": self.code, "text": self.text, "facts": self.facts}
 
-def reason(code: ReasonCode, text: str, **facts: object) -> Reason:
-    """Build a ``Reason`` with every fact turned into a string (datetimes as ISO-8601)."""
+
+def reason(code: ReasonCode, text: str | Callable[[], str], **facts: object) -> Reason:
+    """Build a ``Reason`` with every fact turned into a string (datetimes as ISO-8601).
+
+    ``text`` may be a function that writes it, called only if the text is read: the code and the
+    facts are there at once, the words when someone reads them.
+    """
     # Every decision builds reasons: facts are converted by their exact type, looked up once
     # (plain strings stay as they are), and ``str`` gives a StrEnum's value without the enum
     # machinery.
     return Reason(
         code=str(code),
-        text=text,
+        text=cast(str, text),  # a function is kept by ``_Text`` until the text is read
         facts={k: _AS_TEXT.get(type(v), _fact)(v) for k, v in facts.items()},
     )
 

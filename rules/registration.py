@@ -6,21 +6,20 @@ workflow and the sandbox call it alike, and it returns the outcome with every re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from operator import attrgetter
 
-from rules.approval import ApprovalPath, ladder
-from rules.durations import format_duration
+from rules.approval import ApprovalPath
 from rules.enums import DefaultAction, DirectEngagementPolicy, Outcome, RegistrationStanding
 from rules.facts import ExistingRegistration, RegistrationFacts, RegistrationRequest
 from rules.matching import AccountKey, CandidateIndex, similar_entries
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_conflicts import direct_engagement, judge
-from rules.registration_eligibility import eligibility_reasons
-from rules.schema import RouteLevel, Rulebook
+from rules.registration_eligibility import eligibility
+from rules.registration_tables import RegistrationTables, registration_tables
+from rules.schema import Rulebook
 
 
 @dataclass(frozen=True)
@@ -89,14 +88,17 @@ def decide_registration(
     routing: list[Reason] = []
     notes: list[Reason] = []
 
-    ineligible = eligibility_reasons(rulebook, request, facts.partner)
+    tables = registration_tables(rulebook)
+    ineligible = eligibility(rulebook, tables, request, facts.partner)
     (refusals if reg.auto_reject.ineligible else routing).extend(ineligible)
     if facts.prior_submissions > reg.resubmission_limit:
         refusals.append(
             reason(
                 ReasonCode.RESUBMISSION_LIMIT,
-                f"{facts.prior_submissions} earlier submissions for this account and product "
-                f"line; the limit is {reg.resubmission_limit} resubmission(s)",
+                lambda: (
+                    f"{facts.prior_submissions} earlier submissions for this account and product "
+                    f"line; the limit is {reg.resubmission_limit} resubmission(s)"
+                ),
                 prior_submissions=facts.prior_submissions,
                 limit=reg.resubmission_limit,
             )
@@ -105,8 +107,10 @@ def decide_registration(
         refusals.append(
             reason(
                 ReasonCode.AUTO_REJECTED,
-                f"deal value {request.deal_value:,.0f} {rulebook.program.currency} is below the "
-                f"registrable minimum of {reg.auto_reject.below_deal_value:,.0f}",
+                lambda: (
+                    f"deal value {request.deal_value:,.0f} {rulebook.program.currency} is below the "
+                    f"registrable minimum of {reg.auto_reject.below_deal_value:,.0f}"
+                ),
                 deal_value=request.deal_value,
                 minimum=reg.auto_reject.below_deal_value,
             )
@@ -118,7 +122,7 @@ def decide_registration(
         precluded = reg.conflict.direct_engagement is DirectEngagementPolicy.PRECLUDE
         (refusals if precluded else routing).append(direct)
 
-    matches, conflict_reasons = _conflicts(rulebook, request, facts, key, now)
+    matches, conflict_reasons = _conflicts(rulebook, tables, request, facts, key, now)
     for item in conflict_reasons:
         if item.code in _HELD:
             (refusals if reg.auto_reject.conflict else routing).append(item)
@@ -131,24 +135,26 @@ def decide_registration(
         outcome = Outcome.AUTO_REJECTED
         reasons = [*refusals, *routing, *notes]
     else:
-        gaps = _auto_approve_gaps(rulebook, request, facts)
+        gaps = _auto_approve_gaps(rulebook, tables, request, facts)
         if routing or gaps:
             outcome = Outcome.NEEDS_APPROVAL
-            reasons = [*routing, _approval_required(rulebook, request, facts, gaps), *notes]
+            reasons = [*routing, _approval_required(rulebook, tables, request, facts, gaps), *notes]
         else:
             outcome = Outcome.AUTO_APPROVED
             reasons = [
                 reason(
                     ReasonCode.AUTO_APPROVED,
-                    f"eligible, no conflicting registration or direct engagement for "
-                    f"{request.account_name} / {request.product_line}, and within the "
-                    "auto-approve conditions",
+                    lambda: (
+                        f"eligible, no conflicting registration or direct engagement for "
+                        f"{request.account_name} / {request.product_line}, and within the "
+                        "auto-approve conditions"
+                    ),
                     deal_value=request.deal_value,
                     tier=facts.partner.tier,
                 ),
                 *notes,
             ]
-    path = approval_path(rulebook) if outcome is Outcome.NEEDS_APPROVAL else None
+    path = tables.path if outcome is Outcome.NEEDS_APPROVAL else None
     return RegistrationDecision(
         request_key=request.request_key,
         outcome=outcome,
@@ -171,6 +177,7 @@ def _candidates(
 
 def _conflicts(
     rulebook: Rulebook,
+    tables: RegistrationTables,
     request: RegistrationRequest,
     facts: RegistrationFacts,
     key: AccountKey,
@@ -188,7 +195,7 @@ def _conflicts(
     matches: list[Match] = []
     reasons: list[Reason] = []
     for existing, found in similar:
-        judged = judge(rulebook, request, existing, found, now)
+        judged = judge(rulebook, tables, request, existing, found, now)
         if judged is None:
             continue
         reasons.append(judged)
@@ -210,17 +217,27 @@ def _conflicts(
 
 
 def _approval_required(
-    rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts, gaps: list[str]
+    rulebook: Rulebook,
+    tables: RegistrationTables,
+    request: RegistrationRequest,
+    facts: RegistrationFacts,
+    gaps: list[_Text],
 ) -> Reason:
     reg = rulebook.registration
-    route, roles = _route_texts(tuple(reg.approval_route))
-    why = "; ".join(gaps) if gaps else "the rules above need a person to decide"
+
+    def text() -> str:
+        why = "; ".join(gap() for gap in gaps) if gaps else "the rules above need a person to decide"
+        return (
+            f"{why}. Route: {tables.route_text}; if nobody decides, the registration is "
+            f"{reg.default_action.past}"
+        )
+
     return reason(
         ReasonCode.APPROVAL_REQUIRED,
-        f"{why}. Route: {route}; if nobody decides, the registration is {reg.default_action.past}",
+        text,
         deal_value=request.deal_value,
         tier=facts.partner.tier,
-        route=roles,
+        route=tables.route_roles,
         default_action=reg.default_action.value,
     )
 
@@ -228,38 +245,30 @@ def _approval_required(
 def approval_path(rulebook: Rulebook) -> ApprovalPath:
     """The registration's approval route as a path: an escalation ladder, one role per level, a
     decision at any level settling it, and the rulebook's default action past the last level."""
-    return _ladder(tuple(rulebook.registration.approval_route), rulebook.registration.default_action)
+    return registration_tables(rulebook).path
 
 
-# The route is part of every decision that needs people; rulebooks are immutable, so its path is
-# built once per route rather than once per decision.
-@lru_cache(maxsize=64)
-def _ladder(route: tuple[RouteLevel, ...], default_action: DefaultAction) -> ApprovalPath:
-    return ladder([(level.role, level.sla.total_seconds()) for level in route], default_action)
-
-
-@lru_cache(maxsize=64)
-def _route_texts(route: tuple[RouteLevel, ...]) -> tuple[str, str]:
-    """The route for people ("cam (2d) → director (1d)") and its roles alone."""
-    return (
-        " → ".join(f"{level.role} ({format_duration(level.sla)})" for level in route),
-        " → ".join(level.role for level in route),
-    )
+# A condition the request is outside of, as the function that words it (read only when the
+# approval reason's text is).
+_Text = Callable[[], str]
 
 
 def _auto_approve_gaps(
-    rulebook: Rulebook, request: RegistrationRequest, facts: RegistrationFacts
-) -> list[str]:
+    rulebook: Rulebook, tables: RegistrationTables, request: RegistrationRequest, facts: RegistrationFacts
+) -> list[_Text]:
     rule = rulebook.registration.auto_approve
-    gaps: list[str] = []
+    gaps: list[_Text] = []
     if not rule.enabled:
-        gaps.append("automatic approval is switched off")
+        gaps.append(lambda: "automatic approval is switched off")
     if request.deal_value > rule.max_deal_value:
         gaps.append(
-            f"deal value {request.deal_value:,.0f} is above the auto-approve limit {rule.max_deal_value:,.0f}"
+            lambda: (
+                f"deal value {request.deal_value:,.0f} is above the auto-approve limit "
+                f"{rule.max_deal_value:,.0f}"
+            )
         )
-    rank = rulebook.program.tier_rank(facts.partner.tier)
-    minimum = rulebook.program.tier_rank(rule.min_tier)
+    rank = tables.tier_ranks.get(facts.partner.tier)
+    minimum = tables.min_tier_rank
     if rank is None or minimum is None or rank < minimum:
-        gaps.append(f"tier {facts.partner.tier!r} is below {rule.min_tier!r}")
+        gaps.append(lambda: f"tier {facts.partner.tier!r} is below {rule.min_tier!r}")
     return gaps

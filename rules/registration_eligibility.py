@@ -7,6 +7,7 @@ from datetime import datetime
 from rules.enums import PartnerStatus
 from rules.facts import PartnerFacts, RegistrationRequest
 from rules.reasons import Reason, ReasonCode, reason
+from rules.registration_tables import RegistrationTables, registration_tables
 from rules.schema import Rulebook
 
 
@@ -20,7 +21,15 @@ def eligibility_reasons(
     rulebook: Rulebook, request: RegistrationRequest, partner: PartnerFacts
 ) -> list[Reason]:
     """Every eligibility rule the partner fails for this request (empty when eligible)."""
-    program = rulebook.program
+    return eligibility(rulebook, registration_tables(rulebook), request, partner)
+
+
+def eligibility(
+    rulebook: Rulebook, tables: RegistrationTables, request: RegistrationRequest, partner: PartnerFacts
+) -> list[Reason]:
+    """``eligibility_reasons`` with the rulebook's tables at hand (a registration decision has
+    them already)."""
+    # Texts are functions, written only when read (``rules.reasons.reason``).
     rule = rulebook.registration.eligibility
     found: list[Reason] = []
     if partner.status is not PartnerStatus.ACTIVE:
@@ -28,8 +37,10 @@ def eligibility_reasons(
         found.append(
             reason(
                 ReasonCode.PARTNER_INACTIVE,
-                f"partner {partner.partner_id} is {partner.status.value}{frozen}; only active "
-                "partners may register deals",
+                lambda: (
+                    f"partner {partner.partner_id} is {partner.status.value}{frozen}; only "
+                    "active partners may register deals"
+                ),
                 partner=partner.partner_id,
                 status=partner.status.value,
             )
@@ -41,19 +52,23 @@ def eligibility_reasons(
         found.append(
             reason(
                 ReasonCode.RULEBOOK_NOT_ACKNOWLEDGED,
-                f"partner {partner.partner_id} has not acknowledged rulebook {rulebook.version}, in force "
-                f"since {when(rulebook.effective_from)}; it must be acknowledged before new registrations",
+                lambda: (
+                    f"partner {partner.partner_id} has not acknowledged rulebook {rulebook.version}, "
+                    f"in force since {when(rulebook.effective_from)}; it must be acknowledged before new "
+                    "registrations"
+                ),
                 partner=partner.partner_id,
                 rulebook=rulebook.version,
                 since=when(rulebook.effective_from),
             )
         )
-    if request.territory not in program.territories:
+    if request.territory not in tables.territories:
         found.append(
             reason(
                 ReasonCode.UNKNOWN_TERRITORY,
-                f"territory {request.territory!r} is not part of the program "
-                f"({', '.join(program.territories)})",
+                lambda: (
+                    f"territory {request.territory!r} is not part of the program ({tables.territories_text})"
+                ),
                 territory=request.territory,
             )
         )
@@ -61,17 +76,19 @@ def eligibility_reasons(
         found.append(
             reason(
                 ReasonCode.TERRITORY_NOT_AUTHORISED,
-                f"partner {partner.partner_id} is authorised for "
-                f"{', '.join(partner.territories) or 'no territory'}, not {request.territory}",
+                lambda: (
+                    f"partner {partner.partner_id} is authorised for "
+                    f"{', '.join(partner.territories) or 'no territory'}, not {request.territory}"
+                ),
                 territory=request.territory,
                 authorised=", ".join(partner.territories),
             )
         )
-    if request.vertical not in program.verticals:
+    if request.vertical not in tables.verticals:
         found.append(
             reason(
                 ReasonCode.UNKNOWN_VERTICAL,
-                f"vertical {request.vertical!r} is not part of the program ({', '.join(program.verticals)})",
+                lambda: f"vertical {request.vertical!r} is not part of the program ({tables.verticals_text})",
                 vertical=request.vertical,
             )
         )
@@ -79,19 +96,23 @@ def eligibility_reasons(
         found.append(
             reason(
                 ReasonCode.VERTICAL_NOT_AUTHORISED,
-                f"partner {partner.partner_id} is authorised for "
-                f"{', '.join(partner.verticals) or 'no vertical'}, not {request.vertical}",
+                lambda: (
+                    f"partner {partner.partner_id} is authorised for "
+                    f"{', '.join(partner.verticals) or 'no vertical'}, not {request.vertical}"
+                ),
                 vertical=request.vertical,
                 authorised=", ".join(partner.verticals),
             )
         )
-    product = program.product_line(request.product_line)
+    product = tables.product_lines.get(request.product_line)
     if product is None:
         found.append(
             reason(
                 ReasonCode.UNKNOWN_PRODUCT_LINE,
-                f"product line {request.product_line!r} is not part of the program "
-                f"({', '.join(p.id for p in program.product_lines)})",
+                lambda: (
+                    f"product line {request.product_line!r} is not part of the program "
+                    f"({tables.product_lines_text})"
+                ),
                 product_line=request.product_line,
             )
         )
@@ -101,8 +122,10 @@ def eligibility_reasons(
             found.append(
                 reason(
                     ReasonCode.NOT_CERTIFIED,
-                    f"{product.name} requires certification {', '.join(missing)}, which "
-                    f"partner {partner.partner_id} does not hold",
+                    lambda: (
+                        f"{product.name} requires certification {', '.join(missing)}, which "
+                        f"partner {partner.partner_id} does not hold"
+                    ),
                     product_line=product.id,
                     missing=", ".join(missing),
                 )
