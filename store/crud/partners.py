@@ -208,21 +208,44 @@ def list_direct_engagements(*, session: Session, account_id: int | None = None) 
     return list(session.exec(query).all())
 
 
+def _in_force(query: Any, product_line: str | None, at: datetime) -> Any:
+    """``query`` narrowed to engagements in force at ``at`` that cover ``product_line`` (or all)."""
+    at = as_utc(at)
+    query = query.where(
+        col(DirectEngagement.since) <= at,
+        or_(col(DirectEngagement.until).is_(None), col(DirectEngagement.until) > at),
+    )
+    if product_line is None:
+        return query
+    return query.where(
+        or_(col(DirectEngagement.product_line).is_(None), col(DirectEngagement.product_line) == product_line)
+    )
+
+
 def active_direct_engagements(
     *, session: Session, account_id: int, product_line: str | None, at: datetime
 ) -> list[DirectEngagement]:
     """Engagements on the account in force at ``at`` that cover ``product_line`` (or all lines)."""
-    at = as_utc(at)
-    query = select(DirectEngagement).where(
-        DirectEngagement.account_id == account_id,
-        col(DirectEngagement.since) <= at,
-        or_(col(DirectEngagement.until).is_(None), col(DirectEngagement.until) > at),
-    )
-    if product_line is not None:
-        query = query.where(
-            or_(
-                col(DirectEngagement.product_line).is_(None),
-                col(DirectEngagement.product_line) == product_line,
-            )
-        )
+    on_account = select(DirectEngagement).where(DirectEngagement.account_id == account_id)
+    query = _in_force(on_account, product_line, at)
     return list(session.exec(query.order_by(col(DirectEngagement.since))).all())
+
+
+def engagements_near(
+    *, session: Session, name: str, domain: str | None, product_line: str | None, at: datetime
+) -> list[tuple[Account, DirectEngagement]]:
+    """The engagements in force at ``at`` covering ``product_line`` on every account
+    :func:`find_accounts` finds, in its order (then by start), in one query."""
+    blocks = sorted(account_blocks(name, domain))
+    if not blocks:
+        return []
+    sharing = select(AccountBlock.account_id).where(col(AccountBlock.block).in_(blocks))
+    query = (
+        select(Account, DirectEngagement)
+        .join(DirectEngagement, col(DirectEngagement.account_id) == col(Account.id))
+        .where(col(Account.id).in_(sharing))
+    )
+    query = _in_force(query, product_line, at).order_by(
+        col(Account.name), col(Account.id), col(DirectEngagement.since)
+    )
+    return [(account, engagement) for account, engagement in session.exec(query).all()]

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from rules.facts import DirectEngagement
 from store.crud.blocks import account_blocks
-from store.crud.partners import active_direct_engagements, find_accounts
+from store.crud.partners import engagements_near
 from store.models import Registration, RegistrationBlock
 from store.rules_view import direct_engagement
 
@@ -49,11 +49,7 @@ def direct_engagements_near(
 ) -> list[DirectEngagement]:
     """Direct sales' engagements in force at ``at`` covering ``product_line`` on every account
     sharing a blocking key with this one, as the rules read them (they judge which is this account)."""
-    found: list[DirectEngagement] = []
-    for account in find_accounts(session=session, name=account_name, domain=account_domain):
-        assert account.id is not None
-        for engagement in active_direct_engagements(
-            session=session, account_id=account.id, product_line=product_line, at=at
-        ):
-            found.append(direct_engagement(account, engagement))
-    return found
+    near = engagements_near(
+        session=session, name=account_name, domain=account_domain, product_line=product_line, at=at
+    )
+    return [direct_engagement(account, engagement) for account, engagement in near]

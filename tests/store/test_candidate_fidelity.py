@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from activities.registration_facts import CANDIDATE_STATES
@@ -113,6 +114,11 @@ def _world(engine: Engine) -> World:
             _store(session, world, _request(world, i), ON_FILE_STATES[i % len(ON_FILE_STATES)], i)
         _near_duplicates(session, world)
         _direct_sales(session, world)
+    if engine.dialect.name == "postgresql":
+        # Thousands of rows loaded at once, as autovacuum would find them: without statistics the
+        # planner walks every registration for each lookup instead of the blocking-key index.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
     return world
 
 
