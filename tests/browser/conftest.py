@@ -1,4 +1,9 @@
-"""A real HTTP server running the app, and Debian's chromium driven by Playwright."""
+"""A real HTTP server running the app, and Debian's chromium driven by Playwright, on SQLite.
+
+The browser tests check what people see and click; every page and API answer they read is also
+tested on both databases in ``tests/web`` and ``tests/workflows``, so they run once, on SQLite
+(``database_url`` below), and not a second time on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture
+def database_url(sqlite_database_url: str) -> str:
+    """This package's database: SQLite only (see the module's docstring)."""
+    return sqlite_database_url
 
 
 @pytest.fixture(scope="package")
