@@ -155,14 +155,81 @@ def similar_entries(
 ) -> list[tuple[ExistingRegistration, Similarity]]:
     """The entries at least ``threshold`` similar to ``key``, with their similarity.
 
-    Same result as calling ``similarity`` on each entry, for less: the distinctive cores are
-    scored in two rapidfuzz batch calls with ``score_cutoff`` (the name score never exceeds the
-    core score, so nothing below the cutoff can reach ``threshold``), and those batch scores are
-    the core score itself, so only entries whose full name differs from their core pay for one
-    more comparison in Python.
+    Same result as calling ``similarity`` on each entry, for less. Each pair of accounts is
+    scored once and remembered (``_PAIRS``): the same accounts meet again and again (a sandbox
+    run asks about its channel's neighbours for every lead, under each rulebook it compares).
+    Pairs met for the first time are scored together (``_score_new``).
     """
     if not entries:
         return []
+    found: list[tuple[int, ExistingRegistration, Similarity]] = []
+    new: list[int] = []
+    pairs, me = _PAIRS, id(key)
+    for i, (existing, other) in enumerate(entries):
+        known = pairs.get((me, id(other), match_domains))
+        if known is None or known[0] is not key or known[1] is not other:
+            new.append(i)
+        elif known[2] is not None:
+            if known[2].score >= threshold:
+                found.append((i, existing, known[2]))
+        elif known[3] > threshold:
+            new.append(i)  # known only to be below a higher threshold than this one
+    if new:
+        if len(pairs) >= _PAIRS_KEPT:
+            pairs.clear()
+        fresh = [entries[i] for i in new]
+        for i, (_, other), score in zip(
+            new, fresh, _score_new(key, fresh, threshold, match_domains), strict=True
+        ):
+            pairs[(me, id(other), match_domains)] = (key, other, score, threshold)
+            if score is not None and score.score >= threshold:
+                found.append((i, entries[i][0], score))
+        if len(new) < len(entries):
+            found.sort(key=_FIRST)
+    return [(existing, score) for _, existing, score in found]
+
+
+def pair_similarity(a: AccountKey, b: AccountKey, *, match_domains: bool = True) -> Similarity:
+    """``similarity(a, b)``, remembered with the pairs ``similar_entries`` scored."""
+    pairs, ident = _PAIRS, (id(a), id(b), match_domains)
+    known = pairs.get(ident)
+    if known is not None and known[0] is a and known[1] is b and known[2] is not None:
+        return known[2]
+    score = similarity(a, b, match_domains=match_domains)
+    if len(pairs) >= _PAIRS_KEPT:
+        pairs.clear()
+    pairs[ident] = (a, b, score, 0.0)
+    return score
+
+
+# Pairs scored, by the identity of their two keys (and whether domains counted): the keys, then
+# the similarity, or None when it is below the threshold it was asked for (the last item).
+# The entry holds both keys, so neither identity can pass to another key while it is kept. A
+# pure function's results, so what is kept never changes an answer; emptied when full, so it
+# holds at most ``_PAIRS_KEPT`` pairs however long a process runs.
+_PAIRS: dict[tuple[int, int, bool], tuple[AccountKey, AccountKey, Similarity | None, float]] = {}
+_PAIRS_KEPT = 65_536
+_FIRST = itemgetter(0)
+
+
+def forget_pairs() -> None:
+    """Forget every pair scored (the cold path, measured by ``bench/bench_decision.py``)."""
+    _PAIRS.clear()
+
+
+def _score_new(
+    key: AccountKey,
+    entries: Sequence[tuple[ExistingRegistration, AccountKey]],
+    threshold: float,
+    match_domains: bool,
+) -> list[Similarity | None]:
+    """Each entry's ``similarity`` to ``key``, or None when it is below ``threshold``.
+
+    The distinctive cores are scored in two rapidfuzz batch calls with ``score_cutoff`` (the
+    name score never exceeds the core score, so nothing below the cutoff can reach
+    ``threshold``), and those batch scores are the core score itself, so only entries whose full
+    name differs from their core pay for one more comparison in Python.
+    """
     cutoff = threshold * 100.0 - 1e-6
     # map with attrgetter/itemgetter runs in C: the candidate lists can be hundreds long.
     keys = list(map(_KEY, entries))
@@ -193,28 +260,22 @@ def similar_entries(
             ):
                 if points > best.get(i, -1.0):
                     best[i] = points
-    keep = set(best)
-    if match_domains and key.domain:
-        domain = key.domain
-        domains = list(map(_DOMAIN, keys))
-        if domain in domains:
-            keep.update(i for i, other in enumerate(domains) if other == domain)
-    found: list[tuple[ExistingRegistration, Similarity]] = []
+    scores: list[Similarity | None] = [None] * len(keys)
     plain = key.core == key.name
-    for i in sorted(keep):
-        existing, other = entries[i]
+    for i, other in enumerate(keys):
         core = best.get(i)
-        if core is None or not other.name or (match_domains and key.domain and key.domain == other.domain):
-            # Met through its domain only, or an edge case: the reference computation.
-            score = similarity(key, other, match_domains=match_domains)
+        if match_domains and key.domain and key.domain == other.domain:
+            scores[i] = Similarity(1.0, "domain")
+        elif core is None:
+            continue
+        elif not other.name:
+            scores[i] = similarity(key, other, match_domains=match_domains)  # the reference
         elif plain and other.core == other.name:
-            score = Similarity(round(core / 100.0, 4), "name")
+            scores[i] = Similarity(round(core / 100.0, 4), "name")
         else:
             full = _name_score(key.name, other.name)
-            score = Similarity(min(round(core / 100.0, 4), max(full, GENERIC_ONLY_CAP)), "name")
-        if score.score >= threshold:
-            found.append((existing, score))
-    return found
+            scores[i] = Similarity(min(round(core / 100.0, 4), max(full, GENERIC_ONLY_CAP)), "name")
+    return scores
 
 
 _ONE_BY_ONE = 2  # candidates up to which scoring them one by one beats the batch calls

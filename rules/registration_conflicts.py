@@ -11,7 +11,7 @@ from datetime import datetime
 
 from rules.enums import RegistrationStanding
 from rules.facts import DirectEngagement, ExistingRegistration, RegistrationRequest
-from rules.matching import AccountKey, Similarity, similarity
+from rules.matching import AccountKey, Similarity, pair_similarity
 from rules.reasons import Reason, ReasonCode, reason
 from rules.registration_eligibility import when
 from rules.registration_tables import RegistrationTables
@@ -161,7 +161,7 @@ def direct_engagement(
         if engagement.since > request.submitted_at:
             continue  # the partner registered first; direct sales arrived later
         other = AccountKey.of(engagement.account_name, engagement.account_domain)
-        match = similarity(key, other, match_domains=conflict.match_domains)
+        match = pair_similarity(key, other, match_domains=conflict.match_domains)
         if match.score >= conflict.name_match_threshold:
             return _engaged(rulebook, engagement, match)
     return None
