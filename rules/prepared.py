@@ -52,3 +52,9 @@ def prepared(rulebook: Rulebook, build: Callable[[Rulebook], T]) -> T:
     except KeyError:
         found = memo.built[build] = build(rulebook)
     return found
+
+
+def forget(rulebook: Rulebook) -> None:
+    """Drop what was prepared for ``rulebook``: its next decision builds the tables again (the
+    cold path, which ``bench/bench_decision.py`` measures beside the prepared one)."""
+    rulebook.__dict__.pop(_MEMO, None)
