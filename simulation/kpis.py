@@ -259,8 +259,9 @@ def escalation_kpi(level: int) -> Kpi:
 
 
 def utilisation_kpi(role: str) -> Kpi:
-    return Kpi(f"utilisation.{role}", f"Utilisation: {role}", "share", "neither",
-               f"Share of {role}'s working hours spent handling tasks.", min_change=0.01)  # fmt: skip
+    words = role.replace("_", " ")  # "channel account manager", as the playbook says it
+    return Kpi(f"utilisation.{role}", f"Utilisation: {words}", "share", "neither",
+               f"Share of {words} working hours spent handling tasks.", min_change=0.01)  # fmt: skip
 
 
 def definitions(levels: int, roles: list[str]) -> list[Kpi]:

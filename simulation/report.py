@@ -47,7 +47,7 @@ def _list(items: list[str], empty: str, testid: str = "") -> str:
 
 
 def _moved(entry: dict[str, Any], currency: str, expiries_moved: bool = False) -> str:
-    """ "Revenue: worse — USD 70,425,882 → USD 51,113,098, USD -19,312,784 (-27.4%)"."""
+    """ "Revenue: worse — USD 70,425,882 → USD 51,113,098, -USD 19,312,784 (-27.4%)"."""
     kpi = as_kpi(entry)
     line = (
         f"{entry['label']}: {entry['verdict']} — {words.show(kpi, entry['baseline'], currency)} → "

@@ -72,11 +72,14 @@ def _number(kpi: Kpi, value: float, signed: bool) -> str:
 
 
 def show(kpi: Kpi, value: float | None, currency: str = "", signed: bool = False) -> str:
-    """A value as a manager reads it: money with its currency, no "-0.0"."""
+    """A value as a manager reads it: money with its currency (a sign before it), no "-0.0"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     text = _number(kpi, value, signed)
-    return f"{currency} {text}" if kpi.unit == "money" and currency else text
+    if kpi.unit != "money" or not currency:
+        return text
+    sign = text[0] if text[:1] in "+-" else ""  # "-USD 19,878,221", as money is written
+    return f"{sign}{currency} {text[len(sign):]}"
 
 
 def percent_change(difference: float | None, baseline: float | None) -> float | None:

@@ -191,7 +191,7 @@ def as_kpi(entry: dict[str, Any]) -> Kpi:
 
 
 def _change_words(entry: dict[str, Any], currency: str) -> str:
-    """A KPI's move in one line: "Revenue: USD 70,425,882 → USD 51,113,098, USD -19,312,784
+    """A KPI's move in one line: "Revenue: USD 70,425,882 → USD 51,113,098, -USD 19,312,784
     (-27.4%) (95% CI …); worse"."""
     kpi = as_kpi(entry)
     low, high = entry["ci95"]

@@ -159,9 +159,9 @@ def test_money_shows_its_currency_and_percent_change() -> None:
     html = render_report(document(revenue, expired))
     cells = row(html, "revenue")
     assert "USD 70,425,882" in cells and "USD 51,113,098" in cells
-    assert "USD -19,312,784 (-27.4%)" in cells
+    assert "-USD 19,312,784 (-27.4%)" in cells
     judged = section(html, "judged")
-    assert "Revenue: worse — USD 70,425,882 → USD 51,113,098, USD -19,312,784 (-27.4%)" in judged
+    assert "Revenue: worse — USD 70,425,882 → USD 51,113,098, -USD 19,312,784 (-27.4%)" in judged
     assert "expired registration as earning nothing" in judged
     assert "+1,641.9 (+125.4%)" in row(html, "expired")
     from_nothing = entry("escalations.level_2", 0.3, 681.0, 600.0, 760.0)
@@ -207,3 +207,8 @@ def test_the_models_assumptions_are_listed() -> None:
     assert "Partners act the same under both rulebooks" in listed
     assert "won with a chance of 30%" in listed  # the scenario's own figure
     assert "returns it to direct sales" in listed  # the shipped scenario has exits
+
+
+def test_a_role_is_named_in_words() -> None:
+    busy = entry("utilisation.channel_account_manager", 0.377, 0.373, -0.005, -0.003)
+    assert "Utilisation: channel account manager" in row(render_report(document(busy)), busy["key"])
