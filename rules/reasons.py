@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 
@@ -141,25 +142,35 @@ def judgement_code(*, same_account: bool) -> str:
     return code.value
 
 
-class _Text:
-    """``Reason.text``: stored as given, or, given a function, written by it on first read.
+class _Deferred:
+    """A ``Reason`` field stored as given or, given a function, made by it on first read.
 
-    Most reasons are never read by a person (the sandbox quotes one text per code, the rules
-    settle most leads by code alone), so the rules core hands over the function that writes the
-    text and it runs when someone reads it: ``str``, ``==``, ``repr``, ``dataclasses.asdict``
-    (Temporal's converter) and pickling all read it, so a reason looks and serialises as before.
+    Most reasons are never read by a person (the sandbox quotes one text per code, and the rules
+    settle most leads by code alone), so the rules core hands over the functions that write the
+    text and turn the facts into strings, and they run when someone reads them. ``str``, ``==``,
+    ``repr``, ``dataclasses.asdict`` (Temporal's converter) and pickling all read the fields, so a
+    reason looks, compares and serialises as before.
     """
 
-    def __get__(self, obj: object, owner: type | None = None) -> str:
-        if obj is None:
-            raise AttributeError("text")  # no default: a dataclass field asks this of the class
-        text = obj.__dict__["text"]
-        if callable(text):
-            text = obj.__dict__["text"] = text()
-        return text
+    def __init__(self, default: Callable[[], object] | None = None) -> None:
+        self.default = default  # makes the value when the field is not given
 
-    def __set__(self, obj: object, value: str | Callable[[], str]) -> None:
-        obj.__dict__["text"] = value
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            # A dataclass asks the class for the field's default: the function, or none.
+            if self.default is None:
+                raise AttributeError(self.name)
+            return self.default
+        value = obj.__dict__[self.name]
+        if callable(value):
+            value = obj.__dict__[self.name] = value()
+        return value
+
+    def __set__(self, obj: object, value: object) -> None:
+        obj.__dict__[self.name] = value
 
 
 @dataclass(frozen=True)
@@ -167,40 +178,45 @@ class Reason:
     """Why a decision went the way it did: a stable ``code``, readable ``text``, and the facts.
 
     ``facts`` holds the values the rule looked at, as strings, so the reason serialises as-is
-    and an auditor can see e.g. who held the account and since when. ``text`` may be given as a
-    function that writes it (see ``_Text``); it is read as a string either way.
+    and an auditor can see e.g. who held the account and since when. ``text`` and ``facts`` may
+    be given as functions that make them (see ``_Deferred``); they read as a string and a dict.
     """
 
     code: str
     if TYPE_CHECKING:
         text: str
+        facts: dict[str, str] = field(default_factory=dict)
     else:
-        # Annotated ``str`` for Temporal's converter and callers; the descriptor does the rest.
-        text: str = _Text()
-    facts: dict[str, str] = field(default_factory=dict)
+        # Annotated as they read, for Temporal's converter and callers; the descriptors keep a
+        # function until the first read.
+        text: str = _Deferred()
+        facts: dict[str, str] = _Deferred(dict)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text}"
 
     def __getstate__(self) -> dict[str, object]:
-        # Written before pickling: a function is not always picklable, its text is.
+        # Made before pickling: a function is not always picklable, what it makes is.
         return {"code": self.code, "text": self.text, "facts": self.facts}
 
 
 def reason(code: ReasonCode, text: str | Callable[[], str], **facts: object) -> Reason:
     """Build a ``Reason`` with every fact turned into a string (datetimes as ISO-8601).
 
-    ``text`` may be a function that writes it, called only if the text is read: the code and the
-    facts are there at once, the words when someone reads them.
+    ``text`` may be a function that writes it. The code is there at once; the words, and the
+    facts as strings, are made when someone reads them.
     """
-    # Every decision builds reasons: facts are converted by their exact type, looked up once
-    # (plain strings stay as they are), and ``str`` gives a StrEnum's value without the enum
-    # machinery.
     return Reason(
         code=str(code),
-        text=cast(str, text),  # a function is kept by ``_Text`` until the text is read
-        facts={k: _AS_TEXT.get(type(v), _fact)(v) for k, v in facts.items()},
+        text=cast(str, text),  # a function is kept by ``_Deferred`` until the text is read
+        facts=cast(dict[str, str], partial(_facts_as_text, facts)),
     )
+
+
+def _facts_as_text(facts: dict[str, object]) -> dict[str, str]:
+    # Facts are converted by their exact type, looked up once (plain strings stay as they are),
+    # and ``str`` gives a StrEnum's value without the enum machinery.
+    return {k: _AS_TEXT.get(type(v), _fact)(v) for k, v in facts.items()}
 
 
 def _float(value: float) -> str:

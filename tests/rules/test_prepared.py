@@ -67,3 +67,11 @@ def test_a_copy_with_another_program_decides_by_its_own_program():
     assert "eligibility.unknown_territory" in decision.codes
     assert "(emea)" in decision.reasons[0].text
     assert decide_registration(rulebook, request(), facts, T0).outcome.value == "auto_approved"
+
+
+def test_facts_are_turned_into_strings_on_first_read_and_default_to_none():
+    made = reason(ReasonCode.AUTO_APPROVED, "t", since=T0, share=0.5, count=3)
+    assert made.facts == {"since": T0.isoformat(), "share": "0.5", "count": "3"}
+    assert made.facts is made.facts
+    bare = Reason("auto.approved", "t")
+    assert bare.facts == {} and Reason("auto.approved", "t").facts is not bare.facts
