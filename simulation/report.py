@@ -134,7 +134,7 @@ def _latency_chart(latency: dict[str, Any]) -> str:
 
 def _utilisation_chart(kpis: list[dict[str, Any]]) -> str:
     rows = [
-        (e["key"].removeprefix("utilisation."), e["baseline"] or 0.0, e["proposed"] or 0.0)
+        (e["label"].removeprefix("Utilisation: "), e["baseline"] or 0.0, e["proposed"] or 0.0)
         for e in kpis
         if e["key"].startswith("utilisation.")
     ]
@@ -238,7 +238,7 @@ it (all of them are in results.json).</p>
 {_latency_chart(results["latency_hours"])}
 
 <h2>Approver utilisation</h2>
-{_utilisation_chart(kpis)}
+<div data-testid="utilisation">{_utilisation_chart(kpis)}</div>
 
 <h2>Details: registrations treated differently</h2>
 {_changes_table(results["decision_changes"])}
