@@ -17,8 +17,9 @@ from functools import lru_cache
 
 from rules.approval import ApprovalPath, chain
 from rules.enums import DefaultAction
+from rules.prepared import prepared
 from rules.reasons import Reason, ReasonCode, reason
-from rules.schema import DiscountBand, Rulebook
+from rules.schema import DealSizeBump, DiscountBand, Rulebook
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,46 @@ class DiscountDecision:
         return self.path.approvals if self.path is not None else 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """What every discount decision looks up in the rulebook, prepared once per rulebook."""
+
+    tiers: dict[str, float]  # standard discount by tier name (the first of a name)
+    volume: tuple[tuple[float, float], ...]  # (min_deal_value, discount) per volume band
+    ceilings: tuple[float, ...]  # each matrix band's max_discount
+    chains: tuple[ApprovalPath | None, ...]  # each matrix band's approval chain
+    bumps: tuple[DealSizeBump, ...]
+
+
+def _tables(rulebook: Rulebook) -> _Tables:
+    return prepared(rulebook, _build)
+
+
+def _build(rulebook: Rulebook) -> _Tables:
+    program, rules = rulebook.program, rulebook.discount
+    tiers: dict[str, float] = {}
+    for tier in program.tiers:
+        tiers.setdefault(tier.name, tier.standard_discount)
+    return _Tables(
+        tiers=tiers,
+        volume=tuple((b.min_deal_value, b.discount) for b in program.volume_discounts),
+        ceilings=tuple(b.max_discount for b in rules.matrix),
+        chains=tuple(_chain(rulebook, band) for band in rules.matrix),
+        bumps=tuple(rules.deal_size_bumps),
+    )
+
+
 def standard_discount(rulebook: Rulebook, tier: str, deal_value: float) -> float:
     """Tier discount plus the volume band reached by ``deal_value``."""
-    program = rulebook.program
-    found = next((t for t in program.tiers if t.name == tier), None)
+    return _standard(_tables(rulebook), tier, deal_value)
+
+
+def _standard(tables: _Tables, tier: str, deal_value: float) -> float:
+    found = tables.tiers.get(tier)
     if found is None:
         raise ValueError(f"unknown partner tier {tier!r}")
-    volume = max(
-        (b.discount for b in program.volume_discounts if deal_value >= b.min_deal_value),
-        default=0.0,
-    )
-    return found.standard_discount + volume
+    volume = max((discount for least, discount in tables.volume if deal_value >= least), default=0.0)
+    return found + volume
 
 
 def quote_valid_until(rulebook: Rulebook, approved_at: datetime) -> datetime:
@@ -69,54 +99,48 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
     """Who must approve a discount exception, in order, before the partner may quote it."""
     if not 0.0 <= request.requested_discount <= 1.0:
         raise ValueError(f"requested_discount must be between 0 and 1, not {request.requested_discount}")
-    rules = rulebook.discount
-    standard = standard_discount(rulebook, request.partner_tier, request.deal_value)
+    rules, tables = rulebook.discount, _tables(rulebook)
+    standard = _standard(tables, request.partner_tier, request.deal_value)
     requested = request.requested_discount
     pct = f"{requested:.1%}"
     facts = {"requested": requested, "standard": standard, "deal_value": request.deal_value}
+    # Texts are functions, written only when read (``rules.reasons.reason``).
     reasons: list[Reason] = []
     refused = False
-    index = next((i for i, b in enumerate(rules.matrix) if requested <= b.max_discount), None)
+    index = next((i for i, ceiling in enumerate(tables.ceilings) if requested <= ceiling), None)
     if index is None:
-        ceiling = rules.matrix[-1].max_discount
+        ceiling = tables.ceilings[-1]
         reasons.append(
             reason(
                 ReasonCode.DISCOUNT_ABOVE_MAXIMUM,
-                f"{pct} is above the largest exception any approver may grant ({ceiling:.0%})",
+                lambda: f"{pct} is above the largest exception any approver may grant ({ceiling:.0%})",
                 maximum=ceiling,
                 **facts,
             )
         )
         return _decision(rulebook, None, None, True, reasons, standard, requested, None)
-    band = rules.matrix[index]
-    if band.steps:
+    if tables.chains[index] is not None:
         bump = max(
-            (b for b in rules.deal_size_bumps if request.deal_value >= b.min_deal_value),
+            (b for b in tables.bumps if request.deal_value >= b.min_deal_value),
             key=lambda b: b.min_deal_value,
             default=None,
         )
         if bump is not None:
-            bumped = min(index + bump.levels, len(rules.matrix) - 1)
+            bumped = min(index + bump.levels, len(tables.ceilings) - 1)
             if bumped != index:
-                reasons.append(
-                    reason(
-                        ReasonCode.DISCOUNT_DEAL_SIZE,
-                        f"deals of {bump.min_deal_value:,.0f} or more go {bump.levels} band(s) "
-                        f"higher: treated as up to {rules.matrix[bumped].max_discount:.0%}",
-                        bump_levels=bump.levels,
-                        **facts,
-                    )
-                )
-                index, band = bumped, rules.matrix[bumped]
-    path = _chain(rulebook, band)
+                reasons.append(_bumped(bump, tables.ceilings[bumped], facts))
+                index = bumped
+    path, top = tables.chains[index], tables.ceilings[index]
     missing_justification: list[Reason] = []
     if requested > rules.justification_required_above and not request.justification.strip():
         refused = True
         missing_justification.append(
             reason(
                 ReasonCode.DISCOUNT_JUSTIFICATION_MISSING,
-                f"{pct} is above {rules.justification_required_above:.0%}: a justification "
-                "(e.g. meet-competitor) is required",
+                lambda: (
+                    f"{pct} is above {rules.justification_required_above:.0%}: a justification "
+                    "(e.g. meet-competitor) is required"
+                ),
                 threshold=rules.justification_required_above,
                 **facts,
             )
@@ -126,9 +150,11 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
             0,
             reason(
                 ReasonCode.DISCOUNT_STANDARD if requested == 0 else ReasonCode.DISCOUNT_AUTOMATIC,
-                f"standard pricing ({standard:.0%}) plus {pct} is within the automatic band "
-                f"(up to {band.max_discount:.0%} on top of standard)",
-                band=band.max_discount,
+                lambda: (
+                    f"standard pricing ({standard:.0%}) plus {pct} is within the automatic band "
+                    f"(up to {top:.0%} on top of standard)"
+                ),
+                band=top,
                 **facts,
             ),
         )
@@ -138,9 +164,10 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
             0,
             reason(
                 ReasonCode.DISCOUNT_APPROVAL,
-                f"{pct} on top of standard pricing ({standard:.0%}) needs {chain} "
-                f"(band up to {band.max_discount:.0%})",
-                band=band.max_discount,
+                lambda: (
+                    f"{pct} on top of standard pricing ({standard:.0%}) needs {chain} (band up to {top:.0%})"
+                ),
+                band=top,
                 chain=chain,
                 **facts,
             ),
@@ -148,6 +175,18 @@ def decide_discount(rulebook: Rulebook, request: DiscountRequest, now: datetime)
     reasons = missing_justification + reasons
     valid_until = now + rules.quote_validity if path is None and not refused else None
     return _decision(rulebook, path, index, refused, reasons, standard, requested, valid_until)
+
+
+def _bumped(bump: DealSizeBump, ceiling: float, facts: dict[str, float]) -> Reason:
+    return reason(
+        ReasonCode.DISCOUNT_DEAL_SIZE,
+        lambda: (
+            f"deals of {bump.min_deal_value:,.0f} or more go {bump.levels} band(s) "
+            f"higher: treated as up to {ceiling:.0%}"
+        ),
+        bump_levels=bump.levels,
+        **facts,
+    )
 
 
 def _chain(rulebook: Rulebook, band: DiscountBand) -> ApprovalPath | None:
