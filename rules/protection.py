@@ -49,27 +49,31 @@ def decide_extension(
     """Grant an extension if protection has not lapsed, the count allows it, and (when the
     rulebook sets a request window) expiry is close enough. The new expiry adds the extension
     length to the current expiry, so asking early never loses time."""
+    # Texts are functions, written only when read (``rules.reasons.reason``).
     ext = rulebook.registration.extensions
     refusal: Reason | None = None
     if now >= expires_at:
         refusal = reason(
             ReasonCode.EXTENSION_LAPSED,
-            f"protection lapsed at {when(expires_at)}; a lapsed registration cannot be extended",
+            lambda: f"protection lapsed at {when(expires_at)}; a lapsed registration cannot be extended",
             expires_at=expires_at,
         )
     elif extensions_used >= ext.max_count:
         refusal = reason(
             ReasonCode.EXTENSION_LIMIT,
-            f"{extensions_used} of {ext.max_count} extension(s) already used",
+            lambda: f"{extensions_used} of {ext.max_count} extension(s) already used",
             extensions_used=extensions_used,
             max_count=ext.max_count,
         )
     elif ext.request_window is not None and now < expires_at - ext.request_window:
-        opens = expires_at - ext.request_window
+        window = ext.request_window
+        opens = expires_at - window
         refusal = reason(
             ReasonCode.EXTENSION_TOO_EARLY,
-            f"extensions can be requested in the last {format_duration(ext.request_window)} "
-            f"of protection, from {when(opens)}",
+            lambda: (
+                f"extensions can be requested in the last {format_duration(window)} "
+                f"of protection, from {when(opens)}"
+            ),
             opens_at=opens,
             expires_at=expires_at,
         )
@@ -93,8 +97,10 @@ def decide_extension(
         reasons=(
             reason(
                 ReasonCode.EXTENSION_GRANTED,
-                f"extension {extensions_used + 1} of {ext.max_count}: protection extended by "
-                f"{format_duration(ext.length)} to {when(new_expires)}",
+                lambda: (
+                    f"extension {extensions_used + 1} of {ext.max_count}: protection extended by "
+                    f"{format_duration(ext.length)} to {when(new_expires)}"
+                ),
                 previous_expires_at=expires_at,
                 new_expires_at=new_expires,
                 extensions_used=extensions_used + 1,
