@@ -61,7 +61,7 @@ DISPUTE_LABELS = {
 
 
 EXIT_LABELS = {
-    ExitFate.NONE: "no exit",
+    ExitFate.NONE: "not open when the partner left",
     ExitFate.HONOURED: "honoured until expiry",
     ExitFate.TRANSFERRED: "transferred",
     ExitFate.RETURNED: "returned to direct",
