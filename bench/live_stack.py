@@ -1,5 +1,6 @@
-"""What the end-to-end benchmarks share: a migrated SQLite database with an auto-approving test
-rulebook, a partner, a dev server with an in-process worker, and bounded concurrent jobs."""
+"""What the end-to-end benchmarks share: a migrated database (SQLite, or a throwaway database on
+the PostgreSQL server ``PARLEY_BENCH_POSTGRES_URL`` names) with an auto-approving test rulebook,
+a partner, a dev server with an in-process worker, and bounded concurrent jobs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +31,54 @@ LONG_LIVED = {
 }
 
 
-def _prepare(folder: Path) -> tuple[str, Path]:
+POSTGRES_SERVER = os.environ.get("PARLEY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, dropped afterwards; its URL."""
+    import secrets
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from store.engine import create_engine_for
+
+    name = f"parley_bench_{secrets.token_hex(4)}"
+    admin = create_engine_for(POSTGRES_SERVER).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        from store.engine import forget_engines
+
+        forget_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.engine.dispose()
+
+
+def postgres_reachable() -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from store.engine import create_engine_for
+
+    engine = create_engine_for(POSTGRES_SERVER)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _prepare(folder: Path, url: str) -> tuple[str, Path]:
     from store.schema import upgrade_database
 
-    url = f"sqlite:///{folder / 'parley.db'}"
     upgrade_database(url)
     rulebooks = folder / "rulebooks"
     rulebooks.mkdir()
@@ -67,15 +112,21 @@ def seed_partner(url: str) -> int:
 
 
 @contextmanager
-def bench_stack() -> Iterator[tuple[Settings, str]]:
-    """A fresh database and rulebook folder, and a dev server on a free port; (settings, db URL)."""
+def bench_stack(database: str = "sqlite") -> Iterator[tuple[Settings, str]]:
+    """A fresh database (``sqlite`` or ``postgres``) and rulebook folder, and a dev server on a
+    free port; (settings, db URL)."""
     from parley.settings import Settings, get_settings
     from parley.temporal_server import headless_dev_server
     from tests.fixtures_temporal import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="parley-bench-"))
-    try:
-        url, rulebooks = _prepare(folder)
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        if database == "postgres":
+            url = stack.enter_context(_postgres_database())
+        else:
+            url = f"sqlite:///{folder / 'parley.db'}"
+        url, rulebooks = _prepare(folder, url)
         os.environ["PARLEY_DATABASE_URL"] = url  # the in-process activities read the settings
         os.environ["PARLEY_RULEBOOK_DIR"] = str(rulebooks)
         from store.engine import forget_engines
@@ -90,8 +141,6 @@ def bench_stack() -> Iterator[tuple[Settings, str]]:
         )
         with headless_dev_server(settings, folder / "temporal.db"):
             yield settings, url
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def bounded(limit: int, jobs: list[Job], deadline: float) -> None:
