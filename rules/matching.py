@@ -155,13 +155,22 @@ def similar_entries(
 ) -> list[tuple[ExistingRegistration, Similarity]]:
     """The entries at least ``threshold`` similar to ``key``, with their similarity.
 
-    Same result as calling ``similarity`` on each entry, for less. Each pair of accounts is
+    Same result as calling ``similarity`` on each entry, for less. A short list's pairs are
     scored once and remembered (``_PAIRS``): the same accounts meet again and again (a sandbox
     run asks about its channel's neighbours for every lead, under each rulebook it compares).
-    Pairs met for the first time are scored together (``_score_new``).
+    Pairs met for the first time are scored together (``_score_new``), and so is a long list
+    (a scan, or a crowded block of a large index), whose pairs rarely come back and whose
+    lookups would cost more than the batch calls.
     """
     if not entries:
         return []
+    if len(entries) > _REMEMBERED_UP_TO:
+        scores = _score_new(key, entries, threshold, match_domains)
+        return [
+            (existing, score)
+            for (existing, _), score in zip(entries, scores, strict=True)
+            if score is not None and score.score >= threshold
+        ]
     found: list[tuple[int, ExistingRegistration, Similarity]] = []
     new: list[int] = []
     pairs, me = _PAIRS, id(key)
@@ -209,6 +218,7 @@ def pair_similarity(a: AccountKey, b: AccountKey, *, match_domains: bool = True)
 # holds at most ``_PAIRS_KEPT`` pairs however long a process runs.
 _PAIRS: dict[tuple[int, int, bool], tuple[AccountKey, AccountKey, Similarity | None, float]] = {}
 _PAIRS_KEPT = 65_536
+_REMEMBERED_UP_TO = 32  # candidates in a list whose pairs are remembered
 _FIRST = itemgetter(0)
 
 

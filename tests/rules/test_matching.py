@@ -212,3 +212,19 @@ def test_word_order_and_generic_words_score_as_before():
     found = {reg.registration_id: match.score for reg, match in similar_entries(key, entries, 0.8)}
     assert found == {"r-1": 0.85, "r-2": 0.85, "r-3": 1.0}
     assert all(similarity(key, other).score == found[reg.registration_id] for reg, other in entries)
+
+
+def test_a_long_candidate_list_scores_as_each_entry_and_twice_alike():
+    """Lists past the remembered length are scored in batch every time, short ones remembered:
+    both give what ``similarity`` gives entry by entry, asked once or again."""
+    names = [f"Vandelay {suffix}" for suffix in ("Industries", "Imports", "Exports", "Latex", "Art")] * 8
+    key = AccountKey.of("Vandelay Industries", "")
+    for count in (3, len(names)):
+        entries = [
+            (existing(f"r-{i}", "p", n, ""), AccountKey.of(n, "")) for i, n in enumerate(names[:count])
+        ]
+        expected = [
+            (reg, similarity(key, other)) for reg, other in entries if similarity(key, other).score >= 0.8
+        ]
+        assert similar_entries(key, entries, 0.8) == expected == similar_entries(key, entries, 0.8)
+        assert similar_entries(key, entries, 0.9) == [(r, s) for r, s in expected if s.score >= 0.9]
