@@ -116,17 +116,17 @@ class DisputeDesk:
         ledger.dispute[row] = Dispute.OPEN
         ledger.dispute_opened_at[row] = opened
         due = m.seconds(party_deadline(m.rulebook, m.at(opened))) - opened
-        both_in = self.scenario.statement_mean * float(ch.statement_e[row].max())
-        yield env.timeout(min(both_in, due))
+        yield env.timeout(min(self._statements_in(row), due))
         step, hearings = 0, 0
         while True:
             # A level hearing the case again (its award could not be made) has the same dice as
             # its first hearing, save the resolution it picks.
             slots = slot_sequence(step, DISPUTE_SLOTS - 1)
+            z, u_levels = self._hearing_dice(row)
             ended = yield from m.approvers.walk(
                 self.path,
-                ch.hearing_z[row],
-                ch.hearing_u[row],
+                z,
+                u_levels,
                 slots,
                 task=self._hearing(step),
                 first_step=step,
@@ -149,6 +149,17 @@ class DisputeDesk:
         ledger.dispute[row] = Dispute[resolution.name]
         ledger.dispute_resolved_at[row] = env.now
         ledger.dispute_by_default[row] = by_default
+
+    def _statements_in(self, row: int) -> float:
+        """Seconds from the opening until both parties' statements are in (the fidelity replay
+        feeds the live moment here)."""
+        return self.scenario.statement_mean * float(self.model.channel.statement_e[row].max())
+
+    def _hearing_dice(self, row: int) -> tuple[Any, Any]:
+        """The levels' handling-time normals and decide uniforms of lead ``row`` (the fidelity
+        replay tags them with the lead)."""
+        ch = self.model.channel
+        return ch.hearing_z[row], ch.hearing_u[row]
 
     def _hearing(self, first_level: int) -> Task:
         """Each level's task in turn from ``first_level``: its people let the response time
