@@ -35,6 +35,8 @@ def _free_port() -> int:
               help="Live seconds before a deadline within which bots let a task lapse.")  # fmt: skip
 @click.option("--replications", default=10, show_default=True, type=click.IntRange(2, 1_000),
               help="Sandbox runs of the channel the live KPIs are held against.")  # fmt: skip
+@click.option("--dispute-share", type=click.FloatRange(0, 1), default=None,
+              help="Share of contestable refusals disputed (default: the scenario's).")  # fmt: skip
 @click.option("--temporal", "temporal_address", default=None,
               help="A running Temporal server (default: start a dev server of its own).")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -50,14 +52,15 @@ def fidelity(
     scale: float,
     margin: float,
     replications: int,
+    dispute_share: float | None,
     temporal_address: str | None,
     out: Path | None,
     limit: int,
 ) -> None:
     """Submit a scenario's leads to real workers through the API and replay them in the sandbox;
     list every lead the two engines decide differently, and hold the live KPIs against the
-    sandbox's over replications. Exits 1 when a lead or a discount request differs or is left
-    undecided, a held KPI falls outside, or the bots could not keep the scenario's times."""
+    sandbox's over replications. Exits 1 when a lead, a discount request or a dispute differs or
+    is left undecided, a held KPI falls outside, or the bots could not keep the scenario's times."""
     from parley.settings import Settings
     from parley.temporal_server import headless_dev_server
     from simulation.fidelity.harness import Plan, run
@@ -75,6 +78,7 @@ def fidelity(
         scale=scale,
         margin=margin,
         replications=replications,
+        dispute_share=dispute_share,
     )
     with ExitStack() as stack:
         if temporal_address is None:
@@ -89,6 +93,8 @@ def fidelity(
         click.echo(difference.describe())
     for error in outcome.errors[:limit]:
         click.echo(f"discount request not taken: {error}")
+    for error in outcome.dispute_errors[:limit]:
+        click.echo(f"dispute statement not taken: {error}")
     click.echo(f"\nKPIs: live against {replications} sandbox runs of the same channel")
     click.echo(table(outcome.kpis))
     if not outcome.kpis_judged:
@@ -99,7 +105,14 @@ def fidelity(
         )
         for late in outcome.late[:limit]:
             click.echo(f"  {late}")
-    broken = outcome.all_differences or outcome.unsettled or outcome.undecided or outcome.errors
+    broken = (
+        outcome.all_differences
+        or outcome.unsettled
+        or outcome.undecided
+        or outcome.errors
+        or outcome.unresolved
+        or outcome.dispute_errors
+    )
     if broken or not outcome.kpis_judged or failed(outcome.kpis):
         raise SystemExit(1)
 

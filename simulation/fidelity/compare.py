@@ -1,5 +1,5 @@
 """One lead's rule decisions as either engine reached them (its registration, its discount
-exception), and the lead-by-lead comparison."""
+exception, its dispute of a refusal), and the lead-by-lead comparison."""
 
 from __future__ import annotations
 
@@ -55,8 +55,37 @@ class DiscountVerdict:
         )
 
 
-AnyVerdict = Verdict | DiscountVerdict
-V = TypeVar("V", Verdict, DiscountVerdict)
+@dataclass(frozen=True)
+class DisputeVerdict:
+    """What became of one lead's dispute of its refusal.
+
+    ``outcome`` the resolution (``rules.dispute.Resolution``) or pending; ``codes`` the contested
+    decision's codes, then what the dispute did (an award refused, the outcome's code, the default's);
+    ``level`` the last level of the path that had a task (0 = first; None: none yet);
+    ``decided_by`` person or default; ``holder`` and ``claimant`` how their registrations stand
+    after it (``rules.RegistrationStanding``; ``-`` when direct sales held the account);
+    ``protection`` simulated seconds of protection an award or co-sell gave the claimant.
+    """
+
+    outcome: str
+    codes: tuple[str, ...]
+    level: int | None
+    decided_by: str
+    holder: str
+    claimant: str
+    protection: int | None
+
+    def describe(self) -> str:
+        level = "-" if self.level is None else str(self.level)
+        protection = "-" if self.protection is None else f"{self.protection / 86_400:g}d"
+        return (
+            f"dispute {self.outcome} by {self.decided_by or 'nobody'} [{', '.join(self.codes)}] "
+            f"level {level}; holder {self.holder}, claimant {self.claimant} (protection {protection})"
+        )
+
+
+AnyVerdict = Verdict | DiscountVerdict | DisputeVerdict
+V = TypeVar("V", Verdict, DiscountVerdict, DisputeVerdict)
 
 
 @dataclass(frozen=True)

@@ -82,15 +82,20 @@ def live_verdicts(
             row = record.row
             client = clients.setdefault(row.partner_id, ParleyClient(base_url, tokens[row.partner_id]))
             view = client.discount(row.workflow_id)
-            by = ""
+            by, decided = "", ""
             for t in view.history:
                 if t.after in ("approved", "rejected"):
                     by = "default" if t.actor == "rule:sla.default_action" else (
                         "rule" if t.actor.startswith("rule:") else "person"
                     )  # fmt: skip
+                    decided = t.after
                     break
             steps = [t.escalation_level for t in record.tasks]
-            outcome = "pending" if row.state in LIVE_STATES else _OUTCOME.get(row.state, row.state)
+            # The decision on request: a request closed later (its registration released by a
+            # dispute) was decided before.
+            outcome = decided or (
+                "pending" if row.state in LIVE_STATES else _OUTCOME.get(row.state, row.state)
+            )
             verdicts[lead] = DiscountVerdict(
                 outcome, tuple(r.code for r in view.reasons), by, max(steps) if steps else None
             )

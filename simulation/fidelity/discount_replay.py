@@ -23,6 +23,7 @@ from simulation.approvers import Approvers, ProcessGen, Task
 from simulation.discounts import Decide, Dice, DiscountDesk, Pricing
 from simulation.fidelity.compare import DiscountVerdict
 from simulation.fidelity.discount_live import REFUSAL_CODE
+from simulation.fidelity.dispute_replay import HearingDice, ReplayDisputeDesk
 
 if TYPE_CHECKING:
     from simulation.model import ProgramModel
@@ -88,12 +89,14 @@ class ReplayDiscountDesk(DiscountDesk):
 
 
 class ReplayApprovers(Approvers):
-    """Approvers whose discount tasks are answered when the live bots' answers were taken."""
+    """Approvers whose discount tasks (and, with ``hearings``, dispute levels' tasks) are answered
+    when the live bots' answers were taken."""
 
     def __init__(self, model: ProgramModel, observed: ObservedDiscounts) -> None:
         super().__init__(model.env, model.scenario, model.ledger)
         self.observed = observed
         self.ended: dict[int, Position] = {}  # lead -> where its discount's last walk ended
+        self.hearings: ReplayDisputeDesk | None = None  # answers the disputes' levels when set
 
     def walk(
         self,
@@ -107,6 +110,20 @@ class ReplayApprovers(Approvers):
         task: Task | None = None,
         first_step: int = 0,
     ) -> ProcessGen:
+        if isinstance(z, HearingDice) and self.hearings is not None:  # a dispute's levels
+            ended = yield from super().walk(
+                path,
+                z,
+                u,
+                slots,
+                carried,
+                approved_by,
+                stop,
+                self.hearings.fed(z.lead, first_step),
+                first_step,
+            )
+            self.hearings.ended[z.lead] = ended
+            return ended
         if task is not None or not isinstance(z, _LeadDice):  # a registration's route
             return (yield from super().walk(path, z, u, slots, carried, approved_by, stop, task, first_step))
         lead = z.lead

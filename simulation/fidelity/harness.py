@@ -21,9 +21,10 @@ from werkzeug.serving import make_server
 
 from parley.http import ParleyClient
 from rules import Rulebook, load_rulebook
+from rules.escalation import dispute_path
 from simulation.channel import Channel, generate_channel
-from simulation.fidelity import discount_readback, live
-from simulation.fidelity.compare import Difference, DiscountVerdict, Verdict, compare
+from simulation.fidelity import discount_readback, dispute_readback, live
+from simulation.fidelity.compare import Difference, DiscountVerdict, DisputeVerdict, Verdict, compare
 from simulation.fidelity.discount_live import (
     DiscountPlans,
     Requester,
@@ -33,6 +34,7 @@ from simulation.fidelity.discount_live import (
     start_requester,
     wait_until_decided,
 )
+from simulation.fidelity.dispute_live import DisputePlans, Filer, contesting, start_filer, wait_until_resolved
 from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
 from simulation.fidelity.kpis import KpiCheck, LiveDiscount, LiveRow, check, live_ledger, sandbox_values
 from simulation.fidelity.sandbox import Observed, first_leads, replay
@@ -56,7 +58,8 @@ class Plan:
     """What to run: ``rulebook`` for the sandbox, ``live_rulebook`` (default: the same file)
     scaled for the live workers; the scenario cut to ``partners`` partners over ``days``; bots
     leave a task to lapse rather than answer within ``margin`` live seconds of its deadline; the
-    live KPIs are held against ``replications`` sandbox runs of the same channel."""
+    live KPIs are held against ``replications`` sandbox runs of the same channel;
+    ``dispute_share`` (default: the scenario's) is the share of contestable refusals disputed."""
 
     rulebook: Path
     live_rulebook: Path | None = None
@@ -68,6 +71,7 @@ class Plan:
     max_leads: int | None = None
     margin: float = MARGIN
     replications: int = 10
+    dispute_share: float | None = None
 
 
 @dataclass
@@ -86,10 +90,15 @@ class Outcome:
     discount_differences: list[Difference] = field(default_factory=list)
     undecided: int = 0  # discount requests due or open when the live run stopped
     errors: list[str] = field(default_factory=list)  # discount requests the API did not take
+    disputes: dict[int, DisputeVerdict] = field(default_factory=dict)  # live, by lead
+    sandbox_disputes: dict[int, DisputeVerdict] = field(default_factory=dict)
+    dispute_differences: list[Difference] = field(default_factory=list)
+    unresolved: int = 0  # disputes open or statements not given when the live run stopped
+    dispute_errors: list[str] = field(default_factory=list)  # statements the API did not take
 
     @property
     def all_differences(self) -> list[Difference]:
-        return [*self.differences, *self.discount_differences]
+        return [*self.differences, *self.discount_differences, *self.dispute_differences]
 
     def summary(self) -> str:
         reviewed = sum(1 for v in self.live.values() if v.level is not None)
@@ -102,14 +111,23 @@ class Outcome:
             asked[d.outcome] = asked.get(d.outcome, 0) + 1
         to_people = sum(1 for d in self.discounts.values() if d.step is not None)
         past_first = sum(1 for d in self.discounts.values() if d.step)
+        resolved: dict[str, int] = {}
+        for dispute in self.disputes.values():
+            resolved[dispute.outcome] = resolved.get(dispute.outcome, 0) + 1
+        by_default = sum(1 for d in self.disputes.values() if d.decided_by == "default")
+        climbed = sum(1 for d in self.disputes.values() if d.level)
         return (
             f"{self.leads} leads compared ({', '.join(f'{n} {k}' for k, n in sorted(outcomes.items()))}; "
             f"{reviewed} went to people, {escalated} escalated): {len(self.differences)} differences; "
             f"{len(self.discounts)} discount requests compared "
             f"({', '.join(f'{n} {k}' for k, n in sorted(asked.items()))}; {to_people} went to people, "
             f"{past_first} past the first step): {len(self.discount_differences)} differences; "
-            f"{self.unsettled} leads and {self.undecided} discount requests unsettled when the live run "
-            f"stopped; {len(self.late)} bot answers arrived after their deadline; {self.seconds:.0f}s"
+            f"{len(self.disputes)} disputes compared "
+            f"({', '.join(f'{n} {k}' for k, n in sorted(resolved.items()))}; {climbed} past the first level, "
+            f"{by_default} by default): {len(self.dispute_differences)} differences; "
+            f"{self.unsettled} leads, {self.undecided} discount requests and {self.unresolved} disputes "
+            f"unsettled when the live run stopped; {len(self.late)} bot answers arrived after their "
+            f"deadline; {self.seconds:.0f}s"
         )
 
     @property
@@ -126,7 +144,12 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
 
     started = time.perf_counter()
     rulebook = load_rulebook(plan.rulebook)
-    scenario = fidelity_scenario(plan.scenario or default_scenario(), partners=plan.partners, days=plan.days)
+    scenario = fidelity_scenario(
+        plan.scenario or default_scenario(),
+        partners=plan.partners,
+        days=plan.days,
+        dispute_share=plan.dispute_share,
+    )
     check_against(scenario, rulebook)
     channel = generate_channel(scenario, plan.seed, 0)
     leads = min(channel.leads, plan.max_leads or channel.leads)
@@ -150,13 +173,14 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         "PARLEY_API_RATE_LIMIT": "100000/minute",
     }
     with _environment(env), _worker(env, folder / f"worker-{tag}.log"), _web() as base_url:
-        roles = {level.role for level in route} | _discount_roles(rulebook)
+        roles = {level.role for level in route} | _discount_roles(rulebook) | _dispute_roles(rulebook)
         people = live.load_people(url, channel, rulebook, sorted(roles), tag)
         clock = Clock(channel.start, live.live_zero(timedelta(seconds=3)), plan.scale)
         live.load_direct_sales(url, channel, clock)
         plans = DiscountPlans(rulebook, scenario, channel)
+        hearings = DisputePlans(rulebook, scenario, channel)
         bots = [
-            live.Bot(role, token, scenario, channel, clock, slas, plan.margin, plans)
+            live.Bot(role, token, scenario, channel, clock, slas, plan.margin, plans, hearings)
             for role, token in people.approver_tokens.items()
         ]
         halt = live.run_bots(bots, base_url)
@@ -165,15 +189,24 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         after = max((quote_delay(scenario, channel, i) for i in asks), default=0.0) + _longest_chain(rulebook)
         requester = Requester(url, base_url, scenario, channel, clock, people.partner_tokens, asks, tag)
         stop_requests, requests = start_requester(requester)
+        tokens = dict(zip(people.partner_ids, people.partner_tokens, strict=True))
+        contest = contesting(scenario, channel, leads)
+        filer = Filer(url, base_url, rulebook, scenario, channel, clock, tokens, people.partner_ids,
+                      people.direct_token, contest, plan.margin, hearings)  # fmt: skip
+        stop_filing, filing = start_filer(filer)
         try:
             live.submit(base_url, channel, people, clock, leads, tag)
             walk = timedelta(seconds=sum(slas) / plan.scale)
             unsettled = live.wait_until_settled(url, leads, utcnow() + walk + timedelta(seconds=30))
+            hearing = timedelta(seconds=_longest_dispute(rulebook) / plan.scale)
+            unresolved = wait_until_resolved(url, filer, utcnow() + hearing + timedelta(seconds=30))
             chain = timedelta(seconds=after / plan.scale)
             undecided = wait_until_decided(url, requester, utcnow() + chain + timedelta(seconds=30))
         finally:
             stop_requests.set()
+            stop_filing.set()
             requests.join(timeout=30)
+            filing.join(timeout=30)
             halt()
         records = live.records(url)
         lost = sorted(set(range(leads)) - set(records))
@@ -181,17 +214,26 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
             raise RuntimeError(f"the live run has no registration for leads {lost[:10]}")
         views = _views(base_url, people, records)
         discount_records = discount_readback.discount_records(url)
-        tokens = dict(zip(people.partner_ids, people.partner_tokens, strict=True))
+        dispute_records = dispute_readback.dispute_records(url, filer.filed)
         live_discounts = discount_readback.live_verdicts(base_url, tokens, discount_records, requester.asked)
     observed = {lead: _observed(record, clock, slas) for lead, record in records.items()}
     seen = discount_readback.observed(discount_records, requester.asked, clock)
+    heard = dispute_readback.observed(dispute_records, rulebook, clock)
+    live_disputes = dispute_readback.live_verdicts(dispute_records, filer.filed, plan.scale)
     live_verdicts = {lead: _verdict(record, views[lead], plan.scale) for lead, record in records.items()}
-    last = max([o.submitted for o in observed.values()] + list(seen.asked.values()))
-    horizon = last + sum(slas) + _longest_chain(rulebook) + 86_400.0
-    sandbox, sandbox_discounts = replay(rulebook, scenario, channel, observed, horizon, seen)
+    last = max(
+        [o.submitted for o in observed.values()] + list(seen.asked.values()) + list(heard.opened.values())
+    )
+    horizon = last + sum(slas) + _longest_dispute(rulebook) + _longest_chain(rulebook) + 86_400.0
+    sandbox, sandbox_discounts, sandbox_disputes = replay(
+        rulebook, scenario, channel, observed, horizon, seen, heard
+    )
     differences = compare(live_verdicts, sandbox, [live.request_key(tag, i) for i in range(leads)])
     discount_differences = compare(
         live_discounts, sandbox_discounts, [discount_key(tag, i) for i in range(leads)]
+    )
+    dispute_differences = compare(
+        live_disputes, sandbox_disputes, [live.request_key(tag, i) for i in range(leads)]
     )
     refused = [r for b in bots for r in b.refused]
     late = [r for b in bots for r in b.late]
@@ -199,11 +241,13 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
     # replay does; their approvers are the sandbox's own (docs/fidelity.md, KPIs).
     submitted = first_leads(channel, leads, [observed[i].submitted for i in range(leads)])
     discount_rows = discount_readback.kpi_rows(live_discounts, discount_records, requester.asked, clock)
+    after += _longest_dispute(rulebook)  # an award's discount request comes after the dispute
     kpis = _kpis(plan, rulebook, scenario, submitted, records, live_verdicts, clock, discount_rows, after)
     seconds = time.perf_counter() - started
     return Outcome(
         leads, differences, live_verdicts, sandbox, unsettled, seconds, refused, late, kpis,
         live_discounts, sandbox_discounts, discount_differences, undecided, requester.errors,
+        live_disputes, sandbox_disputes, dispute_differences, unresolved, filer.errors,
     )  # fmt: skip
 
 
@@ -213,6 +257,17 @@ def _discount_roles(rulebook: Rulebook) -> set[str]:
     return {role for band in rules.matrix for step in band.steps for role in step.roles} | {
         rules.escalation.escalate_to
     }
+
+
+def _dispute_roles(rulebook: Rulebook) -> set[str]:
+    """Every role a dispute's levels send a task to."""
+    return {role for step in dispute_path(rulebook).steps for role in step.roles}
+
+
+def _longest_dispute(rulebook: Rulebook) -> float:
+    """Simulated seconds the longest dispute can take: the parties' time, every level lapsing."""
+    steps = dispute_path(rulebook).steps
+    return rulebook.escalation.party_response.total_seconds() + sum(s.sla_seconds for s in steps)
 
 
 def _longest_chain(rulebook: Rulebook) -> float:
@@ -237,7 +292,7 @@ def _kpis(
     rows = []
     for lead in range(channel.leads):
         row, verdict = records[lead].row, verdicts[lead]
-        settled = row.state in SETTLED and row.decided_at is not None
+        settled = verdict.outcome in SETTLED and row.decided_at is not None
         rows.append(
             LiveRow(
                 submitted=clock.simulated(row.submitted_at),
@@ -273,9 +328,9 @@ def _observed(record: live.Record, clock: Clock, slas: list[float]) -> Observed:
 
 def _verdict(record: live.Record, view: dict[str, object], scale: float) -> Verdict:
     row = record.row
-    state = row.state if row.state in SETTLED else "pending"
+    state = str(view["outcome"])
     protection = None
-    if row.state == "approved" and row.expires_at is not None and row.decided_at is not None:
+    if state == "approved" and row.expires_at is not None and row.decided_at is not None:
         protection = round((row.expires_at - row.decided_at).total_seconds() * scale)
     levels = [t.escalation_level for t in record.tasks]
     return Verdict(
@@ -290,7 +345,9 @@ def _verdict(record: live.Record, view: dict[str, object], scale: float) -> Verd
 def _views(
     base_url: str, people: live.People, records: dict[int, live.Record]
 ) -> dict[int, dict[str, object]]:
-    """Each registration's decision reasons and who decided it, as the API reports them."""
+    """Each registration's decision reasons, its outcome and who decided it, as the API reports
+    them: the first settling transition (a dispute's award or release comes later, and is the
+    dispute's verdict)."""
     tokens = dict(zip(people.partner_ids, people.partner_tokens, strict=True))
     clients: dict[int, ParleyClient] = {}
     views: dict[int, dict[str, object]] = {}
@@ -299,13 +356,17 @@ def _views(
             pid = record.row.partner_id
             client = clients.setdefault(pid, ParleyClient(base_url, tokens[pid]))
             view = client.registration(record.row.workflow_id)
-            by = ""
+            by, outcome = "", "pending"
             for t in view.history:
                 if t.after in SETTLED:
                     by = "default" if t.actor == "rule:sla.default_action" else (
                         "rule" if t.actor.startswith("rule:") else "person"
                     )  # fmt: skip
-            views[lead] = {"codes": [r.code for r in view.reasons], "decided_by": by}
+                    outcome = t.after
+                    break
+            # An award adds the dispute's outcome to the reasons: the decision's are the rest.
+            codes = [r.code for r in view.reasons if not r.code.startswith("dispute.")]
+            views[lead] = {"codes": codes, "decided_by": by, "outcome": outcome}
     finally:
         for client in clients.values():
             client.close()

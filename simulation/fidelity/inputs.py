@@ -36,13 +36,17 @@ class Clock:
         return self.live_zero + timedelta(seconds=simulated / self.scale)
 
 
-def fidelity_scenario(base: Scenario, *, partners: int, days: float) -> Scenario:
-    """``base`` cut down to ``partners`` partners over ``days`` days: registrations and discount
-    exceptions.
+def fidelity_scenario(
+    base: Scenario, *, partners: int, days: float, dispute_share: float | None = None
+) -> Scenario:
+    """``base`` cut down to ``partners`` partners over ``days`` days: registrations, discount
+    exceptions and disputes of refusals.
 
     The scenario's discount exceptions (which deals ask, how deep, with a justification or not)
     come ``QUOTE_AFTER`` (median, the scenario's spread of deal cycles) after approval; nobody
-    revises or renews one. No disputes or exits, no deal closing or extension within the run, and
+    revises or renews one. Partners dispute the scenario's share of contestable refusals
+    (``dispute_share`` instead when given: a small run has few refusals to contest), with the
+    scenario's statements and hearing levels. No exits, no deal closing or extension within the run, and
     approvers numerous enough never to queue (the live bots do not queue either); their working
     calendars, handling times and choices are the scenario's own.
     """
@@ -60,7 +64,8 @@ def fidelity_scenario(base: Scenario, *, partners: int, days: float) -> Scenario
     discounts["quote_after_share_of_cycle"] = QUOTE_AFTER / NEVER
     discounts["revision_rate"] = 0.0
     discounts["renewal_rate"] = 0.0
-    data["disputes"]["share"] = 0.0
+    if dispute_share is not None:
+        data["disputes"]["share"] = dispute_share
     data["exits"]["per_year"] = {}
     for role in data["approvers"].values():
         role["staff"] = 10_000

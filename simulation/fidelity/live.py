@@ -26,6 +26,7 @@ from simulation.approvers import answers_in_time
 from simulation.calendar import WorkCalendar
 from simulation.channel import Channel
 from simulation.fidelity.discount_live import DiscountPlans, discount_lead_of
+from simulation.fidelity.dispute_live import DisputePlans
 from simulation.fidelity.inputs import Clock
 from simulation.model import _certifications
 from simulation.scenario import Scenario
@@ -33,6 +34,7 @@ from store import crud
 from store.engine import engine_for
 from store.models import Registration, Task, utcnow
 from workflows.discount.types import APPROVAL_TASK
+from workflows.dispute.types import LEVEL_TASK
 
 POLL = 0.1  # seconds between a bot's looks at its inbox (36 simulated minutes at the default scale)
 
@@ -44,6 +46,7 @@ class People:
     partner_ids: list[int]
     partner_tokens: list[str]
     approver_tokens: dict[str, str]
+    direct_token: str = ""  # direct sales' user: answers for direct sales in disputes
 
 
 def request_key(tag: str, lead: int) -> str:
@@ -77,6 +80,7 @@ def load_people(url: str, channel: Channel, rulebook: Rulebook, roles: list[str]
             people.partner_tokens.append(_user(session, seller, ["partner"], partner.id))
         for role in roles:
             people.approver_tokens[role] = _user(session, f"bot-{tag}-{role}", [role], None)
+        people.direct_token = _user(session, f"direct-{tag}", ["direct_sales"], None)
         session.commit()
     return people
 
@@ -148,8 +152,9 @@ def _sleep_until(moment: datetime) -> None:
 
 @dataclass
 class Bot:
-    """One approver role's bot: answers each task of its role (registrations, and discount
-    exceptions when ``discounts`` is given) when the scenario's approver would have finished it
+    """One approver role's bot: answers each task of its role (registrations, discount
+    exceptions when ``discounts`` is given, the levels of disputes when ``disputes`` is) when
+    the scenario's approver would have finished it
     (handling time on the role's working calendar, from the lead's own draw for that task), with
     the lead's own choice. A task it would not finish ``margin`` live seconds before its SLA
     runs out is left to lapse (``simulation.approvers.answers_in_time``), so that no answer races
@@ -164,6 +169,10 @@ class Bot:
     slas: list[float]  # simulated seconds, per approval level
     margin: float  # live seconds
     discounts: DiscountPlans | None = None  # the discount tasks' paths and dice
+    disputes: DisputePlans | None = None  # the disputes' leads, sides and hearings
+    hearing_of: dict[int, str] = field(default_factory=dict)  # a dispute level's task -> dispute
+    senders: list[threading.Thread] = field(default_factory=list)  # dispute decisions under way
+    base_url: str = ""
     planned: dict[int, tuple[datetime, str] | None] = field(default_factory=dict)  # task -> when, what
     refused: list[str] = field(default_factory=list)  # inbox listings the API did not serve
     late: list[str] = field(default_factory=list)  # answers sent in time, refused as too late
@@ -176,18 +185,43 @@ class Bot:
     def plan_task(self, due: datetime, sla: float, lead: int, slot: int) -> tuple[datetime, str] | None:
         """When and how to answer a task due at ``due`` that opened ``sla`` simulated seconds
         before, with lead ``lead``'s handling time and choice of ``slot``."""
+        done = self._finish(due, sla, float(self.channel.handling_z[lead, slot]))
+        if done is None:
+            return None
+        role = self.scenario.approvers[self.role]
+        choice = "approve" if float(self.channel.approve_u[lead, slot]) < role.approve_rate else "reject"
+        return done, choice
+
+    def plan_hearing(self, process: str, level: int, due: datetime) -> tuple[datetime, str] | None:
+        """When and how to answer dispute ``process``'s task at ``level``, as the sandbox's level
+        would (``simulation.disputes``): it decides at all with the lead's draw against the
+        level's decide rate, works the case with the lead's handling time for the level, and picks
+        the resolution the sandbox's weights give the lead's uniform."""
+        assert self.disputes is not None
+        found = self.disputes.task(process, level)
+        if found is None:
+            return None
+        lead, slot, sla = found
+        if not self.disputes.decides(lead, level, slot):
+            return None
+        done = self._finish(due, sla, float(self.channel.hearing_z[lead, slot]))
+        if done is None:
+            return None
+        return done, self.disputes.choice(process, level)
+
+    def _finish(self, due: datetime, sla: float, z: float) -> datetime | None:
+        """When the role's approver finishes a task due at ``due`` that opened ``sla`` simulated
+        seconds before, with handling-time normal ``z``; None when not in time by the margin."""
         role = self.scenario.approvers[self.role]
         calendar = WorkCalendar.for_role(role, self.scenario.start)
         deadline = self.clock.simulated(due)
-        start = deadline - sla
-        z = float(self.channel.handling_z[lead, slot])
-        done = calendar.finish(start, role.handling.median * math.exp(role.handling.sigma * z))
+        done = calendar.finish(deadline - sla, role.handling.median * math.exp(role.handling.sigma * z))
         if not answers_in_time(done, deadline, self.margin * self.clock.scale):
             return None
-        choice = "approve" if float(self.channel.approve_u[lead, slot]) < role.approve_rate else "reject"
-        return self.clock.live(done), choice
+        return self.clock.live(done)
 
     def run(self, base_url: str, stop: threading.Event) -> None:
+        self.base_url = base_url
         with ParleyClient(base_url, self.token) as client:
             while not stop.is_set():
                 try:
@@ -217,6 +251,9 @@ class Bot:
                 lead = discount_lead_of(task.process_id)
                 slot, sla = self.discounts.task(task.process_id, lead, task.escalation_level, self.role)
                 self.planned[task.id] = self.plan_task(task.due_at, sla, lead, slot)
+            elif task.kind == LEVEL_TASK and self.disputes is not None:
+                self.hearing_of[task.id] = task.process_id
+                self.planned[task.id] = self.plan_hearing(task.process_id, task.escalation_level, task.due_at)
         self._answer(client)
 
     def _answer(self, client: ParleyClient) -> None:
@@ -224,10 +261,27 @@ class Bot:
         for task_id, plan in list(self.planned.items()):
             if plan is not None and plan[0] <= now:
                 self.planned[task_id] = None
+                if task_id in self.hearing_of and self.disputes is not None:
+                    # A dispute's decision returns once the registrations have taken its outcome
+                    # (hundreds of live milliseconds): sent aside, so the role's other answers
+                    # are not held up past their deadlines.
+                    self.disputes.answered(self.hearing_of[task_id])
+                    sender = threading.Thread(target=self._decide_aside, args=(task_id, plan[1]), daemon=True)
+                    sender.start()
+                    self.senders.append(sender)
+                    continue
                 try:
                     client.decide(task_id, plan[1], "fidelity bot")
                 except ParleyError as error:  # it reached the workflow after the task's deadline
                     self.late.append(f"task {task_id}: {error}")
+
+    def _decide_aside(self, task_id: int, choice: str) -> None:
+        assert self.base_url
+        with ParleyClient(self.base_url, self.token) as client:
+            try:
+                client.decide(task_id, choice, "fidelity bot")
+            except ParleyError as error:
+                self.late.append(f"task {task_id}: {error}")
 
 
 def run_bots(bots: list[Bot], base_url: str) -> Callable[[], None]:
@@ -239,7 +293,7 @@ def run_bots(bots: list[Bot], base_url: str) -> Callable[[], None]:
 
     def halt() -> None:
         stop.set()
-        for thread in threads:
+        for thread in [*threads, *(s for b in bots for s in b.senders)]:
             thread.join(timeout=30)
 
     return halt
@@ -250,7 +304,10 @@ def wait_until_settled(url: str, leads: int, deadline: datetime) -> int:
     while True:
         with Session(engine_for(url)) as session:
             settled = session.exec(
-                select(Registration.id).where(col(Registration.state).in_(("approved", "rejected")))
+                # A holder a dispute released was settled before.
+                select(Registration.id).where(
+                    col(Registration.state).in_(("approved", "rejected", "released"))
+                )
             ).all()
         if len(settled) >= leads or utcnow() >= deadline:
             return leads - len(settled)

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from rules import Rulebook
 from simulation.approvers import ProcessGen, Task
 from simulation.channel import Channel
-from simulation.fidelity.compare import DiscountVerdict, Verdict
+from simulation.fidelity.compare import DiscountVerdict, DisputeVerdict, Verdict
 from simulation.fidelity.discount_replay import (
     ObservedDiscounts,
     ReplayApprovers,
     ReplayDiscountDesk,
     sandbox_verdicts,
 )
+from simulation.fidelity.dispute_replay import ObservedDisputes, ReplayDisputeDesk
+from simulation.fidelity.dispute_replay import sandbox_verdicts as dispute_verdicts
 from simulation.ledger import DecidedBy, Final, First
 from simulation.model import ProgramModel
 from simulation.scenario import Scenario
@@ -43,7 +45,7 @@ class Observed:
 
 class ReplayModel(ProgramModel):
     """The program model with approvers who answer when the live bots did, and partners who
-    ask for their discount exceptions when the live partners did."""
+    ask for their discount exceptions, and contest their refusals, when the live partners did."""
 
     def __init__(
         self,
@@ -52,6 +54,7 @@ class ReplayModel(ProgramModel):
         channel: Channel,
         observed: dict[int, Observed],
         discounts: ObservedDiscounts | None = None,
+        disputes: ObservedDisputes | None = None,
     ) -> None:
         super().__init__(rulebook, scenario, channel)
         self.observed = observed
@@ -60,6 +63,8 @@ class ReplayModel(ProgramModel):
         self.deals.discounts = self.discount_desk = ReplayDiscountDesk(
             self, self.deals.discount_decision, discounts
         )
+        self.disputes = self.dispute_desk = ReplayDisputeDesk(self, disputes or ObservedDisputes())
+        self.replay_approvers.hearings = self.dispute_desk
 
     def task_for(self, row: int) -> Task:
         delays = iter(self.observed[row].answered_after if row in self.observed else [])
@@ -84,11 +89,12 @@ def replay(
     observed: dict[int, Observed],
     horizon: float,
     discounts: ObservedDiscounts | None = None,
-) -> tuple[dict[int, Verdict], dict[int, DiscountVerdict]]:
+    disputes: ObservedDisputes | None = None,
+) -> tuple[dict[int, Verdict], dict[int, DiscountVerdict], dict[int, DisputeVerdict]]:
     """Run the leads of ``observed`` (lead row -> what the live run saw) through the sandbox,
     submitted when the live run submitted them, their discount exceptions asked and answered
-    when the live run's were; each lead's verdict, and each discount request's, up to
-    ``horizon``."""
+    and their disputes opened, heard and answered when the live run's were; each lead's verdict,
+    each discount request's and each dispute's, up to ``horizon``."""
     rows = sorted(observed)
     if rows != list(range(len(rows))):
         raise ValueError("observed leads must be the channel's first leads, every one")
@@ -97,21 +103,24 @@ def replay(
         raise ValueError("the live run submitted the leads out of order")
     channel = first_leads(channel, len(rows), arrival)
     scenario = scenario.model_copy(update={"horizon": horizon})
-    model = ReplayModel(rulebook, scenario, channel, observed, discounts)
+    model = ReplayModel(rulebook, scenario, channel, observed, discounts, disputes)
     ledger = model.run()
     path_length = len(rulebook.registration.approval_route)
     verdicts = {}
     for row in rows:
         reviewed = ledger.first[row] == First.NEEDS_APPROVAL
         since, expires = model.deals.since[row], model.deals.expires[row]
+        outcome = _FINAL[Final(ledger.final[row])]
         verdicts[row] = Verdict(
-            outcome=_FINAL[Final(ledger.final[row])],
+            outcome=outcome,
             codes=tuple(ledger.codes[row]),
             decided_by=_BY[DecidedBy(ledger.decided_by[row])],
             level=min(int(ledger.breaches[row]), path_length - 1) if reviewed else None,
-            protection=None if math.isnan(since) else round(expires - since),
+            # The registration's own approval: a dispute's award is the dispute's verdict.
+            protection=None if outcome != "approved" or math.isnan(since) else round(expires - since),
         )
-    return verdicts, sandbox_verdicts(model.discount_desk, model.replay_approvers)
+    discounts_decided = sandbox_verdicts(model.discount_desk, model.replay_approvers)
+    return verdicts, discounts_decided, dispute_verdicts(model, model.dispute_desk)
 
 
 def first_leads(channel: Channel, leads: int, arrival: list[float]) -> Channel:

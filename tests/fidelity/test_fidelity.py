@@ -1,7 +1,7 @@
 """Issue 21: one lead stream through the live workers and through the sandbox, compared lead by
-lead, with the discount exceptions its deals ask for; identical rule decisions, the live KPIs
-inside the sandbox's interval over replications of the channel, and a rulebook altered on one
-side only (a registration and a discount threshold) is caught."""
+lead, with the discount exceptions its deals ask for and the disputes of its refusals; identical
+rule decisions, the live KPIs inside the sandbox's interval over replications of the channel, and
+a rulebook altered on one side only (a registration and a discount threshold) is caught."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ DEFAULT = ROOT / "rulebooks" / "default.yaml"
 
 
 def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServer, tmp_path: Path) -> None:
-    outcome = run(Plan(DEFAULT, partners=40, days=14, replications=5), temporal_server.address, tmp_path)
+    # Every contestable refusal disputed: the scenario's share (0.3) leaves one or two on this run.
+    plan = Plan(DEFAULT, partners=40, days=14, replications=5, dispute_share=1.0)
+    outcome = run(plan, temporal_server.address, tmp_path)
     assert outcome.unsettled == 0, outcome.summary()
     assert not outcome.differences, "\n".join(
         [outcome.summary(), *(d.describe() for d in outcome.differences)]
@@ -40,6 +42,14 @@ def test_live_and_sandbox_decide_every_lead_alike(temporal_server: TemporalServe
     assert len(discounts) >= 15, outcome.summary()
     assert {d.decided_by for d in discounts} >= {"rule", "person"}, outcome.summary()
     assert any(d.step is not None and d.outcome == "approved" for d in discounts), outcome.summary()
+    # Every dispute of a refusal, heard alike: resolution, level, who decided, both registrations.
+    assert not outcome.unresolved and not outcome.dispute_errors, outcome.summary()
+    assert not outcome.dispute_differences, "\n".join(
+        [outcome.summary(), *(d.describe() for d in outcome.dispute_differences)]
+    )
+    disputes = list(outcome.disputes.values())
+    assert len(disputes) >= 3, outcome.summary()
+    assert all(d.decided_by for d in disputes), outcome.summary()
     # Target 3: every KPI held is inside the interval one sandbox run of the channel falls in,
     # when the bots kept the scenario's times (no answer reached its workflow after the deadline).
     assert outcome.kpis_judged, "\n".join(["bot answers arrived late:", *outcome.late])

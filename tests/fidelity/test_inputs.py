@@ -33,12 +33,13 @@ def test_scaled_rulebook_differs_only_in_durations_and_version(tmp_path: Path) -
     assert _in_seconds(scaled.model_dump(), SCALE) == _in_seconds(source.model_dump(), 1.0)
 
 
-def test_fidelity_scenario_keeps_registrations_and_discount_requests() -> None:
+def test_fidelity_scenario_keeps_registrations_discount_requests_and_disputes() -> None:
     base = default_scenario()
     scenario = fidelity_scenario(base, partners=12, days=10)
     assert scenario.channel.partners == 12
     assert scenario.horizon == 10 * 86_400
-    assert scenario.disputes.share == 0 and not scenario.exits.happen()
+    assert scenario.disputes == base.disputes and not scenario.exits.happen()
+    assert fidelity_scenario(base, partners=12, days=10, dispute_share=1.0).disputes.share == 1.0
     assert scenario.deals.extension_request_rate == 0
     discounts = scenario.deals.discounts
     assert discounts.exception_rate == base.deals.discounts.exception_rate
