@@ -31,7 +31,7 @@ def _free_port() -> int:
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--scale", default=21_600.0, show_default=True, type=click.FloatRange(60, 1e6),
               help="Simulated seconds per live second.")  # fmt: skip
-@click.option("--margin", default=0.5, show_default=True, type=click.FloatRange(0, 60),
+@click.option("--margin", default=1.0, show_default=True, type=click.FloatRange(0, 60),
               help="Live seconds before a deadline within which bots let a task lapse.")  # fmt: skip
 @click.option("--replications", default=10, show_default=True, type=click.IntRange(2, 1_000),
               help="Sandbox runs of the channel the live KPIs are held against.")  # fmt: skip

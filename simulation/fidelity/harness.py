@@ -46,11 +46,11 @@ from store.models import utcnow
 # hour of an approver's work 0.17 s, three weeks of leads about 80 s.
 SCALE = 21_600.0
 SETTLED = ("approved", "rejected")
-# Live seconds before a task's deadline within which a bot does not answer (three simulated
-# hours), so its answers arrive well before the deadline even on a loaded machine (a CI run under
-# load at 0.25 s had one arrive after it: docs/fidelity.md). The sandbox runs the KPIs are held
-# against keep the same margin.
-MARGIN = 0.5
+# Live seconds before a task's deadline within which a bot does not answer (six simulated hours),
+# so its answers arrive well before the deadline even on a loaded machine (at 0.25 s and at 0.5 s,
+# runs beside a full test run or a benchmark had one arrive after it: docs/fidelity.md). The
+# sandbox runs the KPIs are held against keep the same margin, so a wider one biases no KPI.
+MARGIN = 1.0
 
 
 @dataclass(frozen=True)
