@@ -73,12 +73,17 @@ def format_duration(value: timedelta) -> str:
 
 
 def compact_duration(value: timedelta) -> str:
-    """Render a duration in the rulebook's short form (``90d``, ``48h``, ``2s``)."""
+    """Render a duration in the rulebook's short form (``90d``, ``48h``, ``2s``); it parses back
+    to the same duration."""
     seconds = value.total_seconds()
     for suffix, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{suffix}"
-    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds}s"
+    if seconds == int(seconds):
+        return f"{int(seconds)}s"
+    # Fixed point to the microsecond, a timedelta's resolution: "0.000046s", never "4.6e-05s",
+    # which the parser (and a person) would not read back.
+    return f"{seconds:.6f}".rstrip("0") + "s"
 
 
 def format_moment(value: datetime) -> str:

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rules import format_duration, parse_duration
 from rules.durations import compact_duration
@@ -53,3 +55,24 @@ def test_formatting_reads_back(value, words, short):
     assert format_duration(value) == words
     assert compact_duration(value) == short
     assert parse_duration(short) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "short"),
+    [
+        (timedelta(microseconds=46), "0.000046s"),  # a 1 s window on a 21,600-fold clock
+        (timedelta(microseconds=1), "0.000001s"),
+        (timedelta(seconds=0.166667), "0.166667s"),
+        (timedelta(seconds=1, microseconds=500_000), "1.5s"),
+    ],
+)
+def test_a_fraction_of_a_second_is_written_so_it_reads_back(value, short):
+    # "4.6e-05s" once left a scaled rulebook readable from its file but not from its own JSON:
+    # a worker's load_rulebook activity failed on every retry and the registration never started.
+    assert compact_duration(value) == short
+    assert parse_duration(short) == value
+
+
+@given(st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=3650)))
+def test_every_positive_duration_reads_back(value):
+    assert parse_duration(compact_duration(value)) == value
