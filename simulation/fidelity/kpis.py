@@ -43,16 +43,9 @@ COMPARED: tuple[str, ...] = (
 )
 # Shown but not held to the interval: the live engine's own response time (an answer reaches the
 # workflow tens to hundreds of live milliseconds after the bot sends it, hours on the compressed
-# clock) is part of every live latency, and the sandbox rightly has no such term.
-NOT_HELD: frozenset[str] = frozenset(
-    {
-        "approval_latency_p50",
-        "approval_latency_p95",
-        "time_to_decision",
-        "discount_latency_p50",
-        "discount_latency_p95",
-    }
-)
+# clock) is part of the discount latencies, and the sandbox rightly has no such term. The
+# registrations' latencies are held: the harness takes that time out of them (docs/fidelity.md).
+NOT_HELD: frozenset[str] = frozenset({"discount_latency_p50", "discount_latency_p95"})
 ESCALATIONS = "escalations.level_"
 
 _FINAL = {"approved": Final.APPROVED, "rejected": Final.REJECTED}

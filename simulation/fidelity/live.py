@@ -174,6 +174,9 @@ class Bot:
     senders: list[threading.Thread] = field(default_factory=list)  # dispute decisions under way
     base_url: str = ""
     planned: dict[int, tuple[datetime, str] | None] = field(default_factory=dict)  # task -> when, what
+    # Task -> the live moment the scenario's approver finished it, for each answer sent: the engine
+    # takes it a little later (docs/fidelity.md, KPIs: the engine's delivery time).
+    finished: dict[int, datetime] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)  # inbox listings the API did not serve
     late: list[str] = field(default_factory=list)  # answers sent in time, refused as too late
 
@@ -261,6 +264,7 @@ class Bot:
         for task_id, plan in list(self.planned.items()):
             if plan is not None and plan[0] <= now:
                 self.planned[task_id] = None
+                self.finished[task_id] = plan[0]
                 if task_id in self.hearing_of and self.disputes is not None:
                     # A dispute's decision returns once the registrations have taken its outcome
                     # (hundreds of live milliseconds): sent aside, so the role's other answers
