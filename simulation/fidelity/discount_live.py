@@ -206,6 +206,10 @@ class DiscountPlans:
             self.paths[lead] = decision.path
         return self.paths[lead]
 
+    def first_sla(self, lead: int) -> float:
+        """The response time (simulated seconds) of the first step of lead ``lead``'s request."""
+        return self.path(lead).steps[0].sla_seconds
+
     def task(self, process: str, lead: int, step: int, role: str) -> tuple[int, float]:
         """The slot and SLA (simulated seconds) of ``role``'s task at ``step`` of ``process``.
         The steps walked before it are the ones any bot has seen a task at: every step's tasks

@@ -5,7 +5,9 @@ long before each task's deadline its answer was taken)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
@@ -13,6 +15,7 @@ from parley.http import ParleyClient
 from simulation.fidelity.compare import DiscountVerdict
 from simulation.fidelity.discount_live import LIVE_STATES, REFUSAL_CODE, Asked, discount_lead_of
 from simulation.fidelity.discount_replay import ObservedDiscounts
+from simulation.fidelity.engine_time import ANSWERED, decided_moment, opened
 from simulation.fidelity.inputs import Clock
 from simulation.fidelity.kpis import LiveDiscount
 from simulation.ledger import DiscountFate
@@ -20,7 +23,6 @@ from store.engine import engine_for
 from store.models import DiscountException, Task
 from workflows.discount.types import PROCESS_TYPE
 
-ANSWERED = ("approved", "rejected")
 _OUTCOME = {
     "approved": "approved",
     "expired": "approved",
@@ -110,14 +112,21 @@ def kpi_rows(
     records: dict[int, DiscountRecord],
     asked: dict[int, Asked],
     clock: Clock,
+    taken: dict[int, timedelta],
+    first_sla: Callable[[int], float],
 ) -> dict[int, LiveDiscount]:
-    """Each live request as the discount KPIs read it."""
+    """Each live request as the discount KPIs read it, without the engine's own time
+    (``engine_time``; ``taken``: each answer's delivery)."""
     rows = {}
     for lead, verdict in verdicts.items():
         at = asked[lead].at if lead in asked else None
         start = math.nan if at is None else clock.simulated(at)
         record = records.get(lead)
-        decided_at = record.row.decided_at if record is not None else None
+        decided_at = None
+        if record is not None and at is not None:
+            first = opened(record.tasks, first_sla(lead), clock) if record.tasks else None
+            settled_at = record.row.decided_at
+            decided_at = decided_moment(settled_at, at, verdict.decided_by, record.tasks, taken, first)
         decided = None if decided_at is None else clock.simulated(decided_at)
         reviewed = verdict.step is not None
         if verdict.outcome == "pending":

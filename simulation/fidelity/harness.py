@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -37,6 +37,7 @@ from simulation.fidelity.discount_live import (
     wait_until_decided,
 )
 from simulation.fidelity.dispute_live import DisputePlans, Filer, contesting, start_filer, wait_until_resolved
+from simulation.fidelity.engine_time import decided_moment, delivery, opened
 from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
 from simulation.fidelity.kpis import KpiCheck, LiveDiscount, LiveRow, check, live_ledger, sandbox_values
 from simulation.fidelity.sandbox import Observed, first_leads, replay
@@ -97,8 +98,9 @@ class Outcome:
     dispute_differences: list[Difference] = field(default_factory=list)
     unresolved: int = 0  # disputes open or statements not given when the live run stopped
     dispute_errors: list[str] = field(default_factory=list)  # statements the API did not take
-    # Live seconds from the moment each registration answer's approver finished (the bot's plan) to
-    # the moment its workflow took it: the engine's delivery time, taken out of the live latencies.
+    # Live seconds from the moment each registration or discount answer's approver finished (the
+    # bot's plan) to the moment its workflow took it: the engine's delivery time, taken out of the
+    # live latencies (simulation.fidelity.engine_time).
     delivery: list[float] = field(default_factory=list)
 
     @property
@@ -246,10 +248,15 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
     # The KPI replications take the submissions at the moments the live run made them, as the
     # replay does; their approvers are the sandbox's own (docs/fidelity.md, KPIs).
     submitted = first_leads(channel, leads, [observed[i].submitted for i in range(leads)])
-    discount_rows = discount_readback.kpi_rows(live_discounts, discount_records, requester.asked, clock)
-    after += _longest_dispute(rulebook)  # an award's discount request comes after the dispute
     finished = {task: moment for b in bots for task, moment in b.finished.items()}
-    taken = _taken(records, finished)
+    answered = [t for r in records.values() for t in r.tasks] + [
+        t for r in discount_records.values() for t in r.tasks
+    ]
+    taken = delivery(answered, finished)
+    discount_rows = discount_readback.kpi_rows(
+        live_discounts, discount_records, requester.asked, clock, taken, plans.first_sla
+    )
+    after += _longest_dispute(rulebook)  # an award's discount request comes after the dispute
     kpis = _kpis(
         plan, rulebook, scenario, submitted, records, live_verdicts, clock, discount_rows, after, taken
     )
@@ -296,17 +303,6 @@ def _median_p95_ms(seconds: list[float]) -> str:
     return f"{statistics.median(ordered) * 1000:.0f} ms in the median, {p95 * 1000:.0f} ms at p95"
 
 
-def _taken(records: dict[int, live.Record], finished: dict[int, datetime]) -> dict[int, timedelta]:
-    """Each registration task a bot answered and its workflow took: how long after the approver
-    finished (the bot's plan) the workflow took the answer."""
-    return {
-        task.id: task.closed_at - finished[task.id]
-        for record in records.values()
-        for task in record.tasks
-        if task.id in finished and task.outcome in SETTLED and task.closed_at is not None
-    }
-
-
 def _kpis(
     plan: Plan,
     rulebook: Rulebook,
@@ -319,19 +315,16 @@ def _kpis(
     after: float,
     taken: dict[int, timedelta],
 ) -> list[KpiCheck]:
-    """The live run's KPIs against ``plan.replications`` sandbox runs of its channel. A lead a
-    person decided is decided when its approver finished: the engine's delivery time (``taken``),
-    tens of live milliseconds and hours on the compressed clock, is taken out (docs/fidelity.md)."""
+    """The live run's KPIs against ``plan.replications`` sandbox runs of its channel, with the
+    engine's own time taken out of the live moments (``engine_time``; ``taken``: each answer's
+    delivery)."""
     rows = []
     for lead in range(channel.leads):
         row, verdict = records[lead].row, verdicts[lead]
-        decided_at = row.decided_at if verdict.outcome in SETTLED else None
-        if decided_at is not None and verdict.decided_by == "rule":
-            decided_at = row.submitted_at  # decided on the facts at submission; the rest is the engine's
-        if decided_at is not None and verdict.decided_by == "person":
-            answered = [t for t in records[lead].tasks if t.id in taken]
-            if answered:
-                decided_at -= taken[answered[-1].id or 0]
+        settled_at = row.decided_at if verdict.outcome in SETTLED else None
+        tasks = records[lead].tasks
+        first = opened(tasks, rulebook.registration.approval_route[0].sla.total_seconds(), clock)
+        decided_at = decided_moment(settled_at, row.submitted_at, verdict.decided_by, tasks, taken, first)
         rows.append(
             LiveRow(
                 submitted=clock.simulated(row.submitted_at),
