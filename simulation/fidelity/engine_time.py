@@ -42,21 +42,23 @@ def decided_moment(
 ) -> datetime | None:
     """When the process was decided, without the engine's time.
 
-    For a person, the workflow's moment less the delivery of the last answer it took (``taken``,
-    from :func:`delivery`); for a person or a default, also less the time from ``asked_at`` to
-    ``opened_at``, when the workflow started its first task's clock (the sandbox opens it when
-    asked, and every later moment of the path, the approver's start included, moves with it).
+    For a person, the moment the answer that settled it (the last its workflow took) was ready:
+    that task's ``closed_at`` less its delivery (``taken``, from :func:`delivery`), not when the
+    workflow got round to recording the decision. For a person or a default, also less the time
+    from ``asked_at`` to ``opened_at``, when the workflow started its first task's clock (the
+    sandbox opens it when asked, and every later moment of the path, the approver's start
+    included, moves with it).
     """
     if decided_at is None:
         return None
     if decided_by == "rule":
         return asked_at
-    if opened_at is not None and opened_at > asked_at:
-        decided_at -= opened_at - asked_at
-    answered = [t for t in tasks if t.id in taken and t.closed_at is not None]
+    answered = [t for t in tasks if t.id is not None and t.id in taken and t.closed_at is not None]
     if decided_by == "person" and answered:
         last = max(answered, key=lambda t: (t.closed_at, t.id))
-        decided_at -= taken[last.id or 0]
+        decided_at = (last.closed_at or decided_at) - taken[last.id or 0]
+    if opened_at is not None and opened_at > asked_at:
+        decided_at -= opened_at - asked_at
     return decided_at
 
 
