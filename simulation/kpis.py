@@ -277,7 +277,8 @@ def definitions(levels: int, roles: list[str]) -> list[Kpi]:
     ]
 
 
-def _percentile(x: np.ndarray, q: float) -> float:
+def percentile(x: np.ndarray, q: float) -> float:
+    """The ``q``th percentile of ``x`` (NaN when empty), as every KPI reads it."""
     return float(np.percentile(x, q)) if x.size else float("nan")
 
 
@@ -301,8 +302,8 @@ def compute(ledger: Ledger, levels: int) -> dict[str, float]:
         "conflict_rate": _share(_cites(codes, CONFLICT_CODES)),
         "duplicate_rate": _share(_cites(codes, DUPLICATE_CODES)),
         "auto_decision_rate": _share(~human),
-        "approval_latency_p50": _percentile(latency[decided_human], 50),
-        "approval_latency_p95": _percentile(latency[decided_human], 95),
+        "approval_latency_p50": percentile(latency[decided_human], 50),
+        "approval_latency_p95": percentile(latency[decided_human], 95),
         "sla_breach_rate": _share(a["breaches"] > 0, decided_human),
         "default_action_rate": _share(by == DecidedBy.DEFAULT, decided_human),
         "time_to_decision": float(latency[decided].mean()) if decided.any() else float("nan"),
@@ -337,8 +338,8 @@ def _discount_values(a: dict[str, np.ndarray]) -> dict[str, float]:
     revision = a["revision"]
     revised = revision != Revision.NONE
     return {
-        "discount_latency_p50": _percentile(latency, 50),
-        "discount_latency_p95": _percentile(latency, 95),
+        "discount_latency_p50": percentile(latency, 50),
+        "discount_latency_p95": percentile(latency, 95),
         "approved_depth": float(a["discount"][granted].mean()) if granted.any() else float("nan"),
         "discount_win_rate": _share(won, closed & exception),
         "discount_revisions": float(revised.sum()),
@@ -355,8 +356,8 @@ def _dispute_values(a: dict[str, np.ndarray]) -> dict[str, float]:
     hours = (a["dispute_resolved_at"][resolved] - a["dispute_opened_at"][resolved]) / HOUR
     values = {
         "disputes_opened": float(opened.sum()),
-        "dispute_resolution_p50": _percentile(hours, 50),
-        "dispute_resolution_p95": _percentile(hours, 95),
+        "dispute_resolution_p50": percentile(hours, 50),
+        "dispute_resolution_p95": percentile(hours, 95),
         "dispute_default_rate": _share(a["dispute_by_default"] > 0, resolved),
     }
     for r in Resolution:

@@ -25,11 +25,9 @@ class Verdict:
     protection: int | None
 
     def describe(self) -> str:
-        level = "-" if self.level is None else str(self.level)
-        protection = "-" if self.protection is None else f"{self.protection / 86_400:g}d"
         return (
-            f"{self.outcome} by {self.decided_by or 'nobody'} [{', '.join(self.codes)}] "
-            f"level {level}, protection {protection}"
+            f"{_decided(self.outcome, self.decided_by, self.codes)} level {_dash(self.level)}, "
+            f"protection {_days(self.protection)}"
         )
 
 
@@ -49,10 +47,7 @@ class DiscountVerdict:
     step: int | None
 
     def describe(self) -> str:
-        step = "-" if self.step is None else str(self.step)
-        return (
-            f"discount {self.outcome} by {self.decided_by or 'nobody'} [{', '.join(self.codes)}] step {step}"
-        )
+        return f"discount {_decided(self.outcome, self.decided_by, self.codes)} step {_dash(self.step)}"
 
 
 @dataclass(frozen=True)
@@ -76,12 +71,22 @@ class DisputeVerdict:
     protection: int | None
 
     def describe(self) -> str:
-        level = "-" if self.level is None else str(self.level)
-        protection = "-" if self.protection is None else f"{self.protection / 86_400:g}d"
         return (
-            f"dispute {self.outcome} by {self.decided_by or 'nobody'} [{', '.join(self.codes)}] "
-            f"level {level}; holder {self.holder}, claimant {self.claimant} (protection {protection})"
+            f"dispute {_decided(self.outcome, self.decided_by, self.codes)} level {_dash(self.level)}; "
+            f"holder {self.holder}, claimant {self.claimant} (protection {_days(self.protection)})"
         )
+
+
+def _decided(outcome: str, decided_by: str, codes: tuple[str, ...]) -> str:
+    return f"{outcome} by {decided_by or 'nobody'} [{', '.join(codes)}]"
+
+
+def _dash(index: int | None) -> str:
+    return "-" if index is None else str(index)
+
+
+def _days(seconds: int | None) -> str:
+    return "-" if seconds is None else f"{seconds / 86_400:g}d"
 
 
 AnyVerdict = Verdict | DiscountVerdict | DisputeVerdict

@@ -10,7 +10,6 @@ Which leads ask, how deep and with what justification are the channel's draws, r
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +22,7 @@ from parley.http.errors import ValidationFailed
 from rules import DiscountRequest, Rulebook, decide_discount
 from rules.approval import ApprovalPath
 from simulation.channel import DISCOUNT_SLOT, MAX_LEVELS, Channel
+from simulation.fidelity.background import wait_until_done
 from simulation.fidelity.inputs import Clock
 from simulation.scenario import Scenario
 from store.engine import engine_for
@@ -151,13 +151,6 @@ class Requester:
         return len((leads & set(self.leads)) - set(self.asked))
 
 
-def start_requester(requester: Requester) -> tuple[threading.Event, threading.Thread]:
-    stop = threading.Event()
-    thread = threading.Thread(target=requester.run, args=(stop,), daemon=True)
-    thread.start()
-    return stop, thread
-
-
 def open_requests(url: str) -> int:
     with Session(engine_for(url)) as session:
         return len(
@@ -169,11 +162,7 @@ def open_requests(url: str) -> int:
 
 def wait_until_decided(url: str, requester: Requester, deadline: datetime) -> int:
     """Wait until every request due is sent and decided (or ``deadline``); how many are not."""
-    while True:
-        left = requester.pending() + open_requests(url)
-        if left == 0 or utcnow() >= deadline:
-            return left
-        time.sleep(0.25)
+    return wait_until_done(lambda: requester.pending() + open_requests(url), deadline)
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 import types
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from rules.dispute import Contest, Side, contest_refusal
 from rules.escalation import dispute_path
 from simulation.channel import DISPUTE_SLOTS, Channel
 from simulation.disputes import _GOLDEN, DisputeDesk
+from simulation.fidelity.background import wait_until_done
 from simulation.fidelity.inputs import Clock
 from simulation.scenario import Scenario
 from store.engine import engine_for
@@ -211,13 +211,6 @@ class Filer:
         return len(self._refused()) + len(self.statements)
 
 
-def start_filer(filer: Filer) -> tuple[threading.Event, threading.Thread]:
-    stop = threading.Event()
-    thread = threading.Thread(target=filer.run, args=(stop,), daemon=True)
-    thread.start()
-    return stop, thread
-
-
 def open_disputes(url: str) -> int:
     with Session(engine_for(url)) as session:
         return len(session.exec(select(Dispute.id).where(col(Dispute.state).in_(DisputeState.LIVE))).all())
@@ -226,8 +219,4 @@ def open_disputes(url: str) -> int:
 def wait_until_resolved(url: str, filer: Filer, deadline: datetime) -> int:
     """Wait until every contesting refusal is filed and every dispute has ended (or ``deadline``);
     how many have not."""
-    while True:
-        left = filer.pending() + open_disputes(url)
-        if left == 0 or utcnow() >= deadline:
-            return left
-        time.sleep(0.25)
+    return wait_until_done(lambda: filer.pending() + open_disputes(url), deadline)

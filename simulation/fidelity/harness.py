@@ -5,9 +5,7 @@ in ``tests/fidelity`` on the session's."""
 from __future__ import annotations
 
 import logging
-import math
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -19,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from werkzeug.serving import make_server
 
 from parley.http import ParleyClient
 from rules import Rulebook, load_rulebook
 from rules.escalation import dispute_path
 from simulation.channel import Channel, generate_channel
-from simulation.fidelity import discount_readback, dispute_readback, live
+from simulation.fidelity import background, discount_readback, dispute_readback, live
 from simulation.fidelity.compare import Difference, DiscountVerdict, DisputeVerdict, Verdict, compare
 from simulation.fidelity.discount_live import (
     DiscountPlans,
@@ -33,15 +32,14 @@ from simulation.fidelity.discount_live import (
     asking,
     discount_key,
     quote_delay,
-    start_requester,
     wait_until_decided,
 )
-from simulation.fidelity.dispute_live import DisputePlans, Filer, contesting, start_filer, wait_until_resolved
+from simulation.fidelity.dispute_live import DisputePlans, Filer, contesting, wait_until_resolved
 from simulation.fidelity.engine_time import decided_moment, delivery, opened
 from simulation.fidelity.inputs import Clock, fidelity_scenario, scaled_rulebook
 from simulation.fidelity.kpis import KpiCheck, LiveDiscount, LiveRow, check, live_ledger, sandbox_values
 from simulation.fidelity.sandbox import Observed, first_leads, replay
-from simulation.kpis import compute
+from simulation.kpis import compute, percentile
 from simulation.scenario import Scenario, check_against, default_scenario
 from store.models import utcnow
 
@@ -196,12 +194,12 @@ def run(plan: Plan, temporal_address: str, folder: Path) -> Outcome:
         # Simulated seconds from the last approval until every discount request has been decided.
         after = max((quote_delay(scenario, channel, i) for i in asks), default=0.0) + _longest_chain(rulebook)
         requester = Requester(url, base_url, scenario, channel, clock, people.partner_tokens, asks, tag)
-        stop_requests, requests = start_requester(requester)
+        stop_requests, requests = background.start(requester.run)
         tokens = dict(zip(people.partner_ids, people.partner_tokens, strict=True))
         contest = contesting(scenario, channel, leads)
         filer = Filer(url, base_url, rulebook, scenario, channel, clock, tokens, people.partner_ids,
                       people.direct_token, contest, plan.margin, hearings)  # fmt: skip
-        stop_filing, filing = start_filer(filer)
+        stop_filing, filing = background.start(filer.run)
         try:
             live.submit(base_url, channel, people, clock, leads, tag)
             walk = timedelta(seconds=sum(slas) / plan.scale)
@@ -298,9 +296,8 @@ def _longest_chain(rulebook: Rulebook) -> float:
 def _median_p95_ms(seconds: list[float]) -> str:
     if not seconds:
         return "(none)"
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-    return f"{statistics.median(ordered) * 1000:.0f} ms in the median, {p95 * 1000:.0f} ms at p95"
+    x = np.asarray(seconds) * 1000
+    return f"{percentile(x, 50):.0f} ms in the median, {percentile(x, 95):.0f} ms at p95"
 
 
 def _kpis(

@@ -25,6 +25,7 @@ from rules import PartnerStatus, Rulebook
 from simulation.approvers import answers_in_time
 from simulation.calendar import WorkCalendar
 from simulation.channel import Channel
+from simulation.fidelity.background import wait_until_done
 from simulation.fidelity.discount_live import DiscountPlans, discount_lead_of
 from simulation.fidelity.dispute_live import DisputePlans
 from simulation.fidelity.inputs import Clock
@@ -305,7 +306,8 @@ def run_bots(bots: list[Bot], base_url: str) -> Callable[[], None]:
 
 def wait_until_settled(url: str, leads: int, deadline: datetime) -> int:
     """Wait until every lead is approved or rejected (or ``deadline``); how many are not."""
-    while True:
+
+    def unsettled() -> int:
         with Session(engine_for(url)) as session:
             settled = session.exec(
                 # A holder a dispute released was settled before.
@@ -313,9 +315,9 @@ def wait_until_settled(url: str, leads: int, deadline: datetime) -> int:
                     col(Registration.state).in_(("approved", "rejected", "released"))
                 )
             ).all()
-        if len(settled) >= leads or utcnow() >= deadline:
-            return leads - len(settled)
-        time.sleep(0.25)
+        return leads - len(settled)
+
+    return wait_until_done(unsettled, deadline)
 
 
 @dataclass
