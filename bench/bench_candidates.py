@@ -19,7 +19,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from activities.registration_facts import CANDIDATE_STATES
+from bench.postgres import throwaway_database
 from rules.matching import AccountKey, RegistrationIndex, similar_entries
 from simulation.names import account_stems, written
 from store.crud.blocks import account_blocks
@@ -45,9 +45,6 @@ WRITINGS_PER_ACCOUNT = 3  # registrations per account on file (partners, spellin
 PARTNERS = 50
 LEADS = 200
 STATES = ("approved", "approved", "expired", "lost", "won", "withdrawn", "pending_approval")
-POSTGRES_URL = os.environ.get(
-    "PARLEY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 TARGET_P95_MS = 10.0
 REVIEW_THRESHOLD = 0.8  # rulebooks/default.yaml registration.conflict.name_review_threshold
 TARGET_GROWTH = 2.0
@@ -162,21 +159,13 @@ def _measure(engine: Engine, rows: list[dict[str, object]], leads: list[tuple[st
 
 
 @contextmanager
-def _database(kind: str) -> Iterator[str]:
+def _database(kind: str) -> Iterator[str | None]:
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="parley-bench-candidates-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
-    name = f"parley_bench_candidates_{uuid.uuid4().hex[:8]}"
-    admin = create_engine_for(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("parley_bench_candidates") as url:
+        yield url
 
 
 def main() -> None:
@@ -190,6 +179,8 @@ def main() -> None:
             rng = np.random.default_rng(size)
             rows, new_stems = _rows(size, rng)
             with _database(kind) as url:
+                if url is None:  # no PostgreSQL server, as throwaway_database said
+                    break
                 upgrade_database(url)
                 engine = create_engine_for(url)
                 started = time.perf_counter()

@@ -19,7 +19,6 @@ import http.client
 import os
 import random
 import re
-import secrets
 import socket
 import statistics
 import subprocess
@@ -34,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
+from bench.postgres import throwaway_database
 from store.crud import partners as partners_crud
 from store.crud import users as users_crud
 from store.engine import create_engine_for, session_scope
@@ -51,9 +50,6 @@ ROLES = (
 )  # fmt: skip
 TERRITORIES = ("us-west", "us-east", "us-central", "canada", "latam")
 PASSWORD = "bench-password-1"
-POSTGRES_URL = os.environ.get(
-    "PARLEY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 LATENCY_REQUESTS = 200
 LOAD_SECONDS = 5.0
 LOAD_CLIENTS = 16
@@ -262,30 +258,11 @@ def measure(label: str, url: str, workdir: Path) -> None:
         )
 
 
-@contextmanager
-def throwaway_postgres() -> Iterator[str | None]:
-    name = f"parley_bench_{secrets.token_hex(4)}"
-    try:
-        admin = create_engine_for(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any failure to reach the server means: skip PostgreSQL
-        print(f"[postgres] skipped: {POSTGRES_URL} did not answer ({type(exc).__name__})")
-        yield None
-        return
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.engine.dispose()
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         workdir = Path(tmp)
         measure("sqlite", f"sqlite:///{workdir / 'bench.db'}", workdir)
-        with throwaway_postgres() as url:
+        with throwaway_database() as url:
             if url is not None:
                 measure("postgres", url, workdir)
 

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 import activities.projection as projection_module
 from activities.projection import AuditRecord, NotificationRecord, Projection, TaskOpening, apply_projection
-from bench.bench_inbox import throwaway_postgres
+from bench.postgres import throwaway_database
 from parley.settings import get_settings
 from store.crud import partners as partners_crud
 from store.crud import users as users_crud
@@ -139,7 +139,7 @@ def main() -> None:
         sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
         _seed(sqlite_url)
         _report("SQLite", sqlite_url)
-    with throwaway_postgres() as postgres_url:
+    with throwaway_database() as postgres_url:
         if postgres_url is not None:
             _seed(postgres_url)
             _report("PostgreSQL", postgres_url)

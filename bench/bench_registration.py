@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bench.live_stack import (
-    POSTGRES_SERVER,
     Job,
     approved_at,
     baseline_rate,
@@ -37,9 +36,9 @@ from bench.live_stack import (
     decided_by_deadline,
     one_at_a_time,
     p50_p95_ms,
-    postgres_reachable,
     seed_partner,
 )
+from bench.postgres import throwaway_database
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -132,13 +131,14 @@ async def _measure(settings: Settings, url: str, partner_id: int, database: str)
 
 
 def main() -> None:
-    for database, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
-        if database == "postgres" and not postgres_reachable():
-            print(f"PostgreSQL: no server at {POSTGRES_SERVER}, not measured")
-            continue
-        print(f"--- {name}")
-        with bench_stack(database) as (settings, url):
-            asyncio.run(_measure(settings, url, seed_partner(url), name))
+    print("--- SQLite")
+    with bench_stack() as (settings, url):
+        asyncio.run(_measure(settings, url, seed_partner(url), "SQLite"))
+    with throwaway_database() as postgres:
+        if postgres is not None:
+            print("--- PostgreSQL")
+            with bench_stack(postgres) as (settings, url):
+                asyncio.run(_measure(settings, url, seed_partner(url), "PostgreSQL"))
 
 
 if __name__ == "__main__":

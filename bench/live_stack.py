@@ -1,5 +1,5 @@
-"""What the end-to-end benchmarks share: a migrated database (SQLite, or a throwaway database on
-the PostgreSQL server ``PARLEY_BENCH_POSTGRES_URL`` names) with an auto-approving test rulebook,
+"""What the end-to-end benchmarks share: a migrated database (a SQLite file, or the empty one it
+is given) with an auto-approving test rulebook,
 a partner, a dev server with an in-process worker, and bounded concurrent jobs."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,52 +31,8 @@ LONG_LIVED = {
 }
 
 
-POSTGRES_SERVER = os.environ.get("PARLEY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    """A database of its own on the PostgreSQL server, dropped afterwards; its URL."""
-    import secrets
-
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from store.engine import create_engine_for
-
-    name = f"parley_bench_{secrets.token_hex(4)}"
-    admin = create_engine_for(POSTGRES_SERVER).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        from store.engine import forget_engines
-
-        forget_engines()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.engine.dispose()
-
-
-def postgres_reachable() -> bool:
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-
-    from store.engine import create_engine_for
-
-    engine = create_engine_for(POSTGRES_SERVER)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-
-
-def _prepare(folder: Path, url: str) -> tuple[str, Path]:
+def _prepare(folder: Path, url: str) -> Path:
+    """Migrate the database at ``url``; the folder of the bench rulebook."""
     from store.schema import upgrade_database
 
     upgrade_database(url)
@@ -86,7 +42,7 @@ def _prepare(folder: Path, url: str) -> tuple[str, Path]:
     for old, new in LONG_LIVED.items():
         text = text.replace(old, new)
     (rulebooks / "bench.yaml").write_text(text)
-    return url, rulebooks
+    return rulebooks
 
 
 def seed_partner(url: str) -> int:
@@ -112,21 +68,17 @@ def seed_partner(url: str) -> int:
 
 
 @contextmanager
-def bench_stack(database: str = "sqlite") -> Iterator[tuple[Settings, str]]:
-    """A fresh database (``sqlite`` or ``postgres``) and rulebook folder, and a dev server on a
-    free port; (settings, db URL)."""
+def bench_stack(database_url: str | None = None) -> Iterator[tuple[Settings, str]]:
+    """A rulebook folder, a dev server on a free port and a database: ``database_url`` (an empty
+    one, e.g. ``bench.postgres.throwaway_database``'s) or a fresh SQLite file; (settings, URL)."""
     from parley.settings import Settings, get_settings
     from parley.temporal_server import headless_dev_server
     from tests.fixtures_temporal import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="parley-bench-"))
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, folder, ignore_errors=True)
-        if database == "postgres":
-            url = stack.enter_context(_postgres_database())
-        else:
-            url = f"sqlite:///{folder / 'parley.db'}"
-        url, rulebooks = _prepare(folder, url)
+    try:
+        url = database_url or f"sqlite:///{folder / 'parley.db'}"
+        rulebooks = _prepare(folder, url)
         os.environ["PARLEY_DATABASE_URL"] = url  # the in-process activities read the settings
         os.environ["PARLEY_RULEBOOK_DIR"] = str(rulebooks)
         from store.engine import forget_engines
@@ -141,6 +93,8 @@ def bench_stack(database: str = "sqlite") -> Iterator[tuple[Settings, str]]:
         )
         with headless_dev_server(settings, folder / "temporal.db"):
             yield settings, url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def bounded(limit: int, jobs: list[Job], deadline: float) -> None:
