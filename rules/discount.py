@@ -52,7 +52,7 @@ class DiscountDecision:
 class _Tables:
     """What every discount decision looks up in the rulebook, prepared once per rulebook."""
 
-    tiers: dict[str, float]  # standard discount by tier name (the first of a name)
+    tiers: dict[str, float]  # standard discount by tier name (Program.tiers_by_name)
     volume: tuple[tuple[float, float], ...]  # (min_deal_value, discount) per volume band
     ceilings: tuple[float, ...]  # each matrix band's max_discount
     chains: tuple[ApprovalPath | None, ...]  # each matrix band's approval chain
@@ -65,11 +65,8 @@ def _tables(rulebook: Rulebook) -> _Tables:
 
 def _build(rulebook: Rulebook) -> _Tables:
     program, rules = rulebook.program, rulebook.discount
-    tiers: dict[str, float] = {}
-    for tier in program.tiers:
-        tiers.setdefault(tier.name, tier.standard_discount)
     return _Tables(
-        tiers=tiers,
+        tiers={name: tier.standard_discount for name, tier in program.tiers_by_name().items()},
         volume=tuple((b.min_deal_value, b.discount) for b in program.volume_discounts),
         ceilings=tuple(b.max_discount for b in rules.matrix),
         chains=tuple(_chain(rulebook, band) for band in rules.matrix),

@@ -24,9 +24,9 @@ class RegistrationTables:
     territories_text: str  # the program's territories as the reasons list them
     verticals: frozenset[str]
     verticals_text: str
-    product_lines: dict[str, ProductLine]  # by id; the first of an id, as Program.product_line
+    product_lines: dict[str, ProductLine]  # by id (Program.product_lines_by_id)
     product_lines_text: str
-    tier_ranks: dict[str, int]  # position from the bottom, as Program.tier_rank
+    tier_ranks: dict[str, int]  # position from the bottom (Program.tier_ranks)
     min_tier_rank: int | None  # of auto_approve.min_tier; None when the program has no such tier
     holding_states: frozenset[RegistrationStanding]
     path: ApprovalPath  # the approval route as an escalation ladder
@@ -41,19 +41,14 @@ def registration_tables(rulebook: Rulebook) -> RegistrationTables:
 
 def _build(rulebook: Rulebook) -> RegistrationTables:
     program, reg = rulebook.program, rulebook.registration
-    lines: dict[str, ProductLine] = {}
-    for line in program.product_lines:
-        lines.setdefault(line.id, line)
-    ranks: dict[str, int] = {}
-    for rank, tier in enumerate(program.tiers):
-        ranks.setdefault(tier.name, rank)
+    ranks = program.tier_ranks()
     route = reg.approval_route
     return RegistrationTables(
         territories=frozenset(program.territories),
         territories_text=", ".join(program.territories),
         verticals=frozenset(program.verticals),
         verticals_text=", ".join(program.verticals),
-        product_lines=lines,
+        product_lines=program.product_lines_by_id(),
         product_lines_text=", ".join(p.id for p in program.product_lines),
         tier_ranks=ranks,
         min_tier_rank=ranks.get(reg.auto_approve.min_tier),

@@ -8,8 +8,9 @@ an equal rulebook, which is how a workflow receives the document from an activit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -91,6 +92,16 @@ class ProductLine(Strict):
     required_certifications: list[Slug] = Field(default_factory=list)
 
 
+_Item = TypeVar("_Item")
+
+
+def _first_of_each(items: Sequence[_Item], key: Callable[[_Item], str]) -> dict[str, _Item]:
+    found: dict[str, _Item] = {}
+    for item in items:
+        found.setdefault(key(item), item)
+    return found
+
+
 class Program(Strict):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     territories: list[Slug] = Field(min_length=1)
@@ -100,25 +111,28 @@ class Program(Strict):
     volume_discounts: list[VolumeBand] = Field(default_factory=list)
     product_lines: list[ProductLine] = Field(min_length=1)
 
-    # Plain loops: these run for every decision, and the lists hold a handful of entries.
+    # Lookups by name; the rules' checks refuse a name given twice, and should one get through,
+    # the first of a name counts everywhere. Decisions read them once per rulebook
+    # (``rules.prepared``).
     def role(self, name: str) -> Role | None:
         for role in self.roles:
             if role.name == name:
                 return role
         return None
 
+    def tiers_by_name(self) -> dict[str, Tier]:
+        return _first_of_each(self.tiers, lambda tier: tier.name)
+
+    def tier_ranks(self) -> dict[str, int]:
+        """Each tier's position from the bottom (0), by name."""
+        return {name: self.tiers.index(tier) for name, tier in self.tiers_by_name().items()}
+
     def tier_rank(self, name: str) -> int | None:
         """Position of a tier from the bottom (0), or None when the program has no such tier."""
-        for rank, tier in enumerate(self.tiers):
-            if tier.name == name:
-                return rank
-        return None
+        return self.tier_ranks().get(name)
 
-    def product_line(self, product_id: str) -> ProductLine | None:
-        for line in self.product_lines:
-            if line.id == product_id:
-                return line
-        return None
+    def product_lines_by_id(self) -> dict[str, ProductLine]:
+        return _first_of_each(self.product_lines, lambda line: line.id)
 
 
 # --- deal registration -----------------------------------------------------------------------
