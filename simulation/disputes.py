@@ -61,11 +61,43 @@ from simulation.ledger import DecidedBy, Dispute, Fate, Final
 if TYPE_CHECKING:
     from simulation.approvers import ProcessGen, Task
     from simulation.model import ProgramModel
+    from simulation.scenario_processes import Disputes
 
 _FUZZY = ReasonCode.FUZZY_MATCH.value
 _GOLDEN = (5**0.5 - 1) / 2
 
 Choices = tuple[tuple[Resolution, ...], tuple[float, ...]]  # resolutions, cumulative chances
+
+
+def hearing_uniform(resolution_u: float, hearings: int) -> float:
+    """The uniform a case's hearing picks its resolution with: the lead's, turned by the golden
+    ratio per hearing before it (a level hearing the case again picks afresh)."""
+    return (resolution_u + hearings * _GOLDEN) % 1.0
+
+
+class ResolutionPicker:
+    """The resolution a deciding level picks: its weights over what the contest can take."""
+
+    def __init__(self, scenario: Disputes) -> None:
+        self.scenario = scenario
+        self._choices: dict[tuple[int, Contest], Choices] = {}
+
+    def chosen(self, level: int, contest: Contest, u: float) -> Resolution:
+        key = (min(level, len(self.scenario.levels) - 1), contest)
+        if key not in self._choices:
+            weights = self.scenario.level(level).resolutions
+            options = tuple(r for r in resolutions(contest) if weights.weight(r) > 0)
+            total = sum(weights.weight(r) for r in options)
+            running, acc = [], 0.0
+            for r in options:
+                acc += weights.weight(r) / total
+                running.append(acc)
+            self._choices[key] = options, tuple(running)
+        options, cumulative = self._choices[key]
+        for resolution, upto in zip(options, cumulative, strict=True):
+            if u < upto:
+                return resolution
+        return options[-1]  # u within rounding of 1
 
 
 class DisputeDesk:
@@ -76,7 +108,7 @@ class DisputeDesk:
         self.scenario = model.scenario.disputes
         self.share = self.scenario.share
         self.path = dispute_path(model.rulebook)
-        self._choices: dict[tuple[int, Contest], Choices] = {}
+        self.picker = ResolutionPicker(self.scenario)
 
     @staticmethod
     def _standing(ledger: Any, row: int) -> RegistrationStanding:
@@ -136,9 +168,8 @@ class DisputeDesk:
                 resolution = default_resolution(m.rulebook, contest)
             else:
                 assert ended.end is PathEnd.APPROVED  # a hearing never rejects
-                # Each hearing's own uniform: the lead's, turned by the golden ratio per hearing.
-                u = (ch.resolution_u[row] + hearings * _GOLDEN) % 1.0
-                resolution = self._chosen(ended.step, contest, u)
+                u = hearing_uniform(ch.resolution_u[row], hearings)
+                resolution = self.picker.chosen(ended.step, contest, u)
             made = self._made(resolution, row, request, holder, contest)
             if not made and by_default:
                 # A default cannot be sent back to anyone: the original decision stands.
@@ -170,31 +201,13 @@ class DisputeDesk:
         level = count(first_level)
 
         def hearing(role: str, sla: float, z: float, u: float) -> ProcessGen:
-            if u >= levels.level(next(level)).decide_rate:
+            if not levels.decides(next(level), u):
                 yield env.timeout(sla)
                 return None
             answer = yield from approvers.task(role, sla, z, u)
             return None if answer is None else True  # an answer in time decides: a case has no "reject"
 
         return hearing
-
-    def _chosen(self, level: int, contest: Contest, u: float) -> Resolution:
-        """The resolution a deciding level picks: its weights over what the contest can take."""
-        key = (min(level, len(self.scenario.levels) - 1), contest)
-        if key not in self._choices:
-            weights = self.scenario.level(level).resolutions
-            options = tuple(r for r in resolutions(contest) if weights.weight(r) > 0)
-            total = sum(weights.weight(r) for r in options)
-            running, acc = [], 0.0
-            for r in options:
-                acc += weights.weight(r) / total
-                running.append(acc)
-            self._choices[key] = options, tuple(running)
-        options, cumulative = self._choices[key]
-        for resolution, upto in zip(options, cumulative, strict=True):
-            if u < upto:
-                return resolution
-        return options[-1]  # u within rounding of 1
 
     def _made(
         self,

@@ -106,6 +106,11 @@ class Disputes(Strict):
     def level(self, index: int) -> DisputeLevel:
         return self.levels[min(index, len(self.levels) - 1)]
 
+    def decides(self, index: int, u: float) -> bool:
+        """Whether level ``index`` decides the case (its uniform ``u`` under ``decide_rate``)
+        rather than letting its response time pass."""
+        return u < self.level(index).decide_rate
+
 
 class ExitMix(Strict):
     """Relative weights of the exit types (``rules.enums.ExitType``) among partner exits."""

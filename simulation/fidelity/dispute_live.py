@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import types
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
@@ -24,7 +22,7 @@ from rules import Rulebook
 from rules.dispute import Contest, Side, contest_refusal
 from rules.escalation import dispute_path
 from simulation.channel import DISPUTE_SLOTS, Channel
-from simulation.disputes import _GOLDEN, DisputeDesk
+from simulation.disputes import ResolutionPicker, hearing_uniform
 from simulation.fidelity.background import wait_until_done
 from simulation.fidelity.inputs import Clock
 from simulation.scenario import Scenario
@@ -48,7 +46,7 @@ def _registration_lead(workflow_id: str) -> int:
 class DisputePlans:
     """What the bots of the hearing levels need: which lead each dispute is, its sides, how many
     times a level has heard it, and the sandbox's own choice of resolution
-    (``simulation.disputes.DisputeDesk``)."""
+    (``simulation.disputes.ResolutionPicker``)."""
 
     rulebook: Rulebook
     scenario: Scenario
@@ -60,9 +58,7 @@ class DisputePlans:
 
     def __post_init__(self) -> None:
         self.path = dispute_path(self.rulebook)
-        # The sandbox's desk reads only the scenario and the rulebook to pick a resolution.
-        stand_in = types.SimpleNamespace(scenario=self.scenario, rulebook=self.rulebook)
-        self.desk = DisputeDesk(cast("Any", stand_in))
+        self.picker = ResolutionPicker(self.scenario.disputes)
 
     def record(self, workflow_id: str, lead: int, contest: Contest) -> None:
         with self.lock:
@@ -80,7 +76,7 @@ class DisputePlans:
 
     def decides(self, lead: int, level: int, slot: int) -> bool:
         """Whether the level decides rather than letting its response time pass (the lead's draw)."""
-        return float(self.channel.hearing_u[lead, slot]) < self.scenario.disputes.level(level).decide_rate
+        return self.scenario.disputes.decides(level, float(self.channel.hearing_u[lead, slot]))
 
     def choice(self, process: str, level: int) -> str:
         """The resolution the level picks: the lead's uniform, turned per hearing as the sandbox
@@ -91,8 +87,8 @@ class DisputePlans:
                 self.contests[process],
                 self.hearings.get(process, 0),
             )
-        u = (self.channel.resolution_u[lead] + hearings * _GOLDEN) % 1.0
-        return self.desk._chosen(level, contest, u).value
+        u = hearing_uniform(self.channel.resolution_u[lead], hearings)
+        return self.picker.chosen(level, contest, u).value
 
     def answered(self, process: str) -> None:
         with self.lock:

@@ -107,7 +107,7 @@ class ReplayDisputeDesk(DisputeDesk):
 
         def task(role: str, sla: float, _z: float, u: float) -> ProcessGen:
             before = next(answers, None)
-            if u >= levels.level(next(level)).decide_rate or before is None or before < 0:
+            if not levels.decides(next(level), u) or before is None or before < 0:
                 yield env.timeout(sla)
                 return None
             yield env.timeout(max(0.0, sla - before))
