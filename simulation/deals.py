@@ -30,7 +30,9 @@ from simulation.discounts import DiscountDesk, Pricing
 from simulation.ledger import Fate
 
 if TYPE_CHECKING:
+    from simulation.channel import Channel
     from simulation.model import ProgramModel
+    from simulation.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,16 @@ class _Moved:
     request: RegistrationRequest
     expires_at: datetime
     expires: float
+
+
+def quote_delay(scenario: Scenario, channel: Channel, row: int) -> float:
+    """Seconds from a deal's approval to its quote, when its partner asks for an exception."""
+    return scenario.deals.discounts.quote_after_share_of_cycle * channel.cycle[row]
+
+
+def justification(scenario: Scenario, channel: Channel, row: int) -> str:
+    """The justification the deal's partner gives for an exception (its own draw)."""
+    return "meet-competitor" if channel.justify_u[row] < scenario.deals.discounts.justification_rate else ""
 
 
 class DealDesk:
@@ -52,8 +64,6 @@ class DealDesk:
         self.win_rate = deals.win_rate
         self.extension_rate = deals.extension_request_rate
         self.refused_factor = deals.discounts.refused_win_rate_factor
-        self.justification_rate = deals.discounts.justification_rate
-        self.quote_share = deals.discounts.quote_after_share_of_cycle
         self.discounts = DiscountDesk(model, self.discount_decision)
         leads = model.channel.leads
         self.since = [math.nan] * leads  # when the registration's protection started
@@ -116,7 +126,7 @@ class DealDesk:
         ledger.fate[row] = Fate.OPEN
         ledger.extensions[row] = used
         end = min(close, expires)
-        quote = now + self.quote_share * ch.cycle[row]
+        quote = now + quote_delay(m.scenario, ch, row)
         closes = close <= expires
         # Timer callbacks rather than processes: only an exception with more to come than its
         # first decision (people, a revision, a lapse) runs as one.
@@ -144,7 +154,7 @@ class DealDesk:
                 partner_tier=partner.tier,
                 deal_value=ch.value[row],
                 requested_discount=requested,
-                justification="meet-competitor" if ch.justify_u[row] < self.justification_rate else "",
+                justification=justification(m.scenario, ch, row),
             ),
             m.at(m.env.now),
         )

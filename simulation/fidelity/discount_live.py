@@ -22,6 +22,7 @@ from parley.http.errors import ValidationFailed
 from rules import DiscountRequest, Rulebook, decide_discount
 from rules.approval import ApprovalPath
 from simulation.channel import DISCOUNT_SLOT, MAX_LEVELS, Channel
+from simulation.deals import justification, quote_delay
 from simulation.fidelity.background import wait_until_done
 from simulation.fidelity.inputs import Clock
 from simulation.scenario import Scenario
@@ -50,16 +51,6 @@ def _registration_lead(workflow_id: str) -> int:
 def asking(channel: Channel, leads: int) -> list[int]:
     """The first ``leads`` leads whose partner asks for an exception once the deal is approved."""
     return [i for i in range(leads) if channel.discount[i] > 0]
-
-
-def quote_delay(scenario: Scenario, channel: Channel, lead: int) -> float:
-    """Simulated seconds from approval to the request: the deal's quote (``simulation.deals``)."""
-    return scenario.deals.discounts.quote_after_share_of_cycle * channel.cycle[lead]
-
-
-def justification(scenario: Scenario, channel: Channel, lead: int) -> str:
-    """The partner's justification, drawn as ``simulation.deals`` draws it."""
-    return "meet-competitor" if channel.justify_u[lead] < scenario.deals.discounts.justification_rate else ""
 
 
 @dataclass

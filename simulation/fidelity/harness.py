@@ -24,6 +24,7 @@ from parley.http import ParleyClient
 from rules import Rulebook, load_rulebook
 from rules.escalation import dispute_path
 from simulation.channel import Channel, generate_channel
+from simulation.deals import quote_delay
 from simulation.fidelity import background, discount_readback, dispute_readback, live
 from simulation.fidelity.compare import Difference, DiscountVerdict, DisputeVerdict, Verdict, compare
 from simulation.fidelity.discount_live import (
@@ -31,7 +32,6 @@ from simulation.fidelity.discount_live import (
     Requester,
     asking,
     discount_key,
-    quote_delay,
     wait_until_decided,
 )
 from simulation.fidelity.dispute_live import DisputePlans, Filer, contesting, wait_until_resolved
